@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.html import format_html
+
+from .images import make_thumbnails
+from .models import Category, Product, ProductImage, Series, Variant
+from .selectors import bump_catalog_version
+
+
+class StockLevelFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("sold_out", "Sold out"), ("low", "Low stock"), ("in_stock", "In stock")]
+
+    def queryset(self, request, queryset):
+        low = settings.SHOP_LOW_STOCK_THRESHOLD
+        if queryset.model is Variant:
+            conditions = {
+                "sold_out": {"stock": 0},
+                "low": {"stock__gt": 0, "stock__lte": low},
+                "in_stock": {"stock__gt": 0},
+            }
+            return queryset.filter(**conditions[self.value()]) if self.value() else queryset
+        variants = Variant.objects.filter(product=OuterRef("pk"))
+        if self.value() == "sold_out":
+            return queryset.exclude(Exists(variants.filter(stock__gt=0)))
+        if self.value() == "low":
+            return queryset.filter(Exists(variants.filter(stock__gt=0, stock__lte=low)))
+        if self.value() == "in_stock":
+            return queryset.filter(Exists(variants.filter(stock__gt=0)))
+        return queryset
+
+
+def thumbnail_tag(image: ProductImage | None, size: int = 48):
+    if image is None or not image.image:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="" width="{}" height="{}" class="admin-thumb">',
+        image.listing_url,
+        size,
+        size,
+    )
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "slug", "position"]
+    list_editable = ["position"]
+    list_select_related = ["parent__parent"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+    autocomplete_fields = ["parent"]
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    min_num = 1
+    fields = ["sku", "colour", "size", "price_override", "stock", "position"]
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 1
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="preview")
+    def preview(self, obj):
+        return thumbnail_tag(obj, 64)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "name",
+        "series",
+        "category",
+        "price",
+        "stock_total",
+        "is_active",
+        "is_featured",
+    ]
+    list_display_links = ["thumbnail", "name"]
+    list_editable = ["price", "is_active", "is_featured"]
+    list_filter = [
+        "series",
+        ("category", admin.RelatedOnlyFieldListFilter),
+        "is_active",
+        "is_featured",
+        StockLevelFilter,
+    ]
+    list_select_related = ["series", "category__parent__parent"]
+    list_per_page = 50
+    search_fields = ["name", "slug", "variants__sku"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category"]
+    inlines = [VariantInline, ProductImageInline]
+    actions = ["activate", "deactivate"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "series", "category"]}),
+        ("Text", {"fields": ["short_description", "description"]}),
+        ("Price", {"fields": ["price", "compare_at_price"]}),
+        ("Visibility", {"fields": ["is_active", "is_featured", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_stock()
+            .prefetch_related(
+                Prefetch(
+                    "images",
+                    queryset=ProductImage.objects.order_by("position", "id"),
+                    to_attr="image_list",
+                )
+            )
+        )
+
+    @admin.display(description="image")
+    def thumbnail(self, obj):
+        images = getattr(obj, "image_list", None)
+        return thumbnail_tag(images[0] if images else None)
+
+    @admin.display(description="stock", ordering="stock_total")
+    def stock_total(self, obj):
+        return obj.stock_total
+
+    @admin.action(description="Activate selected products")
+    def activate(self, request, queryset):
+        count = Product.objects.filter(pk__in=queryset.values("pk")).update(is_active=True)
+        bump_catalog_version()
+        self.message_user(request, f"{count} products activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected products")
+    def deactivate(self, request, queryset):
+        count = Product.objects.filter(pk__in=queryset.values("pk")).update(is_active=False)
+        bump_catalog_version()
+        self.message_user(request, f"{count} products deactivated.", messages.SUCCESS)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ProductImage:
+            changed = list(formset.new_objects) + [
+                obj for obj, fields in formset.changed_objects if "image" in fields
+            ]
+            for image in changed:
+                make_thumbnails(image)
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    """Stock keeping: the low-stock view is this list filtered by stock."""
+
+    list_display = ["sku", "product", "colour", "size", "price_override", "stock"]
+    list_editable = ["price_override", "stock"]
+    list_filter = [StockLevelFilter, "product__series", "product__is_active"]
+    list_select_related = ["product"]
+    search_fields = ["sku", "product__name"]
+    autocomplete_fields = ["product"]
+    ordering = ["stock", "sku"]

@@ -1,0 +1,111 @@
+"""Listing filters shared by the series, category and search pages."""
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from .models import Product
+from .selectors import get_navigation
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+    "name": ("name", "id"),
+}
+SORT_CHOICES = [
+    ("newest", "Newest"),
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("name", "Name"),
+]
+PRICE_LIMITS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("99999999"))]
+
+
+def _series_choices():
+    return [(s.slug, s.name) for s in get_navigation().series]
+
+
+def _category_choices():
+    choices = []
+
+    def walk(nodes, depth):
+        for node in nodes:
+            choices.append((node.slug, f"{'— ' * depth}{node.name}"))
+            walk(node.children, depth + 1)
+
+    walk(get_navigation().roots, 0)
+    return choices
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Name contains",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    min_price = django_filters.NumberFilter(
+        field_name="price",
+        lookup_expr="gte",
+        label="Min price",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
+    )
+    max_price = django_filters.NumberFilter(
+        field_name="price",
+        lookup_expr="lte",
+        label="Max price",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
+    )
+    in_stock = django_filters.BooleanFilter(
+        method="filter_in_stock", label="In stock only", widget=forms.CheckboxInput
+    )
+    series = django_filters.ChoiceFilter(
+        method="filter_series", label="Series", choices=_series_choices, empty_label="All series"
+    )
+    category = django_filters.ChoiceFilter(
+        method="filter_category",
+        label="Category",
+        choices=_category_choices,
+        empty_label="All categories",
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", label="Sort by", choices=SORT_CHOICES, empty_label=None
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(name__icontains=value) if value else queryset
+
+    def filter_in_stock(self, queryset, name, value):
+        return queryset.in_stock() if value else queryset
+
+    def filter_series(self, queryset, name, value):
+        series = {s.slug: s.id for s in get_navigation().series}
+        return queryset.filter(series_id=series[value]) if value in series else queryset
+
+    def filter_category(self, queryset, name, value):
+        node = get_navigation().by_slug.get(value)
+        return queryset.filter(category_id__in=node.descendant_ids()) if node else queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["newest"]))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not queryset.query.order_by:
+            queryset = queryset.order_by(*SORTS["newest"])
+        return queryset

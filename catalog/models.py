@@ -1,0 +1,279 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from .validators import validate_image_upload
+
+MAX_CATEGORY_DEPTH = 3
+
+
+class Series(models.Model):
+    """A product line; the shop sells a few of them."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    tagline = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:series", kwargs={"slug": self.slug})
+
+
+class Category(models.Model):
+    """A node of the category tree (at most three levels deep)."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="category_name_unique_in_parent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return " › ".join(c.name for c in self.ancestors_and_self())
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category", kwargs={"slug": self.slug})
+
+    def ancestors_and_self(self) -> list["Category"]:
+        """This category and its parents, root first (walks cached parents, no query if loaded)."""
+        chain, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def clean(self) -> None:
+        node, depth = self.parent, 1
+        while node is not None:
+            if self.pk and node.pk == self.pk:
+                raise ValidationError({"parent": "A category cannot be inside itself."})
+            depth += 1
+            node = node.parent
+        if depth > MAX_CATEGORY_DEPTH:
+            raise ValidationError(
+                {"parent": f"Categories can be at most {MAX_CATEGORY_DEPTH} levels deep."}
+            )
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self) -> "ProductQuerySet":
+        return self.filter(is_active=True)
+
+    def with_stock(self) -> "ProductQuerySet":
+        """Annotate ``stock_total``: units over all variants."""
+        stock = (
+            Variant.objects.filter(product=OuterRef("pk"))
+            .order_by()
+            .values("product")
+            .annotate(total=Sum("stock"))
+            .values("total")
+        )
+        return self.annotate(stock_total=Coalesce(Subquery(stock), 0))
+
+    def in_stock(self) -> "ProductQuerySet":
+        return self.filter(Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0)))
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    short_description = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    compare_at_price = models.DecimalField(
+        "compare-at price",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The former price, shown struck through. Must be above the price.",
+    )
+    is_active = models.BooleanField("active", default=True, db_index=True)
+    is_featured = models.BooleanField("featured", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["is_active", "-created_at"], name="product_active_newest"),
+            models.Index(fields=["is_active", "price"], name="product_active_price"),
+            models.Index(fields=["is_active", "name"], name="product_active_name"),
+            models.Index(fields=["category", "is_active"], name="product_category_active"),
+            models.Index(fields=["series", "is_active"], name="product_series_active"),
+            models.Index(
+                fields=["is_featured"], condition=Q(is_featured=True), name="product_featured"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True)
+                | Q(compare_at_price__gt=models.F("price")),
+                name="product_compare_at_above_price",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if (
+            self.compare_at_price is not None
+            and self.price is not None
+            and self.compare_at_price <= self.price
+        ):
+            raise ValidationError(
+                {"compare_at_price": "The compare-at price must be higher than the price."}
+            )
+
+    @property
+    def on_sale(self) -> bool:
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+
+class StockState(models.TextChoices):
+    IN_STOCK = "in_stock", "In stock"
+    LOW = "low", "Only a few left"
+    SOLD_OUT = "sold_out", "Sold out"
+
+
+def stock_state(quantity: int) -> str:
+    """The stock state a shopper sees for a number of units."""
+    if quantity <= 0:
+        return StockState.SOLD_OUT
+    if quantity <= settings.SHOP_LOW_STOCK_THRESHOLD:
+        return StockState.LOW
+    return StockState.IN_STOCK
+
+
+class Variant(models.Model):
+    """The unit a shopper buys and stock is kept for."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    colour = models.CharField(max_length=60, blank=True)
+    size = models.CharField(max_length=30, blank=True)
+    price_override = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Leave empty to sell at the product's price.",
+    )
+    stock = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["product", "stock"], name="variant_product_stock")]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_gte_0"),
+            models.CheckConstraint(
+                condition=Q(price_override__isnull=True) | Q(price_override__gte=0),
+                name="variant_price_override_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.label}" if self.label else self.product.name
+
+    def save(self, *args, **kwargs):
+        self.sku = self.sku.strip().upper()
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return " / ".join(v for v in (self.colour, self.size) if v)
+
+    @property
+    def base_price(self):
+        """The regular price before any promotion rule."""
+        return self.price_override if self.price_override is not None else self.product.price
+
+    @property
+    def stock_state(self) -> str:
+        return stock_state(self.stock)
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    return f"products/{instance.product_id or 'new'}/{filename}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        upload_to=product_image_path,
+        validators=[validate_image_upload],
+        width_field="width",
+        height_field="height",
+    )
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    thumb_listing = models.ImageField(upload_to="thumbs/listing/", blank=True, editable=False)
+    thumb_detail = models.ImageField(upload_to="thumbs/detail/", blank=True, editable=False)
+    thumb_zoom = models.ImageField(upload_to="thumbs/zoom/", blank=True, editable=False)
+    alt_text = models.CharField(
+        max_length=200, blank=True, help_text="Describes the picture for people who cannot see it."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["product", "position"], name="image_product_position")]
+
+    def __str__(self) -> str:
+        return self.alt_text or f"Image of {self.product_id}"
+
+    def _url(self, field) -> str:
+        if field:
+            return field.url
+        return self.image.url if self.image else ""
+
+    @property
+    def listing_url(self) -> str:
+        return self._url(self.thumb_listing)
+
+    @property
+    def detail_url(self) -> str:
+        return self._url(self.thumb_detail)
+
+    @property
+    def zoom_url(self) -> str:
+        return self._url(self.thumb_zoom)

