@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .forms import StaffUserChangeForm, StaffUserCreationForm
-from .models import User
+from .models import Address, User
 
 
 @admin.register(User)
@@ -31,3 +31,11 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "user", "city", "postcode", "country", "is_default"]
+    search_fields = ["full_name", "user__email", "city", "postcode"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]

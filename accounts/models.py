@@ -44,3 +44,25 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class Address(models.Model):
+    """A saved shipping address of a member."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    full_name = models.CharField(max_length=120)
+    line1 = models.CharField("address", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    postcode = models.CharField(max_length=20)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=60, default="Germany")
+    phone = models.CharField(max_length=40, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.line1}, {self.postcode} {self.city}"

@@ -4,10 +4,10 @@ import contextlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
-from .models import Category, Product, ProductImage, Series
+from .models import Category, Product, ProductImage, Series, Variant
 
 NAV_CACHE_TTL = 60 * 60
 VERSION_KEY = "catalog:version"
@@ -100,8 +100,20 @@ def first_image_prefetch() -> Prefetch:
 
 
 def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Products with what a product card shows: stock total and images, in two queries."""
-    return queryset.with_stock().prefetch_related(first_image_prefetch())
+    """Products with what a product card shows: stock, variants and images, in two queries."""
+    variants = Variant.objects.filter(product=OuterRef("pk")).order_by()
+    return (
+        queryset.with_stock()
+        .annotate(
+            variant_count=Subquery(variants.values("product").annotate(n=Count("pk")).values("n")),
+            first_variant_id=Subquery(
+                Variant.objects.filter(product=OuterRef("pk"))
+                .order_by("position", "id")
+                .values("pk")[:1]
+            ),
+        )
+        .prefetch_related(first_image_prefetch())
+    )
 
 
 def list_active_products() -> QuerySet[Product]:

@@ -1,5 +1,8 @@
 from django.views.generic import TemplateView
 
+from orders.payments import list_payment_methods
+from orders.selectors import list_delivery_options
+
 PAGES = [
     ("guide", "Shopping guide", "How to find, order and pay for what you need."),
     ("commitments", "Our commitments", "What we promise every customer."),
@@ -28,4 +31,8 @@ class ServicePageView(TemplateView):
         return context
 
     def extra_context_for_page(self) -> dict:
+        if self.page == "delivery":
+            return {"shipping_methods": list_delivery_options()}
+        if self.page == "payment":
+            return {"payment_methods": list_payment_methods()}
         return {}

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from cart.selectors import get_cart_count
 from catalog.selectors import get_navigation
 
 
@@ -12,5 +13,7 @@ def shop(request):
         "SHOP_CURRENCY_SYMBOL": settings.SHOP_CURRENCY_SYMBOL,
         "navigation": SimpleLazyObject(get_navigation),
         "search_query": (request.GET.get("q") or "")[:200] if request.method == "GET" else "",
-        "cart_count": getattr(request, "cart_count", 0),
+        "cart_count": get_cart_count(user=getattr(request, "user", None), session=request.session)
+        if hasattr(request, "session")
+        else 0,
     }

@@ -37,6 +37,15 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="€")
 # A variant with this many units or fewer shows "only N left".
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
+# Bank transfer details shown on the confirmation page and e-mail.
+SHOP_BANK_ACCOUNT_HOLDER = env.str("SHOP_BANK_ACCOUNT_HOLDER", default=SHOP_NAME)
+SHOP_BANK_IBAN = env.str("SHOP_BANK_IBAN", default="DE89 3704 0044 0532 0130 00")
+SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default="COBADEFFXXX")
+SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="Commerzbank")
+# Unpaid bank-transfer orders are cancelled (stock released) after this many days.
+SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
+# Order inquiry attempts per client address per 10 minutes.
+SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
 # Staff receive new-order notices here.
 SHOP_STAFF_EMAILS = env.list("SHOP_STAFF_EMAILS", default=[SHOP_ADMIN_EMAIL])
 
@@ -58,6 +67,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "catalog",
+    "cart",
+    "orders",
     "service",
     "shop",
 ]

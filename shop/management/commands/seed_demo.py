@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
+from cart.models import ShippingMethod
 from catalog.images import make_thumbnails
 from catalog.models import Category, Product, ProductImage, Series, Variant
 from catalog.selectors import bump_catalog_version
@@ -469,7 +470,22 @@ class Command(BaseCommand):
         return len(new)
 
     def _extra(self) -> None:
-        """Hook for later apps' demo rows (shipping methods etc.)."""
+        """Delivery methods the demo shop offers."""
+        methods = [
+            ("Standard parcel", Decimal("4.90"), Decimal("60.00"), 2, 4),
+            ("Express", Decimal("12.90"), None, 1, 1),
+        ]
+        for position, (name, fee, free_over, low, high) in enumerate(methods):
+            ShippingMethod.objects.get_or_create(
+                name=name,
+                defaults={
+                    "fee": fee,
+                    "free_over": free_over,
+                    "min_days": low,
+                    "max_days": high,
+                    "position": position,
+                },
+            )
 
     def _staff(self) -> None:
         User = get_user_model()

@@ -1,0 +1,51 @@
+from django.db.models import Sum
+
+from .models import Cart, CartLine, ShippingMethod
+from .pricing import CartPricing, price_lines
+from .services import SESSION_KEY
+
+
+def find_cart(*, user, session) -> Cart | None:
+    """The visitor's open cart, or None (never creates one)."""
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user, status=Cart.Status.OPEN).first()
+    cart_id = session.get(SESSION_KEY)
+    if not cart_id:
+        return None
+    return Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
+
+
+def get_cart_count(*, user, session) -> int:
+    """Units in the visitor's cart, in one query (none for a visitor without a cart)."""
+    if user is not None and user.is_authenticated:
+        lines = CartLine.objects.filter(cart__user=user, cart__status=Cart.Status.OPEN)
+    else:
+        cart_id = session.get(SESSION_KEY)
+        if not cart_id:
+            return 0
+        lines = CartLine.objects.filter(
+            cart_id=cart_id, cart__user__isnull=True, cart__status=Cart.Status.OPEN
+        )
+    return lines.aggregate(n=Sum("quantity"))["n"] or 0
+
+
+def list_shipping_methods() -> list[ShippingMethod]:
+    return list(ShippingMethod.objects.filter(is_active=True))
+
+
+def price_cart(*, cart: Cart | None, shipping_method: ShippingMethod | None = None) -> CartPricing:
+    """Price a cart with current prices and stock (one query for the lines)."""
+    if cart is None:
+        return price_lines(items=[], shipping_method=shipping_method)
+    lines = CartLine.objects.filter(cart=cart).select_related("variant__product")
+    return price_lines(
+        items=[(line.pk, line.variant, line.quantity) for line in lines],
+        shipping_method=shipping_method,
+    )
+
+
+def cheapest_shipping(methods: list[ShippingMethod], subtotal) -> ShippingMethod | None:
+    """The method a cart page estimates with: the cheapest for this subtotal."""
+    from .pricing import shipping_fee
+
+    return min(methods, key=lambda m: (shipping_fee(m, subtotal), m.position), default=None)

@@ -1,0 +1,131 @@
+"""Every change to a cart."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from catalog.models import Variant
+
+from .exceptions import CartError, NotEnoughStock
+from .models import Cart, CartLine
+
+SESSION_KEY = "cart_id"
+MAX_LINE_QUANTITY = 999
+
+
+def _variant_for_sale(variant_id: int) -> Variant:
+    try:
+        variant = Variant.objects.select_related("product").get(pk=variant_id)
+    except (Variant.DoesNotExist, ValueError, TypeError):
+        raise CartError("That product could not be found.") from None
+    if not variant.product.is_active:
+        raise CartError(f"Sorry, {variant.product.name} is no longer sold.")
+    return variant
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity < 1:
+        raise CartError("Choose a quantity of at least 1.")
+    if quantity > MAX_LINE_QUANTITY:
+        raise CartError(f"At most {MAX_LINE_QUANTITY} of one item per order, please.")
+
+
+def _label(variant: Variant) -> str:
+    return f"{variant.product.name} ({variant.label})" if variant.label else variant.product.name
+
+
+def get_or_create_cart(*, user, session) -> Cart:
+    """The visitor's open cart, created on first use."""
+    if user is not None and user.is_authenticated:
+        cart = Cart.objects.filter(user=user, status=Cart.Status.OPEN).first()
+        if cart is None:
+            try:
+                with transaction.atomic():
+                    cart = Cart.objects.create(user=user)
+            except IntegrityError:  # created meanwhile by another request of the same member
+                cart = Cart.objects.get(user=user, status=Cart.Status.OPEN)
+        return cart
+    cart_id = session.get(SESSION_KEY)
+    cart = Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
+    if cart is None:
+        if session.session_key is None:
+            session.save()
+        cart = Cart.objects.create(session_key=session.session_key)
+        session[SESSION_KEY] = cart.pk
+    return cart
+
+
+@transaction.atomic
+def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
+    """Add units of a variant. Raises CartError / NotEnoughStock (nothing changes then)."""
+    _check_quantity(quantity)
+    variant = _variant_for_sale(variant_id)
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    wanted = quantity + (line.quantity if line else 0)
+    if wanted > variant.stock:
+        raise NotEnoughStock(available=variant.stock, name=_label(variant))
+    _check_quantity(wanted)
+    if line is None:
+        line = CartLine.objects.create(cart=cart, variant=variant, quantity=wanted)
+    else:
+        line.quantity = wanted
+        line.save(update_fields=["quantity"])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=line.added_at)
+    return line
+
+
+@transaction.atomic
+def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | None:
+    """Change a line's quantity (0 removes it). Raises CartError, NotEnoughStock."""
+    line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise CartError("That item is no longer in your cart.")
+    if quantity == 0:
+        line.delete()
+        return None
+    _check_quantity(quantity)
+    if quantity > line.quantity and quantity > line.variant.stock:
+        raise NotEnoughStock(available=line.variant.stock, name=_label(line.variant))
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return line
+
+
+def remove_line(*, cart: Cart, line_id: int) -> bool:
+    deleted, _ = CartLine.objects.filter(cart=cart, pk=line_id).delete()
+    return bool(deleted)
+
+
+def clear_cart(*, cart: Cart) -> None:
+    CartLine.objects.filter(cart=cart).delete()
+
+
+@transaction.atomic
+def merge_anonymous_cart(*, user, session) -> None:
+    """At sign-in, move the anonymous cart's lines into the member's cart (capped at stock)."""
+    cart_id = session.get(SESSION_KEY)
+    anonymous = (
+        Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
+        if cart_id
+        else None
+    )
+    session.pop(SESSION_KEY, None)
+    if anonymous is None:
+        return
+    member_cart = get_or_create_cart(user=user, session=session)
+    existing = {line.variant_id: line for line in member_cart.lines.select_for_update()}
+    for line in anonymous.lines.select_related("variant"):
+        target = existing.get(line.variant_id)
+        quantity = min(line.quantity + (target.quantity if target else 0), line.variant.stock)
+        quantity = min(quantity, MAX_LINE_QUANTITY)
+        if target:
+            if quantity > target.quantity:
+                target.quantity = quantity
+                target.save(update_fields=["quantity"])
+        elif quantity > 0:
+            CartLine.objects.create(cart=member_cart, variant=line.variant, quantity=quantity)
+    anonymous.delete()
+
+
+def mark_cart_submitted(*, cart: Cart) -> None:
+    """Called by order placement: the cart becomes a record, a new one starts next time."""
+    Cart.objects.filter(pk=cart.pk).update(status=Cart.Status.SUBMITTED, updated_at=F("updated_at"))

@@ -1,0 +1,99 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .exceptions import CartError
+from .forms import AddToCartForm, LineQuantityForm
+
+
+def _back(request, default: str = "cart:detail"):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def cart_detail(request):
+    cart = selectors.find_cart(user=request.user, session=request.session)
+    methods = selectors.list_shipping_methods()
+    pricing = selectors.price_cart(cart=cart)
+    estimate = selectors.cheapest_shipping(methods, pricing.subtotal)
+    if estimate is not None and pricing.lines:
+        pricing = selectors.price_cart(cart=cart, shipping_method=estimate)
+    return render(
+        request,
+        "cart/cart_detail.html",
+        {
+            "pricing": pricing,
+            "shipping_methods": methods,
+            "page_title": "Your cart",
+            "meta_description": "Your shopping cart.",
+        },
+    )
+
+
+@require_POST
+def add(request):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form) or "Choose an option and a quantity.")
+        return _back(request)
+    cart = services.get_or_create_cart(user=request.user, session=request.session)
+    try:
+        line = services.add_to_cart(
+            cart=cart,
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except CartError as exc:
+        messages.error(request, str(exc))
+        return _back(request)
+    messages.success(
+        request,
+        f"Added {form.cleaned_data['quantity']} × {line.variant.product.name} to your cart.",
+    )
+    return _back(request)
+
+
+@require_POST
+def update_line(request, line_id: int):
+    cart = selectors.find_cart(user=request.user, session=request.session)
+    form = LineQuantityForm(request.POST)
+    if cart is None:
+        messages.error(request, "Your cart is empty.")
+    elif not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            line = services.set_line_quantity(
+                cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"]
+            )
+            messages.success(request, "Quantity updated." if line else "Item removed.")
+        except CartError as exc:
+            messages.error(request, str(exc))
+    return redirect("cart:detail")
+
+
+@require_POST
+def remove_line(request, line_id: int):
+    cart = selectors.find_cart(user=request.user, session=request.session)
+    if cart is not None and services.remove_line(cart=cart, line_id=line_id):
+        messages.success(request, "Item removed from your cart.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def clear(request):
+    cart = selectors.find_cart(user=request.user, session=request.session)
+    if cart is not None:
+        services.clear_cart(cart=cart)
+        messages.success(request, "Your cart is now empty.")
+    return redirect("cart:detail")

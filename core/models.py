@@ -1,0 +1,27 @@
+from django.db import models
+from django.db.models import Q
+
+
+class OutboxMessage(models.Model):
+    """An e-mail waiting to go out, written in the same transaction as the change behind it."""
+
+    to = models.JSONField(help_text="List of recipient addresses.")
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    kind = models.CharField(max_length=60, blank=True, help_text="e.g. order_confirmation")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"

@@ -1,0 +1,88 @@
+"""The transactional outbox: queue an e-mail with the change that causes it, send after commit."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def queue_mail(*, to: list[str], template: str, context: dict, kind: str = "") -> OutboxMessage:
+    """Write an e-mail to the outbox; a Celery task sends it once the transaction commits.
+
+    ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``.
+    """
+    context = {
+        "SHOP_NAME": settings.SHOP_NAME,
+        "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
+        **context,
+    }
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    message = OutboxMessage.objects.create(
+        to=list(to),
+        subject=subject[:255],
+        body_text=render_to_string(f"{template}.txt", context),
+        body_html=render_to_string(f"{template}.html", context),
+        kind=kind or template.rsplit("/", 1)[-1],
+    )
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    from .tasks import send_outbox_message_task
+
+    try:
+        send_outbox_message_task.delay(message_id)
+    except Exception:  # broker down: the beat sweep sends it later
+        logger.warning("Could not queue outbox message %s; the sweep will send it", message_id)
+
+
+def send_outbox_message(*, message_id: int) -> bool:
+    """Send one queued e-mail unless it was already sent. Returns True if it was sent now.
+
+    The row is locked while sending, so two workers never send the same message twice.
+    Raises the mail backend's error (the task retries with backoff).
+    """
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, sent_at__isnull=True)
+            .first()
+        )
+        if message is None:
+            return False
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=message.to,
+        )
+        if message.body_html:
+            email.attach_alternative(message.body_html, "text/html")
+        message.attempts += 1
+        try:
+            email.send()
+        except Exception as exc:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                attempts=message.attempts, last_error=str(exc)[:2000]
+            )
+            raise
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.save(update_fields=["sent_at", "attempts", "last_error"])
+        return True
+
+
+def list_pending_message_ids(*, limit: int = 500) -> list[int]:
+    return list(
+        OutboxMessage.objects.filter(sent_at__isnull=True)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

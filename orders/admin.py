@@ -1,0 +1,174 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from . import services
+from .exceptions import IllegalTransition
+from .forms import ShipForm
+from .models import Order, OrderEvent, OrderLine
+from .payments import list_payment_methods
+
+
+class PaymentMethodFilter(admin.SimpleListFilter):
+    title = "payment method"
+    parameter_name = "payment"
+
+    def lookups(self, request, model_admin):
+        return [(m.code, m.name) for m in list_payment_methods()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(payment_method=self.value()) if self.value() else queryset
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ["product_name", "variant_label", "sku", "unit_price", "quantity", "line_total"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "previous_status", "status", "note", "actor"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "created_at",
+        "full_name",
+        "email",
+        "status",
+        "payment_method",
+        "shipping_name",
+        "total",
+        "line_count",
+    ]
+    list_filter = ["status", PaymentMethodFilter, "shipping_method", "created_at"]
+    search_fields = ["number", "email", "full_name", "phone", "tracking_number"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, OrderEventInline]
+    actions = [
+        "mark_paid",
+        "mark_packed",
+        "mark_shipped",
+        "mark_delivered",
+        "mark_completed",
+        "cancel",
+    ]
+    list_select_related = ["shipping_method"]
+    fieldsets = [
+        (None, {"fields": ["number", "status", "created_at", "user", "channel"]}),
+        ("Customer", {"fields": ["email", "phone"]}),
+        ("Ship to", {"fields": ["full_name", "line1", "line2", "postcode", "city", "country"]}),
+        (
+            "Delivery",
+            {
+                "fields": [
+                    "shipping_name",
+                    "carrier",
+                    "tracking_number",
+                    "shipped_at",
+                    "delivered_at",
+                ]
+            },
+        ),
+        ("Payment", {"fields": ["payment_method", "paid_at", "subtotal", "shipping_fee", "total"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status and money change only through the actions (which check the transitions).
+        return [f.name for f in Order._meta.fields if f.name not in ("id",)] + ["number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_lines=Count("lines"))
+
+    @admin.display(description="lines", ordering="_lines")
+    def line_count(self, obj):
+        return obj._lines
+
+    def _apply(self, request, queryset, func, label):
+        done, refused = 0, []
+        for order in queryset.order_by("pk"):
+            try:
+                func(order=order, actor=request.user)
+                done += 1
+            except IllegalTransition as exc:
+                refused.append(f"{order.number}: {exc}")
+        if done:
+            self.message_user(request, f"{done} order(s) {label}.", messages.SUCCESS)
+        for text in refused:
+            self.message_user(request, text, messages.ERROR)
+
+    @admin.action(description="Mark paid")
+    def mark_paid(self, request, queryset):
+        self._apply(request, queryset, services.mark_paid, "marked paid")
+
+    @admin.action(description="Mark packed")
+    def mark_packed(self, request, queryset):
+        self._apply(request, queryset, services.mark_packed, "marked packed")
+
+    @admin.action(description="Mark shipped (asks carrier and tracking number)")
+    def mark_shipped(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(reverse("admin:orders_order_ship") + f"?ids={ids}")
+
+    @admin.action(description="Mark delivered")
+    def mark_delivered(self, request, queryset):
+        self._apply(request, queryset, services.mark_delivered, "marked delivered")
+
+    @admin.action(description="Mark completed")
+    def mark_completed(self, request, queryset):
+        self._apply(request, queryset, services.mark_completed, "marked completed")
+
+    @admin.action(description="Cancel (puts the stock back)")
+    def cancel(self, request, queryset):
+        self._apply(request, queryset, services.cancel_order, "cancelled")
+
+    def get_urls(self):
+        return [
+            path("ship/", self.admin_site.admin_view(self.ship_view), name="orders_order_ship"),
+        ] + super().get_urls()
+
+    def ship_view(self, request):
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        raw = request.GET.get("ids") or request.POST.get("ids") or ""
+        ids = [int(x) for x in raw.split(",") if x.strip().isdigit()][:200]
+        orders = list(Order.objects.filter(pk__in=ids).order_by("pk"))
+        form = ShipForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            for order in orders:
+                try:
+                    services.mark_shipped(order=order, actor=request.user, **form.cleaned_data)
+                    self.message_user(request, f"{order.number} marked shipped.", messages.SUCCESS)
+                except IllegalTransition as exc:
+                    self.message_user(request, f"{order.number}: {exc}", messages.ERROR)
+            return redirect("admin:orders_order_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark orders shipped",
+            "orders": orders,
+            "form": form,
+            "ids": ",".join(str(o.pk) for o in orders),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/orders/ship.html", context)

@@ -1,0 +1,21 @@
+class CheckoutError(Exception):
+    """Checkout cannot go on; the message is meant for the shopper."""
+
+
+class EmptyCart(CheckoutError):
+    def __init__(self) -> None:
+        super().__init__("Your cart is empty.")
+
+
+class OutOfStock(CheckoutError):
+    """Some lines can no longer be ordered as they are (the cart is left unchanged)."""
+
+    def __init__(self, lines) -> None:
+        self.lines = lines
+        details = "; ".join(f"{line.variant.product.name}: {line.problem}" for line in lines)
+        super().__init__(f"Some items are no longer available as ordered. {details}")
+
+
+class IllegalTransition(Exception):
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(f"An order cannot go from “{current}” to “{wanted}”.")

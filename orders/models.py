@@ -1,0 +1,141 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from catalog.models import Variant
+
+# No 0/O, 1/I/L: readable over the phone.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_LENGTH = 8
+
+
+def new_order_number() -> str:
+    """A short random order number, e.g. ``MP-7KQ4-X2HD`` (31^8 ≈ 8.5e11: not guessable)."""
+    raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+    return f"MP-{raw[:4]}-{raw[4:]}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Pending payment"
+        PAID = "paid", "Paid"
+        PACKED = "packed", "Packed"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=20, unique=True, default=new_order_number, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True
+    )
+    email = models.EmailField()
+    phone = models.CharField(max_length=40)
+    full_name = models.CharField(max_length=120)
+    line1 = models.CharField("address", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    postcode = models.CharField(max_length=20)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=60)
+    shipping_method = models.ForeignKey(
+        "cart.ShippingMethod", on_delete=models.PROTECT, related_name="orders"
+    )
+    shipping_name = models.CharField(max_length=100)
+    payment_method = models.CharField(max_length=30, db_index=True)
+    subtotal = models.DecimalField(max_digits=10, decimal_places=2)
+    shipping_fee = models.DecimalField(max_digits=10, decimal_places=2)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(
+        max_length=80, blank=True, help_text="Promotion channel of the visit."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=80, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["email", "-created_at"], name="order_email_created"),
+            models.Index(fields=["status", "created_at"], name="order_status_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0) & Q(shipping_fee__gte=0) & Q(total__gte=0),
+                name="order_amounts_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+    @property
+    def is_shipped(self) -> bool:
+        return self.shipped_at is not None
+
+    @property
+    def tracking_url(self) -> str:
+        from .carriers import tracking_url
+
+        return tracking_url(self.carrier, self.tracking_number)
+
+
+class OrderLine(models.Model):
+    """A snapshot: later catalog edits never rewrite what was ordered."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
+    product_name = models.CharField(max_length=200)
+    variant_label = models.CharField(max_length=100, blank=True)
+    sku = models.CharField("SKU", max_length=64)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """One status change (or note) on an order's timeline."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=Order.Status.choices)
+    previous_status = models.CharField(max_length=20, choices=Order.Status.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.previous_status or '—'} → {self.status}"

@@ -1,0 +1,55 @@
+"""Payment methods, registered in one place. Each knows how to start and confirm a payment."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    code: str
+    name: str
+    description: str
+    # Cash on delivery ships before the money arrives; the others wait for payment.
+    ships_before_payment: bool = False
+
+    def instructions(self, order) -> dict | None:
+        """What the confirmation page and e-mail tell the customer to do, if anything."""
+        return None
+
+
+@dataclass(frozen=True)
+class CashOnDelivery(PaymentMethod):
+    code: str = "cod"
+    name: str = "Cash on delivery"
+    description: str = "Pay the carrier in cash when the parcel arrives."
+    ships_before_payment: bool = True
+
+
+@dataclass(frozen=True)
+class BankTransfer(PaymentMethod):
+    code: str = "bank_transfer"
+    name: str = "Bank transfer"
+    description: str = "Transfer the total to our account; we ship once it arrives."
+
+    def instructions(self, order) -> dict | None:
+        return {
+            "account_holder": settings.SHOP_BANK_ACCOUNT_HOLDER,
+            "iban": settings.SHOP_BANK_IBAN,
+            "bic": settings.SHOP_BANK_BIC,
+            "bank": settings.SHOP_BANK_NAME,
+            "reference": order.number,
+            "amount": order.total,
+            "days": settings.SHOP_UNPAID_ORDER_DAYS,
+        }
+
+
+REGISTRY: dict[str, PaymentMethod] = {m.code: m for m in (CashOnDelivery(), BankTransfer())}
+
+
+def get_payment_method(code: str) -> PaymentMethod | None:
+    return REGISTRY.get(code)
+
+
+def list_payment_methods() -> list[PaymentMethod]:
+    return list(REGISTRY.values())

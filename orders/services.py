@@ -1,0 +1,285 @@
+"""Order placement and every status change."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cart.models import Cart, CartLine, ShippingMethod
+from cart.pricing import price_lines
+from cart.services import mark_cart_submitted
+from catalog.models import Variant
+from catalog.selectors import bump_catalog_version
+from core.outbox import queue_mail
+
+from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock
+from .models import Order, OrderEvent, OrderLine
+from .payments import get_payment_method
+
+logger = logging.getLogger(__name__)
+S = Order.Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.PACKED, S.CANCELLED},
+    S.PAID: {S.PACKED, S.CANCELLED},
+    S.PACKED: {S.SHIPPED},
+    S.SHIPPED: {S.DELIVERED},
+    S.DELIVERED: {S.COMPLETED},
+    S.COMPLETED: set(),
+    S.CANCELLED: set(),
+}
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    full_name: str
+    line1: str
+    postcode: str
+    city: str
+    country: str
+    line2: str = ""
+
+
+def can_transition(order: Order, to: str) -> bool:
+    """The one place that knows the allowed status changes."""
+    if to not in TRANSITIONS.get(order.status, set()):
+        return False
+    if order.status == S.PENDING_PAYMENT and to == S.PACKED:
+        method = get_payment_method(order.payment_method)
+        return bool(method and method.ships_before_payment)
+    return True
+
+
+def _order_mail(order: Order, template: str, *, to: list[str] | None = None) -> None:
+    queue_mail(
+        to=to or [order.email],
+        template=f"orders/email/{template}",
+        context={
+            "order": order,
+            "lines": list(order.lines.all()),
+            "payment": payment_summary(order),
+        },
+        kind=template,
+    )
+
+
+def payment_summary(order: Order) -> dict:
+    """The payment method's name and what the customer must do (bank details), for pages."""
+    method = get_payment_method(order.payment_method)
+    return {
+        "name": method.name if method else order.payment_method,
+        "instructions": method.instructions(order) if method else None,
+    }
+
+
+@transaction.atomic
+def place_order(
+    *,
+    cart: Cart,
+    contact: Contact,
+    address: ShippingAddress,
+    shipping_method_id: int,
+    payment_code: str,
+    idempotency_key: str,
+    user=None,
+    channel: str = "",
+) -> Order:
+    """Turn the cart into an order and take the stock, all or nothing.
+
+    A second call with the same idempotency key returns the first order.
+    Raises EmptyCart, OutOfStock(lines) (cart unchanged), CheckoutError.
+    """
+    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    # Lock the cart row: a double-clicked "Place order" waits here, then finds the order above.
+    locked_cart = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    if locked_cart is None or locked_cart.status != Cart.Status.OPEN:
+        raise CheckoutError("This cart was already checked out. Please review your cart.")
+    method = get_payment_method(payment_code)
+    if method is None:
+        raise CheckoutError("Choose a payment method.")
+    shipping = ShippingMethod.objects.filter(pk=shipping_method_id, is_active=True).first()
+    if shipping is None:
+        raise CheckoutError("Choose a delivery method.")
+    quantities = dict(CartLine.objects.filter(cart=cart).values_list("variant_id", "quantity"))
+    if not quantities:
+        raise EmptyCart()
+    # Lock variant rows in primary-key order (no deadlocks), then price with what is locked.
+    variants = list(
+        Variant.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .filter(pk__in=quantities)
+        .order_by("pk")
+    )
+    pricing = price_lines(
+        items=[(None, v, quantities[v.pk]) for v in variants], shipping_method=shipping
+    )
+    if pricing.problems:
+        raise OutOfStock(pricing.problems)
+    for line in pricing.lines:
+        updated = Variant.objects.filter(pk=line.variant.pk, stock__gte=line.quantity).update(
+            stock=F("stock") - line.quantity
+        )
+        if updated != 1:  # cannot happen under the lock; never oversell if it does
+            raise OutOfStock([line])
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                user=user if user is not None and user.is_authenticated else None,
+                email=contact.email.strip().lower(),
+                phone=contact.phone,
+                full_name=address.full_name,
+                line1=address.line1,
+                line2=address.line2,
+                postcode=address.postcode,
+                city=address.city,
+                country=address.country,
+                shipping_method=shipping,
+                shipping_name=shipping.name,
+                payment_method=method.code,
+                subtotal=pricing.subtotal,
+                shipping_fee=pricing.shipping_fee,
+                total=pricing.total,
+                idempotency_key=idempotency_key,
+                channel=channel[:80],
+            )
+    except IntegrityError:
+        # the same key won a race on another connection
+        return Order.objects.get(idempotency_key=idempotency_key)
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                variant=line.variant,
+                product_name=line.variant.product.name,
+                variant_label=line.variant.label,
+                sku=line.variant.sku,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                line_total=line.line_total,
+            )
+            for line in pricing.lines
+        ]
+    )
+    OrderEvent.objects.create(order=order, status=order.status, note="Order placed")
+    mark_cart_submitted(cart=locked_cart)
+    _order_mail(order, "order_confirmation")
+    _order_mail(order, "staff_new_order", to=list(settings.SHOP_STAFF_EMAILS))
+    transaction.on_commit(bump_catalog_version)
+    return order
+
+
+def _restore_stock(order: Order) -> None:
+    for variant_id, quantity in sorted(order.lines.values_list("variant_id", "quantity")):
+        Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
+    transaction.on_commit(bump_catalog_version)
+
+
+@transaction.atomic
+def change_status(*, order: Order, to: str, actor=None, note: str = "", **fields) -> Order:
+    """Move an order to another status, record the event, send the e-mail that goes with it.
+
+    Raises IllegalTransition (nothing changes then).
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if not can_transition(locked, to):
+        raise IllegalTransition(locked.get_status_display(), S(to).label)
+    previous = locked.status
+    now = timezone.now()
+    locked.status = to
+    if to == S.PAID:
+        locked.paid_at = now
+    elif to == S.SHIPPED:
+        locked.shipped_at = now
+        locked.carrier = fields.get("carrier", "")
+        locked.tracking_number = fields.get("tracking_number", "")
+    elif to == S.DELIVERED:
+        locked.delivered_at = now
+        if locked.paid_at is None:  # cash on delivery: paid at the door
+            locked.paid_at = now
+    elif to == S.CANCELLED:
+        _restore_stock(locked)
+    locked.save()
+    OrderEvent.objects.create(
+        order=locked, status=to, previous_status=previous, note=note[:300], actor=actor
+    )
+    mail = {
+        S.PAID: "order_paid",
+        S.SHIPPED: "order_shipped",
+        S.DELIVERED: "order_delivered",
+        S.CANCELLED: "order_cancelled",
+    }.get(to)
+    if mail:
+        _order_mail(locked, mail)
+    order.__dict__.update(locked.__dict__)
+    return locked
+
+
+def mark_paid(*, order: Order, actor=None) -> Order:
+    return change_status(order=order, to=S.PAID, actor=actor, note="Payment received")
+
+
+def mark_packed(*, order: Order, actor=None) -> Order:
+    return change_status(order=order, to=S.PACKED, actor=actor)
+
+
+def mark_shipped(*, order: Order, carrier: str, tracking_number: str, actor=None) -> Order:
+    return change_status(
+        order=order,
+        to=S.SHIPPED,
+        actor=actor,
+        note=f"{carrier} {tracking_number}".strip(),
+        carrier=carrier,
+        tracking_number=tracking_number,
+    )
+
+
+def mark_delivered(*, order: Order, actor=None) -> Order:
+    return change_status(order=order, to=S.DELIVERED, actor=actor)
+
+
+def mark_completed(*, order: Order, actor=None) -> Order:
+    return change_status(order=order, to=S.COMPLETED, actor=actor)
+
+
+def cancel_order(*, order: Order, actor=None, note: str = "Cancelled") -> Order:
+    return change_status(order=order, to=S.CANCELLED, actor=actor, note=note)
+
+
+def expire_unpaid_orders(*, now=None) -> int:
+    """Cancel bank-transfer orders unpaid after SHOP_UNPAID_ORDER_DAYS; stock goes back once.
+
+    Safe to run twice at once: each order is claimed with a row lock and skipped if taken.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SHOP_UNPAID_ORDER_DAYS)
+    expired = 0
+    candidates = Order.objects.filter(
+        status=S.PENDING_PAYMENT, payment_method="bank_transfer", created_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    for pk in list(candidates[:500]):
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=S.PENDING_PAYMENT)
+                .first()
+            )
+            if order is None:
+                continue
+            change_status(order=order, to=S.CANCELLED, note="Not paid in time")
+            expired += 1
+    return expired

@@ -1,0 +1,286 @@
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Address
+from cart.models import ShippingMethod
+from cart.selectors import find_cart, price_cart
+from core.ratelimit import allow, client_ip
+
+from . import selectors, services
+from .exceptions import CheckoutError, OutOfStock
+from .forms import AddressForm, ContactForm, DeliveryForm, OrderInquiryForm, PaymentForm
+from .models import Order
+from .payments import get_payment_method, list_payment_methods
+
+SESSION_KEY = "checkout"
+PLACED_KEY = "placed_orders"
+STEPS = [
+    ("contact", "Contact"),
+    ("address", "Address"),
+    ("delivery", "Delivery"),
+    ("payment", "Payment"),
+    ("review", "Review"),
+]
+
+
+def _state(request) -> dict:
+    return request.session.get(SESSION_KEY, {})
+
+
+def _save_state(request, **values) -> None:
+    state = _state(request)
+    state.update(values)
+    request.session[SESSION_KEY] = state
+
+
+def _first_missing_step(state: dict) -> str | None:
+    needs = {
+        "contact": "email",
+        "address": "address",
+        "delivery": "shipping_method_id",
+        "payment": "payment_code",
+    }
+    for step, key in needs.items():
+        if not state.get(key):
+            return step
+    return None
+
+
+def _guard(request, step: str):
+    """Redirect to the cart if it is empty or blocked, or to the first step not yet done."""
+    cart = find_cart(user=request.user, session=request.session)
+    pricing = price_cart(cart=cart)
+    if not pricing.lines:
+        messages.info(request, "Your cart is empty.")
+        return None, None, redirect("cart:detail")
+    if pricing.problems:
+        messages.error(request, "Some items in your cart need your attention before checkout.")
+        return None, None, redirect("cart:detail")
+    order = [s for s, _ in STEPS]
+    missing = _first_missing_step(_state(request))
+    if missing and order.index(missing) < order.index(step):
+        return None, None, redirect(f"orders:checkout_{missing}")
+    return cart, pricing, None
+
+
+def _render_step(request, step: str, form, pricing, **extra):
+    done = {s for s, _ in STEPS if s != step and s != _first_missing_step(_state(request))}
+    return render(
+        request,
+        f"orders/checkout_{step}.html",
+        {
+            "form": form,
+            "pricing": pricing,
+            "steps": STEPS,
+            "current_step": step,
+            "done_steps": done,
+            "page_title": f"Checkout: {dict(STEPS)[step]}",
+            **extra,
+        },
+    )
+
+
+def checkout_contact(request):
+    cart, pricing, bounce = _guard(request, "contact")
+    if bounce:
+        return bounce
+    state = _state(request)
+    initial = {
+        "email": state.get("email") or getattr(request.user, "email", ""),
+        "phone": state.get("phone", ""),
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        _save_state(request, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"])
+        return redirect("orders:checkout_address")
+    return _render_step(request, "contact", form, pricing)
+
+
+def checkout_address(request):
+    cart, pricing, bounce = _guard(request, "address")
+    if bounce:
+        return bounce
+    state = _state(request)
+    form = AddressForm(request.POST or None, initial=state.get("address"), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        address = form.address()
+        if form.cleaned_data.get("save_address") and request.user.is_authenticated:
+            Address.objects.create(user=request.user, phone=state.get("phone", ""), **address)
+        _save_state(request, address=address)
+        return redirect("orders:checkout_delivery")
+    return _render_step(request, "address", form, pricing)
+
+
+def checkout_delivery(request):
+    cart, pricing, bounce = _guard(request, "delivery")
+    if bounce:
+        return bounce
+    state = _state(request)
+    form = DeliveryForm(
+        request.POST or None, initial={"shipping_method": state.get("shipping_method_id")}
+    )
+    if request.method == "POST" and form.is_valid():
+        _save_state(request, shipping_method_id=form.cleaned_data["shipping_method"].pk)
+        return redirect("orders:checkout_payment")
+    methods = list(ShippingMethod.objects.filter(is_active=True))
+    quotes = [(m, price_cart(cart=cart, shipping_method=m).shipping_fee) for m in methods]
+    return _render_step(request, "delivery", form, pricing, quotes=quotes)
+
+
+def checkout_payment(request):
+    cart, pricing, bounce = _guard(request, "payment")
+    if bounce:
+        return bounce
+    form = PaymentForm(
+        request.POST or None, initial={"payment_method": _state(request).get("payment_code")}
+    )
+    if request.method == "POST" and form.is_valid():
+        _save_state(request, payment_code=form.cleaned_data["payment_method"])
+        return redirect("orders:checkout_review")
+    return _render_step(request, "payment", form, pricing, methods=list_payment_methods())
+
+
+def checkout_review(request):
+    cart, pricing, bounce = _guard(request, "review")
+    if bounce:
+        return bounce
+    state = _state(request)
+    shipping = ShippingMethod.objects.filter(pk=state["shipping_method_id"], is_active=True).first()
+    if shipping is None:
+        messages.error(request, "That delivery method is no longer offered; choose another.")
+        return redirect("orders:checkout_delivery")
+    if not state.get("idempotency_key"):
+        # One key per checkout: every POST of this page places the same single order.
+        _save_state(request, idempotency_key=secrets.token_urlsafe(32))
+        state = _state(request)
+    pricing = price_cart(cart=cart, shipping_method=shipping)
+    return _render_step(
+        request,
+        "review",
+        None,
+        pricing,
+        state=state,
+        shipping=shipping,
+        payment=get_payment_method(state["payment_code"]),
+    )
+
+
+@require_POST
+def place_order(request):
+    state = _state(request)
+    key = request.POST.get("idempotency_key", "")[:64]
+    cart = find_cart(user=request.user, session=request.session)
+    if not key:
+        messages.error(request, "Please review your order and place it again.")
+        return redirect("orders:checkout_review")
+    # A second POST of an order already placed shows that order.
+    placed = Order.objects.filter(idempotency_key=key).first()
+    if placed is not None:
+        return _to_confirmation(request, placed)
+    if cart is None or _first_missing_step(state) or key != state.get("idempotency_key"):
+        messages.error(request, "Your checkout has expired; please check your details again.")
+        return redirect("cart:detail")
+    address = state["address"]
+    try:
+        order = services.place_order(
+            cart=cart,
+            contact=services.Contact(email=state["email"], phone=state["phone"]),
+            address=services.ShippingAddress(**address),
+            shipping_method_id=state["shipping_method_id"],
+            payment_code=state["payment_code"],
+            idempotency_key=key,
+            user=request.user,
+            channel=getattr(request, "channel", ""),
+        )
+    except OutOfStock as exc:
+        for line in exc.lines:
+            messages.error(request, f"{line.variant.product.name}: {line.problem}")
+        return redirect("cart:detail")
+    except CheckoutError as exc:
+        messages.error(request, str(exc))
+        return redirect("orders:checkout_review")
+    return _to_confirmation(request, order)
+
+
+def _to_confirmation(request, order):
+    placed = request.session.get(PLACED_KEY, [])
+    if order.number not in placed:
+        request.session[PLACED_KEY] = (placed + [order.number])[-20:]
+    request.session.pop(SESSION_KEY, None)
+    return redirect("orders:confirmation", number=order.number)
+
+
+def confirmation(request, number: str):
+    allowed = number in request.session.get(PLACED_KEY, [])
+    order = selectors.get_order_with_details(number=number) if allowed else None
+    if order is None and request.user.is_authenticated:
+        order = selectors.get_member_order(user=request.user, number=number)
+    if order is None:
+        raise Http404("No such order")
+    return render(
+        request,
+        "orders/confirmation.html",
+        {"order": order, "payment": services.payment_summary(order), "page_title": "Thank you"},
+    )
+
+
+def inquiry(request):
+    form = OrderInquiryForm(request.POST or None)
+    order = None
+    limited = False
+    if request.method == "POST":
+        limited = not allow(
+            scope="inquiry", key=client_ip(request), limit=settings.SHOP_INQUIRY_RATE, window=600
+        )
+        if limited:
+            messages.error(request, "Too many attempts. Please wait a few minutes and try again.")
+        elif form.is_valid():
+            order = selectors.find_order_for_inquiry(
+                number=form.cleaned_data["number"], email=form.cleaned_data["email"]
+            )
+            if order is None:
+                messages.error(request, "No matching order. Check the order number and e-mail.")
+    response = render(
+        request,
+        "orders/inquiry.html",
+        {
+            "form": form,
+            "order": order,
+            "payment": services.payment_summary(order) if order else None,
+            "page_title": "Where is my order?",
+            "meta_description": "Look up an order with its number and e-mail address.",
+        },
+        status=429 if limited else 200,
+    )
+    return response
+
+
+@login_required
+def my_orders(request):
+    return render(
+        request,
+        "orders/my_orders.html",
+        {"orders": selectors.list_member_orders(user=request.user), "page_title": "My orders"},
+    )
+
+
+@login_required
+def my_order(request, number: str):
+    order = selectors.get_member_order(user=request.user, number=number)
+    if order is None:
+        raise Http404("No such order")
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "payment": services.payment_summary(order),
+            "page_title": f"Order {number}",
+        },
+    )
