@@ -37,7 +37,7 @@ run: migrate
 	@echo ""
 	@echo "  Shop:        http://$(HOST):$(PORT)/"
 	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/"
-	@$(PY) -c "from shop.management.commands.seed_demo import DEMO_STAFF_EMAIL as e, DEMO_STAFF_PASSWORD as p; print(f'  Staff login: {e} / {p}')"
+	@$(PY) -c "from shop.demo import DEMO_STAFF_EMAIL as e, DEMO_STAFF_PASSWORD as p; print(f'  Staff login: {e} / {p}')"
 	@echo "  E-mail lands in var/outbox/ (one file per message)."
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)

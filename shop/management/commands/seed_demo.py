@@ -18,9 +18,8 @@ from catalog.images import make_thumbnails
 from catalog.models import Category, Product, ProductImage, Series, Variant
 from catalog.selectors import bump_catalog_version
 from core.progress import ProgressBar
+from shop.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
 
-DEMO_STAFF_EMAIL = "staff@meadowpine.example"
-DEMO_STAFF_PASSWORD = "meadow-pine-staff-2026"  # noqa: S105 - demo data only, refused in production
 
 SERIES = [
     (
