@@ -20,7 +20,6 @@ from catalog.selectors import bump_catalog_version
 from core.progress import ProgressBar
 from shop.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
 
-
 SERIES = [
     (
         "Trailhead",
