@@ -101,7 +101,9 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(category_id__in=node.descendant_ids()) if node else queryset
 
     def filter_sort(self, queryset, name, value):
-        return queryset.order_by(*SORTS.get(value, SORTS["newest"]))
+        if value not in SORTS:  # "relevance" on the search page keeps the ranked order
+            return queryset
+        return queryset.order_by(*SORTS[value])
 
     @property
     def qs(self):

@@ -9,5 +9,4 @@ urlpatterns = [
     path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product"),
     path("series/<slug:slug>/", views.SeriesView.as_view(), name="series"),
     path("category/<slug:slug>/", views.CategoryView.as_view(), name="category"),
-    path("search/", views.SearchView.as_view(), name="search"),
 ]

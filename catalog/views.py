@@ -118,16 +118,6 @@ class CategoryView(ProductListView):
         return f"{self.node.name} at {settings.SHOP_NAME}: browse, compare and order online."
 
 
-class SearchView(ProductListView):
-    """Name search over the catalog (the search app replaces this with ranked search)."""
-
-    template_name = "catalog/search.html"
-
-    def get_page_title(self) -> str:
-        query = (self.request.GET.get("q") or "").strip()[:200]
-        return f"Search results for “{query}”" if query else "Search"
-
-
 class ProductDetailView(DetailView):
     template_name = "catalog/product_detail.html"
     context_object_name = "product"

@@ -46,6 +46,8 @@ SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="Commerzbank")
 SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
+# PostgreSQL text-search configuration (language) for product search.
+SEARCH_CONFIG = env.str("SEARCH_LANGUAGE", default="english")
 # Staff receive new-order notices here.
 SHOP_STAFF_EMAILS = env.list("SHOP_STAFF_EMAILS", default=[SHOP_ADMIN_EMAIL])
 
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_filters",
     "csp",
     "allauth",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "search",
     "service",
     "shop",
 ]

@@ -14,6 +14,7 @@ admin.site.index_title = "Run the shop"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("", include("catalog.urls")),
+    path("search/", include("search.urls")),
     path("cart/", include("cart.urls")),
     path("", include("orders.urls")),
     path("service/", include("service.urls")),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from catalog import selectors
+from search.selectors import list_hot_searches
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ class HomeView(TemplateView):
             new_arrivals=selectors.list_new_arrivals(),
             showcase=selectors.list_series_showcase(),
             navigation=selectors.get_navigation(),
+            hot_searches=list_hot_searches(),
             meta_description=(
                 f"{settings.SHOP_NAME}: outdoor gear and home goods, shipped fast, "
                 "with 7-day returns."

@@ -1,8 +1,10 @@
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.money import round_money
@@ -29,3 +31,24 @@ def money(amount) -> str:
 def jsonld(data) -> str:
     """Serialize structured data for a <script type="application/ld+json"> block, safely."""
     return mark_safe(json.dumps(data, ensure_ascii=False, default=str).translate(_JSON_ESCAPES))  # noqa: S308
+
+
+WORD = re.compile(r"([^\W_]+)", re.UNICODE)
+
+
+@register.filter
+def highlight(text, query) -> str:
+    """Wrap words of ``text`` that start with a query word in <mark>; everything escaped."""
+    text = str(text or "")
+    terms = {t.lower() for t in WORD.findall(str(query or "")) if len(t) >= 2}
+    # crude stemming so "shoes" also marks "shoe"
+    terms |= {t[:-2] if t.endswith("es") else t[:-1] for t in terms if len(t) > 3 and t[-1] == "s"}
+    if not terms:
+        return escape(text)
+    out = []
+    for piece in WORD.split(text):
+        if piece and WORD.fullmatch(piece) and any(piece.lower().startswith(t) for t in terms):
+            out.append(f"<mark>{escape(piece)}</mark>")
+        else:
+            out.append(escape(piece))
+    return mark_safe("".join(out))  # noqa: S308 - every piece is escaped above

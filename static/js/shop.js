@@ -32,3 +32,97 @@
     });
   });
 })();
+
+// Search autocomplete: a combobox with a listbox of suggestions (ARIA 1.2 pattern).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-suggest-url]");
+  if (!form || !window.fetch) return;
+  var input = form.querySelector("input[name=q]");
+  var list = form.querySelector("[role=listbox]");
+  var status = form.querySelector("[data-suggest-status]");
+  var url = form.getAttribute("data-suggest-url");
+  var timer = null, active = -1, items = [], lastQuery = "";
+  input.setAttribute("role", "combobox");
+
+  function close() {
+    list.hidden = true;
+    list.innerHTML = "";
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    items = [];
+    active = -1;
+  }
+
+  function select(index) {
+    items.forEach(function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    active = index;
+    if (index >= 0) input.setAttribute("aria-activedescendant", items[index].id);
+    else input.removeAttribute("aria-activedescendant");
+  }
+
+  function option(id, text, kind, href, image) {
+    var li = document.createElement("li");
+    li.id = id;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    li.dataset.href = href;
+    if (image) {
+      var img = document.createElement("img");
+      img.src = image;
+      img.alt = "";
+      li.appendChild(img);
+    }
+    var span = document.createElement("span");
+    span.textContent = text;
+    li.appendChild(span);
+    var small = document.createElement("span");
+    small.className = "kind";
+    small.textContent = kind;
+    li.appendChild(small);
+    li.addEventListener("mousedown", function (e) { e.preventDefault(); window.location.href = href; });
+    return li;
+  }
+
+  function render(data) {
+    close();
+    var n = 0;
+    (data.categories || []).forEach(function (c) {
+      list.appendChild(option("sugg-" + n++, c.name, "Category", c.url, ""));
+    });
+    (data.products || []).forEach(function (p) {
+      list.appendChild(option("sugg-" + n++, p.name, p.price, p.url, p.image));
+    });
+    items = Array.prototype.slice.call(list.children);
+    status.textContent = n ? n + " suggestion" + (n === 1 ? "" : "s") + ", use the arrow keys to choose" : "No suggestions";
+    if (n) {
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+  }
+
+  function lookup() {
+    var q = input.value.trim();
+    if (q.length < 2) { close(); status.textContent = ""; return; }
+    if (q === lastQuery) return;
+    lastQuery = q;
+    fetch(url + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { categories: [], products: [] }; })
+      .then(function (data) { if (input.value.trim() === q) render(data); })
+      .catch(function () { close(); });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    lastQuery = lastQuery === input.value.trim() ? "" : lastQuery;
+    timer = setTimeout(lookup, 200);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (list.hidden || !items.length) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); select((active + 1) % items.length); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); select(active <= 0 ? items.length - 1 : active - 1); }
+    else if (e.key === "Escape") { close(); }
+    else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = items[active].dataset.href; }
+  });
+  input.addEventListener("blur", function () { setTimeout(close, 150); });
+})();

@@ -21,7 +21,7 @@ def public_urls(product) -> list[str]:
         product.get_absolute_url(),
         product.series.get_absolute_url(),
         product.category.get_absolute_url(),
-        reverse("catalog:search") + "?q=bottle",
+        reverse("search:results") + "?q=bottle",
         reverse("service:index"),
         reverse("service:guide"),
         reverse("service:commitments"),

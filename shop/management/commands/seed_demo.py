@@ -18,6 +18,7 @@ from catalog.images import make_thumbnails
 from catalog.models import Category, Product, ProductImage, Series, Variant
 from catalog.selectors import bump_catalog_version
 from core.progress import ProgressBar
+from search.services import index_all_products
 from shop.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
 
 SERIES = [
@@ -276,6 +277,10 @@ class Command(BaseCommand):
         self._images(leaves)
         created = self._products(leaves, total=products, rng=rng, batch_size=batch_size)
         self._extra()
+        if created:
+            bar = ProgressBar(Product.objects.count(), label="Search index", stream=self.stdout)
+            index_all_products(progress=bar.update)
+            bar.close()
         bump_catalog_version()
         self._staff()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready: {created:,} new products."))

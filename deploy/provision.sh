@@ -1,0 +1,514 @@
+#!/usr/bin/env bash
+# provision.sh: set up, or update, the shop on one Debian 12 / Ubuntu 24.04 server.
+#
+#   sudo deploy/provision.sh DOMAIN ADMIN_EMAIL
+#   sudo deploy/provision.sh shop.example.com admin@shop.example.com
+#
+# Run it as root from inside a checkout of the shop; the checkout is copied to /srv/shop/app.
+# It is safe to run again (that is also how an update is installed, see README.md): every step
+# looks at what is there first, and /etc/shop/shop.env is only ever created, never overwritten.
+#
+# Options, as environment variables (sudo env SKIP_TLS=1 deploy/provision.sh ...):
+#   SKIP_TLS=1     do not run certbot (it is also skipped when DOMAIN is an IP address)
+#   SKIP_UFW=1     leave the firewall alone
+#   SHOP_NAME=...  shop name for a new /etc/shop/shop.env (default: Meadow & Pine)
+#   TIME_ZONE=...  time zone for a new /etc/shop/shop.env (default: Europe/Berlin)
+#   PYTHON=...     interpreter for the virtualenv (default: a system Python that satisfies
+#                  requires-python in pyproject.toml; on Ubuntu 24.04, python3.11 from the
+#                  deadsnakes PPA, since its own python3 is 3.12)
+set -euo pipefail
+
+readonly SHOP_USER=shop
+readonly SHOP_HOME=/srv/shop
+readonly APP_DIR=$SHOP_HOME/app
+readonly VENV_DIR=$SHOP_HOME/venv
+readonly MEDIA_DIR=$SHOP_HOME/media
+readonly VAR_DIR=$SHOP_HOME/var
+readonly BACKUP_DIR=$SHOP_HOME/backups
+readonly ENV_DIR=/etc/shop
+readonly ENV_FILE=$ENV_DIR/shop.env
+readonly NGINX_SITE=/etc/nginx/sites-available/shop.conf
+# The last rendering of deploy/nginx/shop.conf that was installed. certbot edits the installed
+# file, so the live file is replaced only when the template itself changed.
+readonly NGINX_RENDERED=$ENV_DIR/nginx-shop.conf.rendered
+readonly GUNICORN_SOCKET=/run/shop/gunicorn.sock
+readonly SERVICES=(shop-gunicorn.service shop-celery-worker.service shop-celery-beat.service)
+readonly UNIT_FILES=(
+    shop-gunicorn.socket shop-gunicorn.service
+    shop-celery-worker.service shop-celery-beat.service
+    shop-backup.service shop-backup.timer
+)
+readonly APT_PACKAGES=(
+    nginx postgresql redis-server
+    python3-venv python3-dev build-essential libpq-dev
+    certbot python3-certbot-nginx ufw rsync git curl ca-certificates
+)
+
+log() { printf '\n==> %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+    echo "usage: sudo $0 DOMAIN ADMIN_EMAIL   (e.g. shop.example.com admin@shop.example.com)" >&2
+    exit 2
+}
+
+# Escape a string for the replacement side of sed s|...|...|.
+sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
+
+# Run a command as user shop with a clean environment, from a directory it can read.
+as_shop() {
+    (cd / && runuser -u "$SHOP_USER" -- env -i \
+        HOME="$SHOP_HOME" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@")
+}
+
+# psql as the postgres superuser; prints bare values.
+psql_admin() { (cd / && runuser -u postgres -- psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"); }
+
+# Install SRC as DEST (root-owned, given mode) when the content differs; true if it changed.
+install_if_changed() {
+    local src=$1 dest=$2 mode=$3
+    if [[ -f $dest ]] && cmp -s "$src" "$dest"; then
+        return 1
+    fi
+    install -m "$mode" -o root -g root "$src" "$dest"
+    return 0
+}
+
+# ------------------------------------------------------------------------------------------------
+# Arguments and checks
+# ------------------------------------------------------------------------------------------------
+[[ $# -eq 2 ]] || usage
+DOMAIN=${1,,}
+EMAIL=$2
+SHOP_NAME=${SHOP_NAME:-Meadow & Pine}
+TIME_ZONE=${TIME_ZONE:-Europe/Berlin}
+SKIP_TLS=${SKIP_TLS:-0}
+SKIP_UFW=${SKIP_UFW:-0}
+
+[[ $(id -u) -eq 0 ]] || die "run as root: sudo $0 $*"
+[[ -d /run/systemd/system ]] || die "systemd is not running here; this script needs it"
+[[ $DOMAIN =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] \
+    || die "DOMAIN must be a host name such as shop.example.com or an IPv4 address: '$1'"
+[[ $EMAIL =~ ^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$ ]] \
+    || die "ADMIN_EMAIL does not look like an e-mail address: '$EMAIL'"
+[[ $SHOP_NAME != *[\"\$\`\\]* ]] || die "SHOP_NAME may not contain a double quote, \$, backquote or backslash"
+[[ -f /usr/share/zoneinfo/$TIME_ZONE ]] || die "unknown TIME_ZONE: '$TIME_ZONE'"
+
+IS_IP=0
+if [[ $DOMAIN =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    IS_IP=1
+fi
+WANT_TLS=1
+if [[ $SKIP_TLS == 1 || $IS_IP == 1 ]]; then
+    WANT_TLS=0
+fi
+
+# The checkout this script belongs to.
+DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+SRC_DIR=$(dirname "$DEPLOY_DIR")
+[[ -f $SRC_DIR/manage.py && -f $SRC_DIR/shop/settings.py && -f $SRC_DIR/pyproject.toml ]] \
+    || die "$SRC_DIR is not a checkout of the shop (no manage.py, shop/settings.py, pyproject.toml)"
+
+if [[ -r /etc/os-release ]]; then
+    # shellcheck source=/dev/null
+    . /etc/os-release
+fi
+case "${ID:-}-${VERSION_ID:-}" in
+    debian-12 | ubuntu-24.04) ;;
+    *) warn "made for Debian 12 and Ubuntu 24.04; this is ${PRETTY_NAME:-an unknown system}" ;;
+esac
+
+# ------------------------------------------------------------------------------------------------
+log "Packages"
+# ------------------------------------------------------------------------------------------------
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+
+# ------------------------------------------------------------------------------------------------
+log "Python"
+# ------------------------------------------------------------------------------------------------
+# py_check PYPROJECT [X.Y.Z]: with a version, exit 0 if requires-python admits it; without,
+# print the newest X.Y from 3.9 to 3.14 that it admits.
+PY_CHECK=$(
+    cat <<'PYEOF'
+import re, sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    spec = tomllib.load(f).get("project", {}).get("requires-python", "")
+def pad(parts):
+    return tuple(int(p) for p in parts) + (0,) * (3 - len(parts))
+def ok(v):
+    for clause in filter(None, (c.strip() for c in spec.split(","))):
+        m = re.fullmatch(r"(~=|==|!=|<=|>=|<|>)\s*([0-9]+(?:\.[0-9]+)*)(\.\*)?", clause)
+        if not m:
+            continue
+        op, parts, star = m.group(1), m.group(2).split("."), m.group(3)
+        w = pad(parts)
+        if star:
+            same = v[: len(parts)] == w[: len(parts)]
+            if (op == "==" and not same) or (op == "!=" and same):
+                return False
+            continue
+        if op == "~=" and not (v >= w and v[: len(parts) - 1] == w[: len(parts) - 1]):
+            return False
+        if (op == ">=" and v < w) or (op == ">" and v <= w) or (op == "<" and v >= w):
+            return False
+        if (op == "<=" and v > w) or (op == "==" and v != w) or (op == "!=" and v == w):
+            return False
+    return True
+if len(sys.argv) > 2:
+    sys.exit(0 if ok(pad(sys.argv[2].split("."))) else 1)
+fits = [m for m in range(9, 15) if ok((3, m, 50))]
+print(f"3.{fits[-1]}" if fits else "")
+PYEOF
+)
+py_version() { "$1" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'; }
+py_fits() {
+    local v
+    v=$(py_version "$1" 2>/dev/null) || return 1
+    /usr/bin/python3 -c "$PY_CHECK" "$SRC_DIR/pyproject.toml" "$v"
+}
+
+if [[ -n ${PYTHON:-} ]]; then
+    PYTHON=$(command -v "$PYTHON") || die "PYTHON=$PYTHON not found"
+    py_fits "$PYTHON" || warn "$PYTHON ($(py_version "$PYTHON")) does not satisfy requires-python"
+else
+    WANT_PY=$(/usr/bin/python3 -c "$PY_CHECK" "$SRC_DIR/pyproject.toml")
+    [[ -n $WANT_PY ]] || die "cannot read requires-python from $SRC_DIR/pyproject.toml"
+    for candidate in /usr/bin/python3 "/usr/bin/python$WANT_PY"; do
+        if [[ -x $candidate ]] && py_fits "$candidate"; then
+            PYTHON=$candidate
+            break
+        fi
+    done
+    if [[ -z ${PYTHON:-} && ${ID:-} == ubuntu ]]; then
+        note "the shop needs Python $WANT_PY; installing it from the deadsnakes PPA"
+        apt-get install -y -q software-properties-common
+        add-apt-repository -y ppa:deadsnakes/ppa
+        apt-get update -q
+        apt-get install -y -q "python$WANT_PY" "python$WANT_PY-venv" "python$WANT_PY-dev"
+        PYTHON=/usr/bin/python$WANT_PY
+    fi
+    [[ -n ${PYTHON:-} ]] \
+        || die "no Python $WANT_PY here (pyproject.toml requires it); install one, then PYTHON=/path/to/python$WANT_PY"
+fi
+note "using $PYTHON ($(py_version "$PYTHON"))"
+
+# ------------------------------------------------------------------------------------------------
+log "User $SHOP_USER and directories"
+# ------------------------------------------------------------------------------------------------
+if ! id -u "$SHOP_USER" >/dev/null 2>&1; then
+    useradd --system --user-group --home-dir "$SHOP_HOME" --create-home \
+        --shell /usr/sbin/nologin --comment "web shop" "$SHOP_USER"
+    note "created system user $SHOP_USER"
+fi
+# nginx (www-data) must reach app/staticfiles and media; the backups and var stay private.
+install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$SHOP_HOME" "$APP_DIR" "$MEDIA_DIR"
+install -d -m 0750 -o "$SHOP_USER" -g "$SHOP_USER" "$VAR_DIR"
+install -d -m 0700 -o "$SHOP_USER" -g "$SHOP_USER" "$BACKUP_DIR"
+install -d -m 0750 -o root -g "$SHOP_USER" "$ENV_DIR"
+
+# ------------------------------------------------------------------------------------------------
+log "PostgreSQL"
+# ------------------------------------------------------------------------------------------------
+systemctl enable --now postgresql
+for _ in $(seq 30); do
+    pg_isready -q && break
+    sleep 1
+done
+pg_isready -q || die "PostgreSQL does not accept connections"
+pg_server=$(psql_admin -c 'SHOW server_version_num')
+((pg_server >= 150000)) || warn "PostgreSQL $pg_server is older than 15"
+if [[ $(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$SHOP_USER'") != 1 ]]; then
+    # No password: the Unix user shop logs in as role shop over the socket (peer authentication,
+    # the "local all all peer" line of Debian's pg_hba.conf).
+    psql_admin -c "CREATE ROLE $SHOP_USER LOGIN"
+    note "created role $SHOP_USER"
+fi
+if [[ $(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$SHOP_USER'") != 1 ]]; then
+    psql_admin -c "CREATE DATABASE $SHOP_USER OWNER $SHOP_USER ENCODING 'UTF8' TEMPLATE template0"
+    note "created database $SHOP_USER"
+fi
+
+# ------------------------------------------------------------------------------------------------
+log "Redis"
+# ------------------------------------------------------------------------------------------------
+# Only a cache and a Celery broker: loopback only, nothing written to disk. When memory runs
+# out, only keys with an expiry (cache entries) are evicted, never the task queue.
+REDIS_CONF=/etc/redis/redis.conf
+[[ -f $REDIS_CONF ]] || die "$REDIS_CONF not found"
+redis_before=$(sha256sum "$REDIS_CONF")
+sed -i -E \
+    -e '/^[[:space:]]*(bind|save|appendonly|maxmemory|maxmemory-policy)([[:space:]]|$)/d' \
+    -e '/^# shop: /d' \
+    "$REDIS_CONF"
+cat >>"$REDIS_CONF" <<'EOF'
+# shop: the lines below are set by deploy/provision.sh, which removes other bind/save/appendonly/maxmemory lines
+bind 127.0.0.1
+save ""
+appendonly no
+maxmemory 256mb
+maxmemory-policy volatile-lru
+EOF
+systemctl enable redis-server
+if [[ $(sha256sum "$REDIS_CONF") != "$redis_before" ]]; then
+    systemctl restart redis-server
+    note "redis.conf changed; redis-server restarted"
+else
+    systemctl start redis-server
+fi
+
+# ------------------------------------------------------------------------------------------------
+log "Settings: $ENV_FILE"
+# ------------------------------------------------------------------------------------------------
+if [[ -f $ENV_FILE ]]; then
+    note "$ENV_FILE exists; left as it is"
+    grep -Eq "^ALLOWED_HOSTS=(.*,)?\"?$DOMAIN\"?(,|$)" "$ENV_FILE" \
+        || warn "ALLOWED_HOSTS in $ENV_FILE does not list $DOMAIN"
+else
+    SECRET_KEY=$(/usr/bin/python3 -c 'import secrets;print(secrets.token_urlsafe(64))')
+    if [[ $WANT_TLS == 1 ]]; then
+        scheme=https ssl_redirect=1
+    else
+        scheme=http ssl_redirect=0
+    fi
+    env_tmp=$(mktemp)
+    sed -e "s|__SECRET_KEY__|$(sed_escape "$SECRET_KEY")|g" \
+        -e "s|__DOMAIN__|$(sed_escape "$DOMAIN")|g" \
+        -e "s|__EMAIL__|$(sed_escape "$EMAIL")|g" \
+        -e "s|__SCHEME__|$scheme|g" \
+        -e "s|__SSL_REDIRECT__|$ssl_redirect|g" \
+        -e "s|__SHOP_NAME__|$(sed_escape "$SHOP_NAME")|g" \
+        -e "s|__TIME_ZONE__|$(sed_escape "$TIME_ZONE")|g" \
+        "$DEPLOY_DIR/shop.env.template" >"$env_tmp"
+    if grep -q '__[A-Z_]*__' "$env_tmp"; then
+        rm -f "$env_tmp"
+        die "shop.env.template has a placeholder this script does not fill"
+    fi
+    install -m 0640 -o root -g "$SHOP_USER" "$env_tmp" "$ENV_FILE"
+    rm -f "$env_tmp"
+    note "created $ENV_FILE (new SECRET_KEY); set EMAIL_URL in it to send real mail"
+fi
+chown root:"$SHOP_USER" "$ENV_FILE"
+chmod 0640 "$ENV_FILE"
+
+# ------------------------------------------------------------------------------------------------
+log "Code: $APP_DIR"
+# ------------------------------------------------------------------------------------------------
+if [[ $SRC_DIR == "$(cd "$APP_DIR" && pwd -P)" ]]; then
+    note "running from $APP_DIR itself; nothing to copy"
+else
+    # A mirror of the checkout (its .git included, so "git pull" works in place later), minus
+    # local state and whatever .gitignore lists. Excluded paths are never deleted on this side.
+    rsync -a --delete --chown="$SHOP_USER:$SHOP_USER" --filter=':- .gitignore' \
+        --exclude=/.venv/ --exclude=/media/ --exclude=/staticfiles/ --exclude=/var/ \
+        --exclude='/db.sqlite3' --exclude='/db.sqlite3-*' \
+        --exclude=__pycache__/ --exclude='*.pyc' --exclude='/*.egg-info/' \
+        --exclude=/.pytest_cache/ --exclude=/.ruff_cache/ \
+        "$SRC_DIR/" "$APP_DIR/"
+    note "copied $SRC_DIR -> $APP_DIR"
+fi
+install -m 0755 -o root -g root "$DEPLOY_DIR/shop-manage" /usr/local/bin/shop-manage
+
+# ------------------------------------------------------------------------------------------------
+log "Virtualenv: $VENV_DIR"
+# ------------------------------------------------------------------------------------------------
+if [[ -x $VENV_DIR/bin/python ]]; then
+    have=$(py_version "$VENV_DIR/bin/python" | cut -d. -f1,2) || have=none
+    want=$(py_version "$PYTHON" | cut -d. -f1,2)
+    if [[ $have != "$want" ]]; then
+        note "virtualenv has Python $have, $want wanted: rebuilding it"
+        rm -rf "$VENV_DIR"
+    fi
+fi
+if [[ ! -x $VENV_DIR/bin/python ]]; then
+    install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$VENV_DIR"
+    as_shop "$PYTHON" -m venv "$VENV_DIR"
+    as_shop "$VENV_DIR/bin/pip" install -q --upgrade pip
+fi
+# Editable: the apps are imported from $APP_DIR itself, where settings.py also finds the
+# templates and static sources (BASE_DIR). deploy/constraints.txt narrows a few versions.
+as_shop "$VENV_DIR/bin/pip" install -q -c "$APP_DIR/deploy/constraints.txt" -e "$APP_DIR"
+
+# ------------------------------------------------------------------------------------------------
+log "Database migrations and static files"
+# ------------------------------------------------------------------------------------------------
+/usr/local/bin/shop-manage migrate --noinput
+/usr/local/bin/shop-manage collectstatic --noinput --verbosity 0
+/usr/local/bin/shop-manage check --deploy || warn "manage.py check --deploy reported problems (above)"
+
+# ------------------------------------------------------------------------------------------------
+log "systemd units"
+# ------------------------------------------------------------------------------------------------
+socket_changed=0
+for unit in "${UNIT_FILES[@]}"; do
+    if install_if_changed "$DEPLOY_DIR/systemd/$unit" "/etc/systemd/system/$unit" 0644; then
+        note "installed $unit"
+        [[ $unit != shop-gunicorn.socket ]] || socket_changed=1
+    fi
+done
+systemctl daemon-reload
+systemctl enable shop-gunicorn.socket "${SERVICES[@]}" shop-backup.timer
+if [[ $socket_changed == 1 ]] && systemctl is-active --quiet shop-gunicorn.socket; then
+    # A socket unit cannot be restarted while its service runs.
+    systemctl stop shop-gunicorn.service
+    systemctl restart shop-gunicorn.socket
+fi
+systemctl start shop-gunicorn.socket
+# New code, settings or units: restart. Requests that arrive meanwhile wait in the socket.
+systemctl restart "${SERVICES[@]}"
+systemctl start shop-backup.timer
+
+# ------------------------------------------------------------------------------------------------
+log "nginx"
+# ------------------------------------------------------------------------------------------------
+nginx_tmp=$(mktemp)
+sed -e "s|__DOMAIN__|$(sed_escape "$DOMAIN")|g" "$DEPLOY_DIR/nginx/shop.conf" >"$nginx_tmp"
+if [[ ! -e /proc/net/if_inet6 ]]; then
+    # No IPv6 on this host: nginx would refuse to start on [::] addresses.
+    sed -i -e '/listen[[:space:]]*\[::\]/d' "$nginx_tmp"
+fi
+nginx_fresh=0
+if [[ ! -f $NGINX_SITE ]] || ! cmp -s "$nginx_tmp" "$NGINX_RENDERED"; then
+    if [[ -f $NGINX_SITE ]]; then
+        cp -p "$NGINX_SITE" "$NGINX_SITE.bak"
+        note "deploy/nginx/shop.conf changed: installing it (the old file is $NGINX_SITE.bak)"
+    fi
+    install -m 0644 -o root -g root "$nginx_tmp" "$NGINX_SITE"
+    install -m 0644 -o root -g root "$nginx_tmp" "$NGINX_RENDERED"
+    nginx_fresh=1
+fi
+rm -f "$nginx_tmp"
+ln -sfn "$NGINX_SITE" /etc/nginx/sites-enabled/shop.conf
+# Debian's own default site also claims default_server on port 80.
+rm -f /etc/nginx/sites-enabled/default
+if ! nginx -t; then
+    # Put the previous file back, and forget the rendering so the next run installs it again.
+    if [[ $nginx_fresh == 1 && -f $NGINX_SITE.bak ]]; then
+        cp -p "$NGINX_SITE.bak" "$NGINX_SITE"
+    fi
+    rm -f "$NGINX_RENDERED"
+    die "nginx -t failed (above); the running nginx was not reloaded"
+fi
+systemctl enable nginx
+systemctl reload-or-restart nginx
+[[ $nginx_fresh == 0 ]] || note "installed $NGINX_SITE"
+
+# ------------------------------------------------------------------------------------------------
+log "Firewall (ufw)"
+# ------------------------------------------------------------------------------------------------
+if [[ $SKIP_UFW == 1 ]]; then
+    note "SKIP_UFW=1: firewall left as it is"
+else
+    ufw default deny incoming >/dev/null
+    ufw default allow outgoing >/dev/null
+    if ufw app info OpenSSH >/dev/null 2>&1; then
+        ufw allow OpenSSH
+    else
+        ufw allow 22/tcp
+    fi
+    # If sshd listens elsewhere than 22, keep that port open too: never lock the operator out.
+    for port in $(sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }'); do
+        if [[ $port != 22 ]]; then
+            ufw allow "$port/tcp"
+            note "sshd listens on $port: allowed it as well"
+        fi
+    done
+    if ufw app info 'Nginx Full' >/dev/null 2>&1; then
+        ufw allow 'Nginx Full'
+    else
+        ufw allow 80/tcp
+        ufw allow 443/tcp
+    fi
+    ufw --force enable
+    ufw status verbose | sed 's/^/    /'
+fi
+
+# ------------------------------------------------------------------------------------------------
+log "TLS (certbot)"
+# ------------------------------------------------------------------------------------------------
+if [[ $WANT_TLS == 0 ]]; then
+    if [[ $IS_IP == 1 ]]; then
+        note "$DOMAIN is an IP address: no certificate can be issued for it; TLS skipped"
+    else
+        note "SKIP_TLS=1: TLS skipped"
+    fi
+    note "The site is on plain http. Signing in needs https (the cookies are Secure)."
+elif grep -qF "/etc/letsencrypt/live/$DOMAIN/" "$NGINX_SITE"; then
+    note "certificate already installed in $NGINX_SITE; certbot.timer renews it"
+else
+    # --keep-until-expiring: a certificate issued before (e.g. when shop.conf was replaced
+    # above) is installed again rather than requested anew.
+    if ! certbot --nginx -d "$DOMAIN" -m "$EMAIL" --agree-tos --non-interactive --redirect \
+        --keep-until-expiring; then
+        die "certbot failed. Check that $DOMAIN resolves to this server and that port 80 is
+reachable from the internet, then run this script again (every step before this one is done)."
+    fi
+fi
+if [[ $WANT_TLS == 1 ]] && grep -Eq '^(SECURE_SSL_REDIRECT=0|CSRF_TRUSTED_ORIGINS=.*http://)' "$ENV_FILE"; then
+    warn "$ENV_FILE still has SECURE_SSL_REDIRECT=0 or an http:// CSRF origin from a run
+without TLS: set SECURE_SSL_REDIRECT=1 and CSRF_TRUSTED_ORIGINS=https://$DOMAIN, then
+sudo systemctl restart shop-gunicorn shop-celery-worker shop-celery-beat"
+fi
+
+# ------------------------------------------------------------------------------------------------
+log "Health check"
+# ------------------------------------------------------------------------------------------------
+code=000
+for _ in $(seq 30); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --unix-socket "$GUNICORN_SOCKET" \
+        -H "Host: $DOMAIN" -H 'X-Forwarded-Proto: https' http://localhost/robots.txt) || true
+    [[ $code != 200 ]] || break
+    sleep 1
+done
+failed=0
+if [[ $code == 200 ]]; then
+    note "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> 200"
+else
+    warn "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> $code (journalctl -u shop-gunicorn)"
+    failed=1
+fi
+# Celery: a worker answers a ping through the broker (this also proves the broker is reachable
+# with the installed kombu/redis versions).
+replies=0
+for _ in $(seq 10); do
+    replies=$(/usr/local/bin/shop-manage shell -c \
+        'from shop.celery import app; print(len(app.control.ping(timeout=3)))' 2>/dev/null \
+        | tail -n 1) || replies=0
+    [[ $replies =~ ^[1-9] ]] && break
+    sleep 2
+done
+if [[ $replies =~ ^[1-9] ]]; then
+    note "celery: $replies worker(s) answered a ping"
+else
+    warn "celery: no worker answered a ping (journalctl -u shop-celery-worker)"
+    failed=1
+fi
+# Through nginx: 200 on plain http, or certbot's redirect to https.
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Host: $DOMAIN" \
+    http://127.0.0.1/robots.txt) || true
+if [[ $code == 200 || $code == 301 ]]; then
+    note "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code"
+else
+    warn "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code (/var/log/nginx/shop.error.log)"
+    failed=1
+fi
+for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx postgresql redis-server; do
+    if systemctl is-active --quiet "$unit"; then
+        note "$unit: active"
+    else
+        warn "$unit: $(systemctl is-active "$unit" || true) (journalctl -u $unit)"
+        failed=1
+    fi
+done
+((failed == 0)) || die "some checks failed (above)"
+
+scheme=https
+[[ $WANT_TLS == 1 ]] || scheme=http
+log "Done: $scheme://$DOMAIN/"
+note "Settings:     $ENV_FILE (then: sudo systemctl restart ${SERVICES[*]})"
+note "Staff login:  sudo shop-manage createsuperuser, then $scheme://$DOMAIN/admin/"
+note "Logs:         journalctl -u shop-gunicorn -u shop-celery-worker -u shop-celery-beat -f"
+note "Backups:      $BACKUP_DIR (nightly: systemctl list-timers shop-backup.timer)"

@@ -1,0 +1,69 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Sum
+from django.utils import timezone
+
+from .models import SearchCount
+
+
+class ResultFilter(admin.SimpleListFilter):
+    title = "results"
+    parameter_name = "found"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Found nothing"), ("yes", "Found something")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(results=0)
+        if self.value() == "yes":
+            return queryset.filter(results__gt=0)
+        return queryset
+
+
+class ReportRangeForm(forms.Form):
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(SearchCount)
+class SearchCountAdmin(admin.ModelAdmin):
+    """What shoppers search for; the report above the list sums a date range."""
+
+    list_display = ["query", "day", "count", "results"]
+    list_filter = [ResultFilter, "day"]
+    search_fields = ["query"]
+    date_hierarchy = "day"
+    ordering = ["-day", "-count"]
+    change_list_template = "admin/search/searchcount/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        form = ReportRangeForm(request.GET or None)
+        today = timezone.localdate()
+        since, until = today - timedelta(days=6), today
+        if form.is_valid():
+            since = form.cleaned_data["since"] or since
+            until = form.cleaned_data["until"] or until
+        window = SearchCount.objects.filter(day__gte=since, day__lte=until)
+        top = window.values("query").annotate(total=Sum("count")).order_by("-total", "query")
+        extra_context = {
+            **(extra_context or {}),
+            "report_form": ReportRangeForm(initial={"since": since, "until": until}),
+            "report_since": since,
+            "report_until": until,
+            "top_queries": list(top[:20]),
+            "zero_queries": list(top.filter(results=0)[:20]),
+        }
+        # the report's own parameters are not list filters
+        request.GET = request.GET.copy()
+        request.GET.pop("since", None)
+        request.GET.pop("until", None)
+        return super().changelist_view(request, extra_context)

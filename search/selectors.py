@@ -1,0 +1,203 @@
+"""Reads for search: ranked results, "did you mean", autocomplete, hot searches."""
+
+import contextlib
+import difflib
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from catalog.models import Product, Variant
+from catalog.selectors import first_image_prefetch, get_catalog_version, get_navigation
+
+from .models import Lexeme, SearchCount
+from .services import is_postgres, words
+
+HOT_CACHE_TTL = 600
+SUGGEST_CACHE_TTL = 300
+
+
+def _cache_get(key):
+    try:
+        return cache.get(key)
+    except Exception:
+        return None
+
+
+def _cache_set(key, value, ttl) -> None:
+    with contextlib.suppress(Exception):  # a cache outage only costs speed
+        cache.set(key, value, ttl)
+
+
+def _prefix_tsquery(query: str) -> SearchQuery | None:
+    """``blue speak`` -> ``blue:* & speak:*`` built from word characters only (never raw input)."""
+    tokens = words(query)[:8]
+    if not tokens:
+        return None
+    raw = " & ".join(f"{t}:*" for t in tokens)
+    return SearchQuery(raw, search_type="raw", config=settings.SEARCH_CONFIG)
+
+
+def search_products(*, query: str) -> QuerySet[Product]:
+    """Active products matching ``query``, best first: exact SKU, in stock, then relevance."""
+    base = Product.objects.active()
+    if not words(query):
+        return base.none()
+    exact_sku = Exists(Variant.objects.filter(product=OuterRef("pk"), sku=query.strip().upper()))
+    in_stock = Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0))
+    if is_postgres():
+        ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
+        prefix = _prefix_tsquery(query)
+        matches = Q(search_document__document=ts_query)
+        if prefix is not None:
+            matches |= Q(search_document__document=prefix)
+        return (
+            base.filter(
+                matches
+                | Q(pk__in=Variant.objects.filter(sku=query.strip().upper()).values("product"))
+            )
+            .annotate(
+                rank=SearchRank(F("search_document__document"), ts_query, normalization=32),
+                exact_sku=exact_sku,
+                in_stock_first=in_stock,
+            )
+            .order_by("-exact_sku", "-in_stock_first", "-rank", "-created_at", "-id")
+        )
+    # Embedded default (SQLite): every word must appear in one of the indexed fields.
+    condition = Q()
+    for token in words(query)[:8]:
+        condition &= (
+            Q(search_document__name__icontains=token)
+            | Q(search_document__skus__icontains=token)
+            | Q(search_document__taxonomy__icontains=token)
+            | Q(search_document__body__icontains=token)
+        )
+    name_hit = Q()
+    for token in words(query)[:8]:
+        name_hit &= Q(search_document__name__icontains=token)
+    return (
+        base.filter(condition)
+        .annotate(
+            exact_sku=exact_sku,
+            in_stock_first=in_stock,
+            rank=Case(
+                When(name_hit, then=Value(1.0)), default=Value(0.1), output_field=FloatField()
+            ),
+        )
+        .order_by("-exact_sku", "-in_stock_first", "-rank", "-created_at", "-id")
+    )
+
+
+def did_you_mean(*, query: str) -> str | None:
+    """A corrected query when some words are not in the catalog's vocabulary, else None."""
+    tokens = words(query)[:6]
+    if not tokens:
+        return None
+    known = set(Lexeme.objects.filter(word__in=tokens).values_list("word", flat=True))
+    corrected, changed = [], False
+    for token in tokens:
+        if token in known or len(token) < 3 or token.isdigit():
+            corrected.append(token)
+            continue
+        best = _closest_word(token)
+        if best and best != token:
+            corrected.append(best)
+            changed = True
+        else:
+            corrected.append(token)
+    return " ".join(corrected) if changed else None
+
+
+def _closest_word(token: str) -> str | None:
+    if is_postgres():
+        hit = (
+            Lexeme.objects.annotate(similarity=TrigramWordSimilarity(token, "word"))
+            .filter(word__trigram_word_similar=token)
+            .order_by("-similarity", "word")
+            .values_list("word", flat=True)
+            .first()
+        )
+        return hit
+    candidates = Lexeme.objects.filter(word__startswith=token[0]).values_list("word", flat=True)
+    matches = difflib.get_close_matches(token, list(candidates[:5000]), n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+def autocomplete(*, query: str, limit: int = 8) -> dict:
+    """Up to ``limit`` suggestions: matching categories, then products (name, price, picture)."""
+    tokens = words(query)
+    if len(query.strip()) < 2 or not tokens:
+        return {"query": query, "categories": [], "products": []}
+    key = f"search:ac:{get_catalog_version()}:{' '.join(tokens)[:100]}"
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    nav = get_navigation()
+    categories = [
+        {"name": node.name, "url": node.url}
+        for node in nav.by_slug.values()
+        if all(t in node.name.lower() for t in tokens)
+    ][:3]
+    products_qs = Product.objects.active()
+    if is_postgres():
+        prefix = _prefix_tsquery(query)
+        products_qs = (
+            products_qs.filter(search_document__document=prefix)
+            .annotate(rank=SearchRank(F("search_document__document"), prefix))
+            .order_by("-rank", "-created_at")
+        )
+    else:
+        condition = Q()
+        for token in tokens[:8]:
+            condition &= Q(search_document__name__icontains=token)
+        products_qs = products_qs.filter(condition).order_by("name")
+    products = list(
+        products_qs.prefetch_related(first_image_prefetch())[: max(limit - len(categories), 0)]
+    )
+    result = {
+        "query": query,
+        "categories": categories,
+        "products": [
+            {
+                "name": p.name,
+                "url": p.get_absolute_url(),
+                "price": str(p.price),
+                "image": p.image_list[0].listing_url if p.image_list else "",
+            }
+            for p in products
+        ],
+    }
+    _cache_set(key, result, SUGGEST_CACHE_TTL)
+    return result
+
+
+def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
+    """The most searched terms of the last ``days`` days that found something (cached)."""
+    key = f"search:hot:{days}:{limit}"
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    since = timezone.localdate() - timedelta(days=days - 1)
+    hot = list(
+        SearchCount.objects.filter(day__gte=since, results__gt=0)
+        .values("query")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "query")
+        .values_list("query", flat=True)[:limit]
+    )
+    _cache_set(key, hot, HOT_CACHE_TTL)
+    return hot

@@ -1,0 +1,137 @@
+"""Indexing products for search, and counting searches."""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Prefetch
+from django.utils import timezone
+
+from catalog.models import Product, Variant
+
+from .models import Lexeme, ProductDocument, SearchCount
+
+MAX_QUERY_LENGTH = 200
+MAX_COUNTED_LENGTH = 100
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def normalize_query(raw: str | None) -> tuple[str, bool]:
+    """Clean a typed query: NFKC, no control characters, single spaces, at most 200 characters.
+
+    Returns (query, was_cut).
+    """
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = " ".join(text.split())
+    cut = len(text) > MAX_QUERY_LENGTH
+    return text[:MAX_QUERY_LENGTH].strip(), cut
+
+
+def count_key(query: str) -> str:
+    """The form a query is counted under: lower case, words only."""
+    return " ".join(WORD_RE.findall(query.lower()))[:MAX_COUNTED_LENGTH].strip()
+
+
+def words(text: str) -> list[str]:
+    return WORD_RE.findall(text.lower())
+
+
+def _taxonomy(product: Product) -> str:
+    names = [product.series.name] + [c.name for c in product.category.ancestors_and_self()]
+    return " ".join(names)
+
+
+def index_products(*, product_ids: Iterable[int]) -> int:
+    """(Re)build the search documents of these products. Returns how many were indexed."""
+    ids = list(product_ids)
+    if not ids:
+        return 0
+    products = list(
+        Product.objects.filter(pk__in=ids)
+        .select_related("series", "category__parent__parent")
+        .prefetch_related(Prefetch("variants", queryset=Variant.objects.only("product", "sku")))
+    )
+    rows, vocabulary = [], set()
+    for product in products:
+        taxonomy = _taxonomy(product)
+        rows.append(
+            ProductDocument(
+                product=product,
+                name=product.name,
+                skus=" ".join(v.sku for v in product.variants.all()),
+                taxonomy=taxonomy,
+                body=f"{product.short_description}\n{product.description}",
+                updated_at=timezone.now(),
+            )
+        )
+        vocabulary.update(w for w in words(f"{product.name} {taxonomy}") if 3 <= len(w) <= 60)
+    with transaction.atomic():
+        ProductDocument.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["product"],
+            update_fields=["name", "skus", "taxonomy", "body", "updated_at"],
+            batch_size=1000,
+        )
+        Lexeme.objects.bulk_create(
+            [Lexeme(word=w) for w in sorted(vocabulary)], ignore_conflicts=True, batch_size=1000
+        )
+        if is_postgres():
+            config = settings.SEARCH_CONFIG
+            ProductDocument.objects.filter(product_id__in=[p.pk for p in products]).update(
+                document=SearchVector("name", weight="A", config=config)
+                + SearchVector("skus", weight="A", config="simple")
+                + SearchVector("taxonomy", weight="B", config=config)
+                + SearchVector("body", weight="D", config=config)
+            )
+    return len(rows)
+
+
+def index_all_products(*, batch_size: int = 2000, progress=None) -> int:
+    """Rebuild every product's search document, in batches."""
+    total = 0
+    last = 0
+    while True:
+        ids = list(
+            Product.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return total
+        total += index_products(product_ids=ids)
+        last = ids[-1]
+        if progress is not None:
+            progress(len(ids))
+
+
+def record_search(*, query: str, results: int) -> None:
+    """Count one search of ``query`` today (per normalized query per day, nothing personal)."""
+    key = count_key(query)
+    if not key:
+        return
+    today = timezone.localdate()
+    try:
+        updated = SearchCount.objects.filter(query=key, day=today).update(
+            count=F("count") + 1, results=results
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    SearchCount.objects.create(query=key, day=today, count=1, results=results)
+            except IntegrityError:  # counted meanwhile by a parallel request
+                SearchCount.objects.filter(query=key, day=today).update(
+                    count=F("count") + 1, results=results
+                )
+    except Exception:  # counting must never break a search page
+        import logging
+
+        logging.getLogger(__name__).warning("Could not count search %r", key, exc_info=True)

@@ -1,0 +1,58 @@
+from django.http import JsonResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from catalog.views import ProductListView
+
+from . import selectors, services
+
+
+class SearchView(ProductListView):
+    """Ranked product search; reuses the catalog's filters, sorts and pagination."""
+
+    template_name = "search/results.html"
+    hidden_filters = ("q",)
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.query, self.query_cut = services.normalize_query(request.GET.get("q"))
+
+    def get_base_queryset(self):
+        return selectors.search_products(query=self.query)
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        sort = filterset.form.fields["sort"]
+        sort.choices = [("relevance", "Relevance"), *sort.choices]
+        if not self.request.GET.get("sort"):
+            filterset.form.fields["sort"].initial = "relevance"
+        return filterset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        total = page.paginator.count if page else 0
+        suggestion = None
+        if self.query and total < 3:
+            suggestion = selectors.did_you_mean(query=self.query)
+        if self.query and self.request.GET.get("page", "1") == "1":
+            services.record_search(query=self.query, results=total)
+        context.update(
+            query=self.query,
+            query_cut=self.query_cut,
+            suggestion=suggestion,
+            hot_searches=selectors.list_hot_searches(),
+            search_query=self.query,
+        )
+        return context
+
+    def get_page_title(self) -> str:
+        return f"Search results for “{self.query}”" if self.query else "Search"
+
+
+@require_GET
+@cache_control(max_age=60, public=True)
+def suggest(request):
+    """Autocomplete JSON for the header search box (cached per normalized query)."""
+    query, _ = services.normalize_query(request.GET.get("q"))
+    return JsonResponse(selectors.autocomplete(query=query[:100]))

@@ -1,0 +1,235 @@
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Variant
+from search.models import ProductDocument, SearchCount
+from search.services import count_key, index_all_products, normalize_query
+from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("search:results")
+
+
+def names(response) -> list[str]:
+    return [p.name for p in response.context["products"]]
+
+
+@pytest.fixture
+def shop(django_capture_on_commit_callbacks):
+    """A small indexed catalog (signals index after commit; run those callbacks)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        audio = CategoryFactory(name="Audio", slug="audio")
+        kitchen = CategoryFactory(name="Kitchen", slug="kitchen")
+        home = SeriesFactory(name="Hearth", slug="hearth")
+        products = {
+            "speaker": ProductFactory(
+                name="Bluetooth Speaker",
+                category=audio,
+                series=home,
+                description="Loud and clear.",
+                stock=5,
+            ),
+            "radio": ProductFactory(
+                name="Kitchen Radio",
+                category=kitchen,
+                series=home,
+                description="Works with any bluetooth phone.",
+                stock=5,
+                price=Decimal("30.00"),
+            ),
+            "soldout": ProductFactory(
+                name="Bluetooth Earbuds",
+                category=audio,
+                series=home,
+                stock=0,
+                price=Decimal("80.00"),
+            ),
+            "hidden": ProductFactory(
+                name="Bluetooth Lamp", category=kitchen, series=home, is_active=False
+            ),
+            "shoe": ProductFactory(name="Trail Shoe", category=kitchen, series=home, stock=3),
+        }
+        VariantFactory(product=products["radio"], sku="RADIO-7")
+    return products
+
+
+def test_every_product_gets_a_document(shop):
+    assert ProductDocument.objects.count() == len(shop)
+    assert ProductDocument.objects.get(product=shop["speaker"]).taxonomy == "Hearth Audio"
+
+
+def test_name_match_ranks_above_description_match_and_in_stock_first(client, shop):
+    found = names(client.get(URL, {"q": "bluetooth"}))
+    assert "Bluetooth Lamp" not in found  # inactive never appears
+    assert found.index("Bluetooth Speaker") < found.index("Kitchen Radio")
+    assert found.index("Bluetooth Speaker") < found.index("Bluetooth Earbuds")  # sold out later
+
+
+def test_exact_sku_ranks_first(client, shop):
+    assert names(client.get(URL, {"q": "radio-7"}))[0] == "Kitchen Radio"
+
+
+def test_category_and_series_names_are_searched(client, shop):
+    assert set(names(client.get(URL, {"q": "audio"}))) == {"Bluetooth Speaker", "Bluetooth Earbuds"}
+
+
+def test_filters_combine_with_the_query(client, shop):
+    response = client.get(URL, {"q": "bluetooth", "in_stock": "on", "max_price": "50"})
+    assert set(names(response)) == {"Bluetooth Speaker", "Kitchen Radio"}
+    response = client.get(URL, {"q": "bluetooth", "sort": "-price"})
+    assert names(response)[0] == "Bluetooth Earbuds"
+    body = response.content.decode()
+    assert '<input type="hidden" name="q" value="bluetooth">' in body
+
+
+def test_matched_words_are_highlighted_and_escaped(client, shop):
+    ProductFactory(name="<b>Bluetooth</b> Hat", category=shop["speaker"].category)
+    index_all_products()
+    body = client.get(URL, {"q": "bluetooth"}).content.decode()
+    assert "<mark>Bluetooth</mark> Speaker" in body
+    assert "&lt;b&gt;<mark>Bluetooth</mark>&lt;/b&gt; Hat" in body
+
+
+def test_typo_offers_did_you_mean(client, shop):
+    response = client.get(URL, {"q": "blutooth"})
+    assert response.context["suggestion"] == "bluetooth"
+    assert 'Did you mean <a href="/search/?q=bluetooth"' in response.content.decode()
+
+
+def test_index_follows_a_product_edit(client, shop, django_capture_on_commit_callbacks):
+    product = shop["shoe"]
+    with django_capture_on_commit_callbacks(execute=True):
+        product.name = "Trail Sandal"
+        product.save()
+    assert names(client.get(URL, {"q": "sandal"})) == ["Trail Sandal"]
+
+
+def test_index_follows_a_category_rename(client, shop, django_capture_on_commit_callbacks):
+    category = shop["speaker"].category
+    with django_capture_on_commit_callbacks(execute=True):
+        category.name = "Hi-Fi"
+        category.save()
+    assert set(names(client.get(URL, {"q": "hi-fi"}))) == {"Bluetooth Speaker", "Bluetooth Earbuds"}
+
+
+def test_searches_are_counted_per_normalized_query_per_day(client, shop):
+    client.get(URL, {"q": "Bluetooth"})
+    client.get(URL, {"q": "  bluetooth!! "})
+    client.get(URL, {"q": "bluetooth", "page": "2"})  # later pages are not new searches
+    client.get(URL, {"q": "zzzz"})
+    counts = {c.query: (c.count, c.results) for c in SearchCount.objects.all()}
+    assert counts["bluetooth"][0] == 2
+    assert counts["zzzz"] == (1, 0)
+
+
+def test_hot_searches_show_on_results_and_home(client, shop):
+    for _ in range(3):
+        client.get(URL, {"q": "speaker"})
+    client.get(URL, {"q": "nothing-here"})
+    from django.core.cache import cache
+
+    cache.clear()
+    home = client.get("/").content.decode()
+    assert 'href="/search/?q=speaker"' in home
+    assert "nothing-here" not in home  # searches that found nothing are not advertised
+    assert 'href="/search/?q=speaker"' in client.get(URL, {"q": "x"}).content.decode()
+
+
+def test_admin_reports_top_and_zero_result_queries(client, shop):
+    from tests.factories import UserFactory
+
+    client.get(URL, {"q": "speaker"})
+    client.get(URL, {"q": "unicorn"})
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    body = client.get(reverse("admin:search_searchcount_changelist")).content.decode()
+    assert "Searches that found nothing" in body
+    assert "<td>unicorn</td>" in body
+    zero = client.get(reverse("admin:search_searchcount_changelist"), {"found": "no"})
+    assert "unicorn" in zero.content.decode()
+
+
+def test_autocomplete_json_shape(client, shop):
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "blue"}).content)
+    assert data["query"] == "blue"
+    assert [p["name"] for p in data["products"]][:1] in (
+        ["Bluetooth Earbuds"],
+        ["Bluetooth Speaker"],
+    )
+    assert set(data["products"][0]) == {"name", "url", "price", "image"}
+    assert len(data["categories"]) + len(data["products"]) <= 8
+    assert "Bluetooth Lamp" not in {p["name"] for p in data["products"]}
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "aud"}).content)
+    assert data["categories"] == [{"name": "Audio", "url": "/category/audio/"}]
+    assert json.loads(client.get(reverse("search:suggest"), {"q": "b"}).content)["products"] == []
+
+
+HOSTILE = [
+    "",
+    "   ",
+    "x" * 10_000,
+    "' OR 1=1 --",
+    "a & b | !c :* 'quoted' \\ back\\slash",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "🙂 эмодзи 中文",
+    "\x00\x01nul",
+    "ｂｌｕｅｔｏｏｔｈ",  # full-width: NFKC makes it plain
+    "!!!",
+    ":*",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_give_a_normal_page(client, shop, query):
+    response = client.get(URL, {"q": query})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script>alert(1)" not in body
+    assert "onerror=alert(1)>" not in body
+    suggest = client.get(reverse("search:suggest"), {"q": query})
+    assert suggest.status_code == 200
+    json.loads(suggest.content)
+
+
+def test_overlong_query_is_cut_with_a_notice(client, shop):
+    response = client.get(URL, {"q": "bluetooth " + "x" * 500})
+    assert "first 200 characters" in response.content.decode()
+    assert len(response.context["query"]) == 200
+
+
+def test_normalization():
+    assert normalize_query("  Blue\x00tooth   speaker ") == ("Blue tooth speaker", False)
+    assert normalize_query("ｂｌｕｅ")[0] == "blue"
+    assert count_key("Bluetooth,  SPEAKER!") == "bluetooth speaker"
+    assert count_key("<>!!") == ""
+
+
+@pytest.mark.parametrize("n", [3, 25])
+def test_search_query_budget_does_not_grow(
+    client, django_assert_max_num_queries, n, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        category = CategoryFactory()
+        for i in range(n):
+            product = ProductFactory(name=f"Camp Lantern {i}", category=category, stock=False)
+            VariantFactory(product=product, stock=i % 2)
+    client.get("/")
+    with django_assert_max_num_queries(12):
+        assert client.get(URL, {"q": "lantern", "in_stock": "on"}).status_code == 200
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_stemming_on_postgres(client, shop):
+    assert names(client.get(URL, {"q": "shoes"})) == ["Trail Shoe"]
+    assert names(client.get(URL, {"q": "speakers"}))[0] == "Bluetooth Speaker"
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_document_is_a_weighted_tsvector_on_postgres(shop):
+    doc = ProductDocument.objects.get(product=shop["speaker"])
+    assert "'bluetooth':1A" in str(doc.document)
+    assert Variant.objects.filter(product=shop["radio"]).exists()
