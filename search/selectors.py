@@ -2,10 +2,11 @@
 
 import contextlib
 import difflib
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.core.cache import cache
 from django.db.models import (
     Case,
@@ -125,8 +126,8 @@ def did_you_mean(*, query: str) -> str | None:
 def _closest_word(token: str) -> str | None:
     if is_postgres():
         hit = (
-            Lexeme.objects.annotate(similarity=TrigramWordSimilarity(token, "word"))
-            .filter(word__trigram_word_similar=token)
+            Lexeme.objects.annotate(similarity=TrigramSimilarity("word", token))
+            .filter(word__trigram_similar=token)
             .order_by("-similarity", "word")
             .values_list("word", flat=True)
             .first()
@@ -142,7 +143,8 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
     tokens = words(query)
     if len(query.strip()) < 2 or not tokens:
         return {"query": query, "categories": [], "products": []}
-    key = f"search:ac:{get_catalog_version()}:{' '.join(tokens)[:100]}"
+    digest = hashlib.sha256(" ".join(tokens)[:100].encode()).hexdigest()[:32]
+    key = f"search:ac:{get_catalog_version()}:{digest}"
     cached = _cache_get(key)
     if cached is not None:
         return cached

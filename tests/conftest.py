@@ -5,6 +5,11 @@ from django.db import connection
 from PIL import Image
 
 from catalog.selectors import bump_catalog_version
+from shop.celery import app as celery_app
+
+# Tasks run inside the test (even when REDIS_URL points at a real broker); tests that need the
+# broker's behaviour switch this off themselves.
+celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture(autouse=True)
