@@ -47,6 +47,12 @@ class CartPricing:
     def problems(self) -> list[PricedLine]:
         return [line for line in self.lines if line.problem]
 
+    def fingerprint(self) -> str:
+        """What the shopper saw: lines, unit prices and totals. Changes if any of them change."""
+        parts = [f"{ln.variant.pk}x{ln.quantity}@{ln.unit_price}" for ln in self.lines]
+        parts.sort()
+        return ";".join(parts) + f"|{self.shipping_fee}|{self.total}"
+
     @property
     def free_shipping_missing(self) -> Decimal | None:
         """How much more to spend for free shipping with the chosen method, if that applies."""

@@ -59,7 +59,9 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     """Add units of a variant. Raises CartError / NotEnoughStock (nothing changes then)."""
     _check_quantity(quantity)
     variant = _variant_for_sale(variant_id)
-    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    # Lock the cart row: a double-clicked "Add to cart" waits here instead of inserting twice.
+    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
     wanted = quantity + (line.quantity if line else 0)
     if wanted > variant.stock:
         raise NotEnoughStock(available=variant.stock, name=_label(variant))

@@ -48,8 +48,9 @@ def send_outbox_message(*, message_id: int) -> bool:
     """Send one queued e-mail unless it was already sent. Returns True if it was sent now.
 
     The row is locked while sending, so two workers never send the same message twice.
-    Raises the mail backend's error (the task retries with backoff).
+    A failure is recorded on the row (attempts, last error) and re-raised so the task retries.
     """
+    error = None
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -70,14 +71,17 @@ def send_outbox_message(*, message_id: int) -> bool:
         try:
             email.send()
         except Exception as exc:
-            OutboxMessage.objects.filter(pk=message.pk).update(
-                attempts=message.attempts, last_error=str(exc)[:2000]
-            )
-            raise
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["sent_at", "attempts", "last_error"])
-        return True
+            error = exc
+        else:
+            message.sent_at = timezone.now()
+            message.last_error = ""
+            message.save(update_fields=["sent_at", "attempts", "last_error"])
+            return True
+    # Outside the locking transaction, so the record of the failure is kept.
+    OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
+        attempts=message.attempts, last_error=str(error)[:2000]
+    )
+    raise error
 
 
 def list_pending_message_ids(*, limit: int = 500) -> list[int]:

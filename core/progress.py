@@ -16,6 +16,7 @@ class ProgressBar:
         self.started = time.monotonic()
         self._last_draw = 0.0
         self._last_filled = -1
+        self._last_printed = -1
         self._closed = False
         self.interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
 
@@ -40,11 +41,14 @@ class ProgressBar:
         )
         if self.interactive:
             self.stream.write("\r" + line + ("\n" if final else ""))
-        elif not self._closed and (
-            final or (filled != self._last_filled and filled % max(self.width // 10, 1) == 0)
+        elif (
+            not self._closed
+            and self._last_printed != self.done
+            and (final or (filled != self._last_filled and filled % max(self.width // 10, 1) == 0))
         ):
             # Not a terminal (CI logs): one line per tenth, no carriage returns.
             self.stream.write(line + "\n")
+            self._last_printed = self.done
         self._closed = self._closed or final
         self._last_filled = filled
         self.stream.flush()

@@ -19,3 +19,13 @@ class OutOfStock(CheckoutError):
 class IllegalTransition(Exception):
     def __init__(self, current: str, wanted: str) -> None:
         super().__init__(f"An order cannot go from “{current}” to “{wanted}”.")
+
+
+class PriceChanged(CheckoutError):
+    """The cart or its prices changed after the shopper reviewed the order."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your cart or its prices changed since you reviewed the order. "
+            "Please check the new total and place the order again."
+        )

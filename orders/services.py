@@ -16,7 +16,7 @@ from catalog.models import Variant
 from catalog.selectors import bump_catalog_version
 from core.outbox import queue_mail
 
-from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock
+from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock, PriceChanged
 from .models import Order, OrderEvent, OrderLine
 from .payments import get_payment_method
 
@@ -82,7 +82,6 @@ def payment_summary(order: Order) -> dict:
     }
 
 
-@transaction.atomic
 def place_order(
     *,
     cart: Cart,
@@ -93,12 +92,48 @@ def place_order(
     idempotency_key: str,
     user=None,
     channel: str = "",
+    expected_fingerprint: str | None = None,
 ) -> Order:
     """Turn the cart into an order and take the stock, all or nothing.
 
-    A second call with the same idempotency key returns the first order.
-    Raises EmptyCart, OutOfStock(lines) (cart unchanged), CheckoutError.
+    A second call with the same idempotency key returns the first order. With
+    ``expected_fingerprint`` (from the review page's pricing) a cart or price change since the
+    review raises PriceChanged instead of charging a total the shopper never saw.
+    Raises EmptyCart, OutOfStock(lines), PriceChanged, CheckoutError; the cart is unchanged then.
     """
+    try:
+        return _place_order(
+            cart=cart,
+            contact=contact,
+            address=address,
+            shipping_method_id=shipping_method_id,
+            payment_code=payment_code,
+            idempotency_key=idempotency_key,
+            user=user,
+            channel=channel,
+            expected_fingerprint=expected_fingerprint,
+        )
+    except IntegrityError:
+        # The same key won a race on another connection; this attempt rolled back whole.
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _place_order(
+    *,
+    cart,
+    contact,
+    address,
+    shipping_method_id,
+    payment_code,
+    idempotency_key,
+    user,
+    channel,
+    expected_fingerprint,
+) -> Order:
     existing = Order.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -130,36 +165,33 @@ def place_order(
     )
     if pricing.problems:
         raise OutOfStock(pricing.problems)
+    if expected_fingerprint is not None and pricing.fingerprint() != expected_fingerprint:
+        raise PriceChanged()
     for line in pricing.lines:
         updated = Variant.objects.filter(pk=line.variant.pk, stock__gte=line.quantity).update(
             stock=F("stock") - line.quantity
         )
         if updated != 1:  # cannot happen under the lock; never oversell if it does
             raise OutOfStock([line])
-    try:
-        with transaction.atomic():
-            order = Order.objects.create(
-                user=user if user is not None and user.is_authenticated else None,
-                email=contact.email.strip().lower(),
-                phone=contact.phone,
-                full_name=address.full_name,
-                line1=address.line1,
-                line2=address.line2,
-                postcode=address.postcode,
-                city=address.city,
-                country=address.country,
-                shipping_method=shipping,
-                shipping_name=shipping.name,
-                payment_method=method.code,
-                subtotal=pricing.subtotal,
-                shipping_fee=pricing.shipping_fee,
-                total=pricing.total,
-                idempotency_key=idempotency_key,
-                channel=channel[:80],
-            )
-    except IntegrityError:
-        # the same key won a race on another connection
-        return Order.objects.get(idempotency_key=idempotency_key)
+    order = Order.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        email=contact.email.strip().lower(),
+        phone=contact.phone,
+        full_name=address.full_name,
+        line1=address.line1,
+        line2=address.line2,
+        postcode=address.postcode,
+        city=address.city,
+        country=address.country,
+        shipping_method=shipping,
+        shipping_name=shipping.name,
+        payment_method=method.code,
+        subtotal=pricing.subtotal,
+        shipping_fee=pricing.shipping_fee,
+        total=pricing.total,
+        idempotency_key=idempotency_key,
+        channel=channel[:80],
+    )
     OrderLine.objects.bulk_create(
         [
             OrderLine(

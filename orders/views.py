@@ -160,6 +160,9 @@ def checkout_review(request):
         _save_state(request, idempotency_key=secrets.token_urlsafe(32))
         state = _state(request)
     pricing = price_cart(cart=cart, shipping_method=shipping)
+    # What the shopper sees here is what placing the order must charge.
+    if state.get("review_fingerprint") != pricing.fingerprint():
+        _save_state(request, review_fingerprint=pricing.fingerprint())
     return _render_step(
         request,
         "review",
@@ -197,6 +200,7 @@ def place_order(request):
             idempotency_key=key,
             user=request.user,
             channel=getattr(request, "channel", ""),
+            expected_fingerprint=state.get("review_fingerprint", ""),
         )
     except OutOfStock as exc:
         for line in exc.lines:

@@ -1,0 +1,525 @@
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cart.models import Cart, CartLine, ShippingMethod
+from cart.pricing import line_problem, price_lines, shipping_fee, unit_price
+from catalog.models import Product, Variant
+from core.money import round_money
+from tests.factories import ProductFactory, UserFactory, VariantFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def unsaved_variant(price="19.99", override=None, stock=10, active=True) -> Variant:
+    product = Product(name="Mug", price=Decimal(price), is_active=active)
+    return Variant(
+        product=product,
+        sku="MUG",
+        stock=stock,
+        price_override=None if override is None else Decimal(override),
+    )
+
+
+def add(client, variant, quantity=1, **extra):
+    variant_id = variant.pk if isinstance(variant, Variant) else variant
+    data = {"variant": variant_id, "quantity": quantity, **extra}
+    return client.post(reverse("cart:add"), data, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def cart_rows() -> list[tuple]:
+    """Every cart line in the database, to compare before and after."""
+    return sorted(CartLine.objects.values_list("cart_id", "variant_id", "quantity"))
+
+
+def header_count(response) -> str:
+    body = response.content.decode()
+    start = body.index('class="cart-count"')
+    return body[body.index(">", start) + 1 : body.index("</span>", start)]
+
+
+def only_variant(product) -> Variant:
+    return product.variants.get()
+
+
+# --- the calculator --------------------------------------------------------------------------
+
+
+def test_unit_price_is_the_price_override_or_else_the_product_price():
+    assert unit_price(unsaved_variant(price="19.99")) == Decimal("19.99")
+    assert unit_price(unsaved_variant(price="19.99", override="15.00")) == Decimal("15.00")
+    # an override of 0 is a real price (a free gift), not "no override"
+    assert unit_price(unsaved_variant(price="19.99", override="0.00")) == Decimal("0.00")
+
+
+def test_line_totals_and_subtotal_are_exact_decimals():
+    dime = unsaved_variant(price="0.10")
+    pricey = unsaved_variant(price="19.99")
+    pricing = price_lines(items=[(1, dime, 3), (2, pricey, 3)])
+
+    assert [line.line_total for line in pricing.lines] == [Decimal("0.30"), Decimal("59.97")]
+    assert pricing.subtotal == Decimal("60.27")
+    assert pricing.total == Decimal("60.27")  # no shipping method: no fee
+    assert pricing.item_count == 6
+    for amount in (pricing.subtotal, pricing.total, *(x.unit_price for x in pricing.lines)):
+        assert isinstance(amount, Decimal)
+        assert amount.as_tuple().exponent == -2
+
+
+def test_amounts_round_half_up_to_cents():
+    assert round_money(Decimal("2.675")) == Decimal("2.68")  # a float would give 2.67
+    assert round_money(Decimal("0.125")) == Decimal("0.13")
+    assert round_money(Decimal("0.124")) == Decimal("0.12")
+    odd = unsaved_variant(override="0.125")
+    pricing = price_lines(items=[(1, odd, 3)])
+    assert pricing.lines[0].unit_price == Decimal("0.13")
+    assert pricing.lines[0].line_total == Decimal("0.39")
+
+
+@pytest.mark.parametrize(
+    ("subtotal", "free_over", "expected"),
+    [
+        ("49.99", "50.00", "4.90"),
+        ("50.00", "50.00", "0.00"),  # "at or above" ships free
+        ("120.00", "50.00", "0.00"),
+        ("500.00", None, "4.90"),  # no threshold: never free
+    ],
+)
+def test_shipping_fee_is_free_at_or_above_the_threshold(subtotal, free_over, expected):
+    method = ShippingMethod(
+        name="Standard",
+        fee=Decimal("4.90"),
+        free_over=None if free_over is None else Decimal(free_over),
+    )
+    assert shipping_fee(method, Decimal(subtotal)) == Decimal(expected)
+
+
+def test_totals_add_the_shipping_fee_and_say_what_is_missing_for_free_shipping():
+    method = ShippingMethod(name="Standard", fee=Decimal("4.90"), free_over=Decimal("50.00"))
+    pricing = price_lines(items=[(1, unsaved_variant(price="19.99"), 2)], shipping_method=method)
+    assert pricing.subtotal == Decimal("39.98")
+    assert pricing.shipping_fee == Decimal("4.90")
+    assert pricing.total == Decimal("44.88")
+    assert pricing.free_shipping_missing == Decimal("10.02")
+
+    free = price_lines(items=[(1, unsaved_variant(price="25.00"), 2)], shipping_method=method)
+    assert free.shipping_fee == Decimal("0.00")
+    assert free.total == Decimal("50.00")
+    assert free.free_shipping_missing is None
+
+    empty = price_lines(items=[], shipping_method=method)
+    assert (empty.subtotal, empty.shipping_fee, empty.total) == (0, 0, 0)
+
+
+def test_line_problems_name_what_blocks_checkout():
+    assert line_problem(unsaved_variant(stock=5), 5) == ""
+    assert "Only 2 left" in line_problem(unsaved_variant(stock=2), 3)
+    assert "Sold out" in line_problem(unsaved_variant(stock=0), 1)
+    assert "no longer sold" in line_problem(unsaved_variant(active=False), 1)
+
+
+# --- adding, changing, removing --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_add_creates_a_line_and_the_header_count_shows_it(client):
+    product = ProductFactory(name="Camp Mug", stock=5)
+    variant = only_variant(product)
+
+    response = add(client, variant, 2)
+
+    line = CartLine.objects.get()
+    assert (line.variant, line.quantity) == (variant, 2)
+    assert line.cart.session_key == client.session.session_key
+    assert messages_of(response) == ["Added 2 × Camp Mug to your cart."]
+    assert header_count(response) == "2"
+    assert "Camp Mug" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_adding_the_same_variant_again_adds_to_the_line(client):
+    variant = only_variant(ProductFactory(stock=5))
+    add(client, variant, 1)
+    response = add(client, variant, 2)
+    assert CartLine.objects.get().quantity == 3
+    assert header_count(response) == "3"
+
+
+@pytest.mark.django_db
+def test_add_to_cart_returns_to_a_safe_next_page_only(client):
+    product = ProductFactory(stock=5)
+    variant = only_variant(product)
+    response = client.post(
+        reverse("cart:add"),
+        {"variant": variant.pk, "quantity": 1, "next": product.get_absolute_url()},
+    )
+    assert response.url == product.get_absolute_url()
+    response = client.post(
+        reverse("cart:add"),
+        {"variant": variant.pk, "quantity": 1, "next": "https://evil.example/"},
+    )
+    assert response.url == reverse("cart:detail")
+
+
+@pytest.mark.django_db
+def test_more_than_in_stock_is_refused_showing_what_is_available(client):
+    variant = only_variant(ProductFactory(name="Tent", stock=3))
+
+    response = add(client, variant, 4)
+    assert messages_of(response) == ["Only 3 of Tent available; please choose 3 or fewer."]
+    assert cart_rows() == []
+
+    add(client, variant, 2)
+    before = cart_rows()
+    response = add(client, variant, 2)  # 2 + 2 > 3
+    assert messages_of(response) == ["Only 3 of Tent available; please choose 3 or fewer."]
+    assert cart_rows() == before
+    assert header_count(response) == "2"
+
+
+@pytest.mark.django_db
+def test_a_sold_out_or_inactive_product_cannot_be_added(client):
+    sold_out = only_variant(ProductFactory(name="Gone Pack", stock=0))
+    hidden = only_variant(ProductFactory(name="Old Pack", stock=5, is_active=False))
+    assert messages_of(add(client, sold_out)) == ["Sorry, Gone Pack is sold out."]
+    assert messages_of(add(client, hidden)) == ["Sorry, Old Pack is no longer sold."]
+    assert cart_rows() == []
+
+
+@pytest.mark.django_db
+def test_set_quantity_changes_the_line(client):
+    variant = only_variant(ProductFactory(stock=5))
+    add(client, variant, 1)
+    line = CartLine.objects.get()
+
+    response = client.post(
+        reverse("cart:update_line", args=[line.pk]), {"quantity": 4}, follow=True
+    )
+    assert messages_of(response) == ["Quantity updated."]
+    line.refresh_from_db()
+    assert line.quantity == 4
+    assert header_count(response) == "4"
+
+
+@pytest.mark.django_db
+def test_set_quantity_above_stock_is_refused_and_the_line_kept(client):
+    variant = only_variant(ProductFactory(name="Lamp", stock=5))
+    add(client, variant, 2)
+    line = CartLine.objects.get()
+    response = client.post(
+        reverse("cart:update_line", args=[line.pk]), {"quantity": 6}, follow=True
+    )
+    assert messages_of(response) == ["Only 5 of Lamp available; please choose 5 or fewer."]
+    assert cart_rows() == [(line.cart_id, variant.pk, 2)]
+
+
+@pytest.mark.django_db
+def test_set_quantity_zero_removes_the_line(client):
+    variant = only_variant(ProductFactory(stock=5))
+    add(client, variant, 2)
+    line = CartLine.objects.get()
+    response = client.post(
+        reverse("cart:update_line", args=[line.pk]), {"quantity": 0}, follow=True
+    )
+    assert messages_of(response) == ["Item removed."]
+    assert cart_rows() == []
+    assert "Your cart is empty." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_remove_line_removes_only_that_line(client):
+    keep = only_variant(ProductFactory(name="Keeper", stock=5))
+    drop = only_variant(ProductFactory(name="Dropper", stock=5))
+    add(client, keep, 1)
+    add(client, drop, 1)
+    line = CartLine.objects.get(variant=drop)
+
+    response = client.post(reverse("cart:remove_line", args=[line.pk]), follow=True)
+
+    assert messages_of(response) == ["Item removed from your cart."]
+    assert [v for _, v, _ in cart_rows()] == [keep.pk]
+    body = response.content.decode()
+    assert "Keeper" in body
+    assert "Dropper" not in body
+
+
+@pytest.mark.django_db
+def test_empty_cart_removes_every_line(client):
+    add(client, only_variant(ProductFactory(stock=5)), 1)
+    add(client, only_variant(ProductFactory(stock=5)), 3)
+    response = client.post(reverse("cart:clear"), follow=True)
+    assert messages_of(response) == ["Your cart is now empty."]
+    assert cart_rows() == []
+    assert header_count(response) == "0"
+    assert "Your cart is empty." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_sold_out_and_inactive_lines_are_flagged_and_checkout_disabled(client):
+    fine = only_variant(ProductFactory(name="Fine Mug", stock=5, price=Decimal("10.00")))
+    sells_out = only_variant(ProductFactory(name="Rare Mug", stock=5))
+    retired = only_variant(ProductFactory(name="Retired Mug", stock=5))
+    for variant in (fine, sells_out, retired):
+        add(client, variant, 1)
+    Variant.objects.filter(pk=sells_out.pk).update(stock=0)
+    Product.objects.filter(pk=retired.product_id).update(is_active=False)
+    before = cart_rows()
+
+    response = client.get(reverse("cart:detail"))
+    body = response.content.decode()
+
+    assert "Sold out. Remove it to check out." in body
+    assert "This product is no longer sold. Remove it to check out." in body
+    assert "Some items can't be ordered as they are" in body
+    assert '<button type="button" disabled>Checkout</button>' in body
+    assert reverse("orders:checkout") not in body
+    for name in ("Fine Mug", "Rare Mug", "Retired Mug"):
+        assert name in body
+    assert cart_rows() == before  # nothing was dropped silently
+    assert [line.product.name for line in response.context["pricing"].problems] == [
+        "Rare Mug",
+        "Retired Mug",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_healthy_cart_offers_the_checkout_link(client, standard_shipping):
+    add(client, only_variant(ProductFactory(stock=5, price=Decimal("20.00"))), 2)
+    body = client.get(reverse("cart:detail")).content.decode()
+    assert f'href="{reverse("orders:checkout")}"' in body
+    assert "disabled" not in body
+    assert "€40.00" in body  # subtotal
+    assert "€4.90" in body  # shipping estimate
+    assert "€44.90" in body  # estimated total
+    assert "Add €10.00 more for free standard." in body
+
+
+# --- sign-in merge ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anonymous_cart_merges_into_the_member_cart_at_login(client):
+    member = UserFactory(email="merge@example.com")
+    shared = only_variant(ProductFactory(name="Shared", stock=5))
+    only_anon = only_variant(ProductFactory(name="Anon Only", stock=5))
+    only_member = only_variant(ProductFactory(name="Member Only", stock=5))
+    member_cart = Cart.objects.create(user=member)
+    CartLine.objects.create(cart=member_cart, variant=shared, quantity=2)
+    CartLine.objects.create(cart=member_cart, variant=only_member, quantity=1)
+
+    add(client, shared, 4)  # 4 + 2 = 6 > 5 in stock: capped at 5
+    add(client, only_anon, 1)
+    anon_cart = Cart.objects.get(user__isnull=True)
+
+    response = client.post(
+        reverse("account_login"), {"login": "merge@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+
+    lines = dict(CartLine.objects.filter(cart=member_cart).values_list("variant_id", "quantity"))
+    assert lines == {shared.pk: 5, only_anon.pk: 1, only_member.pk: 1}
+    assert not Cart.objects.filter(pk=anon_cart.pk).exists()
+    assert Cart.objects.filter(user=member, status=Cart.Status.OPEN).count() == 1
+    assert header_count(client.get(reverse("cart:detail"))) == "7"
+
+
+@pytest.mark.django_db
+def test_anonymous_cart_becomes_the_member_cart_when_the_member_has_none(client):
+    member = UserFactory()
+    variant = only_variant(ProductFactory(stock=5))
+    add(client, variant, 2)
+
+    client.login(email=member.email, password=PASSWORD)
+
+    assert cart_rows() == [(Cart.objects.get(user=member).pk, variant.pk, 2)]
+    assert Cart.objects.count() == 1
+
+
+# --- hostile and broken input ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("-1", "Choose a quantity of at least 1."),
+        ("0", "Choose a quantity of at least 1."),
+        ("abc", "Enter a whole number."),
+        ("1e9", "Enter a whole number."),
+        ("", "This field is required."),
+        (str(10**30), "Ensure this value is less than or equal to 999."),
+        ("2.5", "Enter a whole number."),
+    ],
+)
+def test_add_with_a_bad_quantity_explains_and_changes_nothing(client, quantity, message):
+    variant = only_variant(ProductFactory(stock=5))
+    add(client, variant, 1)
+    before = cart_rows()
+
+    response = add(client, variant, quantity)
+
+    assert response.status_code == 200
+    assert messages_of(response) == [message]
+    assert cart_rows() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("variant_id", "message"),
+    [
+        ("<script>alert(1)</script>", "Enter a whole number."),
+        ("999999", "That product could not be found."),
+        (str(2**62), "That product could not be found."),
+        ("", "This field is required."),
+        (str(10**30), "Ensure this value is less than or equal to 4611686018427387904."),
+    ],
+)
+def test_add_with_a_bad_variant_explains_and_changes_nothing(client, variant_id, message):
+    add(client, only_variant(ProductFactory(stock=5)), 1)
+    before = cart_rows()
+
+    response = add(client, variant_id, 1)
+
+    assert response.status_code == 200
+    assert messages_of(response) == [message]
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    assert cart_rows() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("-1", "Quantity cannot be negative."),
+        ("abc", "Enter a whole number."),
+        ("1e9", "Enter a whole number."),
+        ("", "This field is required."),
+        (str(10**30), "Ensure this value is less than or equal to 999."),
+    ],
+)
+def test_set_quantity_with_bad_input_explains_and_changes_nothing(client, quantity, message):
+    add(client, only_variant(ProductFactory(stock=5)), 2)
+    line = CartLine.objects.get()
+    before = cart_rows()
+
+    response = client.post(
+        reverse("cart:update_line", args=[line.pk]), {"quantity": quantity}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert messages_of(response) == [message]
+    assert cart_rows() == before
+
+
+@pytest.mark.django_db
+def test_line_urls_with_a_non_numeric_or_unknown_id_never_fail(client):
+    add(client, only_variant(ProductFactory(stock=5)), 2)
+    before = cart_rows()
+    assert client.post("/cart/lines/%3Cscript%3E/", {"quantity": 1}).status_code == 404
+    response = client.post(reverse("cart:update_line", args=[999999]), {"quantity": 1}, follow=True)
+    assert messages_of(response) == ["That item is no longer in your cart."]
+    response = client.post(reverse("cart:remove_line", args=[999999]), follow=True)
+    assert response.status_code == 200
+    huge = "9" * 30  # matches <int:line_id> but overflows a database integer
+    response = client.post(f"/cart/lines/{huge}/", {"quantity": 1}, follow=True)
+    assert messages_of(response) == ["That item is no longer in your cart."]
+    assert client.post(f"/cart/lines/{huge}/remove/", follow=True).status_code == 200
+    assert cart_rows() == before
+
+
+@pytest.mark.django_db
+def test_cart_changes_need_post(client):
+    variant = only_variant(ProductFactory(stock=5))
+    assert (
+        client.get(reverse("cart:add"), {"variant": variant.pk, "quantity": 1}).status_code == 405
+    )
+    assert client.get(reverse("cart:clear")).status_code == 405
+    assert cart_rows() == []
+
+
+# --- other people's carts --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_customer_cannot_change_or_remove_another_customers_line(client):
+    victim = only_variant(ProductFactory(stock=5))
+    add(client, victim, 2)
+    their_line = CartLine.objects.get()
+
+    intruder = Client()
+    add(intruder, only_variant(ProductFactory(stock=5)), 1)  # has a cart of their own
+    before = cart_rows()
+
+    response = intruder.post(
+        reverse("cart:update_line", args=[their_line.pk]), {"quantity": 5}, follow=True
+    )
+    assert messages_of(response) == ["That item is no longer in your cart."]
+    intruder.post(reverse("cart:update_line", args=[their_line.pk]), {"quantity": 0})
+    intruder.post(reverse("cart:remove_line", args=[their_line.pk]))
+
+    assert cart_rows() == before
+
+
+@pytest.mark.django_db
+def test_a_member_cannot_change_another_members_line(client):
+    owner, other = UserFactory(), UserFactory()
+    owner_cart = Cart.objects.create(user=owner)
+    line = CartLine.objects.create(
+        cart=owner_cart, variant=only_variant(ProductFactory(stock=5)), quantity=1
+    )
+    client.force_login(other)
+
+    client.post(reverse("cart:update_line", args=[line.pk]), {"quantity": 3})
+    client.post(reverse("cart:remove_line", args=[line.pk]))
+    client.post(reverse("cart:clear"))
+
+    line.refresh_from_db()
+    assert line.quantity == 1
+
+
+# --- performance -----------------------------------------------------------------------------
+
+
+# 6 for a visitor, 7 for a member today (session, user, cart, methods, lines x2, count).
+CART_PAGE_MAX_QUERIES = 8
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("line_count", [1, 10])
+def test_cart_page_query_count_does_not_grow_with_lines(
+    client, standard_shipping, django_assert_max_num_queries, line_count
+):
+    for _ in range(line_count):
+        variant = VariantFactory(stock=5, colour="Green", size="L")
+        add(client, variant, 1)
+    assert CartLine.objects.count() == line_count
+
+    with django_assert_max_num_queries(CART_PAGE_MAX_QUERIES):
+        response = client.get(reverse("cart:detail"))
+    assert len(response.context["pricing"].lines) == line_count
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("line_count", [1, 10])
+def test_member_cart_page_query_count_does_not_grow_with_lines(
+    client, standard_shipping, django_assert_max_num_queries, line_count
+):
+    member = UserFactory()
+    cart = Cart.objects.create(user=member)
+    for _ in range(line_count):
+        CartLine.objects.create(cart=cart, variant=VariantFactory(stock=5), quantity=1)
+    client.force_login(member)
+    client.get(reverse("cart:detail"))  # warm the cached navigation, as in real traffic
+
+    with django_assert_max_num_queries(CART_PAGE_MAX_QUERIES):
+        response = client.get(reverse("cart:detail"))
+    assert header_count(response) == str(line_count)

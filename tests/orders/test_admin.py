@@ -1,0 +1,220 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core import mail
+from django.template.defaultfilters import date as date_filter
+from django.test import Client
+from django.urls import reverse
+from django.utils.timezone import localtime
+
+from orders import services
+from orders.models import Order
+from tests.factories import ProductFactory, UserFactory
+
+from .helpers import make_cart, place
+
+pytestmark = pytest.mark.django_db
+
+S = Order.Status
+CHANGELIST = "admin:orders_order_changelist"
+
+
+@pytest.fixture
+def staff():
+    return UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def lamp():
+    return ProductFactory(name="Trail Lamp", price=Decimal("30.00"), stock=20).variants.get()
+
+
+@pytest.fixture
+def new_order(lamp, standard_shipping):
+    def make(payment="cod"):
+        return place(make_cart((lamp, 1)), standard_shipping, payment=payment)
+
+    return make
+
+
+def run_action(client, action, *orders, follow=False):
+    return client.post(
+        reverse(CHANGELIST),
+        {"action": action, "_selected_action": [o.pk for o in orders]},
+        follow=follow,
+    )
+
+
+def flash(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_staff_list_orders_and_filter_them(staff_client, new_order):
+    cod = new_order(payment="cod")
+    bank = new_order(payment="bank_transfer")
+    services.mark_paid(order=bank)
+    url = reverse(CHANGELIST)
+
+    body = staff_client.get(url).content.decode()
+    assert cod.number in body
+    assert bank.number in body
+
+    paid_only = staff_client.get(url, {"status__exact": "paid"}).content.decode()
+    assert bank.number in paid_only
+    assert cod.number not in paid_only
+
+    cod_only = staff_client.get(url, {"payment": "cod"}).content.decode()
+    assert cod.number in cod_only
+    assert bank.number not in cod_only
+
+    found = staff_client.get(url, {"q": bank.number}).content.decode()
+    assert bank.number in found
+    assert cod.number not in found
+
+
+def test_staff_open_an_order_with_its_lines_and_events(staff_client, new_order, lamp):
+    order = new_order(payment="bank_transfer")
+    services.mark_paid(order=order)
+
+    response = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert order.number in body
+    assert "Trail Lamp" in body
+    assert lamp.sku in body
+    assert "Order placed" in body
+    assert "Payment received" in body
+    assert "Greta Guest" in body
+
+
+def test_orders_cannot_be_added_or_deleted_in_admin(staff_client, new_order):
+    order = new_order()
+    assert staff_client.get(reverse("admin:orders_order_add")).status_code == 403
+    staff_client.post(reverse("admin:orders_order_delete", args=[order.pk]), {"post": "yes"})
+    assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_mark_paid_action(staff_client, staff, new_order, django_capture_on_commit_callbacks):
+    order = new_order(payment="bank_transfer")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(staff_client, "mark_paid", order)
+
+    assert flash(response) == ["1 order(s) marked paid."]
+    order.refresh_from_db()
+    assert order.status == S.PAID
+    event = order.events.get(status=S.PAID)
+    assert event.actor == staff
+    assert any(m.subject == f"Payment received for order {order.number}" for m in mail.outbox)
+
+
+def test_an_illegal_action_is_refused_per_order(staff_client, new_order):
+    bank = new_order(payment="bank_transfer")
+    cod = new_order(payment="cod")
+
+    response = run_action(staff_client, "mark_packed", bank, cod)
+
+    messages = flash(response)
+    assert "1 order(s) marked packed." in messages
+    assert any(m.startswith(f"{bank.number}: An order cannot go from") for m in messages)
+    assert dict(Order.objects.values_list("pk", "status")) == {
+        bank.pk: S.PENDING_PAYMENT,
+        cod.pk: S.PACKED,
+    }
+
+
+def test_cancel_action_puts_the_stock_back(staff_client, new_order, lamp):
+    order = new_order()
+    run_action(staff_client, "cancel", order)
+    run_action(staff_client, "cancel", order)  # a second click changes nothing
+    lamp.refresh_from_db()
+    assert lamp.stock == 20
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED
+
+
+def test_ship_flow_then_the_public_inquiry_shows_tracking(
+    staff_client, new_order, django_capture_on_commit_callbacks
+):
+    order = new_order(payment="cod")
+    run_action(staff_client, "mark_packed", order)
+
+    response = run_action(staff_client, "mark_shipped", order)
+    ship_url = reverse("admin:orders_order_ship") + f"?ids={order.pk}"
+    assert response.status_code == 302
+    assert response.url == ship_url
+
+    form = staff_client.get(ship_url)
+    assert form.status_code == 200
+    assert order.number in form.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            ship_url, {"ids": str(order.pk), "carrier": "DHL", "tracking_number": "123"}
+        )
+    assert response.url == reverse(CHANGELIST)
+    assert flash(response) == [f"{order.number} marked shipped."]
+
+    order.refresh_from_db()
+    assert (order.status, order.carrier, order.tracking_number) == (S.SHIPPED, "DHL", "123")
+    assert order.shipped_at is not None
+    shipped_mail = mail.outbox[-1]
+    link = "https://www.dhl.com/global-en/home/tracking.html?tracking-id=123"
+    assert link in shipped_mail.body
+
+    public = Client().post(
+        reverse("orders:inquiry"), {"number": order.number, "email": "guest@example.com"}
+    )
+    body = public.content.decode()
+    shipped_on = date_filter(localtime(order.shipped_at), "j F Y")
+    assert "shipped on <time datetime=" in body
+    assert f">{shipped_on}</time></span> with DHL" in body
+    assert f'<a href="{link}" rel="noopener noreferrer">123</a>' in body
+
+
+def test_ship_form_needs_a_known_carrier_and_a_tracking_number(staff_client, new_order):
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    ship_url = reverse("admin:orders_order_ship") + f"?ids={order.pk}"
+
+    response = staff_client.post(ship_url, {"ids": str(order.pk), "carrier": "Pigeon"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == S.PACKED
+
+
+def test_shipping_an_order_that_is_not_packed_is_refused(staff_client, new_order):
+    order = new_order(payment="bank_transfer")
+    response = staff_client.post(
+        reverse("admin:orders_order_ship"),
+        {"ids": f"{order.pk},junk,<script>", "carrier": "DHL", "tracking_number": "1"},
+    )
+    assert flash(response) == [
+        f"{order.number}: An order cannot go from “Pending payment” to “Shipped”."
+    ]
+    order.refresh_from_db()
+    assert order.status == S.PENDING_PAYMENT
+
+
+def test_customers_cannot_reach_the_ship_view(client, new_order):
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("admin:orders_order_ship"),
+        {"ids": str(order.pk), "carrier": "DHL", "tracking_number": "1"},
+    )
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+    order.refresh_from_db()
+    assert order.status == S.PACKED

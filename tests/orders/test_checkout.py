@@ -1,0 +1,382 @@
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Address
+from cart.models import Cart, CartLine
+from catalog.models import Product, Variant
+from core.models import OutboxMessage
+from orders.models import Order
+from tests.factories import ProductFactory, UserFactory, VariantFactory
+
+from .helpers import ADDRESS_FORM, add_to_cart, messages_of, review_key, walk_checkout
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mug():
+    """€19.99, 5 in stock."""
+    product = ProductFactory(name="Camp Mug", price=Decimal("19.99"), stock=5)
+    return product.variants.get()
+
+
+def place(client, key, **extra):
+    return client.post(reverse("orders:place_order"), {"idempotency_key": key, **extra})
+
+
+def cart_rows() -> list[tuple]:
+    return sorted(CartLine.objects.values_list("cart_id", "variant_id", "quantity"))
+
+
+# --- the happy paths -------------------------------------------------------------------------
+
+
+def test_guest_checkout_with_cash_on_delivery(
+    client, mug, standard_shipping, django_capture_on_commit_callbacks
+):
+    add_to_cart(client, mug, 2)
+    cart = Cart.objects.get()
+    review = walk_checkout(client, standard_shipping, payment="cod")
+    body = review.content.decode()
+    assert "By placing the order you agree to pay €44.88." in body
+    assert "Cash on delivery" in body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = place(client, review_key(review))
+
+    order = Order.objects.get()
+    assert response.url == reverse("orders:confirmation", args=[order.number])
+    assert (order.status, order.payment_method) == (Order.Status.PENDING_PAYMENT, "cod")
+    assert (order.subtotal, order.shipping_fee, order.total) == (
+        Decimal("39.98"),
+        Decimal("4.90"),
+        Decimal("44.88"),
+    )
+    assert (order.email, order.full_name, order.city) == (
+        "guest@example.com",
+        "Greta Guest",
+        "Berlin",
+    )
+    assert order.shipping_name == "Standard"
+    assert order.user is None
+    assert list(
+        order.lines.values_list("product_name", "sku", "unit_price", "quantity", "line_total")
+    ) == [("Camp Mug", mug.sku, Decimal("19.99"), 2, Decimal("39.98"))]
+    assert list(order.events.values_list("status", "note")) == [("pending_payment", "Order placed")]
+    mug.refresh_from_db()
+    assert mug.stock == 3
+    cart.refresh_from_db()
+    assert cart.status == Cart.Status.SUBMITTED
+
+    page = client.get(response.url)
+    text = page.content.decode()
+    assert order.number in text
+    assert "Thank you for your order" in text
+    assert "IBAN" not in text  # nothing to transfer for cash on delivery
+    assert page.context["cart_count"] == 0  # a fresh, empty cart from now on
+
+
+def test_order_lines_are_a_snapshot_that_later_catalog_edits_do_not_change(
+    client, mug, standard_shipping
+):
+    add_to_cart(client, mug, 1)
+    place(client, review_key(walk_checkout(client, standard_shipping)))
+    Product.objects.filter(pk=mug.product_id).update(name="Renamed Mug", price=Decimal("99.00"))
+    Variant.objects.filter(pk=mug.pk).update(sku="NEW-SKU", price_override=Decimal("1.00"))
+
+    line = Order.objects.get().lines.get()
+    assert (line.product_name, line.sku, line.unit_price) == ("Camp Mug", mug.sku, Decimal("19.99"))
+
+
+def test_guest_checkout_with_bank_transfer_shows_bank_details(
+    client, mug, standard_shipping, django_capture_on_commit_callbacks
+):
+    add_to_cart(client, mug, 3)  # 59.97: free shipping from 50.00
+    review = walk_checkout(client, standard_shipping, payment="bank_transfer")
+    assert "Bank transfer" in review.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = place(client, review_key(review))
+
+    order = Order.objects.get()
+    assert order.payment_method == "bank_transfer"
+    assert (order.shipping_fee, order.total) == (Decimal("0.00"), Decimal("59.97"))
+    mug.refresh_from_db()
+    assert mug.stock == 2
+
+    text = client.get(response.url).content.decode()
+    assert order.number in text
+    assert "Please transfer €59.97" in text
+    assert settings.SHOP_BANK_IBAN in text
+    assert settings.SHOP_BANK_BIC in text
+    assert f"<dt>Reference</dt><dd><strong>{order.number}</strong></dd>" in text
+
+    confirmation = next(m for m in mail.outbox if m.to == ["guest@example.com"])
+    assert settings.SHOP_BANK_IBAN in confirmation.body
+    assert f"reference {order.number}" in confirmation.body
+
+
+def test_confirmation_and_staff_mails_are_sent_only_after_commit(
+    client, mug, standard_shipping, django_capture_on_commit_callbacks
+):
+    add_to_cart(client, mug, 1)
+    review = walk_checkout(client, standard_shipping)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        place(client, review_key(review))
+        # inside the transaction: queued in the outbox, nothing sent yet
+        assert mail.outbox == []
+        assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+
+    assert len(callbacks) >= 2
+    order = Order.objects.get()
+    by_kind = {m.kind: m for m in OutboxMessage.objects.all()}
+    assert set(by_kind) == {"order_confirmation", "staff_new_order"}
+    assert all(m.sent_at is not None for m in by_kind.values())
+
+    assert len(mail.outbox) == 2
+    customer, staff = sorted(mail.outbox, key=lambda m: m.to != ["guest@example.com"])
+    assert customer.to == ["guest@example.com"]
+    assert customer.subject == f"Your order {order.number} at {settings.SHOP_NAME}"
+    assert "1 x Camp Mug" in customer.body
+    assert "Total: €24.89" in customer.body
+    assert staff.to == list(settings.SHOP_STAFF_EMAILS)
+    assert staff.subject == f"New order {order.number}: €24.89"
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+def test_contact_step_keeps_typed_input_and_shows_the_error(client, mug, standard_shipping):
+    add_to_cart(client, mug)
+    response = client.post(
+        reverse("orders:checkout_contact"), {"email": "greta-at-example", "phone": "+49 30 555"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Enter a valid email address." in body
+    assert 'value="greta-at-example"' in body
+    assert 'value="+49 30 555"' in body
+    assert "Please correct the 1 field marked below." in body
+    assert "checkout" not in client.session or "email" not in client.session["checkout"]
+
+
+def test_address_step_keeps_typed_input_and_flags_empty_fields(client, mug, standard_shipping):
+    add_to_cart(client, mug)
+    client.post(reverse("orders:checkout_contact"), {"email": "g@example.com", "phone": "12345"})
+    data = {**ADDRESS_FORM, "line1": "   ", "city": ""}
+
+    response = client.post(reverse("orders:checkout_address"), data)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count("This field is required.") == 2
+    assert 'value="Greta Guest"' in body
+    assert 'value="10115"' in body
+    assert "Please correct the 2 fields marked below." in body
+    assert "address" not in client.session["checkout"]
+
+
+def test_steps_cannot_be_skipped(client, mug, standard_shipping):
+    add_to_cart(client, mug)
+    response = client.get(reverse("orders:checkout_review"))
+    assert response.url == reverse("orders:checkout_contact")
+    response = client.post(reverse("orders:place_order"), {"idempotency_key": "made-up"})
+    assert response.url == reverse("cart:detail")
+    assert not Order.objects.exists()
+
+
+def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
+    response = client.get(reverse("orders:checkout_contact"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cart:detail")
+    assert "Your cart is empty." in messages_of(response)
+
+
+# --- tampering and double submits ------------------------------------------------------------
+
+
+def test_extra_price_fields_and_a_swapped_variant_change_nothing(client, mug, standard_shipping):
+    cheap = ProductFactory(name="Cheap Thing", price=Decimal("0.50"), stock=100).variants.get()
+    add_to_cart(client, mug, 2)
+    review = walk_checkout(client, standard_shipping)
+    reviewed_total = review.context["pricing"].total
+
+    place(
+        client,
+        review_key(review),
+        price="0.01",
+        unit_price="0.01",
+        subtotal="0.01",
+        shipping_fee="0",
+        total="0.01",
+        variant=str(cheap.pk),
+        quantity="100",
+        payment_code="bank_transfer",
+    )
+
+    order = Order.objects.get()
+    assert order.total == reviewed_total == Decimal("44.88")
+    assert order.payment_method == "cod"
+    assert list(order.lines.values_list("variant_id", "quantity", "unit_price")) == [
+        (mug.pk, 2, Decimal("19.99"))
+    ]
+    cheap.refresh_from_db()
+    assert cheap.stock == 100
+
+
+def test_a_cart_changed_after_review_is_not_charged_without_a_new_review(
+    client, mug, standard_shipping
+):
+    lamp = ProductFactory(name="Big Lamp", price=Decimal("120.00"), stock=5).variants.get()
+    add_to_cart(client, mug, 1)
+    review = walk_checkout(client, standard_shipping)
+    reviewed_total = review.context["pricing"].total  # €24.89
+    # another tab swaps the mug for the lamp; the old review page is still open
+    client.post(reverse("cart:remove_line", args=[CartLine.objects.get().pk]))
+    add_to_cart(client, lamp, 1)
+
+    response = place(client, review_key(review))
+
+    assert not Order.objects.exclude(total=reviewed_total).exists()
+    assert response.url == reverse("orders:checkout_review")
+
+
+def test_placing_twice_with_the_same_key_creates_one_order(
+    client, mug, standard_shipping, django_capture_on_commit_callbacks
+):
+    add_to_cart(client, mug, 2)
+    key = review_key(walk_checkout(client, standard_shipping))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = place(client, key)
+        second = place(client, key)
+
+    order = Order.objects.get()
+    assert first.url == second.url == reverse("orders:confirmation", args=[order.number])
+    mug.refresh_from_db()
+    assert mug.stock == 3
+    assert len(mail.outbox) == 2  # one confirmation, one staff notice
+
+
+def test_stock_gone_before_placing_sends_back_to_the_cart_unchanged(
+    client, mug, standard_shipping, django_capture_on_commit_callbacks
+):
+    add_to_cart(client, mug, 2)
+    review = walk_checkout(client, standard_shipping)
+    Variant.objects.filter(pk=mug.pk).update(stock=1)  # someone else bought 4 meanwhile
+    before = cart_rows()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("orders:place_order"), {"idempotency_key": review_key(review)}, follow=True
+        )
+
+    assert response.redirect_chain[-1][0] == reverse("cart:detail")
+    assert "Camp Mug: Only 1 left. Lower the quantity to check out." in messages_of(response)
+    assert not Order.objects.exists()
+    assert cart_rows() == before
+    assert Cart.objects.get().status == Cart.Status.OPEN
+    mug.refresh_from_db()
+    assert mug.stock == 1
+    assert not OutboxMessage.objects.exists()
+    assert mail.outbox == []
+
+
+def test_sold_out_before_placing_names_the_product(client, mug, standard_shipping):
+    add_to_cart(client, mug, 1)
+    review = walk_checkout(client, standard_shipping)
+    Variant.objects.filter(pk=mug.pk).update(stock=0)
+
+    response = client.post(
+        reverse("orders:place_order"), {"idempotency_key": review_key(review)}, follow=True
+    )
+
+    assert "Camp Mug: Sold out. Remove it to check out." in messages_of(response)
+    assert not Order.objects.exists()
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def test_member_checks_out_with_a_saved_address_and_finds_the_order(client, mug, standard_shipping):
+    member = UserFactory(email="member@example.com")
+    saved = Address.objects.create(
+        user=member,
+        full_name="Mia Member",
+        line1="Hauptstr. 9",
+        postcode="80331",
+        city="München",
+        country="Germany",
+    )
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+
+    contact = client.get(reverse("orders:checkout_contact")).content.decode()
+    assert 'value="member@example.com"' in contact  # prefilled from the account
+    review = walk_checkout(
+        client, standard_shipping, email="member@example.com", address={"saved_address": saved.pk}
+    )
+    assert "Mia Member, Hauptstr. 9, 80331 München" in review.content.decode()
+    place(client, review_key(review))
+
+    order = Order.objects.get()
+    assert order.user == member
+    assert (order.full_name, order.line1, order.postcode, order.city) == (
+        "Mia Member",
+        "Hauptstr. 9",
+        "80331",
+        "München",
+    )
+    mine = client.get(reverse("orders:my_orders")).content.decode()
+    assert order.number in mine
+    detail = client.get(reverse("orders:detail", args=[order.number]))
+    assert detail.status_code == 200
+    assert "Camp Mug" in detail.content.decode()
+
+    other = Client()
+    other.force_login(UserFactory(email="other@example.com"))
+    assert other.get(reverse("orders:detail", args=[order.number])).status_code == 404
+    assert other.get(reverse("orders:confirmation", args=[order.number])).status_code == 404
+    assert order.number not in other.get(reverse("orders:my_orders")).content.decode()
+
+
+def test_member_can_save_a_new_address_during_checkout(client, mug, standard_shipping):
+    member = UserFactory()
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+    walk_checkout(client, standard_shipping, address={**ADDRESS_FORM, "save_address": "on"})
+    assert list(Address.objects.filter(user=member).values_list("full_name", "city")) == [
+        ("Greta Guest", "Berlin")
+    ]
+
+
+def test_a_stranger_cannot_see_a_guest_confirmation(client, mug, standard_shipping):
+    add_to_cart(client, mug, 1)
+    place(client, review_key(walk_checkout(client, standard_shipping)))
+    number = Order.objects.get().number
+    assert Client().get(reverse("orders:confirmation", args=[number])).status_code == 404
+    assert client.get(reverse("orders:confirmation", args=[number])).status_code == 200
+
+
+# --- performance -----------------------------------------------------------------------------
+
+# 6 today for a guest (session, cart, lines, method, lines again, count); must not grow.
+REVIEW_MAX_QUERIES = 8
+
+
+@pytest.mark.parametrize("line_count", [1, 8])
+def test_review_page_query_count_does_not_grow_with_lines(
+    client, standard_shipping, django_assert_max_num_queries, line_count
+):
+    for _ in range(line_count):
+        add_to_cart(client, VariantFactory(stock=5, colour="Blue"), 1)
+    walk_checkout(client, standard_shipping)
+
+    with django_assert_max_num_queries(REVIEW_MAX_QUERIES):
+        response = client.get(reverse("orders:checkout_review"))
+    assert len(response.context["pricing"].lines) == line_count

@@ -1,0 +1,104 @@
+"""Real concurrent checkouts against PostgreSQL (row locks); skipped on SQLite."""
+
+import contextlib
+import threading
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from cart import services as cart_services
+from cart.exceptions import CartError
+from cart.models import CartLine
+from orders.exceptions import OutOfStock
+from orders.models import Order, OrderLine
+from tests.factories import ProductFactory
+
+from .helpers import make_cart, place
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_at_once(jobs):
+    """Start every job at the same moment in its own thread (own connection); collect outcomes."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def worker(index, job):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = job()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a checkout hung (deadlock?)"
+    return results
+
+
+def test_eight_buyers_for_three_units_make_exactly_three_orders(postgres_only, standard_shipping):
+    variant = ProductFactory(name="Last Lamps", price=Decimal("30.00"), stock=3).variants.get()
+    carts = [make_cart((variant, 1)) for _ in range(8)]
+
+    results = run_at_once([lambda cart=cart: place(cart, standard_shipping) for cart in carts])
+
+    orders = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, OutOfStock)]
+    assert len(orders) == 3, results
+    assert len(refused) == 5, results
+    assert Order.objects.count() == 3
+    assert OrderLine.objects.filter(variant=variant).count() == 3
+    variant.refresh_from_db()
+    assert variant.stock == 0
+    assert all("Sold out" in str(exc) for exc in refused)
+    assert len(mail.outbox) == 6  # confirmation + staff notice for each order, none for the rest
+
+
+def test_a_double_submit_from_two_threads_makes_one_order(postgres_only, standard_shipping):
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    cart = make_cart((variant, 2))
+
+    results = run_at_once(
+        [lambda: place(cart, standard_shipping, key="same-key-twice") for _ in range(2)]
+    )
+
+    assert all(isinstance(r, Order) for r in results), results
+    assert results[0].pk == results[1].pk
+    assert Order.objects.count() == 1
+    variant.refresh_from_db()
+    assert variant.stock == 3
+    assert len(mail.outbox) == 2
+
+
+def test_a_double_clicked_add_to_cart_never_errors(postgres_only):
+    variant = ProductFactory(stock=5).variants.get()
+    cart = make_cart()
+    both_looked = threading.Barrier(2)
+    real_check = cart_services._check_quantity
+
+    def check_then_wait(quantity):
+        # the second check runs after the line lookup, just before the insert
+        real_check(quantity)
+        if getattr(local, "checked", False):
+            # Without a lock both threads meet here; with the cart lock the other one waits
+            # for our commit instead, so stop waiting for it after a moment.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_looked.wait(timeout=2)
+        local.checked = True
+
+    local = threading.local()
+    with mock.patch.object(cart_services, "_check_quantity", check_then_wait):
+        results = run_at_once(
+            [lambda: cart_services.add_to_cart(cart=cart, variant_id=variant.pk, quantity=1)] * 2
+        )
+
+    assert all(r is None or isinstance(r, CartLine | CartError) for r in results), results
+    assert CartLine.objects.get(cart=cart).quantity in (1, 2)

@@ -1,0 +1,176 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from orders import services
+from tests.factories import ProductFactory
+
+from .helpers import make_cart, messages_of, place
+
+pytestmark = pytest.mark.django_db
+
+NO_MATCH = "No matching order. Check the order number and e-mail."
+TOO_MANY = "Too many attempts. Please wait a few minutes and try again."
+
+
+@pytest.fixture
+def shipped_order(standard_shipping):
+    """A paid bank-transfer order that left with DHL (customer e-mail guest@example.com)."""
+    variant = ProductFactory(name="Trail Lamp", price=Decimal("30.00"), stock=5).variants.get()
+    order = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+    services.mark_paid(order=order)
+    services.mark_packed(order=order)
+    services.mark_shipped(order=order, carrier="DHL", tracking_number="JJD000390007")
+    return order
+
+
+def ask(client, number, email):
+    return client.post(reverse("orders:inquiry"), {"number": number, "email": email})
+
+
+def test_the_inquiry_page_shows_the_form(client):
+    response = client.get(reverse("orders:inquiry"))
+    assert response.status_code == 200
+    assert 'name="number"' in response.content.decode()
+
+
+def test_number_and_email_show_payment_shipping_tracking_and_timeline(client, shipped_order):
+    response = ask(client, shipped_order.number, "guest@example.com")
+
+    assert response.status_code == 200
+    assert response.context["order"] == shipped_order
+    body = response.content.decode()
+    assert shipped_order.number in body
+    assert 'Bank transfer: <span class="status yes">payment received</span>' in body
+    assert "shipped on" in body
+    assert "with DHL, tracking number" in body
+    link = "https://www.dhl.com/global-en/home/tracking.html?tracking-id=JJD000390007"
+    assert f'<a href="{link}" rel="noopener noreferrer">JJD000390007</a>' in body
+    assert "Please transfer" not in body  # paid: no bank details any more
+    timeline = body[body.index('<ol class="timeline">') :]
+    for entry in (
+        "Pending payment — Order placed",
+        "Paid — Payment received",
+        "Packed",
+        "Shipped — DHL JJD000390007",
+    ):
+        assert entry in timeline
+    assert "Trail Lamp" in body
+
+
+def test_an_unpaid_order_shows_what_to_transfer(client, standard_shipping):
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    order = place(make_cart((variant, 2)), standard_shipping, payment="bank_transfer")
+    body = ask(client, order.number, "guest@example.com").content.decode()
+    assert "not yet paid" in body
+    assert "not shipped yet" in body
+    assert "Please transfer €60.00" in body
+
+
+@pytest.mark.parametrize(
+    ("number", "email"),
+    [
+        ("MP-ZZZZ-ZZZZ", "guest@example.com"),  # wrong number
+        ("RIGHT", "someone.else@example.com"),  # wrong e-mail
+        ("MP-ZZZZ-ZZZZ", "someone.else@example.com"),
+    ],
+)
+def test_a_wrong_number_or_email_gets_the_same_generic_message(
+    client, shipped_order, number, email
+):
+    number = shipped_order.number if number == "RIGHT" else number
+    response = ask(client, number, email)
+    assert response.status_code == 200
+    assert response.context["order"] is None
+    assert messages_of(response) == [NO_MATCH]
+    body = response.content.decode()
+    assert "Trail Lamp" not in body
+    assert "DHL" not in body
+
+
+@pytest.mark.parametrize(
+    ("number", "email"),
+    [
+        ("lower", "guest@example.com"),
+        ("  UPPER  ", "  GUEST@Example.COM  "),
+        ("lower", "Guest@EXAMPLE.com"),
+    ],
+)
+def test_number_and_email_are_case_and_whitespace_insensitive(client, shipped_order, number, email):
+    number = number.replace("lower", shipped_order.number.lower()).replace(
+        "UPPER", shipped_order.number
+    )
+    response = ask(client, number, email)
+    assert response.context["order"] == shipped_order
+
+
+def test_too_many_attempts_are_refused_with_429(client, shipped_order, settings):
+    settings.SHOP_INQUIRY_RATE = 3
+    for _ in range(3):
+        assert ask(client, "MP-ZZZZ-ZZZZ", "guest@example.com").status_code == 200
+
+    response = ask(client, shipped_order.number, "guest@example.com")  # even the right answer
+
+    assert response.status_code == 429
+    assert messages_of(response) == [TOO_MANY]
+    assert response.context["order"] is None
+    assert "Trail Lamp" not in response.content.decode()
+    assert client.get(reverse("orders:inquiry")).status_code == 200  # looking is not limited
+
+
+def test_the_limit_is_per_client_address(client, shipped_order, settings):
+    settings.SHOP_INQUIRY_RATE = 1
+    ask(client, "MP-ZZZZ-ZZZZ", "guest@example.com")
+    assert ask(client, "MP-ZZZZ-ZZZZ", "guest@example.com").status_code == 429
+    response = client.post(
+        reverse("orders:inquiry"),
+        {"number": shipped_order.number, "email": "guest@example.com"},
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert response.status_code == 200
+    assert response.context["order"] == shipped_order
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_limit(client, settings):
+    settings.SHOP_INQUIRY_RATE = 1
+    ask(client, "MP-ZZZZ-ZZZZ", "guest@example.com")
+    response = client.post(
+        reverse("orders:inquiry"),
+        {"number": "MP-ZZZZ-ZZZZ", "email": "guest@example.com"},
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("number", "email"),
+    [
+        ("<script>alert(1)</script>", "guest@example.com"),
+        ("<b>x</b>", "guest@example.com"),
+        ("' OR 1=1 --", "guest@example.com"),
+        ("MP-\x00-1", "guest@example.com"),
+        ("MP-ÄÖÜ-😀", "guest@example.com"),
+        ("A" * 5000, "guest@example.com"),
+        ("MP-ZZZZ-ZZZZ", "<img src=x onerror=alert(1)>@example.com"),
+        ("MP-ZZZZ-ZZZZ", "x@example.com' OR '1'='1"),
+        ("MP-ZZZZ-ZZZZ", "a\x00@example.com"),
+        ("", ""),
+        ("%", "%@%.%"),
+    ],
+)
+def test_hostile_input_never_fails_and_is_escaped(client, shipped_order, number, email):
+    response = ask(client, number, email)
+
+    assert response.status_code == 200
+    assert response.context["order"] is None
+    body = response.content.decode()
+    for value in (number, email):
+        if "<" in value:
+            assert value not in body
+    if number == "<b>x</b>":
+        assert escape(number) in body  # echoed back in the form, escaped
+    assert "Trail Lamp" not in body
+    form = response.context["form"]
+    assert form.errors or messages_of(response) == [NO_MATCH]

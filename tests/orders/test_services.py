@@ -1,0 +1,401 @@
+from datetime import timedelta
+from decimal import Decimal
+from smtplib import SMTPException
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import OutboxMessage
+from core.outbox import queue_mail, send_outbox_message
+from core.tasks import send_outbox_message_task, send_pending_mail_task
+from orders import services
+from orders.exceptions import IllegalTransition
+from orders.models import Order
+from tests.factories import ProductFactory, UserFactory
+
+from .helpers import make_cart, place
+
+pytestmark = pytest.mark.django_db
+
+S = Order.Status
+FAILING_SMTP = mock.patch(
+    "django.core.mail.backends.locmem.EmailBackend.send_messages",
+    side_effect=SMTPException("451 relay temporarily unavailable"),
+)
+
+
+@pytest.fixture
+def variant():
+    return ProductFactory(name="Trail Lamp", price=Decimal("30.00"), stock=10).variants.get()
+
+
+@pytest.fixture
+def make_order(variant, standard_shipping):
+    """An order for 2 lamps (stock goes 10 -> 8), with nothing in the outbox yet."""
+
+    def make(payment="cod", quantity=2):
+        order = place(make_cart((variant, quantity)), standard_shipping, payment=payment)
+        OutboxMessage.objects.all().delete()
+        return order
+
+    return make
+
+
+def stock_of(variant) -> int:
+    variant.refresh_from_db()
+    return variant.stock
+
+
+def snapshot(order) -> tuple:
+    """What an illegal transition must leave untouched."""
+    order.refresh_from_db()
+    return (
+        order.status,
+        order.paid_at,
+        order.shipped_at,
+        order.delivered_at,
+        order.events.count(),
+        OutboxMessage.objects.count(),
+    )
+
+
+def kinds() -> list[str]:
+    return sorted(OutboxMessage.objects.values_list("kind", flat=True))
+
+
+# --- status transitions ----------------------------------------------------------------------
+
+
+def test_the_regular_path_from_payment_to_completion(make_order, variant):
+    order = make_order(payment="bank_transfer")
+    staff = UserFactory(is_staff=True)
+
+    services.mark_paid(order=order, actor=staff)
+    assert order.status == S.PAID
+    assert order.paid_at is not None
+    services.mark_packed(order=order, actor=staff)
+    services.mark_shipped(order=order, carrier="DHL", tracking_number="00340434", actor=staff)
+    assert (order.carrier, order.tracking_number) == ("DHL", "00340434")
+    assert order.shipped_at is not None
+    services.mark_delivered(order=order, actor=staff)
+    assert order.delivered_at is not None
+    services.mark_completed(order=order, actor=staff)
+
+    order.refresh_from_db()
+    assert order.status == S.COMPLETED
+    events = list(order.events.values_list("previous_status", "status", "actor_id"))
+    assert events == [
+        ("", S.PENDING_PAYMENT, None),
+        (S.PENDING_PAYMENT, S.PAID, staff.pk),
+        (S.PAID, S.PACKED, staff.pk),
+        (S.PACKED, S.SHIPPED, staff.pk),
+        (S.SHIPPED, S.DELIVERED, staff.pk),
+        (S.DELIVERED, S.COMPLETED, staff.pk),
+    ]
+    assert order.events.get(status=S.SHIPPED).note == "DHL 00340434"
+    assert order.events.get(status=S.PAID).note == "Payment received"
+    assert stock_of(variant) == 8
+
+
+def test_cash_on_delivery_is_packed_before_payment_and_paid_at_the_door(make_order):
+    order = make_order(payment="cod")
+    services.mark_packed(order=order)
+    services.mark_shipped(order=order, carrier="DPD", tracking_number="X1")
+    assert order.paid_at is None
+    services.mark_delivered(order=order)
+    order.refresh_from_db()
+    assert order.status == S.DELIVERED
+    assert order.paid_at == order.delivered_at
+
+
+def test_bank_transfer_cannot_be_packed_before_payment(make_order):
+    order = make_order(payment="bank_transfer")
+    before = snapshot(order)
+    with pytest.raises(IllegalTransition, match="Pending payment.*Packed"):
+        services.mark_packed(order=order)
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ([], S.SHIPPED),
+        ([], S.DELIVERED),
+        ([], S.COMPLETED),
+        ([], S.PENDING_PAYMENT),
+        ([S.PAID], S.PAID),
+        ([S.PAID], S.SHIPPED),
+        ([S.PAID, S.PACKED], S.CANCELLED),
+        ([S.PAID, S.PACKED], S.DELIVERED),
+        ([S.PAID, S.PACKED, S.SHIPPED], S.CANCELLED),
+        ([S.PAID, S.PACKED, S.SHIPPED], S.PAID),
+        ([S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED], S.CANCELLED),
+        ([S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED], S.CANCELLED),
+        ([S.CANCELLED], S.PAID),
+        ([S.CANCELLED], S.PENDING_PAYMENT),
+    ],
+)
+def test_illegal_transitions_raise_and_change_nothing(make_order, variant, path, illegal):
+    order = make_order(payment="bank_transfer")
+    for status in path:
+        services.change_status(order=order, to=status)
+    before = snapshot(order)
+    stock = stock_of(variant)
+
+    with pytest.raises(IllegalTransition):
+        services.change_status(order=order, to=illegal)
+
+    assert snapshot(order) == before
+    assert stock_of(variant) == stock
+
+
+def test_every_status_change_writes_an_event(make_order):
+    order = make_order()
+    services.change_status(order=order, to=S.PAID, note="Paid by card at the counter")
+    services.cancel_order(order=order, note="Customer changed their mind")
+    assert list(order.events.values_list("status", "note")) == [
+        (S.PENDING_PAYMENT, "Order placed"),
+        (S.PAID, "Paid by card at the counter"),
+        (S.CANCELLED, "Customer changed their mind"),
+    ]
+
+
+# --- cancelling ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [[], [S.PAID]], ids=["pending", "paid"])
+def test_cancel_restores_stock_exactly_once(make_order, variant, path):
+    order = make_order(payment="bank_transfer", quantity=3)
+    for status in path:
+        services.change_status(order=order, to=status)
+    assert stock_of(variant) == 7
+
+    services.cancel_order(order=order)
+    assert stock_of(variant) == 10
+    assert order.status == S.CANCELLED
+
+    with pytest.raises(IllegalTransition):
+        services.cancel_order(order=order)
+    assert stock_of(variant) == 10
+    assert order.events.filter(status=S.CANCELLED).count() == 1
+    assert kinds().count("order_cancelled") == 1
+
+
+def test_a_stale_copy_cannot_cancel_twice(make_order, variant):
+    order = make_order(quantity=2)
+    stale = Order.objects.get(pk=order.pk)  # e.g. a second admin tab
+    services.cancel_order(order=order)
+    with pytest.raises(IllegalTransition):
+        services.cancel_order(order=stale)
+    assert stock_of(variant) == 10
+
+
+# --- e-mails ---------------------------------------------------------------------------------
+
+
+def test_paid_shipped_and_delivered_each_send_their_email(
+    make_order, django_capture_on_commit_callbacks
+):
+    order = make_order(payment="bank_transfer")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_paid(order=order)
+    assert [m.subject for m in mail.outbox] == [f"Payment received for order {order.number}"]
+    assert mail.outbox[0].to == ["guest@example.com"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_packed(order=order)
+    assert len(mail.outbox) == 1  # packing is not worth an e-mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_shipped(order=order, carrier="DHL", tracking_number="JD0001 42")
+    shipped = mail.outbox[-1]
+    assert shipped.subject == f"Your order {order.number} is on its way"
+    assert "left our warehouse with DHL" in shipped.body
+    link = "https://www.dhl.com/global-en/home/tracking.html?tracking-id=JD0001%2042"
+    assert f"Track it: {link}" in shipped.body
+    html = shipped.alternatives[0][0]
+    assert f'href="{link}"' in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_delivered(order=order)
+    assert mail.outbox[-1].subject == f"Your order {order.number} was delivered"
+    assert len(mail.outbox) == 3
+
+
+def test_nothing_is_mailed_or_queued_when_the_transaction_rolls_back(
+    make_order, django_capture_on_commit_callbacks
+):
+    order = make_order(payment="bank_transfer")
+
+    def pay_then_fail():
+        with transaction.atomic():
+            services.mark_paid(order=order)
+            raise RuntimeError("something after the change failed")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        pay_then_fail()
+
+    assert callbacks == []
+    assert mail.outbox == []
+    assert not OutboxMessage.objects.exists()
+    order.refresh_from_db()
+    assert order.status == S.PENDING_PAYMENT
+    assert order.events.count() == 1
+
+
+def test_a_failed_placement_queues_no_mail(variant, standard_shipping):
+    cart = make_cart((variant, 50))  # more than in stock
+    with pytest.raises(services.OutOfStock):
+        place(cart, standard_shipping)
+    assert not OutboxMessage.objects.exists()
+    assert not Order.objects.exists()
+    assert stock_of(variant) == 10
+
+
+class _MissesTheFirstOrder:
+    """``Order.objects`` as a racing request sees it: the other order is not committed yet
+    (its two look-ups before the insert miss; after the failed insert it is visible)."""
+
+    def __init__(self):
+        self.misses = 2
+
+    def filter(self, **kwargs):
+        if self.misses:
+            self.misses -= 1
+            return Order.objects.none()
+        return Order.objects.filter(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(Order.objects, name)
+
+
+def test_losing_the_idempotency_key_race_takes_no_stock(standard_shipping):
+    first_item = ProductFactory(stock=5).variants.get()
+    second_item = ProductFactory(stock=5).variants.get()
+    first = place(make_cart((first_item, 1)), standard_shipping, key="shared-key")
+    racing_cart = make_cart((second_item, 2))
+
+    with mock.patch.object(services, "Order", SimpleNamespace(objects=_MissesTheFirstOrder())):
+        returned = place(racing_cart, standard_shipping, key="shared-key")
+
+    assert returned.pk == first.pk
+    assert Order.objects.count() == 1
+    assert stock_of(second_item) == 5  # nothing was ordered from it
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+
+def queued_message() -> OutboxMessage:
+    return queue_mail(
+        to=["ada@example.com"],
+        template="orders/email/order_paid",
+        context={"order": Order(number="MP-TEST-0001", full_name="Ada"), "lines": []},
+    )
+
+
+def test_sending_an_outbox_message_twice_sends_it_once():
+    message = queued_message()
+
+    assert send_outbox_message(message_id=message.pk) is True
+    assert send_outbox_message(message_id=message.pk) is False
+    send_outbox_message_task.apply(args=[message.pk])
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Payment received for order MP-TEST-0001"
+    message.refresh_from_db()
+    assert message.sent_at is not None
+    assert message.attempts == 1
+
+
+def test_smtp_failure_leaves_the_message_pending_and_the_error_raised():
+    message = queued_message()
+    with FAILING_SMTP, pytest.raises(SMTPException):
+        send_outbox_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.sent_at is None
+    assert mail.outbox == []
+
+
+def test_smtp_failure_records_the_attempt_and_the_error():
+    message = queued_message()
+    with FAILING_SMTP, pytest.raises(SMTPException):
+        send_outbox_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.attempts == 1
+    assert "451 relay temporarily unavailable" in message.last_error
+
+
+def test_the_sweep_sends_what_failed_before():
+    failed, fine = queued_message(), queued_message()
+    OutboxMessage.objects.filter(pk=fine.pk).update(sent_at=timezone.now())
+    with FAILING_SMTP, pytest.raises(SMTPException):
+        send_outbox_message(message_id=failed.pk)
+
+    with FAILING_SMTP:
+        assert send_pending_mail_task() == 0  # still down: logged, kept for the next sweep
+    assert send_pending_mail_task() == 1
+    assert send_pending_mail_task() == 0
+
+    assert len(mail.outbox) == 1
+    failed.refresh_from_db()
+    assert failed.sent_at is not None
+    assert failed.last_error == ""
+
+
+def test_an_order_is_placed_even_when_mail_is_down(
+    variant, standard_shipping, django_capture_on_commit_callbacks
+):
+    with FAILING_SMTP, django_capture_on_commit_callbacks(execute=True):
+        order = place(make_cart((variant, 1)), standard_shipping)
+
+    assert Order.objects.filter(pk=order.pk).exists()
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+    assert mail.outbox == []
+    assert send_pending_mail_task() == 2
+    assert (
+        sorted(m.subject for m in mail.outbox)[1]
+        == f"Your order {order.number} at {settings.SHOP_NAME}"
+    )
+
+
+# --- expiring unpaid orders ------------------------------------------------------------------
+
+
+def test_expire_cancels_only_old_unpaid_bank_transfers_and_restores_stock_once(make_order, variant):
+    old = timezone.now() - timedelta(days=8)
+    old_unpaid = make_order(payment="bank_transfer", quantity=1)
+    recent_unpaid = make_order(payment="bank_transfer", quantity=1)
+    old_cod = make_order(payment="cod", quantity=1)
+    old_paid = make_order(payment="bank_transfer", quantity=1)
+    services.mark_paid(order=old_paid)
+    Order.objects.filter(pk__in=[old_unpaid.pk, old_cod.pk, old_paid.pk]).update(created_at=old)
+    assert stock_of(variant) == 6
+
+    assert services.expire_unpaid_orders() == 1
+    assert services.expire_unpaid_orders() == 0
+
+    assert stock_of(variant) == 7
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {
+        old_unpaid.pk: S.CANCELLED,
+        recent_unpaid.pk: S.PENDING_PAYMENT,
+        old_cod.pk: S.PENDING_PAYMENT,
+        old_paid.pk: S.PAID,
+    }
+    assert old_unpaid.events.get(status=S.CANCELLED).note == "Not paid in time"
+    assert kinds().count("order_cancelled") == 1
+
+
+def test_expire_respects_the_configured_number_of_days(make_order, settings):
+    settings.SHOP_UNPAID_ORDER_DAYS = 3
+    order = make_order(payment="bank_transfer")
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert services.expire_unpaid_orders() == 0
+    assert services.expire_unpaid_orders(now=timezone.now() + timedelta(days=2)) == 1
