@@ -1,12 +1,15 @@
 from django.http import JsonResponse
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from catalog.views import ProductListView
+from core.decorators import rate_limited
 
 from . import selectors, services
 
 
+@method_decorator(rate_limited(scope="search", limit=120, window=60, methods=("GET",)), "dispatch")
 class SearchView(ProductListView):
     """Ranked product search; reuses the catalog's filters, sorts and pagination."""
 
@@ -51,6 +54,7 @@ class SearchView(ProductListView):
 
 
 @require_GET
+@rate_limited(scope="suggest", limit=600, window=60, methods=("GET",))
 @cache_control(max_age=60, public=True)
 def suggest(request):
     """Autocomplete JSON for the header search box (cached per normalized query)."""

@@ -126,7 +126,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Parallel test workers share one Redis; each gets its own key space.
             "KEY_PREFIX": "shop" + env.str("PYTEST_XDIST_WORKER", default=""),

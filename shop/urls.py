@@ -4,12 +4,16 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.static import serve
 
+from core.decorators import rate_limited
+
 from . import views
 from .sitemaps import SITEMAPS
 
 admin.site.site_header = f"{settings.SHOP_NAME} staff"
 admin.site.site_title = f"{settings.SHOP_NAME} staff"
 admin.site.index_title = "Run the shop"
+# Staff sign-in: at most 10 attempts per client address per 5 minutes.
+admin.site.login = rate_limited(scope="admin-login", limit=10, window=300)(admin.site.login)
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
