@@ -46,7 +46,21 @@ class ResilientRedisCache(RedisCache):
     get_many = _guard(dict)(RedisCache.get_many)
     set_many = _guard(list)(RedisCache.set_many)
     delete_many = _guard(None)(RedisCache.delete_many)
-    clear = _guard(None)(RedisCache.clear)
+
+    @_guard(None)
+    def clear(self):
+        """Delete this cache's keys only. Redis's FLUSHDB would also drop whatever else shares
+        the database (Celery's queues, another process's key prefix)."""
+        client = self._cache.get_client(None, write=True)
+        pattern = self.make_key("*")
+        batch = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)
 
     def get_or_set(self, key, default, timeout=None, version=None):
         value = self.get(key, version=version)

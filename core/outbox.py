@@ -23,13 +23,25 @@ def queue_mail(*, to: list[str], template: str, context: dict, kind: str = "") -
         "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
         **context,
     }
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    message = OutboxMessage.objects.create(
-        to=list(to),
-        subject=subject[:255],
+    return queue_message(
+        to=to,
+        subject=render_to_string(f"{template}_subject.txt", context),
         body_text=render_to_string(f"{template}.txt", context),
         body_html=render_to_string(f"{template}.html", context),
         kind=kind or template.rsplit("/", 1)[-1],
+    )
+
+
+def queue_message(
+    *, to: list[str], subject: str, body_text: str, body_html: str = "", kind: str = ""
+) -> OutboxMessage:
+    """Write an already rendered e-mail to the outbox; it is sent after the transaction commits."""
+    message = OutboxMessage.objects.create(
+        to=list(to),
+        subject=" ".join(subject.split())[:255],
+        body_text=body_text,
+        body_html=body_html,
+        kind=kind[:60],
     )
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message

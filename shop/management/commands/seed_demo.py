@@ -5,6 +5,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -500,3 +501,6 @@ class Command(BaseCommand):
             user.first_name = "Shop"
             user.last_name = "Staff"
             user.save()
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )

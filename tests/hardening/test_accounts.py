@@ -1,0 +1,160 @@
+"""Sign-up, sign-in and password reset: no enumeration, rate limits, session hygiene."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.urls import reverse
+
+from core.models import OutboxMessage
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def signup(client, email, password="a-long-enough-passphrase-42"):
+    return client.post(
+        reverse("account_signup"), {"email": email, "password1": password, "password2": password}
+    )
+
+
+def test_signup_answers_the_same_for_known_and_unknown_emails(
+    client, django_capture_on_commit_callbacks
+):
+    UserFactory(email="known@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        known = signup(client, "known@example.com")
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = signup(client, "new@example.com")
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    # both addresses get a mail (the known one is told someone tried to sign up)
+    assert sorted(m.to[0] for m in OutboxMessage.objects.all()) == [
+        "known@example.com",
+        "new@example.com",
+    ]
+
+
+def test_password_reset_answers_the_same_for_known_and_unknown_emails(client):
+    UserFactory(email="known@example.com")
+    known = client.post(reverse("account_reset_password"), {"email": "known@example.com"})
+    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+
+
+def test_account_mail_goes_through_the_outbox(client, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client, "fresh@example.com")
+    message = OutboxMessage.objects.get(to=["fresh@example.com"])
+    assert message.sent_at is not None
+    assert [m.to for m in mail.outbox] == [["fresh@example.com"]]
+
+
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [("short-pw-1", "too short"), ("password1234", "too common")],
+)
+def test_weak_passwords_are_refused(client, password, error):
+    response = signup(client, "weak@example.com", password)
+    assert response.status_code == 200
+    assert error in response.content.decode()
+
+
+def test_a_long_password_without_composition_rules_is_accepted(client):
+    assert signup(client, "fine@example.com", "lowercase words only here").status_code == 302
+
+
+def test_sign_in_is_rate_limited(client):
+    UserFactory(email="member@example.com")
+    bodies = [
+        client.post(
+            reverse("account_login"), {"login": "member@example.com", "password": "wrong-pass"}
+        ).content.decode()
+        for _ in range(7)
+    ]
+    assert "Too many failed login attempts" not in bodies[0]
+    assert "Too many failed login attempts" in bodies[-1]
+    # even the right password is refused while the limit holds
+    client.post(reverse("account_login"), {"login": "member@example.com", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_forwarded_for_from_the_client_is_not_trusted(client, settings):
+    """A client that invents X-Forwarded-For values still hits the same limit."""
+    from core.ratelimit import client_ip
+
+    class Request:
+        META = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    assert client_ip(Request) == "203.0.113.9"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    Request.META = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"}
+    assert client_ip(Request) == "203.0.113.9"  # nginx's hop, not the client's invention
+
+
+def test_admin_sign_in_is_rate_limited(client):
+    statuses = [
+        client.post(
+            reverse("admin:login"), {"username": "x@example.com", "password": "nope"}
+        ).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [200] * 10
+    assert statuses[-1] == 429
+
+
+def test_sign_in_gets_a_new_session_key_and_sign_out_ends_it(client):
+    UserFactory(email="member@example.com")
+    client.get(reverse("account_login"))
+    client.session.save()
+    before = client.session.session_key
+    response = client.post(
+        reverse("account_login"), {"login": "member@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    after = client.session.session_key
+    assert after != before
+    client.post(reverse("account_logout"))
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=after).exists()
+
+
+def test_password_change_ends_other_sessions(client):
+    from django.test import Client
+
+    member = UserFactory(email="member@example.com")
+    other_device = Client()
+    other_device.force_login(member)
+    assert other_device.get(reverse("orders:my_orders")).status_code == 200
+    client.force_login(member)
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a new long passphrase",
+            "password2": "a new long passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert other_device.get(reverse("orders:my_orders")).status_code == 302  # signed out
+
+
+def test_unverified_members_cannot_sign_in_yet(client):
+    UserFactory(email="unverified@example.com", verified_email=False)
+    assert not EmailAddress.objects.filter(email="unverified@example.com").exists()
+    client.post(reverse("account_login"), {"login": "unverified@example.com", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session

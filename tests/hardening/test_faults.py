@@ -1,0 +1,226 @@
+"""Faults: Redis down, broker down, mail server down, the database dropping a connection."""
+
+import threading
+
+import pytest
+from django.core import mail
+from django.core.cache import caches
+from django.db import connection
+from django.urls import reverse
+
+from cart.models import ShippingMethod
+from core.models import OutboxMessage
+from core.outbox import list_pending_message_ids, send_outbox_message
+from core.tasks import send_pending_mail_task
+from orders.models import Order
+from shop.celery import app as celery_app
+from tests.factories import ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens there
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    yield
+    caches["default"].close()
+
+
+@pytest.fixture
+def broker_down():
+    previous = celery_app.conf.task_always_eager, celery_app.conf.broker_url
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = DEAD_REDIS
+    celery_app.conf.broker_connection_timeout = 0.5
+    celery_app.conf.broker_transport_options = {"max_retries": 0, "socket_connect_timeout": 0.5}
+    celery_app.pool.force_close_all()
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+    celery_app.pool.force_close_all()
+
+
+@pytest.fixture
+def shipping(db):
+    return ShippingMethod.objects.create(name="Standard", fee="4.90")
+
+
+def checkout(client, variant, shipping, payment="cod"):
+    """The whole shopping path through the views; returns the placed order."""
+    assert (
+        client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1}).status_code == 302
+    )
+    client.post(
+        reverse("orders:checkout_contact"), {"email": "ann@example.com", "phone": "030 1234567"}
+    )
+    client.post(
+        reverse("orders:checkout_address"),
+        {
+            "full_name": "Ann Lee",
+            "line1": "Main St 1",
+            "postcode": "10115",
+            "city": "Berlin",
+            "country": "Germany",
+        },
+    )
+    client.post(reverse("orders:checkout_delivery"), {"shipping_method": shipping.pk})
+    client.post(reverse("orders:checkout_payment"), {"payment_method": payment})
+    review = client.get(reverse("orders:checkout_review"))
+    key = review.context["state"]["idempotency_key"]
+    response = client.post(reverse("orders:place_order"), {"idempotency_key": key})
+    assert response.status_code == 302, response
+    return Order.objects.get(idempotency_key=key)
+
+
+def test_shop_works_with_redis_down(client, redis_down, shipping):
+    product = ProductFactory(name="Storm Lantern", stock=3)
+    UserFactory(email="member@example.com")
+    assert client.get("/").status_code == 200
+    assert client.get(product.category.get_absolute_url()).status_code == 200
+    assert client.get(product.get_absolute_url()).status_code == 200
+    assert client.get(reverse("search:results"), {"q": "lantern"}).status_code == 200
+    assert client.get(reverse("search:suggest"), {"q": "lan"}).status_code == 200
+    order = checkout(client, product.variants.get(), shipping)
+    assert order.lines.count() == 1
+    inquiry = client.post(reverse("orders:inquiry"), {"number": order.number, "email": order.email})
+    assert order.number in inquiry.content.decode()
+    client.post(
+        reverse("account_login"),
+        {"login": "member@example.com", "password": "correct-horse-battery"},
+    )
+    assert "_auth_user_id" in client.session
+
+
+def test_order_is_placed_with_the_broker_down_and_mailed_by_the_sweep(
+    client, broker_down, shipping, django_capture_on_commit_callbacks
+):
+    product = ProductFactory(stock=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = checkout(client, product.variants.get(), shipping)
+    assert order.status == Order.Status.PENDING_PAYMENT
+    assert mail.outbox == []  # nothing could be queued
+    assert len(list_pending_message_ids()) == 2
+    # the broker is back: beat's sweep sends what is pending, once
+    assert send_pending_mail_task() == 2
+    assert send_pending_mail_task() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["ann@example.com", "admin@meadowpine.example"]
+    )
+
+
+def test_a_worker_killed_before_commit_leaves_the_mail_for_the_sweep(
+    django_capture_on_commit_callbacks,
+):
+    from core.outbox import queue_message
+
+    with django_capture_on_commit_callbacks(execute=False):
+        message = queue_message(to=["a@example.com"], subject="Hi", body_text="Hello")
+    # The worker died: its claim (row lock + sent marker) was never committed.
+    assert OutboxMessage.objects.get(pk=message.pk).sent_at is None
+    send_pending_mail_task()
+    send_pending_mail_task()
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_every_mail_exactly_once(postgres_only):
+    from core.outbox import queue_message
+
+    for i in range(20):
+        queue_message(to=[f"c{i}@example.com"], subject=f"Mail {i}", body_text="x")
+    barrier = threading.Barrier(2)
+
+    def sweep():
+        barrier.wait(timeout=5)
+        try:
+            send_pending_mail_task()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    send_pending_mail_task()
+    assert len(mail.outbox) == 20
+    assert len({m.to[0] for m in mail.outbox}) == 20
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_mid_checkout_leaves_no_half_order(postgres_only, shipping):
+    """The connection dies while place_order holds its locks: nothing of the order remains,
+    stock is untouched, and the next request works without restarting anything."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from orders import services
+
+    product = ProductFactory(stock=5)
+    variant = product.variants.get()
+    client = Client()
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+    from cart.models import Cart
+
+    cart = Cart.objects.get()
+    real_create = services.OrderLine.objects.bulk_create
+
+    def die(*args, **kwargs):
+        with connection.cursor() as cursor:  # the server kills our own backend mid-transaction
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return real_create(*args, **kwargs)
+
+    services.OrderLine.objects.bulk_create = die
+    try:
+        with pytest.raises(OperationalError):
+            services.place_order(
+                cart=cart,
+                contact=services.Contact(email="a@example.com", phone="030 123456"),
+                address=services.ShippingAddress(
+                    full_name="A", line1="B", postcode="1", city="C", country="D"
+                ),
+                shipping_method_id=shipping.pk,
+                payment_code="cod",
+                idempotency_key="drop-test",
+            )
+    finally:
+        services.OrderLine.objects.bulk_create = real_create
+    connection.close()
+    assert not Order.objects.exists()
+    variant.refresh_from_db()
+    assert variant.stock == 5
+    assert Client().get("/").status_code == 200
+
+
+def test_mail_server_down_keeps_the_message_and_backs_off():
+    from smtplib import SMTPException
+    from unittest import mock
+
+    from core.outbox import queue_message
+    from core.tasks import send_outbox_message_task
+
+    message = queue_message(to=["a@example.com"], subject="Hi", body_text="Hello")
+    assert send_outbox_message_task.autoretry_for == (SMTPException, OSError)
+    assert send_outbox_message_task.retry_backoff is True
+    with (
+        mock.patch(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            side_effect=SMTPException("down"),
+        ),
+        pytest.raises(SMTPException),
+    ):
+        send_outbox_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.sent_at, message.attempts) == (None, 1)
+    assert send_outbox_message(message_id=message.pk) is True
+    assert len(mail.outbox) == 1
