@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+APPS := accounts cart catalog core orders search service shop
 
-.PHONY: run test install install-dev migrate seed lint format collectstatic check-deploy clean
+.PHONY: run test audit install install-dev migrate seed lint format collectstatic check-deploy clean
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=python3.11).")'
@@ -47,7 +48,12 @@ test: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r $(APPS) -x '*/migrations/*' --severity-level medium
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto}
+
+## make audit: known-vulnerable dependencies (needs the PyPI advisory API; not reachable in CI here)
+audit: install-dev
+	$(BIN)/pip-audit --skip-editable
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,202 @@
+"""A corpus of hostile input sent to every public form and query parameter: never a 5xx,
+always escaped, and nothing stored that breaks a later page or the admin."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cart.models import CartLine, ShippingMethod
+from tests.factories import ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert('x')</script>"
+CORPUS = [
+    SCRIPT,
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "' OR '1'='1' --",
+    "1; DROP TABLE catalog_product;",
+    "a & b | !c :* <-> 'x' \\",
+    "\x00\x01\x02\x7f",
+    "\u202eevil\u202c",
+    "ｓｃｒｉｐｔ ᴀdmin раураl",  # full-width and confusables
+    "🙂" * 50,
+    "x" * 100_000,
+    "-1",
+    "0",
+    "1.5",
+    "1e308",
+    "99999999999999999999999999",
+    "NaN",
+    "",
+    " ",
+]
+MARKERS = ["<script>alert('x')", "<img src=x onerror=alert(1)>"]
+
+
+def assert_safe(response, where: str) -> None:
+    assert response.status_code < 500, where
+    if response.get("Content-Type", "").startswith("text/html"):
+        body = response.content.decode(errors="replace")
+        for marker in MARKERS:
+            assert marker not in body, where
+
+
+@pytest.fixture
+def shop():
+    product = ProductFactory(name="Camp Mug", stock=50)
+    shipping = ShippingMethod.objects.create(name="Standard", fee="4.90")
+    return product, shipping
+
+
+@pytest.mark.parametrize("value", CORPUS, ids=range(len(CORPUS)))
+def test_every_query_parameter_survives(client, shop, value):
+    product, _ = shop
+    params = ["q", "min_price", "max_price", "in_stock", "series", "category", "sort", "page"]
+    for url in [
+        reverse("catalog:products"),
+        reverse("search:results"),
+        product.category.get_absolute_url(),
+        product.series.get_absolute_url(),
+    ]:
+        for name in params:
+            assert_safe(client.get(url, {name: value}), f"{url}?{name}")
+    assert_safe(client.get(reverse("search:suggest"), {"q": value}), "suggest")
+
+
+@pytest.mark.parametrize("value", CORPUS, ids=range(len(CORPUS)))
+def test_every_public_form_survives(shop, value):
+    product, shipping = shop
+    variant = product.variants.get()
+    client = Client()
+    assert_safe(client.post(reverse("cart:add"), {"variant": value, "quantity": 1}), "add variant")
+    assert_safe(
+        client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": value, "next": value}),
+        "add quantity",
+    )
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
+    line = CartLine.objects.filter(variant=variant).last()
+    assert_safe(
+        client.post(reverse("cart:update_line", args=[line.pk]), {"quantity": value}), "qty"
+    )
+    assert_safe(
+        client.post(reverse("orders:checkout_contact"), {"email": value, "phone": value}), "contact"
+    )
+    client.post(reverse("orders:checkout_contact"), {"email": "a@example.com", "phone": "030 1234"})
+    address = dict.fromkeys(("full_name", "line1", "line2", "postcode", "city", "country"), value)
+    assert_safe(client.post(reverse("orders:checkout_address"), address), "address")
+    assert_safe(
+        client.post(reverse("orders:checkout_delivery"), {"shipping_method": value}), "delivery"
+    )
+    assert_safe(client.post(reverse("orders:checkout_payment"), {"payment_method": value}), "pay")
+    assert_safe(client.post(reverse("orders:place_order"), {"idempotency_key": value}), "place")
+    assert_safe(
+        client.post(reverse("orders:inquiry"), {"number": value, "email": value}), "inquiry"
+    )
+    assert_safe(client.post(reverse("account_login"), {"login": value, "password": value}), "login")
+    assert_safe(
+        client.post(
+            reverse("account_signup"), {"email": value, "password1": value, "password2": value}
+        ),
+        "signup",
+    )
+    assert_safe(client.post(reverse("account_reset_password"), {"email": value}), "reset")
+    assert_safe(client.get(reverse("cart:detail")), "cart page after")
+
+
+def test_hostile_text_stored_through_checkout_renders_escaped_everywhere(shop):
+    """A name with markup goes through checkout: the confirmation, inquiry and admin escape it."""
+    product, shipping = shop
+    client = Client()
+    client.post(reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1})
+    client.post(reverse("orders:checkout_contact"), {"email": "a@example.com", "phone": "030 1234"})
+    client.post(
+        reverse("orders:checkout_address"),
+        {
+            "full_name": SCRIPT,
+            "line1": '"><img src=x onerror=alert(1)>',
+            "postcode": "1",
+            "city": "\u202eevil",
+            "country": "🙂",
+        },
+    )
+    client.post(reverse("orders:checkout_delivery"), {"shipping_method": shipping.pk})
+    client.post(reverse("orders:checkout_payment"), {"payment_method": "cod"})
+    key = client.get(reverse("orders:checkout_review")).context["state"]["idempotency_key"]
+    confirmation = client.post(reverse("orders:place_order"), {"idempotency_key": key}, follow=True)
+    assert_safe(confirmation, "confirmation")
+    assert "&lt;script&gt;" in confirmation.content.decode()
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    from orders.models import Order
+
+    order = Order.objects.get()
+    assert_safe(staff.get(reverse("admin:orders_order_changelist")), "admin list")
+    assert_safe(staff.get(reverse("admin:orders_order_change", args=[order.pk])), "admin order")
+    from core.models import OutboxMessage
+
+    html = OutboxMessage.objects.get(kind="order_confirmation").body_html
+    assert SCRIPT not in html
+
+
+def test_ten_thousand_form_fields_and_huge_bodies_get_a_clear_400(client, shop):
+    fields = {f"f{i}": "x" for i in range(10_000)}
+    response = client.post(reverse("orders:inquiry"), fields)
+    assert response.status_code == 400
+    assert "We could not understand that request" in response.content.decode()
+    big = client.post(
+        reverse("orders:inquiry"),
+        data="x=" + "y" * 3_000_000,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert big.status_code == 400
+
+
+def test_off_site_next_values_never_leave_the_site(client, shop):
+    product, _ = shop
+    variant = product.variants.get()
+    for target in [
+        "//evil.example",
+        "https:evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "\\\\evil.example",
+        " //evil.example",
+    ]:
+        response = client.post(
+            reverse("cart:add"), {"variant": variant.pk, "quantity": 1, "next": target}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == reverse("cart:detail"), target
+        login = client.post(
+            reverse("account_login") + "?next=" + target,
+            {"login": "nobody@example.com", "password": "whatever-long"},
+        )
+        assert "evil.example" not in login.get("Location", "")
+    member = UserFactory(email="m@example.com")
+    assert member
+    response = client.post(
+        reverse("account_login"),
+        {"login": "m@example.com", "password": "correct-horse-battery", "next": "//evil.example"},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_one_customer_cannot_use_another_customers_saved_address(client, shop):
+    from accounts.models import Address
+
+    product, _ = shop
+    owner = UserFactory(email="owner@example.com")
+    theirs = Address.objects.create(
+        user=owner, full_name="Owner", line1="Secret St 1", postcode="1", city="X", country="Y"
+    )
+    client.force_login(UserFactory(email="intruder@example.com"))
+    client.post(reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1})
+    client.post(reverse("orders:checkout_contact"), {"email": "i@example.com", "phone": "030 1234"})
+    page = client.get(reverse("orders:checkout_address"))
+    assert "Secret St 1" not in page.content.decode()
+    response = client.post(reverse("orders:checkout_address"), {"saved_address": theirs.pk})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
