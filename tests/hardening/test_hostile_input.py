@@ -200,3 +200,13 @@ def test_one_customer_cannot_use_another_customers_saved_address(client, shop):
     response = client.post(reverse("orders:checkout_address"), {"saved_address": theirs.pk})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_media_is_served_with_nosniff_in_production_nginx():
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parents[2] / "deploy/nginx/shop.conf").read_text()
+    media = conf[conf.index("location ^~ /media/") :]
+    media = media[: media.index("\n    }\n")]
+    assert "add_header X-Content-Type-Options nosniff always;" in media
+    assert "sandbox" in media  # uploaded files can never run as a page
