@@ -1,16 +1,25 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django.views.generic import DetailView
 from django_filters.views import FilterView
+
+from core.pagecache import cache_anonymous_page
 
 from . import selectors
 from .filters import ProductFilter
 from .models import Product, Series, stock_state
 
 PAGE_SIZE = 24
+PAGE_CACHE_SECONDS = 300
+anonymous_cache = method_decorator(
+    cache_anonymous_page(timeout=PAGE_CACHE_SECONDS, version=selectors.get_catalog_version),
+    name="dispatch",
+)
 
 
+@anonymous_cache
 class ProductListView(FilterView):
     """All active products, filtered and sorted; the base of series, category and search pages."""
 
@@ -118,6 +127,7 @@ class CategoryView(ProductListView):
         return f"{self.node.name} at {settings.SHOP_NAME}: browse, compare and order online."
 
 
+@anonymous_cache
 class ProductDetailView(DetailView):
     template_name = "catalog/product_detail.html"
     context_object_name = "product"

@@ -53,7 +53,9 @@ def _enqueue(message_id: int) -> None:
     try:
         send_outbox_message_task.delay(message_id)
     except Exception:  # broker down: the beat sweep sends it later
-        logger.warning("Could not queue outbox message %s; the sweep will send it", message_id)
+        logger.warning(
+            "Could not queue outbox message %s; the sweep will send it", message_id, exc_info=True
+        )
 
 
 def send_outbox_message(*, message_id: int) -> bool:

@@ -16,6 +16,10 @@ class SearchView(ProductListView):
     template_name = "search/results.html"
     hidden_filters = ("q",)
 
+    def dispatch(self, request, *args, **kwargs):
+        # Not the listing's anonymous page cache: every search is counted.
+        return super(ProductListView, self).dispatch(request, *args, **kwargs)
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.query, self.query_cut = services.normalize_query(request.GET.get("q"))

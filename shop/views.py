@@ -6,14 +6,19 @@ from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
 from catalog import selectors
+from core.pagecache import cache_anonymous_page
 from search.selectors import list_hot_searches
 
 logger = logging.getLogger(__name__)
 
 
+@method_decorator(
+    cache_anonymous_page(timeout=300, version=selectors.get_catalog_version), name="dispatch"
+)
 class HomeView(TemplateView):
     template_name = "shop/home.html"
 

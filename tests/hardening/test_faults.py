@@ -34,6 +34,13 @@ def redis_down(settings):
     caches["default"].close()
 
 
+def _reset_broker_pools() -> None:
+    """Forget pooled broker connections so the next publish uses the current broker_url
+    (closing them instead would leave kombu's shared pool closed for later tests)."""
+    celery_app._pool = None
+    celery_app.__dict__.get("amqp") and setattr(celery_app.amqp, "_producer_pool", None)
+
+
 @pytest.fixture
 def broker_down():
     previous = celery_app.conf.task_always_eager, celery_app.conf.broker_url
@@ -41,10 +48,10 @@ def broker_down():
     celery_app.conf.broker_url = DEAD_REDIS
     celery_app.conf.broker_connection_timeout = 0.5
     celery_app.conf.broker_transport_options = {"max_retries": 0, "socket_connect_timeout": 0.5}
-    celery_app.pool.force_close_all()
+    _reset_broker_pools()
     yield
     celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
-    celery_app.pool.force_close_all()
+    _reset_broker_pools()
 
 
 @pytest.fixture
