@@ -14,6 +14,7 @@ from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
 from catalog.models import Variant
 from catalog.selectors import bump_catalog_version
+from catalog.signals import stock_changed
 from core.outbox import queue_mail
 
 from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock, PriceChanged
@@ -211,14 +212,23 @@ def _place_order(
     mark_cart_submitted(cart=locked_cart)
     _order_mail(order, "order_confirmation")
     _order_mail(order, "staff_new_order", to=list(settings.SHOP_STAFF_EMAILS))
-    transaction.on_commit(bump_catalog_version)
+    _after_stock_moved([line.variant.product_id for line in pricing.lines])
     return order
 
 
+def _after_stock_moved(product_ids: list[int]) -> None:
+    def notify() -> None:
+        bump_catalog_version()
+        stock_changed.send(sender=Order, product_ids=product_ids)
+
+    transaction.on_commit(notify)
+
+
 def _restore_stock(order: Order) -> None:
-    for variant_id, quantity in sorted(order.lines.values_list("variant_id", "quantity")):
+    lines = sorted(order.lines.values_list("variant_id", "quantity", "variant__product_id"))
+    for variant_id, quantity, _product_id in lines:
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
-    transaction.on_commit(bump_catalog_version)
+    _after_stock_moved([product_id for _v, _q, product_id in lines])
 
 
 @transaction.atomic

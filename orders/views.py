@@ -14,7 +14,14 @@ from core.ratelimit import allow, client_ip
 
 from . import selectors, services
 from .exceptions import CheckoutError, OutOfStock
-from .forms import AddressForm, ContactForm, DeliveryForm, OrderInquiryForm, PaymentForm
+from .forms import (
+    AddressForm,
+    ContactForm,
+    DeliveryForm,
+    OrderInquiryForm,
+    PaymentForm,
+    PlaceOrderForm,
+)
 from .models import Order
 from .payments import get_payment_method, list_payment_methods
 
@@ -177,7 +184,8 @@ def checkout_review(request):
 @require_POST
 def place_order(request):
     state = _state(request)
-    key = request.POST.get("idempotency_key", "")[:64]
+    form = PlaceOrderForm(request.POST)
+    key = form.cleaned_data["idempotency_key"] if form.is_valid() else ""
     cart = find_cart(user=request.user, session=request.session)
     if not key:
         messages.error(request, "Please review your order and place it again.")

@@ -19,6 +19,8 @@ class ProductDocument(models.Model):
     taxonomy = models.TextField(blank=True)
     body = models.TextField(blank=True)
     document = SearchVectorField(null=True)
+    # Denormalized so ranking never scans variants: refreshed on variant saves and orders.
+    in_stock = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

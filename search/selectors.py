@@ -10,10 +10,8 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimil
 from django.core.cache import cache
 from django.db.models import (
     Case,
-    Exists,
     F,
     FloatField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -58,23 +56,26 @@ def search_products(*, query: str) -> QuerySet[Product]:
     base = Product.objects.active()
     if not words(query):
         return base.none()
-    exact_sku = Exists(Variant.objects.filter(product=OuterRef("pk"), sku=query.strip().upper()))
-    in_stock = Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0))
+    sku_hit = (
+        Variant.objects.filter(sku=query.strip().upper()[:64])
+        .values_list("product_id", flat=True)
+        .first()
+    )
+    exact_sku = Case(When(pk=sku_hit, then=Value(1)), default=Value(0)) if sku_hit else Value(0)
     if is_postgres():
         ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
         prefix = _prefix_tsquery(query)
-        matches = Q(search_document__document=ts_query)
         if prefix is not None:
-            matches |= Q(search_document__document=prefix)
+            ts_query = ts_query | prefix
+        matches = Q(search_document__document=ts_query)
+        if sku_hit:
+            matches |= Q(pk=sku_hit)
         return (
-            base.filter(
-                matches
-                | Q(pk__in=Variant.objects.filter(sku=query.strip().upper()).values("product"))
-            )
+            base.filter(matches)
             .annotate(
                 rank=SearchRank(F("search_document__document"), ts_query, normalization=32),
                 exact_sku=exact_sku,
-                in_stock_first=in_stock,
+                in_stock_first=F("search_document__in_stock"),
             )
             .order_by("-exact_sku", "-in_stock_first", "-rank", "-created_at", "-id")
         )
@@ -87,6 +88,8 @@ def search_products(*, query: str) -> QuerySet[Product]:
             | Q(search_document__taxonomy__icontains=token)
             | Q(search_document__body__icontains=token)
         )
+    if sku_hit:
+        condition |= Q(pk=sku_hit)
     name_hit = Q()
     for token in words(query)[:8]:
         name_hit &= Q(search_document__name__icontains=token)
@@ -94,7 +97,7 @@ def search_products(*, query: str) -> QuerySet[Product]:
         base.filter(condition)
         .annotate(
             exact_sku=exact_sku,
-            in_stock_first=in_stock,
+            in_stock_first=F("search_document__in_stock"),
             rank=Case(
                 When(name_hit, then=Value(1.0)), default=Value(0.1), output_field=FloatField()
             ),
@@ -203,3 +206,49 @@ def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
     )
     _cache_set(key, hot, HOT_CACHE_TTL)
     return hot
+
+
+MAX_COUNTED_RESULTS = 1000
+RESULTS_CACHE_TTL = 300
+
+
+class RankedResults:
+    """A paginator-friendly window onto ranked search results.
+
+    Counting stops at MAX_COUNTED_RESULTS (the page says "1,000+"); each page's product ids
+    are cached per query, filters and catalog version, so a repeated search costs two small
+    queries instead of ranking every match again.
+    """
+
+    def __init__(self, queryset: QuerySet[Product], *, cache_key: str) -> None:
+        self.queryset = queryset
+        self.cache_key = f"search:res:{get_catalog_version()}:{cache_key}"
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            key = f"{self.cache_key}:count"
+            count = _cache_get(key)
+            if count is None:
+                count = self.queryset.order_by()[: MAX_COUNTED_RESULTS + 1].count()
+                _cache_set(key, count, RESULTS_CACHE_TTL)
+            self._count = count
+        return min(self._count, MAX_COUNTED_RESULTS)
+
+    @property
+    def capped(self) -> bool:
+        len(self)
+        return self._count > MAX_COUNTED_RESULTS
+
+    def __getitem__(self, window: slice) -> list[Product]:
+        key = f"{self.cache_key}:{window.start}:{window.stop}"
+        ids = _cache_get(key)
+        if ids is None:
+            ids = list(self.queryset.values_list("pk", flat=True)[window.start : window.stop])
+            _cache_set(key, ids, RESULTS_CACHE_TTL)
+        if not ids:
+            return []
+        from catalog.selectors import product_cards
+
+        products = {p.pk: p for p in product_cards(Product.objects.filter(pk__in=ids))}
+        return [products[pk] for pk in ids if pk in products]

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 
 from catalog.models import Product, Variant
+from catalog.selectors import bump_catalog_version
 
 from .models import Lexeme, ProductDocument, SearchCount
 
@@ -57,7 +58,9 @@ def index_products(*, product_ids: Iterable[int]) -> int:
     products = list(
         Product.objects.filter(pk__in=ids)
         .select_related("series", "category__parent__parent")
-        .prefetch_related(Prefetch("variants", queryset=Variant.objects.only("product", "sku")))
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.only("product", "sku", "stock"))
+        )
     )
     rows, vocabulary = [], set()
     for product in products:
@@ -67,6 +70,7 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 product=product,
                 name=product.name,
                 skus=" ".join(v.sku for v in product.variants.all()),
+                in_stock=any(v.stock > 0 for v in product.variants.all()),
                 taxonomy=taxonomy,
                 body=f"{product.short_description}\n{product.description}",
                 updated_at=timezone.now(),
@@ -78,7 +82,7 @@ def index_products(*, product_ids: Iterable[int]) -> int:
             rows,
             update_conflicts=True,
             unique_fields=["product"],
-            update_fields=["name", "skus", "taxonomy", "body", "updated_at"],
+            update_fields=["name", "skus", "taxonomy", "body", "in_stock", "updated_at"],
             batch_size=1000,
         )
         Lexeme.objects.bulk_create(
@@ -92,7 +96,17 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 + SearchVector("taxonomy", weight="B", config=config)
                 + SearchVector("body", weight="D", config=config)
             )
+    # Cached search results built between the catalog change and this re-index are stale.
+    transaction.on_commit(bump_catalog_version)
     return len(rows)
+
+
+def refresh_stock_flags(*, product_ids: Iterable[int]) -> None:
+    """Set the documents' in-stock flag from the variants (one query); after orders/cancels."""
+    ProductDocument.objects.filter(product_id__in=list(product_ids)).update(
+        in_stock=Exists(Variant.objects.filter(product=OuterRef("product_id"), stock__gt=0))
+    )
+    bump_catalog_version()
 
 
 def index_all_products(*, batch_size: int = 2000, progress=None) -> int:

@@ -6,6 +6,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from catalog.models import Category, Product, Series, Variant
+from catalog.signals import stock_changed
 
 from .tasks import reindex_category_task, reindex_series_task
 
@@ -49,3 +50,10 @@ def _delay(task, *args) -> None:
         task.delay(*args)
     except Exception:  # broker down: index in the request rather than leave it stale
         task(*args)
+
+
+@receiver(stock_changed)
+def stock_moved(sender, product_ids, **kwargs) -> None:
+    from .services import refresh_stock_flags
+
+    refresh_stock_flags(product_ids=product_ids)

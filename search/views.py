@@ -1,3 +1,5 @@
+import hashlib
+
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
@@ -27,6 +29,14 @@ class SearchView(ProductListView):
     def get_base_queryset(self):
         return selectors.search_products(query=self.query)
 
+    def paginate_queryset(self, queryset, page_size):
+        params = sorted((k, v) for k, v in self.request.GET.lists() if k != "page")
+        digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+        self.results = selectors.RankedResults(queryset, cache_key=digest)
+        paginator = self.get_paginator(self.results, page_size, allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get("page") or 1)
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
         sort = filterset.form.fields["sort"]
@@ -50,6 +60,7 @@ class SearchView(ProductListView):
             suggestion=suggestion,
             hot_searches=selectors.list_hot_searches(),
             search_query=self.query,
+            count_capped=getattr(self, "results", None) is not None and self.results.capped,
         )
         return context
 
