@@ -4,9 +4,9 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
-from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
 from catalog import selectors

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
@@ -282,6 +282,13 @@ class Command(BaseCommand):
             bar = ProgressBar(Product.objects.count(), label="Search index", stream=self.stdout)
             index_all_products(progress=bar.update)
             bar.close()
+            if connection.vendor == "postgresql":
+                # fresh statistics, or the planner guesses wrong on the new rows
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "ANALYZE catalog_product, catalog_variant, catalog_productimage, "
+                        "search_productdocument, search_lexeme"
+                    )
         bump_catalog_version()
         self._staff()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready: {created:,} new products."))
