@@ -1,7 +1,7 @@
 """Cache invalidation: any catalog change makes every cached catalog fragment stale."""
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import bump_catalog_version
@@ -14,3 +14,8 @@ from .selectors import bump_catalog_version
 @receiver([post_save, post_delete], sender=ProductImage)
 def catalog_changed(**kwargs) -> None:
     bump_catalog_version()
+
+
+# Sent after commit when stock moved without saving Variant rows (order placed or cancelled),
+# with ``product_ids``; listeners (search) refresh what they derive from stock.
+stock_changed = Signal()
