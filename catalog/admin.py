@@ -26,11 +26,11 @@ class StockLevelFilter(admin.SimpleListFilter):
             return queryset.filter(**conditions[self.value()]) if self.value() else queryset
         variants = Variant.objects.filter(product=OuterRef("pk"))
         if self.value() == "sold_out":
-            return queryset.exclude(Exists(variants.filter(stock__gt=0)))
+            return queryset.filter(stock_total=0)
         if self.value() == "low":
             return queryset.filter(Exists(variants.filter(stock__gt=0, stock__lte=low)))
         if self.value() == "in_stock":
-            return queryset.filter(Exists(variants.filter(stock__gt=0)))
+            return queryset.filter(stock_total__gt=0)
         return queryset
 
 
@@ -122,7 +122,6 @@ class ProductAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .with_stock()
             .prefetch_related(
                 Prefetch(
                     "images",
@@ -136,10 +135,6 @@ class ProductAdmin(admin.ModelAdmin):
     def thumbnail(self, obj):
         images = getattr(obj, "image_list", None)
         return thumbnail_tag(images[0] if images else None)
-
-    @admin.display(description="stock", ordering="stock_total")
-    def stock_total(self, obj):
-        return obj.stock_total
 
     @admin.action(description="Activate selected products")
     def activate(self, request, queryset):

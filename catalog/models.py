@@ -4,8 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 
 from .validators import validate_image_upload
@@ -85,19 +84,8 @@ class ProductQuerySet(models.QuerySet):
     def active(self) -> "ProductQuerySet":
         return self.filter(is_active=True)
 
-    def with_stock(self) -> "ProductQuerySet":
-        """Annotate ``stock_total``: units over all variants."""
-        stock = (
-            Variant.objects.filter(product=OuterRef("pk"))
-            .order_by()
-            .values("product")
-            .annotate(total=Sum("stock"))
-            .values("total")
-        )
-        return self.annotate(stock_total=Coalesce(Subquery(stock), 0))
-
     def in_stock(self) -> "ProductQuerySet":
-        return self.filter(Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0)))
+        return self.filter(stock_total__gt=0)
 
 
 class Product(models.Model):
@@ -120,6 +108,9 @@ class Product(models.Model):
     )
     is_active = models.BooleanField("active", default=True, db_index=True)
     is_featured = models.BooleanField("featured", default=False)
+    # Units over all variants, kept by catalog.services.refresh_stock_totals (variant saves,
+    # orders): listings filter and sort on it without touching the variants.
+    stock_total = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,10 +122,23 @@ class Product(models.Model):
             models.Index(fields=["is_active", "-created_at"], name="product_active_newest"),
             models.Index(fields=["is_active", "price"], name="product_active_price"),
             models.Index(fields=["is_active", "name"], name="product_active_name"),
-            models.Index(fields=["category", "is_active"], name="product_category_active"),
-            models.Index(fields=["series", "is_active"], name="product_series_active"),
             models.Index(
-                fields=["is_featured"], condition=Q(is_featured=True), name="product_featured"
+                fields=["category", "is_active", "stock_total"], name="product_category_stock"
+            ),
+            models.Index(
+                fields=["category", "-is_featured", "-created_at"],
+                condition=Q(is_active=True),
+                name="product_category_related",
+            ),
+            models.Index(
+                fields=["series", "-created_at"],
+                condition=Q(is_active=True),
+                name="product_series_newest",
+            ),
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(is_featured=True, is_active=True),
+                name="product_featured_newest",
             ),
         ]
         constraints = [

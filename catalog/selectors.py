@@ -4,8 +4,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
 from .models import Category, Product, ProductImage, Series, Variant
 
@@ -102,18 +101,14 @@ def first_image_prefetch() -> Prefetch:
 def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Products with what a product card shows: stock, variants and images, in two queries."""
     variants = Variant.objects.filter(product=OuterRef("pk")).order_by()
-    return (
-        queryset.with_stock()
-        .annotate(
-            variant_count=Subquery(variants.values("product").annotate(n=Count("pk")).values("n")),
-            first_variant_id=Subquery(
-                Variant.objects.filter(product=OuterRef("pk"))
-                .order_by("position", "id")
-                .values("pk")[:1]
-            ),
-        )
-        .prefetch_related(first_image_prefetch())
-    )
+    return queryset.annotate(
+        variant_count=Subquery(variants.values("product").annotate(n=Count("pk")).values("n")),
+        first_variant_id=Subquery(
+            Variant.objects.filter(product=OuterRef("pk"))
+            .order_by("position", "id")
+            .values("pk")[:1]
+        ),
+    ).prefetch_related(first_image_prefetch())
 
 
 def list_active_products() -> QuerySet[Product]:
@@ -129,24 +124,25 @@ def list_new_arrivals(*, limit: int = 8) -> list[Product]:
 
 
 def list_series_showcase(*, per_series: int = 4) -> list[tuple[Series, list[Product]]]:
-    """The newest few products of each series, in one query (plus images)."""
-    ranked = (
-        Product.objects.active()
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("series_id")],
-                order_by=[F("created_at").desc(), F("id").desc()],
-            )
+    """The newest few products of each series (one small indexed query per series, a few
+    series in all, then one query for the cards)."""
+    series = get_navigation().series
+    ids_by_series = {
+        s.id: list(
+            Product.objects.active()
+            .filter(series_id=s.id)
+            .order_by("-created_at", "-id")
+            .values_list("pk", flat=True)[:per_series]
         )
-        .filter(rank__lte=per_series)
-        .order_by("series_id", "rank")
-    )
-    products = list(product_cards(ranked))
-    groups: dict[int, list[Product]] = {}
-    for product in products:
-        groups.setdefault(product.series_id, []).append(product)
-    return [(s, groups[s.id]) for s in get_navigation().series if s.id in groups]
+        for s in series
+    }
+    wanted = [pk for ids in ids_by_series.values() for pk in ids]
+    products = {p.pk: p for p in product_cards(Product.objects.filter(pk__in=wanted))}
+    return [
+        (s, [products[pk] for pk in ids_by_series[s.id] if pk in products])
+        for s in series
+        if ids_by_series[s.id]
+    ]
 
 
 def get_product_for_page(*, slug: str) -> Product:

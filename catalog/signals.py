@@ -5,6 +5,13 @@ from django.dispatch import Signal, receiver
 
 from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import bump_catalog_version
+from .services import refresh_stock_totals
+
+
+@receiver([post_save, post_delete], sender=Variant)
+def variant_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        refresh_stock_totals(product_ids=[instance.product_id])
 
 
 @receiver([post_save, post_delete], sender=Series)

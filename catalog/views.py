@@ -142,7 +142,7 @@ class ProductDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         product = self.object
         variants = list(product.variants.all())
-        total = sum(v.stock for v in variants)
+        total = sum(v.stock for v in variants)  # the variants are loaded anyway
         context.update(
             variants=variants,
             images=product.image_list,

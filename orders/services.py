@@ -14,6 +14,7 @@ from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
 from catalog.models import Variant
 from catalog.selectors import bump_catalog_version
+from catalog.services import refresh_stock_totals
 from catalog.signals import stock_changed
 from core.outbox import queue_mail
 
@@ -174,6 +175,7 @@ def _place_order(
         )
         if updated != 1:  # cannot happen under the lock; never oversell if it does
             raise OutOfStock([line])
+    refresh_stock_totals(product_ids=[line.variant.product_id for line in pricing.lines])
     order = Order.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         email=contact.email.strip().lower(),
@@ -228,6 +230,7 @@ def _restore_stock(order: Order) -> None:
     lines = sorted(order.lines.values_list("variant_id", "quantity", "variant__product_id"))
     for variant_id, quantity, _product_id in lines:
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
+    refresh_stock_totals(product_ids=[product_id for _v, _q, product_id in lines])
     _after_stock_moved([product_id for _v, _q, product_id in lines])
 
 

@@ -83,3 +83,16 @@ def test_category_cannot_be_its_own_ancestor():
     root.parent = child
     with pytest.raises(ValidationError):
         root.clean()
+
+
+def test_stock_total_follows_variant_changes():
+    product = ProductFactory(stock=4)
+    extra = VariantFactory(product=product, stock=3)
+    product.refresh_from_db()
+    assert product.stock_total == 7
+    extra.stock = 0
+    extra.save()
+    extra.delete()
+    product.refresh_from_db()
+    assert product.stock_total == 4
+    assert list(Product.objects.in_stock()) == [product]

@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import Product
 from core.models import OutboxMessage
 from core.outbox import queue_mail, send_outbox_message
 from core.tasks import send_outbox_message_task, send_pending_mail_task
@@ -399,3 +400,15 @@ def test_expire_respects_the_configured_number_of_days(make_order, settings):
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=2))
     assert services.expire_unpaid_orders() == 0
     assert services.expire_unpaid_orders(now=timezone.now() + timedelta(days=2)) == 1
+
+
+def test_orders_and_cancels_keep_the_listing_stock_total_current(standard_shipping):
+    product = ProductFactory(stock=5)
+    variant = product.variants.get()
+    order = place(make_cart((variant, 5)), standard_shipping)
+    product.refresh_from_db()
+    assert product.stock_total == 0
+    assert not Product.objects.in_stock().filter(pk=product.pk).exists()
+    services.cancel_order(order=order)
+    product.refresh_from_db()
+    assert product.stock_total == 5
