@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APPS := accounts cart catalog core orders search service shop
 
-.PHONY: run test audit install install-dev migrate seed lint format collectstatic check-deploy clean
+.PHONY: run test e2e audit bench install install-dev migrate seed lint format collectstatic check-deploy clean
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=python3.11).")'
@@ -51,9 +51,19 @@ test: install-dev
 	$(BIN)/bandit -q -r $(APPS) -x '*/migrations/*' --severity-level medium
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto}
 
+## make e2e: only the real-browser tests of tests/e2e (Playwright + Debian's chromium; `make test`
+## runs them too, and both skip them with the reason when /usr/bin/chromium is missing).
+## Screenshots of every page land in screenshots/.
+e2e: install-dev
+	$(BIN)/pytest tests/e2e
+
 ## make audit: known-vulnerable dependencies (needs the PyPI advisory API; not reachable in CI here)
 audit: install-dev
 	$(BIN)/pip-audit --skip-editable
+
+## make bench: load benchmark on PostgreSQL + Redis, ~5 min; writes bench/RESULTS.md (bench/README.md)
+bench: install
+	$(PY) bench/run.py
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -72,18 +72,24 @@ class AddressForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        saved = Address.objects.none()
         if user is not None and user.is_authenticated:
-            self.fields["saved_address"].queryset = Address.objects.filter(user=user)
+            saved = Address.objects.filter(user=user)
+            self.fields["saved_address"].queryset = saved
         else:
             del self.fields["saved_address"]
             del self.fields["save_address"]
+        if not saved.exists():
+            # No saved address to pick: the new-address fields are plainly required.
+            for name in self.REQUIRED:
+                self.fields[name].required = True
 
     def clean(self):
         data = super().clean()
         if data.get("saved_address"):
             return data
         for name in self.REQUIRED:
-            if not (data.get(name) or "").strip():
+            if name not in self.errors and not (data.get(name) or "").strip():
                 self.add_error(name, "This field is required.")
         return data
 

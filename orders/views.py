@@ -77,7 +77,11 @@ def _guard(request, step: str):
 
 
 def _render_step(request, step: str, form, pricing, **extra):
-    done = {s for s, _ in STEPS if s != step and s != _first_missing_step(_state(request))}
+    order = [s for s, _ in STEPS]
+    missing = _first_missing_step(_state(request))
+    reachable = order.index(missing) if missing else len(order) - 1
+    # Steps already completed (before the first missing one) link back; later ones don't.
+    done = {s for s in order[:reachable] if s != step}
     return render(
         request,
         f"orders/checkout_{step}.html",

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from PIL import Image
 
@@ -24,6 +25,7 @@ def _isolated_shop(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     # Real hashing is deliberately slow; tests check behaviour, not the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # rate-limit counters and cached pages never carry over (prefix-scoped)
     bump_catalog_version()
 
 

@@ -1,0 +1,213 @@
+"""Every page of the shop through axe-core, with screenshots at phone and desktop width.
+
+Each page must have no serious or critical axe violation, no sideways scrolling at 375 px and
+no broken picture. The screenshots land in ``screenshots/`` for a person to look at.
+"""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from accounts.models import Address, User
+from tests.e2e.helpers import (
+    GUEST,
+    axe_check,
+    broken_images,
+    confirmation_number,
+    describe_violations,
+    expect,
+    fill_address,
+    fill_contact,
+    inquire,
+    screenshot,
+)
+from tests.orders.helpers import make_cart, place
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+class PageAudit:
+    """Checks the page a test is on and remembers every problem, to report them all at once."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        page = self.page
+        violations = axe_check(page)
+        if violations:
+            self.problems.append(f"{name} ({page.url}): axe\n{describe_violations(violations)}")
+        broken = broken_images(page)
+        if broken:
+            self.problems.append(f"{name}: broken pictures {broken}")
+        for width, shot in screenshot(page, name).items():
+            if shot["overflow"] > 0:
+                self.problems.append(f"{name}: {shot['overflow']}px wider than a {width}px screen")
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "\n\n".join(self.problems)
+
+
+def audit_pages(page, pages) -> PageAudit:
+    """Open each ``(name, url)`` and audit it."""
+    audit = PageAudit(page)
+    for name, url in pages:
+        page.goto(url)
+        audit(name)
+    return audit
+
+
+def test_catalog_pages(axe_page, console, seeded_shop):
+    page = axe_page
+    audit = audit_pages(
+        page,
+        [
+            ("home", "/"),
+            ("series", seeded_shop.series.trail.get_absolute_url()),
+            ("category", seeded_shop.categories.outdoor.get_absolute_url()),
+            ("all-products", "/products/"),
+            ("product", seeded_shop.backpack.get_absolute_url()),
+            ("product-sale", seeded_shop.towel.get_absolute_url()),
+            ("product-sold-out", seeded_shop.board.get_absolute_url()),
+            ("search-results", "/search/?q=mug"),
+            ("search-nothing-found", "/search/?q=zebra"),
+            ("search-empty", "/search/"),
+            ("cart-empty", "/cart/"),
+        ],
+    )
+    console.allow(r"status of 404 .*\[.*/no-such-page/\]")
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+    audit("404")
+    audit.assert_clean()
+
+
+def test_service_and_account_pages(axe_page, seeded_shop):
+    page = axe_page
+    audit = audit_pages(
+        page,
+        [
+            ("service", "/service/"),
+            ("service-guide", "/service/guide/"),
+            ("service-commitments", "/service/commitments/"),
+            ("service-returns", "/service/returns/"),
+            ("service-payment", "/service/payment/"),
+            ("service-delivery", "/service/delivery/"),
+            ("inquiry-form", "/orders/inquiry/"),
+            ("sign-in", "/accounts/login/"),
+            ("sign-up", "/accounts/signup/"),
+            ("password-reset", "/accounts/password/reset/"),
+        ],
+    )
+    page.goto("/accounts/login/")
+    page.get_by_label(re.compile("e-?mail", re.I)).fill("nobody@example.com")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_text(re.compile("not correct|incorrect", re.I))).to_be_visible()
+    audit("sign-in-error")
+
+    page.goto("/orders/inquiry/")
+    page.get_by_role("button", name="Find my order").click()
+    audit("inquiry-form-errors")
+
+    audit.assert_clean()
+
+
+def test_cart_checkout_and_order_pages(axe_page, live_server, seeded_shop):
+    page, audit = axe_page, PageAudit(axe_page)
+    page.goto(seeded_shop.backpack.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto(seeded_shop.towel.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    audit("cart")
+
+    page.get_by_role("link", name="Checkout").click()
+    audit("checkout-contact")
+    fill_contact(page, email="not-an-address")
+    audit("checkout-contact-errors")
+    fill_contact(page)
+    audit("checkout-address")
+    page.get_by_role("button", name="Continue to delivery").click()
+    audit("checkout-address-errors")
+    fill_address(page)
+    audit("checkout-delivery")
+    page.get_by_role("radio", name=re.compile("^Standard")).check()
+    page.get_by_role("button", name="Continue to payment").click()
+    audit("checkout-payment")
+    page.get_by_role("radio", name=re.compile("^Bank transfer")).check()
+    page.get_by_role("button", name="Review your order").click()
+    audit("checkout-review")
+    page.get_by_role("button", name="Place order").click()
+    number = confirmation_number(page)
+    audit("confirmation")
+
+    inquire(page, live_server, number=number, email=GUEST["email"])
+    expect(page.get_by_text("not yet paid", exact=True)).to_be_visible()
+    audit("inquiry-result")
+
+    # The mug sells out while it is in the cart: the cart flags the line.
+    page.goto(seeded_shop.mug.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    seeded_shop.mug.variants.update(stock=0)
+    page.goto("/cart/")
+    audit("cart-with-problem")
+
+    audit.assert_clean()
+
+
+def test_member_pages(axe_page, seeded_shop):
+    member = User.objects.create_user("mira.member@example.com", "correct-horse-battery-9")
+    Address.objects.create(
+        user=member,
+        full_name="Mira Member",
+        line1="Bergstr. 7",
+        postcode="80331",
+        city="München",
+        is_default=True,
+    )
+    order = place(
+        make_cart((seeded_shop.bottle.variants.get(), 1), user=member),
+        seeded_shop.standard,
+        user=member,
+    )
+    page, audit = axe_page, PageAudit(axe_page)
+
+    def sign_in():
+        page.goto("/accounts/login/")
+        page.get_by_label(re.compile("e-?mail", re.I)).fill(member.email)
+        page.get_by_label("Password").fill("correct-horse-battery-9")
+        page.get_by_role("button", name="Sign In").click()
+
+    # E-mail verification is mandatory: the first sign-in asks for it.
+    sign_in()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    audit("verify-email")
+    EmailAddress.objects.update_or_create(
+        user=member, email=member.email, defaults={"verified": True, "primary": True}
+    )
+    sign_in()
+    expect(page.get_by_role("link", name="My orders")).to_be_visible()
+    audit("member-home")
+
+    page.get_by_role("link", name="My orders").click()
+    audit("my-orders")
+    page.get_by_role("link", name=order.number).click()
+    expect(page.get_by_role("heading", name=f"Order {order.number}")).to_be_visible()
+    audit("my-order")
+
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Account").click()
+    audit("account-email")
+    page.goto("/accounts/password/change/")
+    audit("account-password")
+
+    page.goto(seeded_shop.towel.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("link", name="Checkout").click()
+    fill_contact(page, email=member.email)
+    expect(page.get_by_role("group", name="Saved addresses")).to_be_visible()
+    audit("checkout-address-saved")
+
+    audit.assert_clean()

@@ -1,0 +1,135 @@
+"""Checkout forms that go wrong, and the whole checkout with the keyboard alone."""
+
+import re
+
+import pytest
+
+from orders.models import Order
+from tests.e2e.helpers import (
+    GUEST,
+    confirmation_number,
+    expect,
+    focus_outline,
+    press_and_wait,
+    tab_to,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def assert_field_error(page, label: str, message: str, *, value: str) -> None:
+    """The field keeps ``value``, is marked invalid and is described by its error, shown close."""
+    field = page.get_by_label(label, exact=False).first
+    expect(field).to_have_value(value)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    described = (field.get_attribute("aria-describedby") or "").split()
+    texts = [page.locator(f"[id='{i}']").inner_text() for i in described]
+    assert any(message in t for t in texts), (label, described, texts)
+    error = page.locator(f"[id='{described[-1]}']")
+    field_box, error_box = field.bounding_box(), error.bounding_box()
+    assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 60, (field_box, error_box)
+
+
+def test_invalid_checkout_forms_keep_input_and_point_at_the_errors(page, seeded_shop):
+    page.goto(seeded_shop.bottle.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("link", name="Checkout").click()
+
+    # Contact: a broken e-mail address.
+    page.get_by_label("E-mail").fill("greta.guest-at-example.com")
+    page.get_by_label("Phone").fill(GUEST["phone"])
+    page.get_by_role("button", name="Continue to address").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Please correct the 1 field marked below")
+    expect(summary.get_by_role("link", name="E-mail")).to_have_attribute("href", "#id_email")
+    assert_field_error(
+        page, "E-mail", "Enter a valid email address.", value="greta.guest-at-example.com"
+    )
+    expect(page.get_by_label("Phone")).to_have_value(GUEST["phone"])
+    expect(page.get_by_label("Phone")).not_to_have_attribute("aria-invalid", "true")
+    # The summary's link takes the shopper to the field.
+    summary.get_by_role("link", name="E-mail").click()
+    expect(page).to_have_url(re.compile("#id_email$"))
+    expect(page.get_by_label("E-mail")).to_be_in_viewport()
+
+    page.get_by_label("E-mail").fill(GUEST["email"])
+    page.get_by_role("button", name="Continue to address").click()
+
+    # Address: postcode and city left empty.
+    expect(page.get_by_role("heading", name="Checkout", exact=True)).to_be_visible()
+    page.get_by_label("Full name").fill(GUEST["full_name"])
+    page.get_by_label("Street and number").fill(GUEST["line1"])
+    page.get_by_label("Address line 2").fill("Hinterhaus")
+    page.get_by_role("button", name="Continue to delivery").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Please correct the 2 fields marked below")
+    expect(summary.get_by_role("link")).to_have_text(["Postcode", "City"])
+    assert_field_error(page, "Postcode", "This field is required.", value="")
+    assert_field_error(page, "City", "This field is required.", value="")
+    expect(page.get_by_label("Full name")).to_have_value(GUEST["full_name"])
+    expect(page.get_by_label("Street and number")).to_have_value(GUEST["line1"])
+    expect(page.get_by_label("Address line 2")).to_have_value("Hinterhaus")
+    expect(page.get_by_label("Country")).to_have_value("Germany")
+
+    page.get_by_label("Postcode").fill(GUEST["postcode"])
+    page.get_by_label("City").fill(GUEST["city"])
+    page.get_by_role("button", name="Continue to delivery").click()
+    expect(page.get_by_role("group", name="Delivery method")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_checkout_with_the_keyboard_only(page, seeded_shop):
+    page.goto(seeded_shop.backpack.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+
+    # From here on: keys only, and every focus stop must be visible.
+    assert tab_to(page, "Checkout")["tag"] == "a"
+    press_and_wait(page, "Enter")
+
+    tab_to(page, "E-mail")
+    page.keyboard.type(GUEST["email"])
+    page.keyboard.press("Tab")
+    assert "Phone" in focus_outline(page)["name"]
+    page.keyboard.type(GUEST["phone"])
+    tab_to(page, "E-mail", backwards=True)
+    assert focus_outline(page)["visible"]
+    page.keyboard.press("Tab")
+    press_and_wait(page, "Enter")
+
+    tab_to(page, "Full name")
+    page.keyboard.type(GUEST["full_name"])
+    tab_to(page, "Street and number")
+    page.keyboard.type(GUEST["line1"])
+    tab_to(page, "Postcode")
+    page.keyboard.type(GUEST["postcode"])
+    tab_to(page, "City")
+    page.keyboard.type(GUEST["city"])
+    tab_to(page, "Continue to delivery")
+    press_and_wait(page, "Enter")
+
+    tab_to(page, "Standard")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name=re.compile("^Express"))).to_be_checked()
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_role("radio", name=re.compile("^Standard"))).to_be_checked()
+    assert focus_outline(page)["visible"]
+    tab_to(page, "Continue to payment")
+    press_and_wait(page, "Space")
+
+    tab_to(page, "Cash on delivery")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name=re.compile("^Bank transfer"))).to_be_checked()
+    assert focus_outline(page)["visible"]
+    tab_to(page, "Review your order")
+    press_and_wait(page, "Enter")
+
+    expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
+    tab_to(page, "Place order")
+    press_and_wait(page, "Enter")
+
+    number = confirmation_number(page)
+    order = Order.objects.get(number=number)
+    assert (order.payment_method, order.shipping_name) == ("bank_transfer", "Standard")
+    assert (order.full_name, order.city) == (GUEST["full_name"], GUEST["city"])

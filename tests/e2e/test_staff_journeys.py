@@ -1,0 +1,91 @@
+"""Staff in a real browser: add a product in the admin, ship an order."""
+
+import re
+
+import pytest
+
+from orders import services
+from orders.models import Order
+from tests.e2e.helpers import admin_login, expect, inquire, png_bytes, read_outbox
+from tests.orders.helpers import make_cart, place
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def choose_autocomplete(page, field_id: str, search: str, option: str) -> None:
+    """Pick ``option`` in one of the admin's autocomplete (select2) fields.
+
+    select2 names its combobox after the current choice, not the field label, so the widget is
+    found next to the field's own (hidden) ``<select id=field_id>``.
+    """
+    page.locator(f"#{field_id} + .select2 [role=combobox]").click()
+    page.keyboard.type(search)  # select2 focuses its search box when it opens
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_staff_adds_a_product_and_ships_an_order(new_context, live_server, seeded_shop, tmp_path):
+    staff = new_context().new_page()
+    admin_login(staff, live_server)
+
+    # A new product with a picture and one variant (the add form has both inlines).
+    picture = tmp_path / "lantern.png"
+    picture.write_bytes(png_bytes((800, 600), color="#c27c0e"))
+    staff.goto("/admin/catalog/product/add/")
+    staff.get_by_label(re.compile(r"^Name:?$")).press_sequentially("Forest Lantern")
+    expect(staff.get_by_label("Slug")).to_have_value("forest-lantern")  # admin's prepopulate JS
+    staff.get_by_label("Series").select_option(label="Trail")
+    choose_autocomplete(staff, "id_category", "Out", "Outdoor")
+    staff.get_by_label("Short description").fill("A warm light for the tent.")
+    staff.get_by_role("spinbutton", name=re.compile(r"^Price:?$")).fill("24.50")
+    # Tabular inlines label their inputs by column header only: reach them by field name.
+    staff.locator("input[name='variants-0-sku']").fill("fl-001")
+    staff.locator("input[name='variants-0-stock']").fill("7")
+    staff.locator("input[name='images-0-image']").set_input_files(picture)
+    staff.locator("input[name='images-0-alt_text']").fill("A lantern glowing amber")
+    staff.get_by_role("button", name="Save", exact=True).click()
+    expect(staff.get_by_text(re.compile("Forest Lantern.* was added successfully"))).to_be_visible()
+    thumbnail = staff.get_by_role("row").filter(has_text="Forest Lantern").locator("img")
+    expect(thumbnail).to_be_visible()  # the list shows the thumbnail made from the upload
+    assert thumbnail.evaluate("img => img.naturalWidth") > 0
+
+    # It is in the shop, with its picture, and search finds it.
+    shopper = new_context().new_page()
+    shopper.goto("/")
+    shopper.get_by_label("Search products").fill("lantern")
+    shopper.get_by_role("button", name="Search", exact=True).click()
+    expect(shopper.get_by_role("status").filter(has_text="product")).to_have_text("1 product")
+    shopper.get_by_role("link", name="Forest Lantern").click()
+    expect(shopper.get_by_role("heading", name="Forest Lantern", level=1)).to_be_visible()
+    expect(shopper.get_by_text("In stock", exact=True)).to_be_visible()
+    picture_on_page = shopper.get_by_role("img", name="A lantern glowing amber")
+    expect(picture_on_page).to_be_visible()
+    assert picture_on_page.evaluate("img => img.naturalWidth") > 0
+    expect(shopper.get_by_role("definition").filter(has_text="FL-001")).to_be_visible()
+
+    # An order ready to go out (cash on delivery, packed) is shipped with carrier and tracking.
+    cart = make_cart((seeded_shop.bottle.variants.get(), 2))
+    order = place(cart, seeded_shop.standard, payment="cod")
+    services.mark_packed(order=order)
+    staff.goto("/admin/orders/order/")
+    staff.get_by_role("row").filter(has_text=order.number).get_by_role("checkbox").check()
+    staff.get_by_role("combobox", name=re.compile("^Action")).select_option(
+        label="Mark shipped (asks carrier and tracking number)"
+    )
+    staff.get_by_role("button", name="Go", exact=True).click()
+    expect(staff.get_by_role("heading", name="Mark orders shipped")).to_be_visible()
+    staff.get_by_label("Carrier").select_option("DHL")
+    staff.get_by_label("Tracking number").fill("00340434161234567890")
+    staff.get_by_role("button", name="Mark shipped").click()
+    expect(staff.get_by_text(f"{order.number} marked shipped.")).to_be_visible()
+    order.refresh_from_db()
+    assert order.status == Order.Status.SHIPPED
+
+    customer = order.email
+    shipped_mail = read_outbox(to=customer, subject=f"{order.number} is on its way")
+    assert shipped_mail, "no shipping e-mail"
+    assert "00340434161234567890" in shipped_mail[0].body
+    inquire(shopper, live_server, number=order.number, email=customer)
+    shipping = shopper.get_by_role("definition").filter(has_text="shipped on")
+    expect(shipping).to_contain_text(re.compile(r"shipped on \d{1,2} \w+ \d{4}"))
+    expect(shipping).to_contain_text("DHL")
+    expect(shipping.get_by_role("link", name="00340434161234567890")).to_be_visible()
