@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APPS := accounts cart catalog core orders search service shop
+APPS := accounts cart catalog core guestbook orders search service shop
 
 .PHONY: run test e2e audit bench install install-dev migrate seed lint format collectstatic check-deploy clean
 

@@ -48,6 +48,9 @@ SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
 # PostgreSQL text-search configuration (language) for product search.
 SEARCH_CONFIG = env.str("SEARCH_LANGUAGE", default="english")
+# Guestbook: hold new messages for review (1) or publish at once (0); posts per client per 10 min.
+GUESTBOOK_PREMODERATE = env.bool("GUESTBOOK_PREMODERATE", default=True)
+GUESTBOOK_RATE = env.int("GUESTBOOK_RATE", default=5)
 # Staff receive new-order notices here.
 SHOP_STAFF_EMAILS = env.list("SHOP_STAFF_EMAILS", default=[SHOP_ADMIN_EMAIL])
 
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "cart",
     "orders",
     "search",
+    "guestbook",
     "service",
     "shop",
 ]

@@ -45,6 +45,7 @@ class StaticSitemap(Sitemap):
             "service:returns",
             "service:payment",
             "service:delivery",
+            "guestbook:index",
         ]
 
     def location(self, item):

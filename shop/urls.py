@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("cart/", include("cart.urls")),
     path("", include("orders.urls")),
+    path("guestbook/", include("guestbook.urls")),
     path("service/", include("service.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

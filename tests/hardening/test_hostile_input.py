@@ -54,6 +54,7 @@ def shop():
 def test_every_query_parameter_survives(client, shop, value):
     product, _ = shop
     params = ["q", "min_price", "max_price", "in_stock", "series", "category", "sort", "page"]
+    assert_safe(client.get(reverse("guestbook:index"), {"page": value}), "guestbook page")
     for url in [
         reverse("catalog:products"),
         reverse("search:results"),
@@ -102,6 +103,13 @@ def test_every_public_form_survives(shop, value):
         "signup",
     )
     assert_safe(client.post(reverse("account_reset_password"), {"email": value}), "reset")
+    assert_safe(
+        client.post(
+            reverse("guestbook:index"),
+            {"name": value, "email": value, "message": value, "website": ""},
+        ),
+        "guestbook",
+    )
     assert_safe(client.get(reverse("cart:detail")), "cart page after")
 
 

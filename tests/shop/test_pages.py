@@ -30,6 +30,9 @@ def public_urls(product) -> list[str]:
         reverse("service:delivery"),
         reverse("account_login"),
         reverse("account_signup"),
+        reverse("guestbook:index"),
+        reverse("cart:detail"),
+        reverse("orders:inquiry"),
         "/no-such-page/",
     ]
 

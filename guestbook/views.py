@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from core.ratelimit import allow, client_ip
+
+from . import services
+from .forms import EntryForm
+from .models import Entry
+
+PAGE_SIZE = 20
+
+
+def guestbook(request):
+    """The public message board; posting keeps the typed text on any error."""
+    form = EntryForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not allow(
+            scope="guestbook", key=client_ip(request), limit=settings.GUESTBOOK_RATE, window=600
+        ):
+            form.is_valid()
+            form.add_error(
+                None,
+                "You have posted several messages just now. "
+                "Please wait a few minutes and send this one again.",
+            )
+            status = 429
+        elif form.is_valid():
+            if not form.is_spam():
+                services.post_entry(
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    message=form.cleaned_data["message"],
+                )
+            if settings.GUESTBOOK_PREMODERATE:
+                messages.success(
+                    request, "Thank you! Your message will appear after a quick review."
+                )
+            else:
+                messages.success(request, "Thank you! Your message is on the guestbook.")
+            return redirect("guestbook:index")
+    entries = Entry.objects.filter(status=Entry.Status.PUBLISHED).order_by("-created_at")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "guestbook/guestbook.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "entries": page.object_list,
+            "is_paginated": page.has_other_pages(),
+            "page_range": page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            ),
+            "page_title": "Guestbook",
+            "meta_description": f"What customers say about {settings.SHOP_NAME}, and our answers.",
+        },
+        status=status,
+    )

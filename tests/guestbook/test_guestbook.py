@@ -1,0 +1,130 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from core.models import OutboxMessage
+from guestbook.models import Entry
+from guestbook.services import reply_to_entry
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("guestbook:index")
+
+
+def post(client, **data):
+    return client.post(
+        URL, {"name": "Ada", "email": "ada@example.com", "message": "Lovely mugs!", **data}
+    )
+
+
+def test_a_message_waits_for_review_and_staff_are_told(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client)
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert entry.status == Entry.Status.PENDING
+    page = client.get(URL).content.decode()
+    assert "appear after a quick review" in page
+    assert "Lovely mugs!" not in page
+    assert mail.outbox[0].subject == "New guestbook message from Ada"
+
+
+def test_published_messages_show_with_the_staff_reply_and_the_author_is_told(
+    client, django_capture_on_commit_callbacks
+):
+    entry = Entry.objects.create(name="Ada", email="ada@example.com", message="Where is X?")
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_to_entry(entry=entry, reply="In stock next week.", staff_user=staff)
+        reply_to_entry(entry=entry, reply="In stock next week!", staff_user=staff)
+    body = client.get(URL).content.decode()
+    assert "Where is X?" in body
+    assert "Reply from" in body
+    assert "In stock next week!" in body
+    assert "ada@example.com" not in body  # e-mail addresses are never shown
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]  # told once
+
+
+def test_admin_moderates_and_replies(client, django_capture_on_commit_callbacks):
+    first = Entry.objects.create(name="A", message="first")
+    second = Entry.objects.create(name="B", message="second", email="b@example.com")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:guestbook_entry_changelist")
+    client.post(changelist, {"action": "publish", "_selected_action": [first.pk, second.pk]})
+    assert set(Entry.objects.values_list("status", flat=True)) == {"published"}
+    client.post(changelist, {"action": "hide", "_selected_action": [first.pk]})
+    first.refresh_from_db()
+    assert first.status == Entry.Status.HIDDEN
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:guestbook_entry_change", args=[second.pk]),
+            {"status": "published", "reply": "Thanks, B!"},
+        )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.reply == "Thanks, B!"
+    assert second.replied_by is not None
+    assert OutboxMessage.objects.filter(kind="guestbook_reply", to=["b@example.com"]).exists()
+    public = client.get(URL).content.decode()
+    assert "first" not in public
+    assert "Thanks, B!" in public
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"name": "", "message": ""}, "This field is required."),
+        ({"name": "   "}, "This field is required."),
+        ({"message": "x" * 2001}, "at most 2000 characters"),
+        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"message": "\x00nul"}, "Null characters are not allowed."),
+    ],
+)
+def test_bad_input_keeps_what_was_typed(client, data, error):
+    response = post(client, **data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert error in body
+    assert not Entry.objects.exists()
+    if data.get("email") == "not-an-email":
+        assert 'value="not-an-email"' in body
+
+
+def test_hostile_text_is_escaped(client):
+    Entry.objects.create(
+        name="<script>alert(1)</script>",
+        message='"><img src=x onerror=alert(1)>',
+        status=Entry.Status.PUBLISHED,
+    )
+    body = client.get(URL).content.decode()
+    assert "<script>alert(1)" not in body
+    assert "<img src=x" not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_bots_filling_the_hidden_field_are_silently_dropped(client):
+    response = post(client, website="http://spam.example")
+    assert response.status_code == 302
+    assert not Entry.objects.exists()
+
+
+def test_posting_is_rate_limited_and_the_text_is_kept(client, settings):
+    settings.GUESTBOOK_RATE = 2
+    post(client)
+    post(client)
+    response = post(client, message="My third message")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Please wait a few minutes" in body
+    assert "My third message" in body
+    assert Entry.objects.count() == 2
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_query_budget_does_not_grow(client, django_assert_max_num_queries, n):
+    Entry.objects.bulk_create(
+        [Entry(name=f"N{i}", message="m", status=Entry.Status.PUBLISHED) for i in range(n)]
+    )
+    with django_assert_max_num_queries(4):
+        assert client.get(URL).status_code == 200
