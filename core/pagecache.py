@@ -32,8 +32,17 @@ def _cacheable_request(request) -> bool:
     )
 
 
-def cache_anonymous_page(*, timeout: int, version: Callable[[], int]):
-    """Cache a view's 200 responses for visitors without a session (see module docstring)."""
+def cache_anonymous_page(
+    *,
+    timeout: int,
+    version: Callable[[], int],
+    on_hit: Callable[[object, dict], None] | None = None,
+):
+    """Cache a view's 200 responses for visitors without a session (see module docstring).
+
+    A view may set ``response.page_cache_meta`` (a small dict); it is stored with the page and
+    handed to ``on_hit(request, meta)`` on every cache hit (e.g. to count a search).
+    """
 
     def decorator(view):
         @wraps(view)
@@ -47,7 +56,9 @@ def cache_anonymous_page(*, timeout: int, version: Callable[[], int]):
             except Exception:
                 hit = None
             if hit is not None:
-                content, content_type = hit
+                content, content_type, meta = hit
+                if on_hit is not None:
+                    on_hit(request, meta)
                 token = get_token(request).encode()
                 response = HttpResponse(
                     content.replace(b"@@CSRF@@", token), content_type=content_type
@@ -63,7 +74,8 @@ def cache_anonymous_page(*, timeout: int, version: Callable[[], int]):
             ):
                 content = TOKEN_RE.sub(PLACEHOLDER, response.content)
                 try:
-                    cache.set(key, (content, response["Content-Type"]), timeout)
+                    meta = getattr(response, "page_cache_meta", {})
+                    cache.set(key, (content, response["Content-Type"], meta), timeout)
                 except Exception:
                     logger.warning("Page cache unavailable", exc_info=True)
                 response["X-Page-Cache"] = "miss"

@@ -5,10 +5,17 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from catalog.selectors import get_catalog_version
 from catalog.views import ProductListView
 from core.decorators import rate_limited
+from core.pagecache import cache_anonymous_page
 
 from . import selectors, services
+
+
+def _count_cached_search(request, meta: dict) -> None:
+    if meta.get("count"):
+        services.record_search(query=meta["query"], results=meta["results"])
 
 
 @method_decorator(rate_limited(scope="search", limit=120, window=60, methods=("GET",)), "dispatch")
@@ -18,9 +25,21 @@ class SearchView(ProductListView):
     template_name = "search/results.html"
     hidden_filters = ("q",)
 
+    @method_decorator(
+        cache_anonymous_page(timeout=300, version=get_catalog_version, on_hit=_count_cached_search)
+    )
     def dispatch(self, request, *args, **kwargs):
-        # Not the listing's anonymous page cache: every search is counted.
+        # The listing's page cache, plus: a search served from the cache is still counted.
         return super(ProductListView, self).dispatch(request, *args, **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response.page_cache_meta = {
+            "query": self.query,
+            "results": self.total,
+            "count": self.counted,
+        }
+        return response
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -52,7 +71,9 @@ class SearchView(ProductListView):
         suggestion = None
         if self.query and total < 3:
             suggestion = selectors.did_you_mean(query=self.query)
-        if self.query and self.request.GET.get("page", "1") == "1":
+        self.total = total
+        self.counted = bool(self.query) and self.request.GET.get("page", "1") == "1"
+        if self.counted:
             services.record_search(query=self.query, results=total)
         context.update(
             query=self.query,

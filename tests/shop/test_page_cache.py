@@ -96,12 +96,15 @@ def test_a_visitor_with_a_cart_or_a_member_never_gets_or_fills_the_cache(product
     assert "Sign out" not in anonymous
 
 
-def test_search_pages_are_not_cached_so_every_search_counts(product):
+def test_cached_search_pages_still_count_every_search(product, django_assert_max_num_queries):
     from search.models import SearchCount
 
-    for _ in range(2):
-        response = Client().get(reverse("search:results"), {"q": "lantern"})
-        assert "X-Page-Cache" not in response
+    first = Client().get(reverse("search:results"), {"q": "lantern"})
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_max_num_queries(2):  # only the count
+        second = Client().get(reverse("search:results"), {"q": "lantern"})
+    assert second["X-Page-Cache"] == "hit"
+    Client().get(reverse("search:results"), {"q": "lantern", "page": "2"})  # not a new search
     assert SearchCount.objects.get().count == 2
 
 
