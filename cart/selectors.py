@@ -44,6 +44,14 @@ def price_cart(*, cart: Cart | None, shipping_method: ShippingMethod | None = No
     )
 
 
+def reprice_with_shipping(pricing: CartPricing, *, shipping_method) -> CartPricing:
+    """The same lines priced with a delivery method (no query: the variants are loaded)."""
+    return price_lines(
+        items=[(ln.line_id, ln.variant, ln.quantity) for ln in pricing.lines],
+        shipping_method=shipping_method,
+    )
+
+
 def cheapest_shipping(methods: list[ShippingMethod], subtotal) -> ShippingMethod | None:
     """The method a cart page estimates with: the cheapest for this subtotal."""
     from .pricing import shipping_fee

@@ -32,7 +32,7 @@ def cart_detail(request):
     pricing = selectors.price_cart(cart=cart)
     estimate = selectors.cheapest_shipping(methods, pricing.subtotal)
     if estimate is not None and pricing.lines:
-        pricing = selectors.price_cart(cart=cart, shipping_method=estimate)
+        pricing = selectors.reprice_with_shipping(pricing, shipping_method=estimate)
     return render(
         request,
         "cart/cart_detail.html",

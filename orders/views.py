@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Address
 from cart.models import ShippingMethod
-from cart.selectors import find_cart, price_cart
+from cart.selectors import find_cart, price_cart, reprice_with_shipping
 from core.ratelimit import allow, client_ip
 
 from . import selectors, services
@@ -140,7 +140,7 @@ def checkout_delivery(request):
         _save_state(request, shipping_method_id=form.cleaned_data["shipping_method"].pk)
         return redirect("orders:checkout_payment")
     methods = list(ShippingMethod.objects.filter(is_active=True))
-    quotes = [(m, price_cart(cart=cart, shipping_method=m).shipping_fee) for m in methods]
+    quotes = [(m, reprice_with_shipping(pricing, shipping_method=m).shipping_fee) for m in methods]
     return _render_step(request, "delivery", form, pricing, quotes=quotes)
 
 
@@ -170,7 +170,7 @@ def checkout_review(request):
         # One key per checkout: every POST of this page places the same single order.
         _save_state(request, idempotency_key=secrets.token_urlsafe(32))
         state = _state(request)
-    pricing = price_cart(cart=cart, shipping_method=shipping)
+    pricing = reprice_with_shipping(pricing, shipping_method=shipping)
     # What the shopper sees here is what placing the order must charge.
     if state.get("review_fingerprint") != pricing.fingerprint():
         _save_state(request, review_fingerprint=pricing.fingerprint())

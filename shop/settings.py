@@ -159,8 +159,9 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 600.0},
 }
 
-# Sessions live in the database so that a Redis outage never signs anybody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are written to the database and read through the cache: a Redis outage never signs
+# anybody out or empties a cart (the resilient cache turns errors into misses).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 # Auth -----------------------------------------------------------------------------------------
