@@ -69,7 +69,8 @@ def search_products(*, query: str) -> QuerySet[Product]:
             ts_query = ts_query | prefix
         matches = Q(search_document__document=ts_query)
         if sku_hit:
-            matches |= Q(pk=sku_hit)
+            # on the document table too, so PostgreSQL can OR the GIN and primary-key indexes
+            matches |= Q(search_document__product_id=sku_hit)
         return (
             base.filter(matches)
             .annotate(
