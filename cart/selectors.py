@@ -1,7 +1,7 @@
 from django.db.models import Sum
 
 from .models import Cart, CartLine, ShippingMethod
-from .pricing import CartPricing, price_lines
+from .pricing import CartPricing, price_lines, shipping_fee
 from .services import SESSION_KEY
 
 
@@ -54,6 +54,4 @@ def reprice_with_shipping(pricing: CartPricing, *, shipping_method) -> CartPrici
 
 def cheapest_shipping(methods: list[ShippingMethod], subtotal) -> ShippingMethod | None:
     """The method a cart page estimates with: the cheapest for this subtotal."""
-    from .pricing import shipping_fee
-
     return min(methods, key=lambda m: (shipping_fee(m, subtotal), m.position), default=None)

@@ -46,14 +46,9 @@ class ProductListView(FilterView):
     def paginate_queryset(self, queryset, page_size):
         queryset = selectors.product_cards(queryset)
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
-        page_number = self.request.GET.get("page") or 1
-        try:
-            page_number = int(page_number)
-        except (TypeError, ValueError):
-            page_number = 1
-        # An out-of-range page number shows the last page instead of a 404 (a filter may have
-        # shrunk the result while the page number stayed in the link).
-        page = paginator.get_page(page_number)
+        # get_page: a bad page number shows page 1, an out-of-range one the last page, never a
+        # 404 (a filter may have shrunk the result while the page number stayed in the link).
+        page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):

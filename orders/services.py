@@ -220,8 +220,9 @@ def _place_order(
 
 def _after_stock_moved(product_ids: list[int]) -> None:
     def notify() -> None:
-        bump_catalog_version()
         stock_changed.send(sender=Order, product_ids=product_ids)
+        # after the listeners (search's in-stock flags), so nothing caches the old state
+        bump_catalog_version()
 
     transaction.on_commit(notify)
 

@@ -34,6 +34,7 @@ STEPS = [
     ("payment", "Payment"),
     ("review", "Review"),
 ]
+STEP_NAMES = [name for name, _ in STEPS]
 
 
 def _state(request) -> dict:
@@ -69,19 +70,17 @@ def _guard(request, step: str):
     if pricing.problems:
         messages.error(request, "Some items in your cart need your attention before checkout.")
         return None, None, redirect("cart:detail")
-    order = [s for s, _ in STEPS]
     missing = _first_missing_step(_state(request))
-    if missing and order.index(missing) < order.index(step):
+    if missing and STEP_NAMES.index(missing) < STEP_NAMES.index(step):
         return None, None, redirect(f"orders:checkout_{missing}")
     return cart, pricing, None
 
 
 def _render_step(request, step: str, form, pricing, **extra):
-    order = [s for s, _ in STEPS]
     missing = _first_missing_step(_state(request))
-    reachable = order.index(missing) if missing else len(order) - 1
+    reachable = STEP_NAMES.index(missing) if missing else len(STEP_NAMES) - 1
     # Steps already completed (before the first missing one) link back; later ones don't.
-    done = {s for s in order[:reachable] if s != step}
+    done = {s for s in STEP_NAMES[:reachable] if s != step}
     return render(
         request,
         f"orders/checkout_{step}.html",

@@ -1,5 +1,6 @@
 """Indexing products for search, and counting searches."""
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -14,6 +15,8 @@ from catalog.models import Product, Variant
 from catalog.selectors import bump_catalog_version
 
 from .models import Lexeme, ProductDocument, SearchCount
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 200
 MAX_COUNTED_LENGTH = 100
@@ -106,7 +109,6 @@ def refresh_stock_flags(*, product_ids: Iterable[int]) -> None:
     ProductDocument.objects.filter(product_id__in=list(product_ids)).update(
         in_stock=Exists(Variant.objects.filter(product=OuterRef("product_id"), stock__gt=0))
     )
-    bump_catalog_version()
 
 
 def index_all_products(*, batch_size: int = 2000, progress=None) -> int:
@@ -146,6 +148,4 @@ def record_search(*, query: str, results: int) -> None:
                     count=F("count") + 1, results=results
                 )
     except Exception:  # counting must never break a search page
-        import logging
-
-        logging.getLogger(__name__).warning("Could not count search %r", key, exc_info=True)
+        logger.warning("Could not count search %r", key, exc_info=True)
