@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -475,3 +476,60 @@ def instrumented_pass(prepared: Prepared, out_dir: Path) -> dict:
     for page in pages.values():
         page.pop("sql", None)
     return pages
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
+
+
+def cold_search_pass(prepared: Prepared, rounds: int = 5) -> dict:
+    """Server-side time of searches and suggestions that no cache has seen (issue 3's target).
+
+    Every search and suggestion goes to a URL never requested before (an ignored extra
+    parameter), so neither the page cache nor the cached result ids answer it; every
+    suggestion's cached answer is deleted first. The navigation and hot searches stay cached,
+    as on a live shop. Timed around the Django test client: the app's own time, without
+    gunicorn or the network.
+    """
+    from django.core.cache import cache
+
+    from search.selectors import autocomplete_cache_key
+    from search.services import normalize_query, words
+
+    queries = [q if q is not None else prepared.sku for q in SEARCH_QUERIES]
+    timings: dict[str, dict[str, list[float]]] = {"search": {}, "suggest": {}}
+    for round_no in range(rounds):
+        # rate limits count per client: one simulated client per round
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_FOR=f"198.18.254.{round_no + 1}")
+        client.get("/")  # navigation and hot searches warm, as on a live shop
+        for query in queries:
+            url, params = _with_nonce("/search/", {"q": query})
+            started = time.perf_counter()
+            response = client.get(url, params)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"search {query!r}: HTTP {response.status_code}")
+            timings["search"].setdefault(query, []).append(elapsed)
+        for query in SUGGEST_QUERIES:
+            cache.delete(autocomplete_cache_key(words(normalize_query(query)[0])))
+            url, params = _with_nonce("/search/suggest/", {"q": query})  # and no cached page
+            started = time.perf_counter()
+            response = client.get(url, params)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"suggest {query!r}: HTTP {response.status_code}")
+            timings["suggest"].setdefault(query, []).append(elapsed)
+    summary = {}
+    for kind, per_query in timings.items():
+        every = [ms for values in per_query.values() for ms in values]
+        summary[kind] = {
+            "requests": len(every),
+            "p50": _percentile(every, 50),
+            "p95": _percentile(every, 95),
+            "max": max(every),
+            "per_query": {
+                q: {"p50": _percentile(v, 50), "max": max(v)} for q, v in per_query.items()
+            },
+        }
+    return summary

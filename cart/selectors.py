@@ -1,5 +1,8 @@
 from django.db.models import Sum
 
+from core.cache import cache_get, cache_set
+from core.pagecache import content_version
+
 from .models import Cart, CartLine, ShippingMethod
 from .pricing import CartPricing, price_lines, shipping_fee
 from .services import SESSION_KEY
@@ -30,7 +33,22 @@ def get_cart_count(*, user, session) -> int:
 
 
 def list_shipping_methods() -> list[ShippingMethod]:
-    return list(ShippingMethod.objects.filter(is_active=True))
+    """Active delivery methods, cached per content version: saving or deleting one bumps it
+    (cart/signals.py; the fees show on cached pages too).
+
+    For showing and estimating only: placing an order reads its method from the database.
+    """
+    key = f"cart:shipping-methods:{content_version()}"
+    methods = cache_get(key)
+    if methods is None:
+        methods = list(ShippingMethod.objects.filter(is_active=True))
+        cache_set(key, methods, 60 * 60)
+    return methods
+
+
+def get_shipping_method(pk) -> ShippingMethod | None:
+    """An active delivery method by id, from the cached list."""
+    return next((m for m in list_shipping_methods() if str(m.pk) == str(pk)), None)
 
 
 def price_cart(*, cart: Cart | None, shipping_method: ShippingMethod | None = None) -> CartPricing:

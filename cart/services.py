@@ -3,13 +3,12 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from catalog.models import Variant
+from catalog.models import MAX_LINE_QUANTITY, Variant
 
 from .exceptions import CartError, NotEnoughStock
 from .models import Cart, CartLine
 
 SESSION_KEY = "cart_id"
-MAX_LINE_QUANTITY = 999
 
 
 def _variant_for_sale(variant_id: int) -> Variant:

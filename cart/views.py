@@ -38,6 +38,7 @@ def cart_detail(request):
         "cart/cart_detail.html",
         {
             "pricing": pricing,
+            "cart_count": pricing.item_count,
             "shipping_methods": methods,
             "page_title": "Your cart",
             "meta_description": "Your shopping cart.",

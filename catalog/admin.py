@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.html import format_html
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import bump_catalog_version
+from .signals import products_changed
 
 
 class StockLevelFilter(admin.SimpleListFilter):
@@ -136,16 +138,22 @@ class ProductAdmin(admin.ModelAdmin):
         images = getattr(obj, "image_list", None)
         return thumbnail_tag(images[0] if images else None)
 
+    @staticmethod
+    def _set_active(queryset, active: bool) -> int:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = Product.objects.filter(pk__in=ids).update(is_active=active)
+        transaction.on_commit(lambda: products_changed.send(sender=Product, product_ids=ids))
+        bump_catalog_version()
+        return count
+
     @admin.action(description="Activate selected products")
     def activate(self, request, queryset):
-        count = Product.objects.filter(pk__in=queryset.values("pk")).update(is_active=True)
-        bump_catalog_version()
+        count = self._set_active(queryset, True)
         self.message_user(request, f"{count} products activated.", messages.SUCCESS)
 
     @admin.action(description="Deactivate selected products")
     def deactivate(self, request, queryset):
-        count = Product.objects.filter(pk__in=queryset.values("pk")).update(is_active=False)
-        bump_catalog_version()
+        count = self._set_active(queryset, False)
         self.message_user(request, f"{count} products deactivated.", messages.SUCCESS)
 
     def save_formset(self, request, form, formset, change):

@@ -170,11 +170,40 @@ class Product(models.Model):
     def on_sale(self) -> bool:
         return self.compare_at_price is not None and self.compare_at_price > self.price
 
+    @property
+    def orderable_max(self) -> int:
+        return orderable_max(self.stock_total)
+
 
 class StockState(models.TextChoices):
     IN_STOCK = "in_stock", "In stock"
     LOW = "low", "Only a few left"
     SOLD_OUT = "sold_out", "Sold out"
+
+
+# The most of one variant a cart line may hold (cart enforces it; pages use it as the quantity
+# input's ``max`` while stock is plentiful).
+MAX_LINE_QUANTITY = 999
+
+
+def stock_shown(quantity: int) -> int:
+    """What pages may show of a stock level: the exact count only while it is low (or out);
+    above the low-stock threshold every level looks the same. So an order that leaves plenty
+    changes nothing a shopper sees, and need not invalidate cached pages."""
+    low = settings.SHOP_LOW_STOCK_THRESHOLD
+    return max(quantity, 0) if quantity <= low else low + 1
+
+
+def stock_change_shows(before: int, after: int) -> bool:
+    """Whether a move between these two stock levels changes any page."""
+    return stock_shown(before) != stock_shown(after)
+
+
+def orderable_max(quantity: int) -> int:
+    """The quantity input's ``max`` for this stock: the count while low, else the line cap."""
+    if quantity <= settings.SHOP_LOW_STOCK_THRESHOLD:
+        return max(quantity, 0)
+    return MAX_LINE_QUANTITY
 
 
 def stock_state(quantity: int) -> str:

@@ -1,37 +1,25 @@
 """Reads of the catalog that pages share."""
 
-import contextlib
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+
+from core.cache import cache_get, cache_set
+from core.pagecache import bump_content_version, content_version
 
 from .models import Category, Product, ProductImage, Series, Variant
 
 NAV_CACHE_TTL = 60 * 60
-VERSION_KEY = "catalog:version"
 
 
 def get_catalog_version() -> int:
     """A number that changes whenever the catalog changes; part of every catalog cache key."""
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, 1, timeout=None)
-            version = cache.get(VERSION_KEY) or 1
-        return int(version)
-    except Exception:  # a cache outage degrades to "no cache", never to an error page
-        return 0
+    return content_version()
 
 
 def bump_catalog_version() -> None:
-    """Invalidate every cached catalog fragment."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
-    except Exception:
-        pass
+    """Invalidate every cached catalog fragment and page."""
+    bump_content_version()
 
 
 @dataclass
@@ -60,6 +48,8 @@ class Navigation:
 
 def _build_navigation() -> Navigation:
     series = list(Series.objects.all())
+    for item in series:
+        item.url = item.get_absolute_url()  # computed once per catalog version, not per page
     nodes = {
         c.id: CategoryNode(c.id, c.name, c.slug, c.get_absolute_url(), c.parent_id)
         for c in Category.objects.order_by("position", "name")
@@ -78,15 +68,11 @@ def _build_navigation() -> Navigation:
 
 def get_navigation() -> Navigation:
     """Series and the category tree, cached until the catalog changes."""
-    key = f"catalog:nav:{get_catalog_version()}"
-    try:
-        nav = cache.get(key)
-    except Exception:
-        nav = None
+    key = f"catalog:nav2:{get_catalog_version()}"  # nav2: series carry .url
+    nav = cache_get(key)
     if nav is None:
         nav = _build_navigation()
-        with contextlib.suppress(Exception):
-            cache.set(key, nav, NAV_CACHE_TTL)
+        cache_set(key, nav, NAV_CACHE_TTL)
     return nav
 
 
@@ -156,11 +142,17 @@ def get_product_for_page(*, slug: str) -> Product:
 
 
 def list_related_products(*, product: Product, limit: int = 4) -> list[Product]:
-    return list(
-        product_cards(
-            Product.objects.active()
-            .filter(category_id=product.category_id)
-            .exclude(pk=product.pk)
-            .order_by("-is_featured", "-created_at")
-        )[:limit]
-    )
+    """Other products of the category (featured, then newest). Every product of a category
+    shares one cached list (one more than shown, so each can leave itself out)."""
+    key = f"catalog:related:{get_catalog_version()}:{product.category_id}:{limit}"
+    cards = cache_get(key)
+    if cards is None:
+        cards = list(
+            product_cards(
+                Product.objects.active()
+                .filter(category_id=product.category_id)
+                .order_by("-is_featured", "-created_at", "-id")
+            )[: limit + 1]
+        )
+        cache_set(key, cards, NAV_CACHE_TTL)
+    return [card for card in cards if card.pk != product.pk][:limit]

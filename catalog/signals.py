@@ -26,3 +26,6 @@ def catalog_changed(**kwargs) -> None:
 # Sent after commit when stock moved without saving Variant rows (order placed or cancelled),
 # with ``product_ids``; listeners (search) refresh what they derive from stock.
 stock_changed = Signal()
+# Sent after commit when products changed in bulk without saving them (admin activate and
+# deactivate), with ``product_ids``; listeners (search) refresh what they derive from them.
+products_changed = Signal()

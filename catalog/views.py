@@ -9,12 +9,12 @@ from core.pagecache import cache_anonymous_page
 
 from . import selectors
 from .filters import ProductFilter
-from .models import Product, Series, stock_state
+from .models import Product, Series, orderable_max, stock_state
 
 PAGE_SIZE = 24
 PAGE_CACHE_SECONDS = 300
 anonymous_cache = method_decorator(
-    cache_anonymous_page(timeout=PAGE_CACHE_SECONDS, version=selectors.get_catalog_version),
+    cache_anonymous_page(timeout=PAGE_CACHE_SECONDS),
     name="dispatch",
 )
 
@@ -143,6 +143,7 @@ class ProductDetailView(DetailView):
             images=product.image_list,
             stock_total=total,
             stock_state=stock_state(total),
+            order_max=orderable_max(total),
             default_variant=next((v for v in variants if v.stock > 0), None),
             related=selectors.list_related_products(product=product),
             trail=product.category.ancestors_and_self(),

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -24,11 +24,32 @@ def _guard(default):
     return decorator
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new ``redis.Redis`` object for every command; build one per
+    connection pool and reuse it (it is thread-safe: each command borrows a pooled connection).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Every read misses and every write is dropped while Redis is unreachable.
 
     ``incr`` raises ValueError (as for a missing key) so counters fall back the usual way.
     """
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
 
     def get(self, key, default=None, version=None):
         try:
@@ -62,6 +83,24 @@ class ResilientRedisCache(RedisCache):
         if batch:
             client.delete(*batch)
 
+    def count_hit(self, key: str, window: int) -> int | None:
+        """Add one to a counter that expires ``window`` s after its first hit; the new count.
+
+        One round trip (INCR and EXPIRE NX in a pipeline) where cache.add + cache.incr take
+        three. None while Redis is unreachable.
+        """
+        try:
+            client = self._cache.get_client(key, write=True)
+            pipe = client.pipeline(transaction=False)
+            name = self.make_and_validate_key(key)
+            pipe.incr(name)
+            pipe.expire(name, window, nx=True)
+            count, _ = pipe.execute()
+            return int(count)
+        except (RedisError, OSError) as exc:
+            logger.warning("Cache unavailable (count_hit): %s", exc)
+            return None
+
     def get_or_set(self, key, default, timeout=None, version=None):
         value = self.get(key, version=version)
         if value is None:
@@ -75,3 +114,23 @@ class ResilientRedisCache(RedisCache):
         except (RedisError, OSError) as exc:
             logger.warning("Cache unavailable (incr): %s", exc)
             raise ValueError("cache unavailable") from exc
+
+
+def cache_get(key: str):
+    """cache.get that treats any cache error as a miss (whatever the backend)."""
+    from django.core.cache import cache
+
+    try:
+        return cache.get(key)
+    except Exception:
+        return None
+
+
+def cache_set(key: str, value, ttl: int | None) -> None:
+    """cache.set that drops the value on any cache error: a cache outage only costs speed."""
+    from django.core.cache import cache
+
+    try:
+        cache.set(key, value, ttl)
+    except Exception:
+        logger.warning("Cache unavailable: %s not stored", key.split(":")[0])

@@ -1,87 +1,218 @@
 """Whole-page caching for anonymous visitors, without ever sharing one visitor's data.
 
-A page is served from the cache only to a visitor who has no session yet (so no cart, no
-messages, not signed in). The cached HTML holds a placeholder where each form's CSRF token
-goes; every hit gets the visitor's own token. Keys include a version that the catalog bumps on
-every change, so a price, stock or name change shows at once.
+Views opt in with ``cache_anonymous_page``; ``AnonymousPageCacheMiddleware`` (high in the
+middleware stack) stores their responses and answers later requests for the same URL itself,
+before sessions, authentication, CSRF and the view run: one cache round trip per hit.
+
+- Only a visitor with no session and no pending messages gets or fills the cache (so no cart,
+  no messages, not signed in), and only a 200 response that set no cookie but the CSRF one.
+- The cached HTML holds a placeholder where each form's CSRF token goes; every hit gets the
+  visitor's own token (and cookie), as the CSRF middleware would give it.
+- Every entry records the content version it was built under; ``bump_content_version()``
+  (the catalog calls it on every change) makes them all stale at once, so a price, stock or name
+  change shows at once. The version is read once per request, before the page's data.
+- A view may attach data to its response (``response.page_cache_meta``) and an ``on_hit``
+  hook that runs on every hit (e.g. to count a search); a hook that returns False sends the
+  request through the whole stack instead (e.g. a rate limit that must answer 429).
 """
 
+import functools
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
+VERSION_KEY = "catalog:version"
+KEY_PREFIX = "page:"
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
-PLACEHOLDER = b'name="csrfmiddlewaretoken" value="@@CSRF@@"'
+PLACEHOLDER = b"@@CSRF@@"
+# Only the whole attribute is replaced: a query string with the placeholder in it is escaped
+# in the page (the quotes become &quot;), so it can never match.
+TOKEN_SLOT = b'name="csrfmiddlewaretoken" value="' + PLACEHOLDER + b'"'
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
+SKIPPED_HEADERS = {"content-length", "set-cookie", "x-page-cache"}
+
+# Within a request (the middleware opens the scope) the version is read once, before the
+# page's data, and every later read agrees with it. Outside a request (Celery, commands) it
+# is read every time.
+_UNSCOPED, _UNREAD = -1, -2
+_request_version: ContextVar[int] = ContextVar("content_version", default=_UNSCOPED)
 
 
-def _cacheable_request(request) -> bool:
-    return (
-        request.method == "GET"
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and not getattr(request, "user", None).is_authenticated
-    )
+def content_version() -> int:
+    """A number that changes whenever shown content changes; part of content cache keys."""
+    memo = _request_version.get()
+    if memo >= 0:
+        return memo
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+            version = cache.get(VERSION_KEY) or 0
+        version = int(version)
+    except Exception:  # a cache outage degrades to "no cache", never to an error page
+        return 0
+    if memo == _UNREAD:
+        _request_version.set(version)
+    return version
 
 
-def cache_anonymous_page(
-    *,
-    timeout: int,
-    version: Callable[[], int],
-    on_hit: Callable[[object, dict], None] | None = None,
-):
-    """Cache a view's 200 responses for visitors without a session (see module docstring).
+def _fresh_version() -> int:
+    """A starting version above any earlier one (milliseconds since the epoch): a lost key or a
+    failed increment never brings back numbers that old cache entries were stored under."""
+    return int(time.time() * 1000)
 
-    A view may set ``response.page_cache_meta`` (a small dict); it is stored with the page and
-    handed to ``on_hit(request, meta)`` on every cache hit (e.g. to count a search).
+
+def bump_content_version() -> None:
+    """Make every cached page and content fragment stale: now, and again when the current
+    transaction commits (a page built between the change and the commit read the old data and
+    would otherwise be cached under the new version)."""
+    _bump()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    if _request_version.get() != _UNSCOPED:
+        _request_version.set(_UNREAD)
+    try:
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # missing, or Redis failed mid-command: jump ahead, never back
+            cache.set(VERSION_KEY, _fresh_version(), timeout=None)
+    except Exception:
+        logger.warning("Cache unavailable: content version not bumped", exc_info=True)
+
+
+def cache_anonymous_page(*, timeout: int, on_hit: Callable[[object, dict], bool] | None = None):
+    """Let AnonymousPageCacheMiddleware keep this view's pages for ``timeout`` seconds.
+
+    ``on_hit(request, meta)`` must be a module-level function; it runs on every cache hit with
+    the ``response.page_cache_meta`` the view set, and returns False to bypass the cache.
     """
+    hook = f"{on_hit.__module__}.{on_hit.__qualname__}" if on_hit is not None else None
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request):
-                return view(request, *args, **kwargs)
-            raw = f"{request.get_host()}|{request.get_full_path()}"
-            key = f"page:{version()}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
-            try:
-                hit = cache.get(key)
-            except Exception:
-                hit = None
-            if hit is not None:
-                content, content_type, meta = hit
-                if on_hit is not None:
-                    on_hit(request, meta)
-                token = get_token(request).encode()
-                response = HttpResponse(
-                    content.replace(b"@@CSRF@@", token), content_type=content_type
-                )
-                response["X-Page-Cache"] = "hit"
-                patch_vary_headers(response, ["Cookie"])
-                return response
             response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if response.status_code == 200 and not response.cookies.get(
-                settings.SESSION_COOKIE_NAME
-            ):
-                content = TOKEN_RE.sub(PLACEHOLDER, response.content)
-                try:
-                    meta = getattr(response, "page_cache_meta", {})
-                    cache.set(key, (content, response["Content-Type"], meta), timeout)
-                except Exception:
-                    logger.warning("Page cache unavailable", exc_info=True)
-                response["X-Page-Cache"] = "miss"
+            response.page_cache = (timeout, hook)
             patch_vary_headers(response, ["Cookie"])
             return response
 
         return wrapper
 
     return decorator
+
+
+# Hooks are named by dotted path in the cache entry; import each once per process.
+_hook = functools.cache(import_string)
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and fill the anonymous page cache (see the module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.uncached_prefixes = tuple(
+            p
+            for p in (settings.STATIC_URL, settings.MEDIA_URL, "/admin/")
+            if p and p.startswith("/")
+        )
+
+    def page_key(self, request) -> str | None:
+        """This request's page cache key, or None when it may not be served from the cache."""
+        if request.method != "GET":
+            return None
+        cookies = request.COOKIES
+        if settings.SESSION_COOKIE_NAME in cookies or MESSAGES_COOKIE in cookies:
+            return None
+        if request.path_info.startswith(self.uncached_prefixes):
+            return None
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return None  # the stack answers 400
+        raw = f"{request.scheme}|{host}|{request.get_full_path()}"
+        return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+    def __call__(self, request):
+        key = self.page_key(request)
+        version = _UNREAD  # read on first use, for requests the page cache does not serve
+        if key is not None:
+            try:
+                found = cache.get_many([VERSION_KEY, key])
+            except Exception:
+                found = {}
+            entry = found.get(key)
+            if entry is not None and entry[0] == found.get(VERSION_KEY):
+                response = self._serve(request, entry)
+                if response is not None:
+                    return response
+            version = int(found.get(VERSION_KEY) or content_version())
+        scope = _request_version.set(version)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_version.reset(scope)
+        if key is not None:
+            self._store(request, response, key, version)
+        return response
+
+    def _serve(self, request, entry) -> HttpResponse | None:
+        _version, content, headers, hook, meta = entry
+        if hook is not None:
+            try:
+                if _hook(hook)(request, meta) is False:
+                    return None
+            except Exception:
+                logger.exception("Page cache hook %s failed", hook)
+        if TOKEN_SLOT in content:
+            if settings.CSRF_USE_SESSIONS:
+                return None  # the token lives in the session, which this path never loads
+            self.csrf.process_request(request)
+            token = get_token(request).encode()
+            content = content.replace(TOKEN_SLOT, TOKEN_SLOT.replace(PLACEHOLDER, token))
+        response = HttpResponse(content)
+        for name, value in headers:
+            response.headers[name] = value
+        response.headers["X-Page-Cache"] = "hit"
+        return self.csrf.process_response(request, response)
+
+    def _store(self, request, response, key: str, version: int) -> None:
+        marker = getattr(response, "page_cache", None)
+        if marker is None:
+            return
+        if (
+            response.status_code != 200
+            or response.streaming
+            or set(response.cookies) - {settings.CSRF_COOKIE_NAME}
+            or getattr(getattr(request, "user", None), "is_authenticated", False)
+        ):
+            return
+        timeout, hook = marker
+        content = TOKEN_RE.sub(TOKEN_SLOT, response.content)
+        headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
+        meta = getattr(response, "page_cache_meta", {})
+        try:
+            cache.set(key, (version, content, headers, hook, meta), timeout)
+        except Exception:
+            logger.warning("Page cache unavailable", exc_info=True)
+            return
+        response.headers["X-Page-Cache"] = "miss"

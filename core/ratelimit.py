@@ -25,6 +25,12 @@ def client_ip(request) -> str:
 def allow(*, scope: str, key: str, limit: int, window: int) -> bool:
     """Count one attempt; False once ``limit`` attempts were made in the current window."""
     cache_key = f"rl:{scope}:{key}"
+    count_hit = getattr(cache, "count_hit", None)  # ResilientRedisCache: one round trip
+    if count_hit is not None:
+        count = count_hit(cache_key, window)
+        if count is None:
+            logger.warning("Rate limit cache unavailable; allowing %s", scope)
+        return count is None or count <= limit
     try:
         if cache.add(cache_key, 1, timeout=window):
             return True

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 
 from cart.models import ShippingMethod
+from cart.selectors import list_shipping_methods
 
 from .models import Order, OrderEvent
 
@@ -34,4 +35,4 @@ def get_member_order(*, user, number: str) -> Order | None:
 
 def list_delivery_options() -> list[ShippingMethod]:
     """Active delivery methods, for the service pages."""
-    return list(ShippingMethod.objects.filter(is_active=True))
+    return list_shipping_methods()

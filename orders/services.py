@@ -12,7 +12,7 @@ from django.utils import timezone
 from cart.models import Cart, CartLine, ShippingMethod
 from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
-from catalog.models import Variant
+from catalog.models import Variant, stock_change_shows
 from catalog.selectors import bump_catalog_version
 from catalog.services import refresh_stock_totals
 from catalog.signals import stock_changed
@@ -169,12 +169,15 @@ def _place_order(
         raise OutOfStock(pricing.problems)
     if expected_fingerprint is not None and pricing.fingerprint() != expected_fingerprint:
         raise PriceChanged()
+    shows = False
     for line in pricing.lines:
         updated = Variant.objects.filter(pk=line.variant.pk, stock__gte=line.quantity).update(
             stock=F("stock") - line.quantity
         )
         if updated != 1:  # cannot happen under the lock; never oversell if it does
             raise OutOfStock([line])
+        # the locked stock is exact: does a page show the difference? (see stock_shown)
+        shows |= stock_change_shows(line.variant.stock, line.variant.stock - line.quantity)
     refresh_stock_totals(product_ids=[line.variant.product_id for line in pricing.lines])
     order = Order.objects.create(
         user=user if user is not None and user.is_authenticated else None,
@@ -214,15 +217,20 @@ def _place_order(
     mark_cart_submitted(cart=locked_cart)
     _order_mail(order, "order_confirmation")
     _order_mail(order, "staff_new_order", to=list(settings.SHOP_STAFF_EMAILS))
-    _after_stock_moved([line.variant.product_id for line in pricing.lines])
+    _after_stock_moved([line.variant.product_id for line in pricing.lines], shows=shows)
     return order
 
 
-def _after_stock_moved(product_ids: list[int]) -> None:
+def _after_stock_moved(product_ids: list[int], *, shows: bool) -> None:
+    """After commit: tell listeners (search's in-stock flags); and when the move changed what a
+    page shows (a low or sold-out level, see catalog.models.stock_shown), make cached pages
+    stale. An order that leaves plenty in stock keeps the page cache: on a sale day every
+    order would otherwise throw away every cached page."""
+
     def notify() -> None:
         stock_changed.send(sender=Order, product_ids=product_ids)
-        # after the listeners (search's in-stock flags), so nothing caches the old state
-        bump_catalog_version()
+        if shows:  # after the listeners, so nothing caches the old state
+            bump_catalog_version()
 
     transaction.on_commit(notify)
 
@@ -231,8 +239,12 @@ def _restore_stock(order: Order) -> None:
     lines = sorted(order.lines.values_list("variant_id", "quantity", "variant__product_id"))
     for variant_id, quantity, _product_id in lines:
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
+    after = dict(
+        Variant.objects.filter(pk__in=[v for v, _q, _p in lines]).values_list("pk", "stock")
+    )
+    shows = any(stock_change_shows(after[v] - q, after[v]) for v, q, _p in lines if v in after)
     refresh_stock_totals(product_ids=[product_id for _v, _q, product_id in lines])
-    _after_stock_moved([product_id for _v, _q, product_id in lines])
+    _after_stock_moved([product_id for _v, _q, product_id in lines], shows=shows)
 
 
 @transaction.atomic

@@ -8,8 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Address
-from cart.models import ShippingMethod
-from cart.selectors import find_cart, price_cart, reprice_with_shipping
+from cart.selectors import (
+    find_cart,
+    get_shipping_method,
+    list_shipping_methods,
+    price_cart,
+    reprice_with_shipping,
+)
 from core.ratelimit import allow, client_ip
 
 from . import selectors, services
@@ -138,7 +143,7 @@ def checkout_delivery(request):
     if request.method == "POST" and form.is_valid():
         _save_state(request, shipping_method_id=form.cleaned_data["shipping_method"].pk)
         return redirect("orders:checkout_payment")
-    methods = list(ShippingMethod.objects.filter(is_active=True))
+    methods = list_shipping_methods()
     quotes = [(m, reprice_with_shipping(pricing, shipping_method=m).shipping_fee) for m in methods]
     return _render_step(request, "delivery", form, pricing, quotes=quotes)
 
@@ -161,7 +166,7 @@ def checkout_review(request):
     if bounce:
         return bounce
     state = _state(request)
-    shipping = ShippingMethod.objects.filter(pk=state["shipping_method_id"], is_active=True).first()
+    shipping = get_shipping_method(state["shipping_method_id"])
     if shipping is None:
         messages.error(request, "That delivery method is no longer offered; choose another.")
         return redirect("orders:checkout_delivery")

@@ -8,7 +8,9 @@ class ProductDocument(models.Model):
     """What search matches a product by, kept current when the product or its taxonomy changes.
 
     On PostgreSQL ``document`` is a weighted tsvector with a GIN index (name and SKUs A,
-    series and category B, description D); on SQLite the text columns are matched directly.
+    series and category B, description D) that finds the matches; ``title`` (name A, series and
+    category B) is the small vector they are ranked by, so ranking thousands of matches never
+    unpacks their descriptions. On SQLite the text columns are matched directly.
     """
 
     product = models.OneToOneField(
@@ -19,6 +21,9 @@ class ProductDocument(models.Model):
     taxonomy = models.TextField(blank=True)
     body = models.TextField(blank=True)
     document = SearchVectorField(null=True)
+    title = SearchVectorField(null=True)
+    # Denormalized so a plain search never joins the product table (see index_products).
+    is_active = models.BooleanField(default=True)
     # Denormalized so ranking never scans variants: refreshed on variant saves and orders.
     in_stock = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,15 +1,14 @@
 """Reads for search: ranked results, "did you mean", autocomplete, hot searches."""
 
-import contextlib
 import difflib
 import hashlib
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.core.cache import cache
 from django.db.models import (
     Case,
+    Count,
     F,
     FloatField,
     Q,
@@ -17,29 +16,20 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.utils import timezone
 
 from catalog.models import Product, Variant
 from catalog.selectors import first_image_prefetch, get_catalog_version, get_navigation
+from core.cache import cache_get, cache_set
 
-from .models import Lexeme, SearchCount
+from .models import Lexeme, ProductDocument, SearchCount
 from .services import is_postgres, words
 
 HOT_CACHE_TTL = 600
 SUGGEST_CACHE_TTL = 300
-
-
-def _cache_get(key):
-    try:
-        return cache.get(key)
-    except Exception:
-        return None
-
-
-def _cache_set(key, value, ttl) -> None:
-    with contextlib.suppress(Exception):  # a cache outage only costs speed
-        cache.set(key, value, ttl)
+AUTOCOMPLETE_CANDIDATES = 100
 
 
 def _prefix_tsquery(query: str) -> SearchQuery | None:
@@ -51,22 +41,62 @@ def _prefix_tsquery(query: str) -> SearchQuery | None:
     return SearchQuery(raw, search_type="raw", config=settings.SEARCH_CONFIG)
 
 
-def search_products(*, query: str) -> QuerySet[Product]:
-    """Active products matching ``query``, best first: exact SKU, in stock, then relevance."""
-    base = Product.objects.active()
-    if not words(query):
-        return base.none()
-    sku_hit = (
+def exact_sku_product(query: str) -> int | None:
+    """The product with a variant whose SKU is exactly the query, if any."""
+    return (
         Variant.objects.filter(sku=query.strip().upper()[:64])
         .values_list("product_id", flat=True)
         .first()
     )
-    exact_sku = Case(When(pk=sku_hit, then=Value(1)), default=Value(0)) if sku_hit else Value(0)
+
+
+def _match_query(query: str) -> SearchQuery:
+    """The words as typed (stemmed, websearch syntax) or, for the last one typed, a prefix."""
+    ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
+    prefix = _prefix_tsquery(query)
+    return ts_query | prefix if prefix is not None else ts_query
+
+
+# One ranking for both ways of searching: the exact SKU, then in stock, then relevance by the
+# name (weight A) and series/category (B) vector, newest product first among equals.
+RANKING = ("-exact_sku", "-in_stock_first", "-rank", "-pk")
+
+
+def _exact_sku_first(sku_hit: int | None):
+    return Case(When(pk=sku_hit, then=Value(1)), default=Value(0)) if sku_hit else Value(0)
+
+
+def search_documents(*, query: str, sku_hit: int | None, in_stock_only: bool = False) -> QuerySet:
+    """Ranked matches from the search documents alone, without joining the product table: a
+    plain search (no price, series or category filter) on PostgreSQL. Rows are documents; their
+    primary key is the product id. ``sku_hit``: exact_sku_product(query).
+    """
+    if not words(query):
+        return ProductDocument.objects.none()
+    ts_query = _match_query(query)
+    matches = Q(document=ts_query)
+    if sku_hit:
+        matches |= Q(pk=sku_hit)
+    documents = ProductDocument.objects.filter(matches, is_active=True)
+    if in_stock_only:
+        documents = documents.filter(in_stock=True)
+    return documents.annotate(
+        rank=SearchRank(F("title"), ts_query, normalization=32),
+        exact_sku=_exact_sku_first(sku_hit),
+        in_stock_first=F("in_stock"),
+    ).order_by(*RANKING)
+
+
+def search_products(*, query: str, sku_hit: int | None) -> QuerySet[Product]:
+    """Active products matching ``query``, ranked as search_documents (which is faster where no
+    product filter applies); any catalog filter or sort can be added to this queryset.
+    ``sku_hit``: exact_sku_product(query)."""
+    base = Product.objects.active()
+    if not words(query):
+        return base.none()
+    exact_sku = _exact_sku_first(sku_hit)
     if is_postgres():
-        ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
-        prefix = _prefix_tsquery(query)
-        if prefix is not None:
-            ts_query = ts_query | prefix
+        ts_query = _match_query(query)
         matches = Q(search_document__document=ts_query)
         if sku_hit:
             # on the document table too, so PostgreSQL can OR the GIN and primary-key indexes
@@ -74,11 +104,11 @@ def search_products(*, query: str) -> QuerySet[Product]:
         return (
             base.filter(matches)
             .annotate(
-                rank=SearchRank(F("search_document__document"), ts_query, normalization=32),
+                rank=SearchRank(F("search_document__title"), ts_query, normalization=32),
                 exact_sku=exact_sku,
                 in_stock_first=F("search_document__in_stock"),
             )
-            .order_by("-exact_sku", "-in_stock_first", "-rank", "-created_at", "-id")
+            .order_by(*RANKING)
         )
     # Embedded default (SQLite): every word must appear in one of the indexed fields.
     condition = Q()
@@ -103,7 +133,7 @@ def search_products(*, query: str) -> QuerySet[Product]:
                 When(name_hit, then=Value(1.0)), default=Value(0.1), output_field=FloatField()
             ),
         )
-        .order_by("-exact_sku", "-in_stock_first", "-rank", "-created_at", "-id")
+        .order_by(*RANKING)
     )
 
 
@@ -142,14 +172,18 @@ def _closest_word(token: str) -> str | None:
     return matches[0] if matches else None
 
 
+def autocomplete_cache_key(tokens: list[str]) -> str:
+    digest = hashlib.sha256(" ".join(tokens)[:100].encode()).hexdigest()[:32]
+    return f"search:ac:{get_catalog_version()}:{digest}"
+
+
 def autocomplete(*, query: str, limit: int = 8) -> dict:
     """Up to ``limit`` suggestions: matching categories, then products (name, price, picture)."""
     tokens = words(query)
     if len(query.strip()) < 2 or not tokens:
         return {"query": query, "categories": [], "products": []}
-    digest = hashlib.sha256(" ".join(tokens)[:100].encode()).hexdigest()[:32]
-    key = f"search:ac:{get_catalog_version()}:{digest}"
-    cached = _cache_get(key)
+    key = autocomplete_cache_key(tokens)
+    cached = cache_get(key)
     if cached is not None:
         return cached
     nav = get_navigation()
@@ -160,11 +194,18 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
     ][:3]
     products_qs = Product.objects.active()
     if is_postgres():
+        # Bounded work while typing: take up to AUTOCOMPLETE_CANDIDATES products whose name,
+        # series or category starts with the words (the title index), then rank only those. A
+        # short prefix ("bl") matches thousands; any good few of them will do until more is typed.
         prefix = _prefix_tsquery(query)
+        candidates = ProductDocument.objects.filter(title=prefix, is_active=True).values("pk")
         products_qs = (
-            products_qs.filter(search_document__document=prefix)
-            .annotate(rank=SearchRank(F("search_document__document"), prefix))
-            .order_by("-rank", "-created_at")
+            products_qs.filter(pk__in=candidates[:AUTOCOMPLETE_CANDIDATES])
+            .annotate(
+                rank=SearchRank(F("search_document__title"), prefix),
+                in_stock_first=F("search_document__in_stock"),
+            )
+            .order_by("-in_stock_first", "-rank", "-pk")
         )
     else:
         condition = Q()
@@ -187,14 +228,14 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
             for p in products
         ],
     }
-    _cache_set(key, result, SUGGEST_CACHE_TTL)
+    cache_set(key, result, SUGGEST_CACHE_TTL)
     return result
 
 
 def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
     """The most searched terms of the last ``days`` days that found something (cached)."""
     key = f"search:hot:{days}:{limit}"
-    cached = _cache_get(key)
+    cached = cache_get(key)
     if cached is not None:
         return cached
     since = timezone.localdate() - timedelta(days=days - 1)
@@ -205,7 +246,7 @@ def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
         .order_by("-total", "query")
         .values_list("query", flat=True)[:limit]
     )
-    _cache_set(key, hot, HOT_CACHE_TTL)
+    cache_set(key, hot, HOT_CACHE_TTL)
     return hot
 
 
@@ -216,25 +257,43 @@ RESULTS_CACHE_TTL = 300
 class RankedResults:
     """A paginator-friendly window onto ranked search results.
 
-    Counting stops at MAX_COUNTED_RESULTS (the page says "1,000+"); each page's product ids
-    are cached per query, filters and catalog version, so a repeated search costs two small
-    queries instead of ranking every match again.
+    The page shows at most MAX_COUNTED_RESULTS (it says "1,000+"). The count and the ids of
+    the page asked for (``window``, the paginator's slice) come from one ranked query; each
+    page's ids and the count are cached per query, filters and catalog version, so a repeated
+    search ranks nothing again.
     """
 
-    def __init__(self, queryset: QuerySet[Product], *, cache_key: str) -> None:
+    def __init__(
+        self, queryset: QuerySet[Product], *, cache_key: str, window: tuple[int, int] | None = None
+    ) -> None:
         self.queryset = queryset
         self.cache_key = f"search:res:{get_catalog_version()}:{cache_key}"
+        self.window = window
         self._count: int | None = None
 
     def __len__(self) -> int:
         if self._count is None:
             key = f"{self.cache_key}:count"
-            count = _cache_get(key)
+            count = cache_get(key)
+            if count is None and self.window is not None:
+                count = self._rank_window_and_count(*self.window)
             if count is None:
-                count = self.queryset.order_by()[: MAX_COUNTED_RESULTS + 1].count()
-                _cache_set(key, count, RESULTS_CACHE_TTL)
+                count = self.queryset.order_by().values("pk")[: MAX_COUNTED_RESULTS + 1].count()
+            cache_set(key, count, RESULTS_CACHE_TTL)
             self._count = count
         return min(self._count, MAX_COUNTED_RESULTS)
+
+    def _rank_window_and_count(self, start: int, stop: int) -> int | None:
+        """Rank once for the page and the count (None when the page is past the end)."""
+        rows = list(
+            self.queryset.annotate(full_count=Window(Count("pk"))).values_list("pk", "full_count")[
+                start:stop
+            ]
+        )
+        if not rows:
+            return None
+        cache_set(f"{self.cache_key}:{start}:{stop}", [pk for pk, _ in rows], RESULTS_CACHE_TTL)
+        return rows[0][1]
 
     @property
     def capped(self) -> bool:
@@ -243,13 +302,14 @@ class RankedResults:
 
     def __getitem__(self, window: slice) -> list[Product]:
         key = f"{self.cache_key}:{window.start}:{window.stop}"
-        ids = _cache_get(key)
+        ids = cache_get(key)
         if ids is None:
             ids = list(self.queryset.values_list("pk", flat=True)[window.start : window.stop])
-            _cache_set(key, ids, RESULTS_CACHE_TTL)
+            cache_set(key, ids, RESULTS_CACHE_TTL)
         if not ids:
             return []
         from catalog.selectors import product_cards
 
-        products = {p.pk: p for p in product_cards(Product.objects.filter(pk__in=ids))}
+        # active() again: the documents' copy of the flag may lag a change made without a save
+        products = {p.pk: p for p in product_cards(Product.objects.active().filter(pk__in=ids))}
         return [products[pk] for pk in ids if pk in products]

@@ -74,6 +74,7 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 name=product.name,
                 skus=" ".join(v.sku for v in product.variants.all()),
                 in_stock=any(v.stock > 0 for v in product.variants.all()),
+                is_active=product.is_active,
                 taxonomy=taxonomy,
                 body=f"{product.short_description}\n{product.description}",
                 updated_at=timezone.now(),
@@ -85,7 +86,15 @@ def index_products(*, product_ids: Iterable[int]) -> int:
             rows,
             update_conflicts=True,
             unique_fields=["product"],
-            update_fields=["name", "skus", "taxonomy", "body", "in_stock", "updated_at"],
+            update_fields=[
+                "name",
+                "skus",
+                "taxonomy",
+                "body",
+                "in_stock",
+                "is_active",
+                "updated_at",
+            ],
             batch_size=1000,
         )
         Lexeme.objects.bulk_create(
@@ -97,7 +106,9 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 document=SearchVector("name", weight="A", config=config)
                 + SearchVector("skus", weight="A", config="simple")
                 + SearchVector("taxonomy", weight="B", config=config)
-                + SearchVector("body", weight="D", config=config)
+                + SearchVector("body", weight="D", config=config),
+                title=SearchVector("name", weight="A", config=config)
+                + SearchVector("taxonomy", weight="B", config=config),
             )
     # Cached search results built between the catalog change and this re-index are stale.
     transaction.on_commit(bump_catalog_version)
@@ -105,10 +116,15 @@ def index_products(*, product_ids: Iterable[int]) -> int:
 
 
 def refresh_stock_flags(*, product_ids: Iterable[int]) -> None:
-    """Set the documents' in-stock flag from the variants (one query); after orders/cancels."""
-    ProductDocument.objects.filter(product_id__in=list(product_ids)).update(
-        in_stock=Exists(Variant.objects.filter(product=OuterRef("product_id"), stock__gt=0))
-    )
+    """Set the documents' in-stock flag from the variants; after orders and cancellations.
+
+    Only rows whose flag changes are written (usually none): rewriting a document row also
+    rewrites its entries in both GIN indexes.
+    """
+    has_stock = Exists(Variant.objects.filter(product=OuterRef("product_id"), stock__gt=0))
+    documents = ProductDocument.objects.filter(product_id__in=list(product_ids))
+    documents.filter(in_stock=False).filter(has_stock).update(in_stock=True)
+    documents.filter(in_stock=True).exclude(has_stock).update(in_stock=False)
 
 
 def index_all_products(*, batch_size: int = 2000, progress=None) -> int:

@@ -2,11 +2,11 @@
 category change re-indexes its products in the background."""
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from catalog.models import Category, Product, Series, Variant
-from catalog.signals import stock_changed
+from catalog.signals import products_changed, stock_changed
 
 from .tasks import reindex_category_task, reindex_series_task
 
@@ -21,7 +21,7 @@ def product_saved(sender, instance, raw=False, **kwargs) -> None:
         _later(_reindex_now, [instance.pk])
 
 
-@receiver(post_save, sender=Variant)
+@receiver([post_save, post_delete], sender=Variant)
 def variant_saved(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
         _later(_reindex_now, [instance.product_id])
@@ -57,3 +57,8 @@ def stock_moved(sender, product_ids, **kwargs) -> None:
     from .services import refresh_stock_flags
 
     refresh_stock_flags(product_ids=product_ids)
+
+
+@receiver(products_changed)
+def products_changed_in_bulk(sender, product_ids, **kwargs) -> None:
+    _reindex_now(list(product_ids))

@@ -5,29 +5,38 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from catalog.selectors import get_catalog_version
 from catalog.views import ProductListView
 from core.decorators import rate_limited
 from core.pagecache import cache_anonymous_page
+from core.ratelimit import allow, client_ip
 
 from . import selectors, services
+from .selectors import SUGGEST_CACHE_TTL
+
+SEARCH_LIMIT = 120  # searches per client and minute
+SUGGEST_LIMIT = 600  # autocomplete requests per client and minute
+PRODUCT_FILTERS = ("min_price", "max_price", "series", "category")
 
 
-def _count_cached_search(request, meta: dict) -> None:
+def cached_search_hit(request, meta: dict) -> bool:
+    """A search page served from the page cache is still rate limited and counted."""
+    if not allow(scope="search", key=client_ip(request), limit=SEARCH_LIMIT, window=60):
+        return False  # through the whole stack, which answers 429
     if meta.get("count"):
         services.record_search(query=meta["query"], results=meta["results"])
+    return True
 
 
-@method_decorator(rate_limited(scope="search", limit=120, window=60, methods=("GET",)), "dispatch")
+@method_decorator(
+    rate_limited(scope="search", limit=SEARCH_LIMIT, window=60, methods=("GET",)), "dispatch"
+)
 class SearchView(ProductListView):
     """Ranked product search; reuses the catalog's filters, sorts and pagination."""
 
     template_name = "search/results.html"
     hidden_filters = ("q",)
 
-    @method_decorator(
-        cache_anonymous_page(timeout=300, version=get_catalog_version, on_hit=_count_cached_search)
-    )
+    @method_decorator(cache_anonymous_page(timeout=300, on_hit=cached_search_hit))
     def dispatch(self, request, *args, **kwargs):
         # The listing's page cache, plus: a search served from the cache is still counted.
         return super(ProductListView, self).dispatch(request, *args, **kwargs)
@@ -44,17 +53,44 @@ class SearchView(ProductListView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.query, self.query_cut = services.normalize_query(request.GET.get("q"))
+        self.sku_hit = selectors.exact_sku_product(self.query) if self.query else None
 
     def get_base_queryset(self):
-        return selectors.search_products(query=self.query)
+        return selectors.search_products(query=self.query, sku_hit=self.sku_hit)
 
     def paginate_queryset(self, queryset, page_size):
         params = sorted((k, v) for k, v in self.request.GET.lists() if k != "page")
         digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-        self.results = selectors.RankedResults(queryset, cache_key=digest)
+        source = queryset
+        if services.is_postgres() and self.plain_search():
+            source = selectors.search_documents(
+                query=self.query,
+                in_stock_only=bool(self.filter_values().get("in_stock")),
+                sku_hit=self.sku_hit,
+            )
+        # the paginator's page, if valid, is ranked together with the count (one query)
+        number = self.request.GET.get("page") or "1"
+        start = max(int(number) - 1, 0) * page_size if number.isdecimal() and len(number) < 6 else 0
+        self.results = selectors.RankedResults(
+            source, cache_key=digest, window=(start, start + page_size)
+        )
         paginator = self.get_paginator(self.results, page_size, allow_empty_first_page=True)
         page = paginator.get_page(self.request.GET.get("page") or 1)
         return paginator, page, page.object_list, page.has_other_pages()
+
+    def filter_values(self) -> dict:
+        form = self.filterset.form
+        if not form.is_bound:  # no query string at all: nothing is filtered
+            return {}
+        form.is_valid()  # cleans once; an invalid field is just left out of cleaned_data
+        return form.cleaned_data
+
+    def plain_search(self) -> bool:
+        """Ranked by relevance with no filter that needs the product table."""
+        values = self.filter_values()
+        return not any(values.get(f) not in (None, "") for f in PRODUCT_FILTERS) and (
+            values.get("sort") in (None, "", "relevance")
+        )
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
@@ -89,8 +125,14 @@ class SearchView(ProductListView):
         return f"Search results for “{self.query}”" if self.query else "Search"
 
 
+def cached_suggest_hit(request, meta: dict) -> bool:
+    """Suggestions served from the page cache are still rate limited."""
+    return allow(scope="suggest", key=client_ip(request), limit=SUGGEST_LIMIT, window=60)
+
+
 @require_GET
-@rate_limited(scope="suggest", limit=600, window=60, methods=("GET",))
+@rate_limited(scope="suggest", limit=SUGGEST_LIMIT, window=60, methods=("GET",))
+@cache_anonymous_page(timeout=SUGGEST_CACHE_TTL, on_hit=cached_suggest_hit)
 @cache_control(max_age=60, public=True)
 def suggest(request):
     """Autocomplete JSON for the header search box (cached per normalized query)."""

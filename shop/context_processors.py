@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
@@ -13,7 +15,11 @@ def shop(request):
         "SHOP_CURRENCY_SYMBOL": settings.SHOP_CURRENCY_SYMBOL,
         "navigation": SimpleLazyObject(get_navigation),
         "search_query": (request.GET.get("q") or "")[:200] if request.method == "GET" else "",
-        "cart_count": get_cart_count(user=getattr(request, "user", None), session=request.session)
+        # a callable the template calls (once: cached) only if the page shows the count; a
+        # view that knows it (the cart page) passes ``cart_count`` itself
+        "cart_count": functools.cache(
+            lambda: get_cart_count(user=getattr(request, "user", None), session=request.session)
+        )
         if hasattr(request, "session")
         else 0,
     }

@@ -16,9 +16,7 @@ from search.selectors import list_hot_searches
 logger = logging.getLogger(__name__)
 
 
-@method_decorator(
-    cache_anonymous_page(timeout=300, version=selectors.get_catalog_version), name="dispatch"
-)
+@method_decorator(cache_anonymous_page(timeout=300), name="dispatch")
 class HomeView(TemplateView):
     template_name = "shop/home.html"
 

@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from core.money import round_money
@@ -54,3 +54,16 @@ def highlight(text, query) -> str:
         else:
             out.append(escape(piece))
     return mark_safe("".join(out))  # nosec B308 B703: every piece is escaped above
+
+
+@register.simple_tag
+def price_html(item) -> str:
+    """The price paragraph of a product (a sale price with the crossed-out regular price)."""
+    if item.compare_at_price is not None and item.compare_at_price > item.price:
+        return format_html(
+            '<p class="price"><span class="sale"><span class="visually-hidden">Now </span>{}'
+            '</span> <del><span class="visually-hidden">was </span>{}</del></p>',
+            money(item.price),
+            money(item.compare_at_price),
+        )
+    return format_html('<p class="price">{}</p>', money(item.price))

@@ -231,3 +231,43 @@ def test_mail_server_down_keeps_the_message_and_backs_off():
     assert (message.sent_at, message.attempts) == (None, 1)
     assert send_outbox_message(message_id=message.pk) is True
     assert len(mail.outbox) == 1
+
+
+def test_rate_limit_counter_on_redis_expires_after_its_window_and_fails_open(settings):
+    """One round trip per attempt (INCR + EXPIRE NX); the window starts at the first attempt;
+    an unreachable Redis lets requests through instead of failing them."""
+    import os
+
+    from core.ratelimit import allow
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis (set REDIS_URL; .ci/run does)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "rltest",
+        }
+    }
+    cache = caches["default"]
+    cache.delete("rl:test:203.0.113.7")
+    assert [allow(scope="test", key="203.0.113.7", limit=2, window=30) for _ in range(3)] == [
+        True,
+        True,
+        False,
+    ]
+    client = cache._cache.get_client(None, write=True)
+    ttl = client.ttl(cache.make_key("rl:test:203.0.113.7"))
+    assert 0 < ttl <= 30  # set by the first attempt, not pushed back by later ones
+    cache.delete("rl:test:203.0.113.7")
+    cache.close()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    assert allow(scope="test", key="203.0.113.7", limit=0, window=30) is True
+    caches["default"].close()

@@ -233,3 +233,65 @@ def test_document_is_a_weighted_tsvector_on_postgres(shop):
     doc = ProductDocument.objects.get(product=shop["speaker"])
     assert "'bluetooth':1A" in str(doc.document)
     assert Variant.objects.filter(product=shop["radio"]).exists()
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_plain_and_filtered_searches_rank_the_same(client, shop):
+    """A plain search reads only the documents; a filtered one joins products: same order."""
+    plain = names(client.get(URL, {"q": "bluetooth"}))
+    filtered = names(client.get(URL, {"q": "bluetooth", "max_price": "100000"}))
+    assert plain == filtered == ["Bluetooth Speaker", "Kitchen Radio", "Bluetooth Earbuds"]
+    assert names(client.get(URL, {"q": "bluetooth", "in_stock": "on"})) == plain[:2]
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_series_and_category_words_rank_above_description_words(client, shop):
+    with_taxonomy = ProductFactory(
+        name="Desk Clock", category=CategoryFactory(name="Hearth Audio Gear"), stock=4
+    )
+    index_all_products()
+    found = names(client.get(URL, {"q": "audio"}))
+    assert found.index(with_taxonomy.name) < len(found)
+    ProductFactory(name="Wall Clock", description="Pairs with audio gear.", stock=4)
+    index_all_products()
+    found = names(client.get(URL, {"q": "audio"}))
+    assert found.index("Desk Clock") < found.index("Wall Clock")
+
+
+def test_products_deactivated_in_bulk_leave_search_at_once(
+    admin_client, shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:catalog_product_changelist"),
+            {"action": "deactivate", "_selected_action": [shop["speaker"].pk]},
+        )
+    assert ProductDocument.objects.get(product=shop["speaker"]).is_active is False
+    assert "Bluetooth Speaker" not in names(admin_client.get(URL, {"q": "bluetooth"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:catalog_product_changelist"),
+            {"action": "activate", "_selected_action": [shop["speaker"].pk]},
+        )
+    assert "Bluetooth Speaker" in names(admin_client.get(URL, {"q": "bluetooth"}))
+
+
+def test_odd_page_numbers_give_a_normal_page(client, shop):
+    for page in ("²", "٣", "0", "-1", "99999", "1e3", "x"):
+        assert client.get(URL, {"q": "bluetooth", "page": page}).status_code == 200
+
+
+def test_deleting_a_variant_updates_the_in_stock_flag(shop, django_capture_on_commit_callbacks):
+    product = shop["shoe"]
+    assert ProductDocument.objects.get(product=product).in_stock is True
+    with django_capture_on_commit_callbacks(execute=True):
+        product.variants.all().delete()
+    assert ProductDocument.objects.get(product=product).in_stock is False
+
+
+@pytest.mark.parametrize("params", [None, {}, {"sort": "relevance"}, {"in_stock": "on"}])
+def test_search_page_without_a_query_string_is_a_normal_page(client, shop, params):
+    # A bare /search/ leaves the filter form unbound (it once crashed on PostgreSQL).
+    response = client.get(URL, params) if params is not None else client.get(URL)
+    assert response.status_code == 200
+    assert response.context["query"] == ""

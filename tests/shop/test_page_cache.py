@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -116,3 +117,154 @@ def test_inactive_product_disappears_at_once(product):
 
     bump_catalog_version()
     assert Client().get(url).status_code == 404
+
+
+def test_a_message_for_one_visitor_is_never_cached_for_others(product):
+    """Signing out leaves a message (in a cookie, with no session): that page is not shared."""
+    member = Client()
+    member.force_login(UserFactory(email="bob@example.com"))
+    response = member.post(reverse("account_logout"), follow=True)
+    assert "You have signed out." in response.content.decode()
+    assert "You have signed out." not in Client().get(reverse("home")).content.decode()
+    assert "You have signed out." not in Client().get(reverse("home")).content.decode()
+
+
+def test_a_cached_page_keeps_the_security_headers_and_vary(product):
+    url = product.get_absolute_url()
+    miss = Client().get(url)
+    hit = Client().get(url)
+    assert hit["X-Page-Cache"] == "hit"
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"):
+        assert hit[header] == miss[header]
+    assert "Cookie" in hit["Vary"]
+    assert hit["Content-Type"] == "text/html; charset=utf-8"
+    assert settings.CSRF_COOKIE_NAME in hit.cookies  # the visitor's own token, with its cookie
+
+
+def test_a_returning_visitor_keeps_their_csrf_secret_on_a_hit(product):
+    url = product.get_absolute_url()
+    Client().get(url)
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get(reverse("catalog:products"))  # a form page: the visitor gets a CSRF cookie
+    secret = visitor.cookies[settings.CSRF_COOKIE_NAME].value
+    hit = visitor.get(url)
+    assert hit["X-Page-Cache"] == "hit"
+    token = TOKEN.search(hit.content.decode()).group(1)
+    assert visitor.cookies[settings.CSRF_COOKIE_NAME].value == secret
+    response = visitor.post(
+        reverse("cart:add"),
+        {"variant": product.variants.get().pk, "quantity": 1, "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+
+
+def test_only_get_is_served_from_the_cache_and_a_foreign_host_still_gets_400(product):
+    url = product.get_absolute_url()
+    Client().get(url)
+    assert "X-Page-Cache" not in Client().head(url)
+    assert Client().get(url, HTTP_HOST="evil.example").status_code == 400
+
+
+def test_a_cached_search_is_still_rate_limited(product):
+    from search.views import SEARCH_LIMIT
+
+    visitor = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [
+        visitor.get(reverse("search:results"), {"q": "lantern"}).status_code
+        for _ in range(SEARCH_LIMIT + 1)
+    ]
+    assert statuses[:-1] == [200] * SEARCH_LIMIT
+    assert statuses[-1] == 429
+
+
+def test_the_content_version_is_read_once_per_request_and_never_memoized_outside_one():
+    from django.core.cache import cache
+
+    from core import pagecache
+
+    first = pagecache.content_version()
+    cache.set(pagecache.VERSION_KEY, first + 10, None)
+    assert pagecache.content_version() == first + 10  # outside a request: always read
+    scope = pagecache._request_version.set(pagecache._UNREAD)
+    try:
+        assert pagecache.content_version() == first + 10
+        cache.set(pagecache.VERSION_KEY, first + 20, None)  # another process bumps
+        assert pagecache.content_version() == first + 10  # this request keeps its version
+        pagecache.bump_content_version()  # but its own change is seen at once
+        assert pagecache.content_version() == first + 21
+    finally:
+        pagecache._request_version.reset(scope)
+    assert pagecache._request_version.get() == pagecache._UNSCOPED
+
+
+def test_suggestions_are_page_cached_for_anonymous_visitors_and_still_rate_limited(
+    product, django_assert_num_queries
+):
+    import json
+
+    from search.views import SUGGEST_LIMIT
+
+    url = reverse("search:suggest")
+    visitor = Client(REMOTE_ADDR="203.0.113.10")
+    miss = visitor.get(url, {"q": "stor"})
+    assert miss["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        hit = visitor.get(url, {"q": "stor"})
+    assert hit["X-Page-Cache"] == "hit"
+    assert hit["Content-Type"] == "application/json"
+    assert json.loads(hit.content) == json.loads(miss.content)
+    assert json.loads(hit.content)["query"] == "stor"
+    statuses = [visitor.get(url, {"q": "stor"}).status_code for _ in range(SUGGEST_LIMIT - 1)]
+    assert statuses[-2:] == [200, 429]
+
+
+def test_a_change_bumps_the_version_again_when_its_transaction_commits(
+    product, django_capture_on_commit_callbacks
+):
+    """A page built between the change and the commit read the old data; the second bump at
+    commit keeps it from being served under the new version."""
+    from core.pagecache import content_version
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product.name = "Storm Lamp"
+        product.save()
+        during = content_version()
+    assert content_version() > during
+
+
+def test_the_content_version_never_goes_back(monkeypatch):
+    from django.core.cache import cache
+
+    from core import pagecache
+
+    cache.set(pagecache.VERSION_KEY, 5, None)
+
+    def failing_incr(*args, **kwargs):  # what ResilientRedisCache raises on a Redis timeout
+        raise ValueError("cache unavailable")
+
+    monkeypatch.setattr(cache, "incr", failing_incr)
+    pagecache.bump_content_version()
+    monkeypatch.undo()
+    assert pagecache.content_version() > 5
+    cache.delete(pagecache.VERSION_KEY)  # lost (Redis restarted without persistence)
+    assert pagecache.content_version() > 5
+
+
+def test_the_csrf_placeholder_in_a_query_is_never_filled_with_a_token(product):
+    url = product.get_absolute_url()  # the header's search box shows ?q=, the page has a form
+    params = {"q": 'x name="csrfmiddlewaretoken" value="@@CSRF@@"'}
+    Client().get(url, params)
+    hit = Client().get(url, params)
+    assert hit["X-Page-Cache"] == "hit"
+    body = hit.content.decode()
+    assert "@@CSRF@@" in body  # shown as typed (escaped), not replaced
+    assert TOKEN.search(body) is not None  # the real forms still get their token
+
+
+def test_cached_form_pages_fall_through_when_csrf_tokens_live_in_the_session(product, settings):
+    url = product.get_absolute_url()
+    Client().get(url)
+    settings.CSRF_USE_SESSIONS = True
+    page = Client().get(url)
+    assert page.status_code == 200
+    assert "X-Page-Cache" not in page  # served by the whole stack, with a session
