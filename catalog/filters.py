@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from core.widgets import FastSelect
+
 from .models import Product
 from .selectors import get_navigation
 
@@ -69,16 +71,25 @@ class ProductFilter(django_filters.FilterSet):
         method="filter_in_stock", label="In stock only", widget=forms.CheckboxInput
     )
     series = django_filters.ChoiceFilter(
-        method="filter_series", label="Series", choices=_series_choices, empty_label="All series"
+        method="filter_series",
+        label="Series",
+        choices=_series_choices,
+        empty_label="All series",
+        widget=FastSelect,
     )
     category = django_filters.ChoiceFilter(
         method="filter_category",
         label="Category",
         choices=_category_choices,
         empty_label="All categories",
+        widget=FastSelect,
     )
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", label="Sort by", choices=SORT_CHOICES, empty_label=None
+        method="filter_sort",
+        label="Sort by",
+        choices=SORT_CHOICES,
+        empty_label=None,
+        widget=FastSelect,
     )
 
     class Meta:

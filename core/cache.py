@@ -1,6 +1,7 @@
 """A Redis cache that degrades to "no cache" when Redis is down, instead of failing the page."""
 
 import logging
+import uuid
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
@@ -22,6 +23,15 @@ def _guard(default):
         return wrapper
 
     return decorator
+
+
+# Move a counter buffer (and its companion hash) aside in one atomic step.
+_TAKE_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[3])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[4]) end
+return 1
+"""
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -100,6 +110,37 @@ class ResilientRedisCache(RedisCache):
         except (RedisError, OSError) as exc:
             logger.warning("Cache unavailable (count_hit): %s", exc)
             return None
+
+    def buffer_count(self, name: str, field: str, amount: int, last: str) -> bool:
+        """Add ``amount`` to ``field`` of the counter buffer ``name`` and remember ``last`` (the
+        latest value of a companion figure) for it: one round trip. False while Redis is
+        unreachable (the caller writes to the database itself)."""
+        try:
+            key = self.make_and_validate_key(name)
+            client = self._cache.get_client(key, write=True)
+            pipe = client.pipeline(transaction=False)
+            pipe.hincrby(key, field, amount)
+            pipe.hset(f"{key}:last", field, last)
+            pipe.execute()
+            return True
+        except (RedisError, OSError) as exc:
+            logger.warning("Cache unavailable (buffer_count): %s", exc)
+            return False
+
+    def take_buffer(self, name: str) -> dict[str, tuple[int, str]]:
+        """Atomically take everything buffered under ``name`` ({field: (count, last)}): a
+        concurrent taker gets nothing, and counts added meanwhile go to the next take."""
+        key = self.make_and_validate_key(name)
+        client = self._cache.get_client(key, write=True)
+        taken = f"{key}:taking:{uuid.uuid4().hex}"
+        if not client.eval(_TAKE_SCRIPT, 4, key, f"{key}:last", taken, f"{taken}:last"):
+            return {}  # nothing buffered (or another taker was first)
+        pipe = client.pipeline(transaction=True)
+        pipe.hgetall(taken)
+        pipe.hgetall(f"{taken}:last")
+        pipe.delete(taken, f"{taken}:last")
+        counts, lasts, _ = pipe.execute()
+        return {f.decode(): (int(n), (lasts.get(f) or b"").decode()) for f, n in counts.items()}
 
     def get_or_set(self, key, default, timeout=None, version=None):
         value = self.get(key, version=version)

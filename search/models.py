@@ -10,7 +10,9 @@ class ProductDocument(models.Model):
     On PostgreSQL ``document`` is a weighted tsvector with a GIN index (name and SKUs A,
     series and category B, description D) that finds the matches; ``title`` (name A, series and
     category B) is the small vector they are ranked by, so ranking thousands of matches never
-    unpacks their descriptions. On SQLite the text columns are matched directly.
+    unpacks their descriptions. The text columns are what the vectors are built from; on
+    PostgreSQL ``index_products`` empties ``skus``, ``taxonomy`` and ``body`` once the vectors
+    are built (a narrow table is half the pages to visit). On SQLite they are matched directly.
     """
 
     product = models.OneToOneField(

@@ -291,7 +291,7 @@ class RankedResults:
             ]
         )
         if not rows:
-            return None
+            return 0 if start == 0 else None  # nothing at all matched: no count query
         cache_set(f"{self.cache_key}:{start}:{stop}", [pk for pk, _ in rows], RESULTS_CACHE_TTL)
         return rows[0][1]
 

@@ -1,5 +1,6 @@
 """Indexing products for search, and counting searches."""
 
+import datetime
 import logging
 import re
 import unicodedata
@@ -7,6 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
@@ -109,6 +111,12 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 + SearchVector("body", weight="D", config=config),
                 title=SearchVector("name", weight="A", config=config)
                 + SearchVector("taxonomy", weight="B", config=config),
+                # The text was only the vectors' source (the SET clauses all read the old row):
+                # emptied, the table stays narrow, so ranking thousands of matches visits about
+                # half the pages (and it fits in memory).
+                skus="",
+                taxonomy="",
+                body="",
             )
     # Cached search results built between the catalog change and this re-index are stale.
     transaction.on_commit(bump_catalog_version)
@@ -145,23 +153,75 @@ def index_all_products(*, batch_size: int = 2000, progress=None) -> int:
             progress(len(ids))
 
 
+COUNT_BUFFER = "search:counts"  # a Redis hash "<day>|<query>" -> searches not yet written
+
+
 def record_search(*, query: str, results: int) -> None:
-    """Count one search of ``query`` today (per normalized query per day, nothing personal)."""
+    """Count one search of ``query`` today (per normalized query per day, nothing personal).
+
+    With Redis the count goes to a buffer (one round trip, no row lock shared by everybody
+    searching the same word) that flush_search_counts() writes every minute; hot searches and
+    the admin report trail by up to a minute. Without Redis, or while it is down, the count is
+    written to the database at once.
+    """
     key = count_key(query)
     if not key:
         return
     today = timezone.localdate()
+    buffer = getattr(cache, "buffer_count", None)
+    if buffer is not None and buffer(COUNT_BUFFER, f"{today.isoformat()}|{key}", 1, str(results)):
+        return
     try:
-        updated = SearchCount.objects.filter(query=key, day=today).update(
-            count=F("count") + 1, results=results
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    SearchCount.objects.create(query=key, day=today, count=1, results=results)
-            except IntegrityError:  # counted meanwhile by a parallel request
-                SearchCount.objects.filter(query=key, day=today).update(
-                    count=F("count") + 1, results=results
-                )
+        _add_count(key=key, day=today, count=1, results=results)
     except Exception:  # counting must never break a search page
         logger.warning("Could not count search %r", key, exc_info=True)
+
+
+def _add_count(*, key: str, day, count: int, results: int) -> None:
+    updated = SearchCount.objects.filter(query=key, day=day).update(
+        count=F("count") + count, results=results
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                SearchCount.objects.create(query=key, day=day, count=count, results=results)
+        except IntegrityError:  # counted meanwhile by a parallel request
+            SearchCount.objects.filter(query=key, day=day).update(
+                count=F("count") + count, results=results
+            )
+
+
+def flush_search_counts() -> int:
+    """Write the buffered search counts to the database; how many (day, query) rows changed.
+
+    Safe to run twice at once: each buffer is taken atomically, so every count is written once.
+    A count that cannot be written goes back into the buffer for the next run (a worker killed
+    in between loses at most that minute's statistics, never an order or a page).
+    """
+    take = getattr(cache, "take_buffer", None)
+    if take is None:
+        return 0
+    try:
+        pending = list(take(COUNT_BUFFER).items())
+    except Exception:  # Redis unreachable: the counts wait there for the next run
+        logger.warning("Search counts not flushed: cache unavailable", exc_info=True)
+        return 0
+    written = 0
+    for i, (field, (count, last)) in enumerate(pending):
+        day, _, key = field.partition("|")
+        try:
+            _add_count(
+                key=key,
+                day=datetime.date.fromisoformat(day),
+                count=count,
+                results=int(last) if last.isdecimal() else 0,
+            )
+            written += 1
+        except ValueError:  # a malformed field (never written by record_search): drop it
+            logger.warning("Dropped malformed search count %r", field)
+        except Exception:
+            logger.warning("Search counts not written; kept for the next flush", exc_info=True)
+            for rest_field, (rest_count, rest_last) in pending[i:]:
+                cache.buffer_count(COUNT_BUFFER, rest_field, rest_count, rest_last)
+            break
+    return written

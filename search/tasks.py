@@ -37,3 +37,11 @@ def reindex_category_task(category_id: int) -> int:
         )
         ids |= frontier
     return _reindex(Product.objects.filter(category_id__in=ids))
+
+
+@shared_task
+def flush_search_counts_task() -> int:
+    """Write the searches counted in Redis to the database (every minute, Celery beat)."""
+    from .services import flush_search_counts
+
+    return flush_search_counts()

@@ -124,8 +124,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The shop runs short queries; JIT compiling them costs far more than it saves (seconds
-    # on a 100,000-product search).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # on a 100,000-product search). random_page_cost: the default (4) prices a random read as
+    # on a spinning disk; on SSD or RAM it made PostgreSQL scan all 100,000 search documents
+    # instead of their GIN index for a word that matches 10% of them (110 ms instead of 30).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -159,6 +161,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.tasks.send_pending_mail_task", "schedule": 60.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 600.0},
+    "flush-search-counts": {"task": "search.tasks.flush_search_counts_task", "schedule": 60.0},
 }
 
 # Sessions are written to the database and read through the cache: a Redis outage never signs

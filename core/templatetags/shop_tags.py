@@ -67,3 +67,39 @@ def price_html(item) -> str:
             money(item.compare_at_price),
         )
     return format_html('<p class="price">{}</p>', money(item.price))
+
+
+# Fragments that are the same for every visitor: rendered once per process and content version.
+SHARED_CONTEXT = ("navigation", "SHOP_NAME", "SHOP_ADMIN_EMAIL", "SHOP_CURRENCY_SYMBOL")
+_shared_fragments: dict[tuple, str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def shared_fragment(context, template_name: str) -> str:
+    """Render ``template_name`` (the navigation, the footer) once per worker process and content
+    version instead of on every page.
+
+    The fragment sees only SHARED_CONTEXT (never the request, the user or a CSRF token), so
+    nothing personal can be cached in it. A link to the current page gets
+    ``aria-current="page"`` after the fact.
+    """
+    from django.template.loader import get_template
+    from django.utils import timezone
+
+    from core.pagecache import content_version
+
+    values = {n: context.get(n) for n in SHARED_CONTEXT}
+    settings_part = tuple(values[n] for n in SHARED_CONTEXT if n.startswith("SHOP_"))
+    key = (template_name, content_version(), timezone.localdate().year, settings_part)
+    html = _shared_fragments.get(key)
+    if html is None:
+        html = get_template(template_name).render(values)
+        if len(_shared_fragments) > 32:  # old versions: drop them all
+            _shared_fragments.clear()
+        _shared_fragments[key] = html
+    request = context.get("request")
+    if request is not None:
+        link = f'<a href="{escape(request.path)}">'
+        if link in html:
+            html = html.replace(link, f'{link[:-1]} aria-current="page">', 1)
+    return mark_safe(html)  # nosec B308 B703: rendered by the template engine (autoescaped)

@@ -1,0 +1,42 @@
+"""Form widgets that render in Python instead of one template include per option.
+
+Django renders every ``<option>`` of a ``Select`` through its own template; a listing's
+category filter (dozens of options) cost more than the rest of the page's chrome. The output
+here is the same markup, escaped the same way (tests/shop/test_widgets.py compares them).
+"""
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+
+
+class FastSelect(forms.Select):
+    """A single-choice ``<select>`` without option groups, rendered without templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name  # "required" comes in attrs, from the bound field
+        options = format_html_join(
+            "",
+            "{}",
+            (
+                (
+                    format_html(
+                        '<option value="{}" selected>{}</option>'
+                        if str(option_value) in selected
+                        else '<option value="{}">{}</option>',
+                        str(option_value),
+                        option_label,
+                    ),
+                )
+                for option_value, option_label in self._flat_choices()
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+    def _flat_choices(self):
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, list | tuple):
+                raise TypeError("FastSelect does not render option groups; use forms.Select.")
+            yield ("" if option_value is None else option_value), option_label
