@@ -20,7 +20,9 @@ import functools
 import hashlib
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import wraps
@@ -124,12 +126,54 @@ def cache_anonymous_page(*, timeout: int, on_hit: Callable[[object, dict], bool]
 _hook = functools.cache(import_string)
 
 
+class LocalPages:
+    """The hottest pages, kept in this worker's memory as well (a bounded LRU).
+
+    A page found here still needs the current content version from Redis (a few bytes instead
+    of the whole page), so a change shows at once in every worker, as before. Copies live at
+    most ``ttl`` seconds, so time-based content is never later than the shared cache by more.
+    """
+
+    def __init__(self, size: int, ttl: float = 10.0):
+        self.size, self.ttl = size, ttl
+        self._pages: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            if found[0] < time.monotonic():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return found[1]
+
+    def put(self, key: str, entry: tuple) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._pages[key] = (time.monotonic() + self.ttl, entry)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._pages.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
 class AnonymousPageCacheMiddleware:
     """Serve and fill the anonymous page cache (see the module docstring)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.csrf = CsrfViewMiddleware(get_response)
+        self.local = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 64))
         self.uncached_prefixes = tuple(
             p
             for p in (settings.STATIC_URL, settings.MEDIA_URL, "/admin/")
@@ -156,6 +200,15 @@ class AnonymousPageCacheMiddleware:
         key = self.page_key(request)
         version = _UNREAD  # read on first use, for requests the page cache does not serve
         if key is not None:
+            local = self.local.get(key)
+            if local is not None:
+                # a hot page: only the version comes from Redis
+                current = content_version()
+                if local[0] == current:
+                    response = self._serve(request, local)
+                    if response is not None:
+                        return response
+                self.local.discard(key)
             try:
                 found = cache.get_many([VERSION_KEY, key])
             except Exception:
@@ -164,6 +217,7 @@ class AnonymousPageCacheMiddleware:
             if entry is not None and entry[0] == found.get(VERSION_KEY):
                 response = self._serve(request, entry)
                 if response is not None:
+                    self.local.put(key, entry)
                     return response
             version = int(found.get(VERSION_KEY) or content_version())
         scope = _request_version.set(version)
@@ -210,9 +264,11 @@ class AnonymousPageCacheMiddleware:
         content = TOKEN_RE.sub(TOKEN_SLOT, response.content)
         headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
         meta = getattr(response, "page_cache_meta", {})
+        entry = (version, content, headers, hook, meta)
         try:
-            cache.set(key, (version, content, headers, hook, meta), timeout)
+            cache.set(key, entry, timeout)
         except Exception:
             logger.warning("Page cache unavailable", exc_info=True)
             return
+        self.local.put(key, entry)
         response.headers["X-Page-Cache"] = "miss"

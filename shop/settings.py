@@ -96,6 +96,10 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
+# Each worker also keeps this many of the hottest anonymous pages in memory (about 30 KB each);
+# only the content version is then read from Redis (core/pagecache.py LocalPages).
+PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=64)
+
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
 

@@ -270,3 +270,60 @@ def test_cached_form_pages_fall_through_when_csrf_tokens_live_in_the_session(pro
     page = Client().get(url)
     assert page.status_code == 200
     assert "X-Page-Cache" not in page  # served by the whole stack, with a session
+
+
+def test_hot_pages_come_from_worker_memory_and_still_follow_changes(product, monkeypatch):
+    from django.core.cache import cache
+
+    url = product.get_absolute_url()
+    client = Client()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+
+    def no_page_fetch(*args, **kwargs):
+        raise AssertionError("the page should come from the worker's memory")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "get_many", no_page_fetch)
+        hit = client.get(url)
+    assert hit["X-Page-Cache"] == "hit"
+    assert "€30.00" in hit.content.decode()
+
+    Product.objects.filter(pk=product.pk).update(price=Decimal("25.00"))
+    product.refresh_from_db()
+    product.save()  # the admin's save: bumps the content version
+    fresh = client.get(url)
+    assert "€25.00" in fresh.content.decode()
+    assert "€30.00" not in fresh.content.decode()
+
+
+def test_a_page_from_worker_memory_carries_each_visitors_own_token(product):
+    url = product.get_absolute_url()
+    client = Client(enforce_csrf_checks=True)
+    first = TOKEN.search(client.get(url).content.decode()).group(1)
+    client.cookies.clear()  # a different visitor, same worker
+    hit = client.get(url)
+    assert hit["X-Page-Cache"] == "hit"
+    second = TOKEN.search(hit.content.decode()).group(1)
+    assert "@@CSRF@@" not in hit.content.decode()
+    assert second != first
+    variant = product.variants.first()
+    added = client.post(
+        reverse("cart:add"), {"variant": variant.pk, "quantity": 1, "csrfmiddlewaretoken": second}
+    )
+    assert added.status_code == 302
+
+
+def test_worker_memory_is_bounded_and_short_lived(monkeypatch):
+    from core import pagecache
+
+    pages = pagecache.LocalPages(size=2, ttl=10)
+    for key in ("a", "b", "c"):
+        pages.put(key, (1, key))
+    assert len(pages) == 2
+    assert pages.get("a") is None  # the least recently used went first
+    assert pages.get("c") == (1, "c")
+    now = pagecache.time.monotonic()
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now + 11)
+    assert pages.get("c") is None
+    assert len(pages) == 1
+    assert pagecache.LocalPages(size=0).put("x", (1, "x")) is None
