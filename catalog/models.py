@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -165,6 +166,12 @@ class Product(models.Model):
             raise ValidationError(
                 {"compare_at_price": "The compare-at price must be higher than the price."}
             )
+
+    @property
+    def card_image_url(self) -> str:
+        """The address of the card picture that catalog.selectors.product_cards annotated."""
+        name = getattr(self, "card_image", None)
+        return default_storage.url(name) if name else ""
 
     @property
     def on_sale(self) -> bool:

@@ -229,3 +229,26 @@ def test_uploaded_image_shows_on_listing_and_product(client, tmp_path):
     assert 'alt="A brass lamp"' in body
     assert image.detail_url in body
     assert image.listing_url in client.get("/products/").content.decode()
+
+
+def test_a_card_shows_the_first_picture_or_the_original_or_a_placeholder(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.images import make_thumbnails
+
+    with_thumb = ProductFactory(name="Brass Lamp")
+    original_only = ProductFactory(name="Tin Lamp")
+    ProductFactory(name="Bare Lamp")
+    second = ProductImage(product=with_thumb, alt_text="Second picture", position=2)
+    second.image.save("b.png", SimpleUploadedFile("b.png", image_bytes()), save=True)
+    first = ProductImage(product=with_thumb, alt_text="A brass lamp", position=1)
+    first.image.save("a.png", SimpleUploadedFile("a.png", image_bytes()), save=True)
+    make_thumbnails(first)
+    plain = ProductImage(product=original_only, alt_text="A tin lamp")
+    plain.image.save("c.png", SimpleUploadedFile("c.png", image_bytes()), save=True)
+    body = client.get("/products/").content.decode()
+    assert f'<img src="{first.listing_url}" alt="A brass lamp"' in body  # the thumbnail
+    assert "Second picture" not in body
+    assert f'<img src="{plain.image.url}" alt="A tin lamp"' in body  # no thumbnail yet
+    bare = body[body.index("Bare Lamp") - 1500 : body.index("Bare Lamp")]
+    assert "placeholder.svg" in bare.rsplit("<article", 1)[-1]
