@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from catalog.models import MAX_LINE_QUANTITY, Variant
 
@@ -44,7 +45,11 @@ def get_or_create_cart(*, user, session) -> Cart:
                 cart = Cart.objects.get(user=user, status=Cart.Status.OPEN)
         return cart
     cart_id = session.get(SESSION_KEY)
-    cart = Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
+    cart = (
+        Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
+        if cart_id
+        else None
+    )
     if cart is None:
         if session.session_key is None:
             session.save()
@@ -58,8 +63,9 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     """Add units of a variant. Raises CartError / NotEnoughStock (nothing changes then)."""
     _check_quantity(quantity)
     variant = _variant_for_sale(variant_id)
-    # Lock the cart row: a double-clicked "Add to cart" waits here instead of inserting twice.
-    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    # Touching the cart row locks it until commit: a double-clicked "Add to cart" waits here
+    # instead of inserting the line twice.
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     wanted = quantity + (line.quantity if line else 0)
     if wanted > variant.stock:
@@ -70,7 +76,6 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     else:
         line.quantity = wanted
         line.save(update_fields=["quantity"])
-    Cart.objects.filter(pk=cart.pk).update(updated_at=line.added_at)
     return line
 
 
