@@ -483,6 +483,17 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
 
 
+def _timed_get(client: Client, path: str, query: str) -> float:
+    """Milliseconds the app took for ``path?q=query`` at a URL never requested before."""
+    url, params = _with_nonce(path, {"q": query})
+    started = time.perf_counter()
+    response = client.get(url, params)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} {query!r}: HTTP {response.status_code}")
+    return elapsed
+
+
 def cold_search_pass(prepared: Prepared, rounds: int = 5) -> dict:
     """Server-side time of searches and suggestions that no cache has seen (issue 3's target).
 
@@ -504,22 +515,12 @@ def cold_search_pass(prepared: Prepared, rounds: int = 5) -> dict:
         client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_FOR=f"198.18.254.{round_no + 1}")
         client.get("/")  # navigation and hot searches warm, as on a live shop
         for query in queries:
-            url, params = _with_nonce("/search/", {"q": query})
-            started = time.perf_counter()
-            response = client.get(url, params)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                raise RuntimeError(f"search {query!r}: HTTP {response.status_code}")
-            timings["search"].setdefault(query, []).append(elapsed)
+            ms = _timed_get(client, "/search/", query)
+            timings["search"].setdefault(query, []).append(ms)
         for query in SUGGEST_QUERIES:
             cache.delete(autocomplete_cache_key(words(normalize_query(query)[0])))
-            url, params = _with_nonce("/search/suggest/", {"q": query})  # and no cached page
-            started = time.perf_counter()
-            response = client.get(url, params)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                raise RuntimeError(f"suggest {query!r}: HTTP {response.status_code}")
-            timings["suggest"].setdefault(query, []).append(elapsed)
+            ms = _timed_get(client, "/search/suggest/", query)  # and no cached page
+            timings["suggest"].setdefault(query, []).append(ms)
     summary = {}
     for kind, per_query in timings.items():
         every = [ms for values in per_query.values() for ms in values]

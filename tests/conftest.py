@@ -1,7 +1,8 @@
 import io
+import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from PIL import Image
 
@@ -27,6 +28,43 @@ def _isolated_shop(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # rate-limit counters and cached pages never carry over (prefix-scoped)
     bump_catalog_version()
+
+
+DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens there
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The default cache pointed at a Redis that is not there."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    yield
+    caches["default"].close()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on the real Redis of REDIS_URL, under a key prefix of its own and
+    emptied before and after (skips without REDIS_URL; .ci/run sets it)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis (set REDIS_URL; .ci/run does)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "redistest",
+        }
+    }
+    real = caches["default"]
+    real.clear()
+    yield real
+    real.clear()
 
 
 @pytest.fixture

@@ -14,24 +14,10 @@ from core.outbox import list_pending_message_ids, send_outbox_message
 from core.tasks import send_pending_mail_task
 from orders.models import Order
 from shop.celery import app as celery_app
+from tests.conftest import DEAD_REDIS
 from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens there
-
-
-@pytest.fixture
-def redis_down(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.cache.ResilientRedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    yield
-    caches["default"].close()
 
 
 def _reset_broker_pools() -> None:
@@ -233,24 +219,12 @@ def test_mail_server_down_keeps_the_message_and_backs_off():
     assert len(mail.outbox) == 1
 
 
-def test_rate_limit_counter_on_redis_expires_after_its_window_and_fails_open(settings):
+def test_rate_limit_counter_on_redis_expires_after_its_window_and_fails_open(settings, redis_cache):
     """One round trip per attempt (INCR + EXPIRE NX); the window starts at the first attempt;
     an unreachable Redis lets requests through instead of failing them."""
-    import os
-
     from core.ratelimit import allow
 
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        pytest.skip("needs Redis (set REDIS_URL; .ci/run does)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.cache.ResilientRedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "rltest",
-        }
-    }
-    cache = caches["default"]
+    cache = redis_cache
     cache.delete("rl:test:203.0.113.7")
     assert [allow(scope="test", key="203.0.113.7", limit=2, window=30) for _ in range(3)] == [
         True,

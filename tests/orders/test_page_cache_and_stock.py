@@ -23,13 +23,19 @@ def cached_page(product):
     return url
 
 
+def order_after_caching(stock, bought, shipping, capture):
+    """A product page cached, then an order of ``bought`` units; the page's URL."""
+    product = ProductFactory(name="Camp Stool", stock=stock)
+    url = cached_page(product)
+    with capture(execute=True):
+        place(make_cart((product.variants.get(), bought)), shipping)
+    return url
+
+
 def test_an_order_that_leaves_plenty_keeps_the_cached_page(
     standard_shipping, django_capture_on_commit_callbacks
 ):
-    product = ProductFactory(name="Camp Stool", stock=50)
-    url = cached_page(product)
-    with django_capture_on_commit_callbacks(execute=True):
-        place(make_cart((product.variants.get(), 3)), standard_shipping)
+    url = order_after_caching(50, 3, standard_shipping, django_capture_on_commit_callbacks)
     page = Client().get(url)
     assert page["X-Page-Cache"] == "hit"
     body = page.content.decode()
@@ -43,10 +49,7 @@ def test_an_order_that_leaves_plenty_keeps_the_cached_page(
 def test_an_order_that_makes_stock_low_or_sold_out_shows_at_once(
     standard_shipping, django_capture_on_commit_callbacks, stock, bought, expected
 ):
-    product = ProductFactory(name="Camp Stool", stock=stock)
-    url = cached_page(product)
-    with django_capture_on_commit_callbacks(execute=True):
-        place(make_cart((product.variants.get(), bought)), standard_shipping)
+    url = order_after_caching(stock, bought, standard_shipping, django_capture_on_commit_callbacks)
     page = Client().get(url)
     assert page["X-Page-Cache"] == "miss"
     assert expected in page.content.decode()
@@ -55,10 +58,7 @@ def test_an_order_that_makes_stock_low_or_sold_out_shows_at_once(
 def test_an_order_within_low_stock_shows_the_new_count(
     standard_shipping, django_capture_on_commit_callbacks
 ):
-    product = ProductFactory(name="Camp Stool", stock=4)
-    url = cached_page(product)
-    with django_capture_on_commit_callbacks(execute=True):
-        place(make_cart((product.variants.get(), 1)), standard_shipping)
+    url = order_after_caching(4, 1, standard_shipping, django_capture_on_commit_callbacks)
     body = Client().get(url).content.decode()
     assert "Only 3 left" in body
     assert 'max="3"' in body

@@ -1,7 +1,6 @@
 """Search counting: buffered in Redis and written every minute; directly without Redis."""
 
 import datetime
-import os
 
 import pytest
 from django.core.cache import caches
@@ -10,34 +9,15 @@ from django.utils import timezone
 from search import services
 from search.models import SearchCount
 from search.services import COUNT_BUFFER, flush_search_counts, record_search
-from tests.hardening.test_faults import redis_down  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def real_redis(settings):
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        pytest.skip("needs Redis (set REDIS_URL; .ci/run does)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.cache.ResilientRedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "counttest",
-        }
-    }
-    cache = caches["default"]
-    cache.clear()
-    yield cache
-    cache.clear()
 
 
 def counts() -> dict[str, tuple[int, int]]:
     return {c.query: (c.count, c.results) for c in SearchCount.objects.all()}
 
 
-def test_buffered_counts_reach_the_database_once(real_redis):
+def test_buffered_counts_reach_the_database_once(redis_cache):
     for results in (5, 6, 7):
         record_search(query="Lantern", results=results)
     record_search(query="tent", results=0)
@@ -50,17 +30,17 @@ def test_buffered_counts_reach_the_database_once(real_redis):
     assert counts()["lantern"] == (4, 8)
 
 
-def test_two_flushes_at_once_take_every_count_once(real_redis):
+def test_two_flushes_at_once_take_every_count_once(redis_cache):
     record_search(query="lantern", results=1)
     record_search(query="lantern", results=1)
-    first = real_redis.take_buffer(COUNT_BUFFER)
-    second = real_redis.take_buffer(COUNT_BUFFER)  # ran at the same moment: gets nothing
+    first = redis_cache.take_buffer(COUNT_BUFFER)
+    second = redis_cache.take_buffer(COUNT_BUFFER)  # ran at the same moment: gets nothing
     today = timezone.localdate().isoformat()
     assert first == {f"{today}|lantern": (2, "1")}
     assert second == {}
 
 
-def test_counts_survive_a_database_error_during_the_flush(real_redis, monkeypatch):
+def test_counts_survive_a_database_error_during_the_flush(redis_cache, monkeypatch):
     record_search(query="lantern", results=3)
     record_search(query="stove", results=2)
 
@@ -74,7 +54,7 @@ def test_counts_survive_a_database_error_during_the_flush(real_redis, monkeypatc
     assert counts() == {"lantern": (1, 3), "stove": (1, 2)}
 
 
-def test_counts_are_kept_per_day(real_redis, monkeypatch):
+def test_counts_are_kept_per_day(redis_cache, monkeypatch):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     monkeypatch.setattr(timezone, "localdate", lambda: yesterday)
     record_search(query="lantern", results=1)
