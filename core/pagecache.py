@@ -73,6 +73,24 @@ def content_version() -> int:
     return version
 
 
+# A worker serving a page from its memory (LocalPages) re-reads the version at most every
+# VERSION_RECHECK seconds: a change made through another worker shows within that time, one
+# made through this worker at once (_bump updates the copy).
+VERSION_RECHECK = float(getattr(settings, "PAGE_CACHE_VERSION_RECHECK", 0.02))
+_recent = {"version": None, "until": 0.0}
+
+
+def recent_content_version() -> int:
+    """content_version(), read from Redis at most every VERSION_RECHECK seconds per process."""
+    now = time.monotonic()
+    version = _recent["version"]
+    if version is not None and now < _recent["until"]:
+        return version
+    version = content_version()
+    _recent.update(version=version if version else None, until=now + VERSION_RECHECK)
+    return version
+
+
 def _fresh_version() -> int:
     """A starting version above any earlier one (milliseconds since the epoch): a lost key or a
     failed increment never brings back numbers that old cache entries were stored under."""
@@ -92,6 +110,7 @@ def bump_content_version() -> None:
 def _bump() -> None:
     if _request_version.get() != _UNSCOPED:
         _request_version.set(_UNREAD)
+    _recent.update(version=None, until=0.0)  # this worker sees its own change at once
     try:
         try:
             cache.incr(VERSION_KEY)
@@ -202,8 +221,8 @@ class AnonymousPageCacheMiddleware:
         if key is not None:
             local = self.local.get(key)
             if local is not None:
-                # a hot page: only the version comes from Redis
-                current = content_version()
+                # a hot page: only the version comes from Redis, at most every 20 ms
+                current = recent_content_version()
                 if local[0] == current:
                     response = self._serve(request, local)
                     if response is not None:

@@ -99,6 +99,9 @@ MIDDLEWARE = [
 # Each worker also keeps this many of the hottest anonymous pages in memory (about 30 KB each);
 # only the content version is then read from Redis (core/pagecache.py LocalPages).
 PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=64)
+# ... and re-reads the content version for them at most every this many seconds: a change made
+# through another worker shows there within that time (through the same worker: at once).
+PAGE_CACHE_VERSION_RECHECK = env.float("PAGE_CACHE_VERSION_RECHECK", default=0.02)
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"

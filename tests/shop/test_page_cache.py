@@ -327,3 +327,23 @@ def test_worker_memory_is_bounded_and_short_lived(monkeypatch):
     assert pages.get("c") is None
     assert len(pages) == 1
     assert pagecache.LocalPages(size=0).put("x", (1, "x")) is None
+
+
+def test_a_change_made_by_another_worker_shows_within_the_recheck_interval(product, monkeypatch):
+    from django.core.cache import cache
+
+    from core import pagecache
+
+    url = product.get_absolute_url()
+    client = Client()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"  # from this worker's memory now
+    now = pagecache.time.monotonic()
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now)
+    client.get(url)  # the version was just read
+    cache.incr(pagecache.VERSION_KEY)  # another worker's change: this one was not told
+    assert client.get(url)["X-Page-Cache"] == "hit"  # within the 20 ms
+    monkeypatch.setattr(
+        pagecache.time, "monotonic", lambda: now + pagecache.VERSION_RECHECK + 0.001
+    )
+    assert client.get(url)["X-Page-Cache"] == "miss"  # rebuilt under the new version
