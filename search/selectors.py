@@ -154,7 +154,14 @@ def did_you_mean(*, query: str) -> str | None:
             changed = True
         else:
             corrected.append(token)
-    return " ".join(corrected) if changed else None
+    if not changed:
+        return None
+    suggestion = " ".join(corrected)
+    # The vocabulary only grows (a renamed product leaves its old words behind): never offer a
+    # correction that finds nothing.
+    if not search_products(query=suggestion, sku_hit=None).exists():
+        return None
+    return suggestion
 
 
 def _closest_word(token: str) -> str | None:

@@ -113,6 +113,21 @@ def test_typo_offers_did_you_mean(client, shop):
     assert 'Did you mean <a href="/search/?q=bluetooth"' in response.content.decode()
 
 
+def test_did_you_mean_never_offers_a_word_that_finds_nothing(
+    client, shop, django_capture_on_commit_callbacks
+):
+    # "shoe" stays in the vocabulary after the only shoe is renamed
+    product = shop["shoe"]
+    with django_capture_on_commit_callbacks(execute=True):
+        product.name = "Trail Sandal"
+        product.short_description = ""
+        product.description = ""
+        product.save()
+    response = client.get(URL, {"q": "shoee"})
+    assert response.context["suggestion"] is None
+    assert "Did you mean" not in response.content.decode()
+
+
 def test_index_follows_a_product_edit(client, shop, django_capture_on_commit_callbacks):
     product = shop["shoe"]
     with django_capture_on_commit_callbacks(execute=True):
