@@ -62,13 +62,15 @@ def can_transition(order: Order, to: str) -> bool:
     return True
 
 
-def _order_mail(order: Order, template: str, *, to: list[str] | None = None) -> None:
+def _order_mail(
+    order: Order, template: str, *, to: list[str] | None = None, lines: list | None = None
+) -> None:
     queue_mail(
         to=to or [order.email],
         template=f"orders/email/{template}",
         context={
             "order": order,
-            "lines": list(order.lines.all()),
+            "lines": lines if lines is not None else list(order.lines.all()),
             "payment": payment_summary(order),
         },
         kind=template,
@@ -198,7 +200,7 @@ def _place_order(
         idempotency_key=idempotency_key,
         channel=channel[:80],
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         [
             OrderLine(
                 order=order,
@@ -215,8 +217,8 @@ def _place_order(
     )
     OrderEvent.objects.create(order=order, status=order.status, note="Order placed")
     mark_cart_submitted(cart=locked_cart)
-    _order_mail(order, "order_confirmation")
-    _order_mail(order, "staff_new_order", to=list(settings.SHOP_STAFF_EMAILS))
+    _order_mail(order, "order_confirmation", lines=order_lines)
+    _order_mail(order, "staff_new_order", to=list(settings.SHOP_STAFF_EMAILS), lines=order_lines)
     _after_stock_moved([line.variant.product_id for line in pricing.lines], shows=shows)
     return order
 

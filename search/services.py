@@ -130,9 +130,9 @@ def refresh_stock_flags(*, product_ids: Iterable[int]) -> None:
     rewrites its entries in both GIN indexes.
     """
     has_stock = Exists(Variant.objects.filter(product=OuterRef("product_id"), stock__gt=0))
-    documents = ProductDocument.objects.filter(product_id__in=list(product_ids))
-    documents.filter(in_stock=False).filter(has_stock).update(in_stock=True)
-    documents.filter(in_stock=True).exclude(has_stock).update(in_stock=False)
+    ProductDocument.objects.filter(product_id__in=list(product_ids)).exclude(
+        in_stock=has_stock
+    ).update(in_stock=has_stock)
 
 
 def index_all_products(*, batch_size: int = 2000, progress=None) -> int:
