@@ -3,10 +3,9 @@
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from core.widgets import FastSelect
+from core.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 
 from .models import Product
 from .selectors import get_navigation
@@ -47,7 +46,7 @@ class ProductFilter(django_filters.FilterSet):
         method="filter_q",
         label="Name contains",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search"}),
+        widget=FastTextInput(attrs={"type": "search"}),
     )
     min_price = django_filters.NumberFilter(
         field_name="price",
@@ -56,7 +55,7 @@ class ProductFilter(django_filters.FilterSet):
         min_value=0,
         max_digits=10,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
+        widget=FastNumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
     )
     max_price = django_filters.NumberFilter(
         field_name="price",
@@ -65,10 +64,10 @@ class ProductFilter(django_filters.FilterSet):
         min_value=0,
         max_digits=10,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
+        widget=FastNumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
     )
     in_stock = django_filters.BooleanFilter(
-        method="filter_in_stock", label="In stock only", widget=forms.CheckboxInput
+        method="filter_in_stock", label="In stock only", widget=FastCheckboxInput
     )
     series = django_filters.ChoiceFilter(
         method="filter_series",

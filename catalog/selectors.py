@@ -67,13 +67,25 @@ def _build_navigation() -> Navigation:
     )
 
 
+# The last navigation this process used, with its content version: a page asks for it several
+# times (header, filters, their choices) and every page of the same version shares it.
+_navigation_memo: tuple[int, Navigation] | None = None
+
+
 def get_navigation() -> Navigation:
-    """Series and the category tree, cached until the catalog changes."""
-    key = f"catalog:nav2:{get_catalog_version()}"  # nav2: series carry .url
+    """Series and the category tree, cached until the catalog changes (in Redis, and the
+    latest one in this process's memory)."""
+    global _navigation_memo
+    version = get_catalog_version()
+    memo = _navigation_memo
+    if memo is not None and memo[0] == version and version:
+        return memo[1]
+    key = f"catalog:nav2:{version}"  # nav2: series carry .url
     nav = cache_get(key)
     if nav is None:
         nav = _build_navigation()
         cache_set(key, nav, NAV_CACHE_TTL)
+    _navigation_memo = (version, nav)
     return nav
 
 

@@ -1,8 +1,9 @@
-"""Form widgets that render in Python instead of one template include per option.
+"""Form widgets that render in Python instead of through Django's widget templates.
 
-Django renders every ``<option>`` of a ``Select`` through its own template; a listing's
-category filter (dozens of options) cost more than the rest of the page's chrome. The output
-here is the same markup, escaped the same way (tests/shop/test_widgets.py compares them).
+Django renders every input, and every ``<option>`` of a ``Select``, through templates; the
+listing filters (a category select with dozens of options, prices, a checkbox) cost more than
+the rest of a listing page's chrome. The output here is the same markup, escaped the same way
+(attributes in alphabetical order; tests/shop/test_widgets.py compares them).
 """
 
 from django import forms
@@ -40,3 +41,39 @@ class FastSelect(forms.Select):
             if isinstance(option_label, list | tuple):
                 raise TypeError("FastSelect does not render option groups; use forms.Select.")
             yield ("" if option_value is None else option_value), option_label
+
+
+class FastInput(forms.widgets.Input):
+    """``<input>`` rendered without templates (same markup as Django's Input widgets)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["type"] = self.input_type
+        final_attrs["name"] = name
+        shown = self.format_value(value)
+        if shown is not None:
+            final_attrs["value"] = shown
+        return format_html("<input{}>", flatatt(final_attrs))
+
+
+class FastNumberInput(FastInput, forms.NumberInput):
+    pass
+
+
+class FastTextInput(FastInput, forms.TextInput):
+    pass
+
+
+class FastCheckboxInput(forms.CheckboxInput):
+    """A checkbox rendered without templates (same markup as Django's CheckboxInput)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        if self.check_test(value):
+            final_attrs["checked"] = True
+        final_attrs["type"] = self.input_type
+        final_attrs["name"] = name
+        shown = self.format_value(value)
+        if shown is not None:
+            final_attrs["value"] = shown
+        return format_html("<input{}>", flatatt(final_attrs))

@@ -1,6 +1,8 @@
+import functools
 import json
 import re
 from decimal import Decimal, InvalidOperation
+from html import escape as html_escape
 
 from django import template
 from django.conf import settings
@@ -47,13 +49,21 @@ def highlight(text, query) -> str:
     terms |= {t[:-2] if t.endswith("es") else t[:-1] for t in terms if len(t) > 3 and t[-1] == "s"}
     if not terms:
         return escape(text)
-    out = []
-    for piece in WORD.split(text):
-        if piece and WORD.fullmatch(piece) and any(piece.lower().startswith(t) for t in terms):
-            out.append(f"<mark>{escape(piece)}</mark>")
-        else:
-            out.append(escape(piece))
+    out, done = [], 0
+    for match in _marker(frozenset(terms)).finditer(text):
+        out.append(html_escape(text[done : match.start()]))
+        out.append(f"<mark>{html_escape(match.group())}</mark>")
+        done = match.end()
+    out.append(html_escape(text[done:]))
+    # html.escape is what django.utils.html.escape calls, without its lazy-string wrapper
     return mark_safe("".join(out))  # nosec B308 B703: every piece is escaped above
+
+
+@functools.lru_cache(maxsize=256)
+def _marker(terms: frozenset[str]) -> re.Pattern:
+    """Whole words (runs of WORD characters) that start with one of ``terms``."""
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 
 
 @register.simple_tag

@@ -36,3 +36,26 @@ def test_listing_filters_use_it_and_keep_the_selection(client, db):
     body = response.content.decode()
     assert f'<option value="{category.slug}" selected>Kettles</option>' in body
     assert '<option value="price" selected>Price: low to high</option>' in body
+
+
+@pytest.mark.parametrize(
+    ("fast", "django", "value"),
+    [
+        ("FastNumberInput", forms.NumberInput, None),
+        ("FastNumberInput", forms.NumberInput, "12.50"),
+        ("FastNumberInput", forms.NumberInput, '"><script>'),
+        ("FastTextInput", forms.TextInput, "tea & <b>"),
+        ("FastCheckboxInput", forms.CheckboxInput, True),
+        ("FastCheckboxInput", forms.CheckboxInput, False),
+        ("FastCheckboxInput", forms.CheckboxInput, None),
+        ("FastCheckboxInput", forms.CheckboxInput, "on"),
+    ],
+)
+def test_fast_inputs_render_what_django_renders(fast, django, value):
+    from core import widgets
+
+    attrs = {"min": "0", "inputmode": "decimal"} if "Number" in fast else {}
+    mine = getattr(widgets, fast)(attrs=attrs).render("f", value, attrs={"id": "id_f"})
+    theirs = django(attrs=attrs).render("f", value, attrs={"id": "id_f"})
+    assert parse_html(mine) == parse_html(theirs)
+    assert "<script>" not in mine
