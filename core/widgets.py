@@ -47,13 +47,7 @@ class FastInput(forms.widgets.Input):
     """``<input>`` rendered without templates (same markup as Django's Input widgets)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        final_attrs["type"] = self.input_type
-        final_attrs["name"] = name
-        shown = self.format_value(value)
-        if shown is not None:
-            final_attrs["value"] = shown
-        return format_html("<input{}>", flatatt(final_attrs))
+        return _input(self, name, value, self.build_attrs(self.attrs, attrs))
 
 
 class FastNumberInput(FastInput, forms.NumberInput):
@@ -71,9 +65,13 @@ class FastCheckboxInput(forms.CheckboxInput):
         final_attrs = self.build_attrs(self.attrs, attrs)
         if self.check_test(value):
             final_attrs["checked"] = True
-        final_attrs["type"] = self.input_type
-        final_attrs["name"] = name
-        shown = self.format_value(value)
-        if shown is not None:
-            final_attrs["value"] = shown
-        return format_html("<input{}>", flatatt(final_attrs))
+        return _input(self, name, value, final_attrs)
+
+
+def _input(widget, name: str, value, final_attrs: dict) -> str:
+    final_attrs["type"] = widget.input_type
+    final_attrs["name"] = name
+    shown = widget.format_value(value)
+    if shown is not None:
+        final_attrs["value"] = shown
+    return format_html("<input{}>", flatatt(final_attrs))
