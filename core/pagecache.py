@@ -223,7 +223,7 @@ class AnonymousPageCacheMiddleware:
             if local is not None:
                 # a hot page: only the version comes from Redis, at most every 20 ms
                 current = recent_content_version()
-                if local[0] == current:
+                if current and local[0] == current:  # 0: the version is unknown (cache down)
                     response = self._serve(request, local)
                     if response is not None:
                         return response
@@ -289,5 +289,6 @@ class AnonymousPageCacheMiddleware:
         except Exception:
             logger.warning("Page cache unavailable", exc_info=True)
             return
-        self.local.put(key, entry)
+        if version:  # with the shared cache down (version 0) no copy could ever go stale
+            self.local.put(key, entry)
         response.headers["X-Page-Cache"] = "miss"

@@ -100,13 +100,15 @@ def shared_fragment(context, template_name: str) -> str:
 
     values = {n: context.get(n) for n in SHARED_CONTEXT}
     settings_part = tuple(values[n] for n in SHARED_CONTEXT if n.startswith("SHOP_"))
-    key = (template_name, content_version(), timezone.localdate().year, settings_part)
-    html = _shared_fragments.get(key)
+    version = content_version()
+    key = (template_name, version, timezone.localdate().year, settings_part)
+    html = _shared_fragments.get(key) if version else None
     if html is None:
         html = get_template(template_name).render(values)
-        if len(_shared_fragments) > 32:  # old versions: drop them all
-            _shared_fragments.clear()
-        _shared_fragments[key] = html
+        if version:  # 0: the cache is unreachable, so changes cannot be told apart: no copy
+            if len(_shared_fragments) > 32:  # old versions: drop them all
+                _shared_fragments.clear()
+            _shared_fragments[key] = html
     request = context.get("request")
     if request is not None:
         link = f'<a href="{escape(request.path)}">'

@@ -347,3 +347,15 @@ def test_a_change_made_by_another_worker_shows_within_the_recheck_interval(produ
         pagecache.time, "monotonic", lambda: now + pagecache.VERSION_RECHECK + 0.001
     )
     assert client.get(url)["X-Page-Cache"] == "miss"  # rebuilt under the new version
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_with_the_cache_down_a_change_still_shows_at_once(product):
+    url = product.get_absolute_url()
+    client = Client()
+    assert "€30.00" in client.get(url).content.decode()
+    product.price = Decimal("26.00")
+    product.save()  # the version cannot be bumped while Redis is down
+    body = client.get(url).content.decode()
+    assert "€26.00" in body
+    assert "€30.00" not in body

@@ -58,3 +58,15 @@ def test_footer_follows_the_admin_email_setting(client, settings):
     assert "mailto:first@shop.example" in client.get("/?v=1").content.decode()
     settings.SHOP_ADMIN_EMAIL = "second@shop.example"
     assert "mailto:second@shop.example" in client.get("/?v=2").content.decode()
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_with_the_cache_down_the_navigation_is_never_stale(
+    client, django_capture_on_commit_callbacks
+):
+    category = CategoryFactory(name="Kettles", slug="kettles")
+    assert ">Kettles<" in nav(client.get("/").content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        category.name = "Tea kettles"
+        category.save()  # the version cannot be bumped: Redis is down
+    assert ">Tea kettles<" in nav(client.get("/").content.decode())
