@@ -173,7 +173,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Sessions are written to the database and read through the cache: a Redis outage never signs
 # anybody out or empties a cart (the resilient cache turns errors into misses).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "core.sessions"  # cached_db, an update in one statement
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 # Auth -----------------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""The session store: Django's cached_db, writing an existing session in one statement.
+
+Django's database store wraps every session save in a transaction, also a plain update of an
+existing row: three round trips (BEGIN, UPDATE, COMMIT) on every request that changes the
+session, which is every checkout step. An UPDATE of one row is atomic by itself, so an update
+here is that one statement (autocommit); creating a session keeps Django's transaction (it must
+tell a key collision apart). A session that vanished meanwhile still raises UpdateError, so the
+request ends as Django's would (SessionInterrupted).
+"""
+
+import logging
+
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.backends.base import UpdateError
+from django.db import router
+
+logger = logging.getLogger(__name__)
+
+
+class SessionStore(cached_db.SessionStore):
+    def save(self, must_create=False):
+        if must_create or self.session_key is None:
+            return super().save(must_create=must_create)
+        obj = self.create_model_instance(self._get_session())
+        using = router.db_for_write(self.model, instance=obj)
+        updated = (
+            self.model.objects.using(using)
+            .filter(session_key=obj.session_key)
+            .update(session_data=obj.session_data, expire_date=obj.expire_date)
+        )
+        if not updated:
+            raise UpdateError
+        try:
+            self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+        except Exception:
+            logger.exception("Error saving to cache (%s)", self._cache)
