@@ -148,9 +148,11 @@ _hook = functools.cache(import_string)
 class LocalPages:
     """The hottest pages, kept in this worker's memory as well (a bounded LRU).
 
-    A page found here still needs the current content version from Redis (a few bytes instead
-    of the whole page), so a change shows at once in every worker, as before. Copies live at
-    most ``ttl`` seconds, so time-based content is never later than the shared cache by more.
+    A page found here is served only under the current content version, which is read from
+    Redis (a few bytes instead of the whole page) at most every VERSION_RECHECK seconds: a
+    change shows at once in the worker that made it and within that time in the others. Copies
+    live at most ``ttl`` seconds, so time-based content is never later than the shared cache by
+    more.
     """
 
     def __init__(self, size: int, ttl: float = 10.0):

@@ -282,11 +282,12 @@ class RankedResults:
         if self._count is None:
             key = f"{self.cache_key}:count"
             count = cache_get(key)
-            if count is None and self.window is not None:
-                count = self._rank_window_and_count(*self.window)
             if count is None:
-                count = self.queryset.order_by().values("pk")[: MAX_COUNTED_RESULTS + 1].count()
-            cache_set(key, count, RESULTS_CACHE_TTL)
+                if self.window is not None:
+                    count = self._rank_window_and_count(*self.window)
+                if count is None:
+                    count = self.queryset.order_by().values("pk")[: MAX_COUNTED_RESULTS + 1].count()
+                cache_set(key, count, RESULTS_CACHE_TTL)
             self._count = count
         return min(self._count, MAX_COUNTED_RESULTS)
 

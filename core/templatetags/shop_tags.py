@@ -6,10 +6,13 @@ from html import escape as html_escape
 
 from django import template
 from django.conf import settings
+from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from core.money import round_money
+from core.pagecache import content_version
 
 register = template.Library()
 
@@ -69,7 +72,7 @@ def _marker(terms: frozenset[str]) -> re.Pattern:
 @register.simple_tag
 def price_html(item) -> str:
     """The price paragraph of a product (a sale price with the crossed-out regular price)."""
-    if item.compare_at_price is not None and item.compare_at_price > item.price:
+    if item.on_sale:
         return format_html(
             '<p class="price"><span class="sale"><span class="visually-hidden">Now </span>{}'
             '</span> <del><span class="visually-hidden">was </span>{}</del></p>',
@@ -93,11 +96,6 @@ def shared_fragment(context, template_name: str) -> str:
     nothing personal can be cached in it. A link to the current page gets
     ``aria-current="page"`` after the fact.
     """
-    from django.template.loader import get_template
-    from django.utils import timezone
-
-    from core.pagecache import content_version
-
     values = {n: context.get(n) for n in SHARED_CONTEXT}
     settings_part = tuple(values[n] for n in SHARED_CONTEXT if n.startswith("SHOP_"))
     version = content_version()
