@@ -9,7 +9,8 @@ bench/RESULTS.md (also printed). Everything it starts is stopped at the end, als
 Ctrl-C, and the rows it added (orders, carts, sessions, mail) are removed again.
 
 Environment (all optional):
-  DATABASE_URL        postgres://shop:shop@127.0.0.1:5432/shop_bench (created if missing)
+  DATABASE_URL        postgres://shop:shop@127.0.0.1:5432/shop_bench (created if missing;
+                      a missing role is created as BENCH_PG_SUPERUSER, default postgres)
   REDIS_URL           redis://127.0.0.1:6379/13 (a database of its own: the bench deletes its
                       shop:* cache keys and the Celery queue there)
   BENCH_PRODUCTS      100000: seed to this many products if fewer exist
@@ -753,9 +754,33 @@ def ensure_database(url: str) -> None:
     except psycopg.OperationalError as exc:
         if "does not exist" not in str(exc):
             raise RuntimeError(f"PostgreSQL at {parts.hostname}:{parts.port}: {exc}") from exc
+        if f'role "{parts.username}" does not exist' in str(exc):
+            ensure_role(parts.username, parts.password, kwargs)
+            return ensure_database(url)
     with psycopg.connect(dbname="postgres", **kwargs) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')  # name from our own DATABASE_URL
     say(f"created database {name}")
+
+
+def ensure_role(user: str, password: str | None, kwargs: dict) -> None:
+    """Create the shop's role as the local superuser, as .ci/run does on a fresh machine."""
+    import psycopg
+    from psycopg import sql
+
+    admin = {**kwargs, "user": os.environ.get("BENCH_PG_SUPERUSER", "postgres"), "password": None}
+    try:
+        with psycopg.connect(dbname="postgres", **admin) as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN CREATEDB PASSWORD {}").format(
+                    sql.Identifier(user), sql.Literal(password or "")
+                )
+            )
+    except psycopg.Error as exc:
+        raise RuntimeError(
+            f"role {user!r} does not exist and could not be created as {admin['user']!r}: {exc}"
+            " (create it: CREATE ROLE shop LOGIN CREATEDB PASSWORD 'shop')"
+        ) from exc
+    say(f"created role {user}")
 
 
 def redis_clean(url: str) -> None:

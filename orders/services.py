@@ -157,30 +157,14 @@ def _place_order(
     quantities = dict(CartLine.objects.filter(cart=cart).values_list("variant_id", "quantity"))
     if not quantities:
         raise EmptyCart()
-    # Lock variant rows in primary-key order (no deadlocks), then price with what is locked.
-    variants = list(
-        Variant.objects.select_for_update(of=("self",))
-        .select_related("product")
-        .filter(pk__in=quantities)
-        .order_by("pk")
-    )
-    pricing = price_lines(
-        items=[(None, v, quantities[v.pk]) for v in variants], shipping_method=shipping
-    )
+    # Price and check without locks, write the order and its e-mails, and only then lock the
+    # variants: the stock rows are held for the last few statements of the transaction, not
+    # for the whole of it (on a sale day every order of a hot product queues on that row).
+    pricing = _price(quantities, shipping, lock=False)
     if pricing.problems:
         raise OutOfStock(pricing.problems)
     if expected_fingerprint is not None and pricing.fingerprint() != expected_fingerprint:
         raise PriceChanged()
-    shows = False
-    for line in pricing.lines:
-        updated = Variant.objects.filter(pk=line.variant.pk, stock__gte=line.quantity).update(
-            stock=F("stock") - line.quantity
-        )
-        if updated != 1:  # cannot happen under the lock; never oversell if it does
-            raise OutOfStock([line])
-        # the locked stock is exact: does a page show the difference? (see stock_shown)
-        shows |= stock_change_shows(line.variant.stock, line.variant.stock - line.quantity)
-    refresh_stock_totals(product_ids=[line.variant.product_id for line in pricing.lines])
     order = Order.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         email=contact.email.strip().lower(),
@@ -219,8 +203,40 @@ def _place_order(
     mark_cart_submitted(cart=locked_cart)
     _order_mail(order, "order_confirmation", lines=order_lines)
     _order_mail(order, "staff_new_order", to=list(settings.SHOP_STAFF_EMAILS), lines=order_lines)
-    _after_stock_moved([line.variant.product_id for line in pricing.lines], shows=shows)
+    # Now lock the variant rows (primary-key order: no deadlocks) and re-price with what is
+    # locked. Anything that moved since the unlocked read rolls the whole order back.
+    locked = _price(quantities, shipping, lock=True)
+    if locked.problems:
+        raise OutOfStock(locked.problems)
+    if locked.fingerprint() != pricing.fingerprint():
+        raise PriceChanged()
+    shows = False
+    for line in locked.lines:
+        updated = Variant.objects.filter(pk=line.variant.pk, stock__gte=line.quantity).update(
+            stock=F("stock") - line.quantity
+        )
+        if updated != 1:  # cannot happen under the lock; never oversell if it does
+            raise OutOfStock([line])
+        # the locked stock is exact: does a page show the difference? (see stock_shown)
+        shows |= stock_change_shows(line.variant.stock, line.variant.stock - line.quantity)
+    refresh_stock_totals(product_ids=[line.variant.product_id for line in locked.lines])
+    _after_stock_moved([line.variant.product_id for line in locked.lines], shows=shows)
     return order
+
+
+def _price(quantities: dict[int, int], shipping: ShippingMethod, *, lock: bool):
+    """Price ``{variant id: quantity}`` from the database; with ``lock``, row-lock the variants
+    (in primary-key order) until the transaction ends.
+
+    The lock is FOR NO KEY UPDATE, the one the stock UPDATE takes anyway: it queues behind
+    another checkout's stock update but not behind the KEY SHARE locks of foreign-key checks
+    (Django's are deferred to commit), so committing order lines never wait on it."""
+    variants = Variant.objects.select_related("product").filter(pk__in=quantities).order_by("pk")
+    if lock:
+        variants = variants.select_for_update(of=("self",), no_key=True)
+    return price_lines(
+        items=[(None, v, quantities[v.pk]) for v in variants], shipping_method=shipping
+    )
 
 
 def _after_stock_moved(product_ids: list[int], *, shows: bool) -> None:

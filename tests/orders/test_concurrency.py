@@ -12,7 +12,10 @@ from django.db import connection
 from cart import services as cart_services
 from cart.exceptions import CartError
 from cart.models import CartLine
-from orders.exceptions import OutOfStock
+from catalog.models import Product, Variant
+from core.models import OutboxMessage
+from orders import services
+from orders.exceptions import OutOfStock, PriceChanged
 from orders.models import Order, OrderLine
 from tests.factories import ProductFactory
 
@@ -62,6 +65,37 @@ def test_eight_buyers_for_three_units_make_exactly_three_orders(postgres_only, s
     assert len(mail.outbox) == 6  # confirmation + staff notice for each order, none for the rest
 
 
+def test_crossed_carts_of_the_same_products_all_check_out_without_deadlock(
+    postgres_only, standard_shipping
+):
+    # Every checkout writes its order and lines before it locks the variants for the stock
+    # update. All checkouts are held at that point until every one has written its lines, then
+    # lock at once; carts list the products in both orders. Locks taken in primary-key order
+    # queue, they never deadlock, and each checkout gets its stock.
+    first = ProductFactory(price=Decimal("10.00"), stock=100).variants.get()
+    second = ProductFactory(price=Decimal("20.00"), stock=100).variants.get()
+    carts = [
+        make_cart((first, 1), (second, 2)) if i % 2 else make_cart((second, 2), (first, 1))
+        for i in range(4)
+    ]
+    all_lines_written = threading.Barrier(len(carts))
+    real = services._price
+
+    def price(quantities, shipping, *, lock):
+        if lock:
+            all_lines_written.wait(timeout=20)
+        return real(quantities, shipping, lock=lock)
+
+    with mock.patch.object(services, "_price", price):
+        results = run_at_once([lambda cart=cart: place(cart, standard_shipping) for cart in carts])
+
+    assert all(isinstance(r, Order) for r in results), results
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.stock, second.stock) == (96, 92)
+    assert OrderLine.objects.count() == 8
+
+
 def test_a_double_submit_from_two_threads_makes_one_order(postgres_only, standard_shipping):
     variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
     cart = make_cart((variant, 2))
@@ -102,3 +136,55 @@ def test_a_double_clicked_add_to_cart_never_errors(postgres_only):
 
     assert all(r is None or isinstance(r, CartLine | CartError) for r in results), results
     assert CartLine.objects.get(cart=cart).quantity in (1, 2)
+
+
+def _moves_before_the_lock(change):
+    """Wrap services._price so that ``change()`` commits on another connection just before the
+    checkout locks its variants: another checkout or a staff edit landing between the
+    checkout's unlocked read and its lock."""
+    real = services._price
+
+    def price(quantities, shipping, *, lock):
+        if lock:
+            run_at_once([change])
+        return real(quantities, shipping, lock=lock)
+
+    return mock.patch.object(services, "_price", price)
+
+
+def test_stock_taken_between_the_read_and_the_lock_rolls_the_order_back(
+    postgres_only, standard_shipping
+):
+    variant = ProductFactory(price=Decimal("30.00"), stock=10).variants.get()
+    cart = make_cart((variant, 3))
+    take = lambda: Variant.objects.filter(pk=variant.pk).update(stock=2)  # noqa: E731
+    with _moves_before_the_lock(take), pytest.raises(OutOfStock) as refused:
+        place(cart, standard_shipping)
+    assert "Only 2 left" in str(refused.value)
+    assert not Order.objects.exists()
+    assert not OrderLine.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    variant.refresh_from_db()
+    assert variant.stock == 2
+    assert cart.lines.get().quantity == 3  # the cart is unchanged
+
+
+def test_a_price_change_between_the_read_and_the_lock_rolls_the_order_back(
+    postgres_only, standard_shipping
+):
+    variant = ProductFactory(price=Decimal("30.00"), stock=10).variants.get()
+    cart = make_cart((variant, 1))
+    with (
+        _moves_before_the_lock(
+            lambda: Product.objects.filter(pk=variant.product_id).update(price=Decimal("99.00"))
+        ),
+        pytest.raises(PriceChanged),
+    ):
+        place(cart, standard_shipping)
+    assert not Order.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    variant.refresh_from_db()
+    assert variant.stock == 10
+
+    order = place(cart, standard_shipping)  # placing again charges the new price
+    assert order.subtotal == Decimal("99.00")
