@@ -18,18 +18,36 @@ def find_cart(*, user, session) -> Cart | None:
     return Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
 
 
+def _open_cart_lines(*, user, session):
+    """The lines of the visitor's open cart as one query, or None for a visitor without a cart."""
+    if user is not None and user.is_authenticated:
+        return CartLine.objects.filter(cart__user=user, cart__status=Cart.Status.OPEN)
+    cart_id = session.get(SESSION_KEY)
+    if not cart_id:
+        return None
+    return CartLine.objects.filter(
+        cart_id=cart_id, cart__user__isnull=True, cart__status=Cart.Status.OPEN
+    )
+
+
 def get_cart_count(*, user, session) -> int:
     """Units in the visitor's cart, in one query (none for a visitor without a cart)."""
-    if user is not None and user.is_authenticated:
-        lines = CartLine.objects.filter(cart__user=user, cart__status=Cart.Status.OPEN)
-    else:
-        cart_id = session.get(SESSION_KEY)
-        if not cart_id:
-            return 0
-        lines = CartLine.objects.filter(
-            cart_id=cart_id, cart__user__isnull=True, cart__status=Cart.Status.OPEN
-        )
+    lines = _open_cart_lines(user=user, session=session)
+    if lines is None:
+        return 0
     return lines.aggregate(n=Sum("quantity"))["n"] or 0
+
+
+def price_open_cart(*, user, session) -> CartPricing:
+    """The visitor's open cart priced with current prices and stock, in one query (none for a
+    visitor without a cart): find_cart + price_cart for pages that need no Cart row."""
+    lines = _open_cart_lines(user=user, session=session)
+    if lines is None:
+        return price_lines(items=[], shipping_method=None)
+    return price_lines(
+        items=[(ln.pk, ln.variant, ln.quantity) for ln in lines.select_related("variant__product")],
+        shipping_method=None,
+    )
 
 
 def list_shipping_methods() -> list[ShippingMethod]:

@@ -27,9 +27,8 @@ def _form_errors(form) -> str:
 
 
 def cart_detail(request):
-    cart = selectors.find_cart(user=request.user, session=request.session)
     methods = selectors.list_shipping_methods()
-    pricing = selectors.price_cart(cart=cart)
+    pricing = selectors.price_open_cart(user=request.user, session=request.session)
     estimate = selectors.cheapest_shipping(methods, pricing.subtotal)
     if estimate is not None and pricing.lines:
         pricing = selectors.reprice_with_shipping(pricing, shipping_method=estimate)

@@ -12,7 +12,7 @@ from cart.selectors import (
     find_cart,
     get_shipping_method,
     list_shipping_methods,
-    price_cart,
+    price_open_cart,
     reprice_with_shipping,
 )
 from core.ratelimit import allow, client_ip
@@ -67,18 +67,17 @@ def _first_missing_step(state: dict) -> str | None:
 
 def _guard(request, step: str):
     """Redirect to the cart if it is empty or blocked, or to the first step not yet done."""
-    cart = find_cart(user=request.user, session=request.session)
-    pricing = price_cart(cart=cart)
+    pricing = price_open_cart(user=request.user, session=request.session)
     if not pricing.lines:
         messages.info(request, "Your cart is empty.")
-        return None, None, redirect("cart:detail")
+        return None, redirect("cart:detail")
     if pricing.problems:
         messages.error(request, "Some items in your cart need your attention before checkout.")
-        return None, None, redirect("cart:detail")
+        return None, redirect("cart:detail")
     missing = _first_missing_step(_state(request))
     if missing and STEP_NAMES.index(missing) < STEP_NAMES.index(step):
-        return None, None, redirect(f"orders:checkout_{missing}")
-    return cart, pricing, None
+        return None, redirect(f"orders:checkout_{missing}")
+    return pricing, None
 
 
 def _render_step(request, step: str, form, pricing, **extra):
@@ -96,13 +95,14 @@ def _render_step(request, step: str, form, pricing, **extra):
             "current_step": step,
             "done_steps": done,
             "page_title": f"Checkout: {dict(STEPS)[step]}",
+            "cart_count": pricing.item_count,  # known here: the header needs no query for it
             **extra,
         },
     )
 
 
 def checkout_contact(request):
-    cart, pricing, bounce = _guard(request, "contact")
+    pricing, bounce = _guard(request, "contact")
     if bounce:
         return bounce
     state = _state(request)
@@ -118,7 +118,7 @@ def checkout_contact(request):
 
 
 def checkout_address(request):
-    cart, pricing, bounce = _guard(request, "address")
+    pricing, bounce = _guard(request, "address")
     if bounce:
         return bounce
     state = _state(request)
@@ -133,7 +133,7 @@ def checkout_address(request):
 
 
 def checkout_delivery(request):
-    cart, pricing, bounce = _guard(request, "delivery")
+    pricing, bounce = _guard(request, "delivery")
     if bounce:
         return bounce
     state = _state(request)
@@ -149,7 +149,7 @@ def checkout_delivery(request):
 
 
 def checkout_payment(request):
-    cart, pricing, bounce = _guard(request, "payment")
+    pricing, bounce = _guard(request, "payment")
     if bounce:
         return bounce
     form = PaymentForm(
@@ -162,7 +162,7 @@ def checkout_payment(request):
 
 
 def checkout_review(request):
-    cart, pricing, bounce = _guard(request, "review")
+    pricing, bounce = _guard(request, "review")
     if bounce:
         return bounce
     state = _state(request)

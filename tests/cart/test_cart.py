@@ -489,9 +489,10 @@ def test_a_member_cannot_change_another_members_line(client):
 # --- performance -----------------------------------------------------------------------------
 
 
-# 2 for a visitor (cart, lines), 3 for a member (+ user): the session comes from the cache, the
-# delivery methods are cached, the header's count comes from the priced cart.
-CART_PAGE_MAX_QUERIES = 3
+# 1 for a visitor (the open cart's lines with their variants and products), 2 for a member
+# (+ user): the session comes from the cache, the delivery methods are cached, the header's
+# count comes from the priced cart.
+CART_PAGE_MAX_QUERIES = 2
 
 
 @pytest.mark.django_db
