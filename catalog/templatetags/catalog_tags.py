@@ -1,10 +1,14 @@
 """The product grid, written in Python.
 
 A listing, search or home page shows up to 24 cards; as a template (an include, then inline) a
-card cost ~0.25 ms, most of a cached-nothing search page's rendering. Here it is ~0.05 ms. The
+card cost ~0.25 ms, most of a cached-nothing search page's rendering. Here it is ~0.05 ms
+(0.17 ms with the bench machine at its slowest, 0.31 ms there before the product URL was built
+once per grid and short descriptions skipped the Truncator). The
 markup is the same as before (tests/catalog/test_product_grid.py checks what matters) and
 everything that comes from data goes through format_html, so it is escaped.
 """
+
+import re
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
@@ -39,18 +43,47 @@ def product_grid(context, products, query: str = "") -> SafeString:
     words of ``query`` are marked."""
     csrf = CsrfTokenNode().render(context)  # what {% csrf_token %} writes
     add_url = reverse("cart:add")
+    product_url = _product_url_builder()
     placeholder = format_html(
         '<img src="{}" alt="" width="480" height="480" loading="lazy">',
         static("img/placeholder.svg"),
     )
     cards = format_html_join(
-        "", "{}", ((_card(p, query, csrf, add_url, placeholder),) for p in products)
+        "",
+        "{}",
+        ((_card(p, query, csrf, add_url, placeholder, product_url),) for p in products),
     )
     return format_html('<ul class="product-grid">{}</ul>', cards)
 
 
-def _card(product, query: str, csrf: str, add_url: str, placeholder: str) -> SafeString:
-    url = product.get_absolute_url()
+SLUG_SLOT = "0slug0"
+PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _product_url_builder():
+    """A function product -> its URL: one reverse() per grid instead of one per card (a
+    quarter of a grid's time). A slug of the URL pattern's alphabet needs no quoting; anything
+    else goes through reverse() (and fails there as it always did)."""
+    pattern = reverse("catalog:product", kwargs={"slug": SLUG_SLOT})
+
+    def url(product) -> str:
+        if PLAIN_SLUG.fullmatch(product.slug):
+            return pattern.replace(SLUG_SLOT, product.slug)
+        return product.get_absolute_url()
+
+    return url
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis; most are shorter and skip the
+    Truncator (unicode normalisation and a translation lookup per call)."""
+    return text if len(text) <= limit else Truncator(text).chars(limit)
+
+
+def _card(
+    product, query: str, csrf: str, add_url: str, placeholder: str, product_url
+) -> SafeString:
+    url = product_url(product)
     if product.card_image:
         image = format_html(
             '<img src="{}" alt="{}" width="480" height="480" loading="lazy" decoding="async">',
@@ -69,7 +102,7 @@ def _card(product, query: str, csrf: str, add_url: str, placeholder: str) -> Saf
     name = highlight(product.name, query) if query else product.name
     meta = ""
     if product.short_description:
-        short = Truncator(product.short_description).chars(80)
+        short = _short(product.short_description)
         meta = format_html('<p class="meta">{}</p>', highlight(short, query) if query else short)
     buy = ""
     if in_stock and product.variant_count == 1:

@@ -67,3 +67,20 @@ def test_everything_from_data_is_escaped_and_search_words_are_marked(
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;<mark>Lamp</mark>&quot;" in body
     assert "A &lt;b&gt;bright&lt;/b&gt; <mark>lamp</mark> &amp; more" in body
     assert "x" * 100 not in body  # the short description is cut at 80 characters
+
+
+def test_card_links_match_the_product_url_and_long_descriptions_are_cut():
+    exact = "x" * 80
+    long = "A lantern for storms. " * 6
+    plain = ProductFactory(name="Plain Slug", slug="plain-slug_2", short_description=exact)
+    cut = ProductFactory(name="Long Story", short_description=long)
+
+    body = Client().get("/products/").content.decode()
+
+    html = card(body, "Plain Slug")
+    assert f'<a href="{plain.get_absolute_url()}">Plain Slug</a>' in html
+    assert plain.get_absolute_url() == "/products/plain-slug_2/"
+    assert f'<p class="meta">{exact}</p>' in html  # 80 characters fit: not cut
+    html = card(body, "Long Story")
+    assert f'<a href="{cut.get_absolute_url()}">Long Story</a>' in html
+    assert f'<p class="meta">{long[:79].rstrip()}…</p>' in html
