@@ -6,7 +6,8 @@ from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+
+from core.reverse import cached_reverse
 
 from .validators import validate_image_upload
 
@@ -30,7 +31,7 @@ class Series(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:series", kwargs={"slug": self.slug})
+        return cached_reverse("catalog:series", kwargs={"slug": self.slug})
 
 
 class Category(models.Model):
@@ -57,7 +58,7 @@ class Category(models.Model):
         return " › ".join(c.name for c in self.ancestors_and_self())
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:category", kwargs={"slug": self.slug})
+        return cached_reverse("catalog:category", kwargs={"slug": self.slug})
 
     def ancestors_and_self(self) -> list["Category"]:
         """This category and its parents, root first (walks cached parents, no query if loaded)."""
@@ -155,7 +156,7 @@ class Product(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:product", kwargs={"slug": self.slug})
+        return cached_reverse("catalog:product", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
         if (

@@ -118,6 +118,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.shop",
             ],
+            # {% url %} with remembered answers, in every template (core/reverse.py)
+            "builtins": ["core.templatetags.cached_url"],
         },
     },
 ]
