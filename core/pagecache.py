@@ -32,9 +32,11 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
+
+from .csrf import csrf_token
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +264,7 @@ class AnonymousPageCacheMiddleware:
             if settings.CSRF_USE_SESSIONS:
                 return None  # the token lives in the session, which this path never loads
             self.csrf.process_request(request)
-            token = get_token(request).encode()
+            token = csrf_token(request).encode()
             content = content.replace(TOKEN_SLOT, TOKEN_SLOT.replace(PLACEHOLDER, token))
         response = HttpResponse(content)
         for name, value in headers:

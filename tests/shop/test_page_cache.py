@@ -359,3 +359,36 @@ def test_with_the_cache_down_a_change_still_shows_at_once(product):
     body = client.get(url).content.decode()
     assert "€26.00" in body
     assert "€30.00" not in body
+
+
+def test_the_hit_path_csrf_token_is_what_django_would_issue():
+    from collections import Counter
+
+    from django.middleware.csrf import (
+        CSRF_ALLOWED_CHARS,
+        _check_token_format,
+        _unmask_cipher_token,
+    )
+    from django.test import RequestFactory
+
+    from core.csrf import csrf_token, random_string
+
+    draws = [random_string(32) for _ in range(400)]
+    assert all(len(d) == 32 and set(d) <= set(CSRF_ALLOWED_CHARS) for d in draws)
+    assert len(set(draws)) == 400
+    counts = Counter("".join(draws))  # 12,800 characters over 62: about 206 each
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    assert max(counts.values()) < 2 * min(counts.values())
+
+    new_visitor = RequestFactory().get("/")
+    token = csrf_token(new_visitor)
+    _check_token_format(token)  # 64 characters of the alphabet
+    secret = new_visitor.META["CSRF_COOKIE"]
+    assert _unmask_cipher_token(token) == secret
+    assert new_visitor.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert csrf_token(new_visitor) != token  # a new mask every time, the same secret
+    assert _unmask_cipher_token(csrf_token(new_visitor)) == secret
+
+    returning = RequestFactory().get("/")
+    returning.META["CSRF_COOKIE"] = "a" * 32
+    assert _unmask_cipher_token(csrf_token(returning)) == "a" * 32
