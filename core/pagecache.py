@@ -41,7 +41,7 @@ from .csrf import csrf_token
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
-KEY_PREFIX = "page:"
+KEY_PREFIX = "page2:"  # entries hold the page cut at its CSRF token slots
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 PLACEHOLDER = b"@@CSRF@@"
 # Only the whole attribute is replaced: a query string with the placeholder in it is escaped
@@ -253,19 +253,21 @@ class AnonymousPageCacheMiddleware:
         return response
 
     def _serve(self, request, entry) -> HttpResponse | None:
-        _version, content, headers, hook, meta = entry
+        _version, parts, headers, hook, meta = entry
         if hook is not None:
             try:
                 if _hook(hook)(request, meta) is False:
                     return None
             except Exception:
                 logger.exception("Page cache hook %s failed", hook)
-        if TOKEN_SLOT in content:
+        if len(parts) > 1:  # the page has forms: fill in the visitor's token
             if settings.CSRF_USE_SESSIONS:
                 return None  # the token lives in the session, which this path never loads
             self.csrf.process_request(request)
             token = csrf_token(request).encode()
-            content = content.replace(TOKEN_SLOT, TOKEN_SLOT.replace(PLACEHOLDER, token))
+            content = TOKEN_SLOT.replace(PLACEHOLDER, token).join(parts)
+        else:
+            content = parts[0]
         response = HttpResponse(content)
         for name, value in headers:
             response.headers[name] = value
@@ -284,10 +286,11 @@ class AnonymousPageCacheMiddleware:
         ):
             return
         timeout, hook = marker
-        content = TOKEN_RE.sub(TOKEN_SLOT, response.content)
+        # stored cut at the token slots: a hit joins the parts with its token in one copy
+        parts = tuple(TOKEN_RE.sub(TOKEN_SLOT, response.content).split(TOKEN_SLOT))
         headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
         meta = getattr(response, "page_cache_meta", {})
-        entry = (version, content, headers, hook, meta)
+        entry = (version, parts, headers, hook, meta)
         try:
             cache.set(key, entry, timeout)
         except Exception:
