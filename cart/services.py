@@ -1,7 +1,7 @@
 """Every change to a cart."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.models import MAX_LINE_QUANTITY, Variant
@@ -12,9 +12,18 @@ from .models import Cart, CartLine
 SESSION_KEY = "cart_id"
 
 
-def _variant_for_sale(variant_id: int) -> Variant:
+def _variant_for_sale(variant_id: int, *, cart: Cart | None = None) -> Variant:
+    """The variant with its product; with ``cart``, also the id and quantity of that cart's
+    line of it (``line_id``, ``in_cart``; None and 0 without one), in the same query."""
+    variants = Variant.objects.select_related("product")
+    if cart is not None:
+        line = CartLine.objects.filter(cart=cart, variant=OuterRef("pk"))
+        variants = variants.annotate(
+            line_id=Subquery(line.values("pk")[:1]),
+            in_cart=Subquery(line.values("quantity")[:1]),
+        )
     try:
-        variant = Variant.objects.select_related("product").get(pk=variant_id)
+        variant = variants.get(pk=variant_id)
     except (Variant.DoesNotExist, ValueError, TypeError):
         raise CartError("That product could not be found.") from None
     if not variant.product.is_active:
@@ -62,20 +71,18 @@ def get_or_create_cart(*, user, session) -> Cart:
 def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     """Add units of a variant. Raises CartError / NotEnoughStock (nothing changes then)."""
     _check_quantity(quantity)
-    variant = _variant_for_sale(variant_id)
     # Touching the cart row locks it until commit: a double-clicked "Add to cart" waits here
-    # instead of inserting the line twice.
+    # instead of inserting the line twice; the line is read after it, with the variant.
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
-    line = CartLine.objects.filter(cart=cart, variant=variant).first()
-    wanted = quantity + (line.quantity if line else 0)
+    variant = _variant_for_sale(variant_id, cart=cart)
+    wanted = quantity + (variant.in_cart or 0)
     if wanted > variant.stock:
         raise NotEnoughStock(available=variant.stock, name=_label(variant))
     _check_quantity(wanted)
-    if line is None:
-        line = CartLine.objects.create(cart=cart, variant=variant, quantity=wanted)
-    else:
-        line.quantity = wanted
-        line.save(update_fields=["quantity"])
+    if variant.line_id is None:
+        return CartLine.objects.create(cart=cart, variant=variant, quantity=wanted)
+    line = CartLine(pk=variant.line_id, cart=cart, variant=variant, quantity=wanted)
+    line.save(update_fields=["quantity"])  # one UPDATE; the line's other fields stay as they are
     return line
 
 

@@ -527,6 +527,26 @@ def test_member_cart_page_query_count_does_not_grow_with_lines(
     assert header_count(response) == str(line_count)
 
 
+# Adding to a visitor's existing cart: the cart (session's id), the cart row touched (the lock),
+# the variant with the cart's line of it, the line written; 2 more for the savepoint of the
+# service's transaction inside the test's (BEGIN/COMMIT in production). The session is cached.
+ADD_MAX_QUERIES = 6
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("again", [False, True], ids=["new line", "same line again"])
+def test_add_to_cart_query_count(client, django_assert_max_num_queries, again):
+    variant = VariantFactory(stock=5)
+    add(client, VariantFactory(stock=5), 1)  # the visitor has a cart
+    if again:
+        add(client, variant, 1)
+
+    with django_assert_max_num_queries(ADD_MAX_QUERIES):
+        response = client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+    assert response.status_code == 302
+    assert CartLine.objects.get(variant=variant).quantity == (3 if again else 2)
+
+
 @pytest.mark.django_db
 def test_a_changed_delivery_fee_shows_at_once_on_the_cart_page(
     client, standard_shipping, django_capture_on_commit_callbacks
