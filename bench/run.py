@@ -1095,8 +1095,9 @@ def render_report(ctx: dict) -> str:
             "Django test client + CaptureQueriesContext against the same database. Anonymous "
             "GETs: 'SQL queries' and 'SQL ms' are the first request of a URL (building the "
             "page: a page-cache miss, shared caches such as the navigation warm), 'repeated' "
-            "the same URL again (a page-cache hit where the app has one). Visitors with a "
-            "session are never page-cached. gzip level 5 as in deploy/nginx."
+            "the same URL again (a page-cache hit where the app has one). The cart and checkout "
+            "pages are never page-cached; catalog and search pages are, also for anonymous "
+            "shoppers with a cart (their own count filled in). gzip level 5 as in deploy/nginx."
         )
         L.append("")
         L.append(

@@ -4,8 +4,15 @@ Views opt in with ``cache_anonymous_page``; ``AnonymousPageCacheMiddleware`` (hi
 middleware stack) stores their responses and answers later requests for the same URL itself,
 before sessions, authentication, CSRF and the view run: one cache round trip per hit.
 
-- Only a visitor with no session and no pending messages gets or fills the cache (so no cart,
-  no messages, not signed in), and only a 200 response that set no cookie but the CSRF one.
+- Only anonymous visitors with no pending messages get or fill the cache, and only with a 200
+  response that set no cookie but the CSRF one. Signed-in visitors always go through the whole
+  stack.
+- A page may show one thing that differs between anonymous visitors with a session: the shop's
+  cart count (``PAGE_CACHE_SESSION_FILL``, a ``SessionFill``). It is stored as a visitor
+  without a session sees it (``neutral``) and every hit for a visitor with a session loads the
+  session and puts their own (``personal``) in its place. A page built for a visitor with a
+  session is stored only when their own part is found in it exactly once and is swapped back.
+  Without a configured fill, visitors with a session neither get nor fill the cache.
 - The cached HTML holds a placeholder where each form's CSRF token goes; every hit gets the
   visitor's own token (and cookie), as the CSRF middleware would give it.
 - Every entry records the content version it was built under; ``bump_content_version()``
@@ -25,7 +32,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import wraps
+from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -48,6 +58,8 @@ PLACEHOLDER = b"@@CSRF@@"
 # in the page (the quotes become &quot;), so it can never match.
 TOKEN_SLOT = b'name="csrfmiddlewaretoken" value="' + PLACEHOLDER + b'"'
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
+MESSAGES_SESSION_KEY = "_messages"  # its SessionStorage, which FallbackStorage falls back to
+AUTH_SESSION_KEY = "_auth_user_id"  # django.contrib.auth.SESSION_KEY: signed in
 SKIPPED_HEADERS = {"content-length", "set-cookie", "x-page-cache"}
 
 # Within a request (the middleware opens the scope) the version is read once, before the
@@ -147,6 +159,22 @@ def cache_anonymous_page(*, timeout: int, on_hit: Callable[[object, dict], bool]
 _hook = functools.cache(import_string)
 
 
+@dataclass(frozen=True)
+class SessionFill:
+    """The one part of a cached page that differs for an anonymous visitor with a session:
+    ``neutral`` as a page built for a visitor without a session shows it, ``personal(session)``
+    as this visitor should see it (bytes of the page)."""
+
+    neutral: bytes
+    personal: Callable[[Any], bytes]
+
+
+@functools.cache
+def _session_fill() -> SessionFill | None:
+    path = getattr(settings, "PAGE_CACHE_SESSION_FILL", None)
+    return import_string(path) if path else None
+
+
 class LocalPages:
     """The hottest pages, kept in this worker's memory as well (a bounded LRU).
 
@@ -197,6 +225,7 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
         self.csrf = CsrfViewMiddleware(get_response)
         self.local = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 64))
+        self.SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
         self.uncached_prefixes = tuple(
             p
             for p in (settings.STATIC_URL, settings.MEDIA_URL, "/admin/")
@@ -207,8 +236,7 @@ class AnonymousPageCacheMiddleware:
         """This request's page cache key, or None when it may not be served from the cache."""
         if request.method != "GET":
             return None
-        cookies = request.COOKIES
-        if settings.SESSION_COOKIE_NAME in cookies or MESSAGES_COOKIE in cookies:
+        if request.COOKIES.get(MESSAGES_COOKIE):  # (an emptied one holds no messages)
             return None
         if request.path_info.startswith(self.uncached_prefixes):
             return None
@@ -252,8 +280,27 @@ class AnonymousPageCacheMiddleware:
             self._store(request, response, key, version)
         return response
 
+    def _anonymous_session(self, request):
+        """The session data of a visitor with a session cookie, or None when a cached page may
+        not be theirs: signed in, messages waiting, no fill configured, session unreadable."""
+        if _session_fill() is None:
+            return None
+        try:
+            data = self.SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME]).load()
+        except Exception:
+            logger.warning("Page cache: session not readable", exc_info=True)
+            return None
+        if AUTH_SESSION_KEY in data or MESSAGES_SESSION_KEY in data:
+            return None
+        return data
+
     def _serve(self, request, entry) -> HttpResponse | None:
         _version, parts, headers, hook, meta = entry
+        session = None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            session = self._anonymous_session(request)
+            if session is None:
+                return None
         if hook is not None:
             try:
                 if _hook(hook)(request, meta) is False:
@@ -268,11 +315,36 @@ class AnonymousPageCacheMiddleware:
             content = TOKEN_SLOT.replace(PLACEHOLDER, token).join(parts)
         else:
             content = parts[0]
+        if session is not None:
+            fill = _session_fill()
+            if fill.neutral in content:
+                try:
+                    content = content.replace(fill.neutral, fill.personal(session), 1)
+                except Exception:
+                    logger.warning("Page cache: session fill failed", exc_info=True)
+                    return None
         response = HttpResponse(content)
         for name, value in headers:
             response.headers[name] = value
         response.headers["X-Page-Cache"] = "hit"
         return self.csrf.process_response(request, response)
+
+    def _neutral(self, request, content: bytes) -> bytes | None:
+        """A page built for an anonymous visitor with a session, as a visitor without one would
+        see it; None when that is not certain (no fill configured, messages waiting, their
+        part not found exactly once)."""
+        fill = _session_fill()
+        session = getattr(request, "session", None)
+        if fill is None or session is None or MESSAGES_SESSION_KEY in session:
+            return None
+        try:
+            personal = fill.personal(session)
+        except Exception:
+            logger.warning("Page cache: session fill failed", exc_info=True)
+            return None
+        if content.count(personal) != 1:
+            return None
+        return content.replace(personal, fill.neutral)
 
     def _store(self, request, response, key: str, version: int) -> None:
         marker = getattr(response, "page_cache", None)
@@ -286,8 +358,13 @@ class AnonymousPageCacheMiddleware:
         ):
             return
         timeout, hook = marker
+        content = TOKEN_RE.sub(TOKEN_SLOT, response.content)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            content = self._neutral(request, content)
+            if content is None:
+                return
         # stored cut at the token slots: a hit joins the parts with its token in one copy
-        parts = tuple(TOKEN_RE.sub(TOKEN_SLOT, response.content).split(TOKEN_SLOT))
+        parts = tuple(content.split(TOKEN_SLOT))
         headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
         meta = getattr(response, "page_cache_meta", {})
         entry = (version, parts, headers, hook, meta)

@@ -19,6 +19,17 @@ register = template.Library()
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
+@register.simple_tag
+def cart_badge(count) -> str:
+    """The header's unit count. core.pagecache fills a visitor's own count into cached pages by
+    replacing cart_badge(0) with it (the shop's PAGE_CACHE_SESSION_FILL), so both use this."""
+    count = int(count or 0)
+    noun = "item" if count == 1 else "items"
+    return format_html(
+        '<span class="cart-count" aria-label="{} {} in cart">{}</span>', count, noun, count
+    )
+
+
 @register.filter
 def money(amount) -> str:
     """Format an amount as the shop's currency, e.g. €1,234.50."""
