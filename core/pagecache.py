@@ -249,28 +249,36 @@ class AnonymousPageCacheMiddleware:
 
     def __call__(self, request):
         key = self.page_key(request)
+        session = None
+        if key is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            session = self._anonymous_session(request)
+            if session is None:  # signed in, messages waiting, a session to end: whole stack
+                key = None
         version = _UNREAD  # read on first use, for requests the page cache does not serve
         if key is not None:
+            entry = None
             local = self.local.get(key)
             if local is not None:
                 # a hot page: only the version comes from Redis, at most every 20 ms
                 current = recent_content_version()
                 if current and local[0] == current:  # 0: the version is unknown (cache down)
-                    response = self._serve(request, local)
-                    if response is not None:
-                        return response
-                self.local.discard(key)
-            try:
-                found = cache.get_many([VERSION_KEY, key])
-            except Exception:
-                found = {}
-            entry = found.get(key)
-            if entry is not None and entry[0] == found.get(VERSION_KEY):
-                response = self._serve(request, entry)
-                if response is not None:
+                    entry, version = local, current
+                else:
+                    self.local.discard(key)
+            if entry is None:
+                try:
+                    found = cache.get_many([VERSION_KEY, key])
+                except Exception:
+                    found = {}
+                shared = found.get(key)
+                if shared is not None and shared[0] == found.get(VERSION_KEY):
+                    entry = shared
                     self.local.put(key, entry)
+                version = int(found.get(VERSION_KEY) or content_version())
+            if entry is not None:
+                response = self._serve(request, entry, session)
+                if response is not None:
                     return response
-            version = int(found.get(VERSION_KEY) or content_version())
         scope = _request_version.set(version)
         try:
             response = self.get_response(request)
@@ -282,7 +290,8 @@ class AnonymousPageCacheMiddleware:
 
     def _anonymous_session(self, request):
         """The session data of a visitor with a session cookie, or None when a cached page may
-        not be theirs: signed in, messages waiting, no fill configured, session unreadable."""
+        not be theirs: signed in, messages waiting, no fill configured, the session unreadable
+        or gone (the whole stack then ends the cookie)."""
         if _session_fill() is None:
             return None
         try:
@@ -290,39 +299,40 @@ class AnonymousPageCacheMiddleware:
         except Exception:
             logger.warning("Page cache: session not readable", exc_info=True)
             return None
-        if AUTH_SESSION_KEY in data or MESSAGES_SESSION_KEY in data:
+        if not data or AUTH_SESSION_KEY in data or MESSAGES_SESSION_KEY in data:
             return None
         return data
 
-    def _serve(self, request, entry) -> HttpResponse | None:
+    def _serve(self, request, entry, session) -> HttpResponse | None:
+        """The response for a hit, or None to send the request through the whole stack.
+        Everything that can refuse comes before the hook, so a hook runs once per request."""
         _version, parts, headers, hook, meta = entry
-        session = None
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            session = self._anonymous_session(request)
-            if session is None:
-                return None
+        forms = len(parts) > 1
+        if forms and settings.CSRF_USE_SESSIONS:
+            return None  # the token lives in the session, which this path never loads
+        fill = personal = None
+        if session is not None:
+            fill = _session_fill()
+            if any(fill.neutral in part for part in parts):
+                try:
+                    personal = fill.personal(session)
+                except Exception:
+                    logger.warning("Page cache: session fill failed", exc_info=True)
+                    return None
         if hook is not None:
             try:
                 if _hook(hook)(request, meta) is False:
                     return None
             except Exception:
                 logger.exception("Page cache hook %s failed", hook)
-        if len(parts) > 1:  # the page has forms: fill in the visitor's token
-            if settings.CSRF_USE_SESSIONS:
-                return None  # the token lives in the session, which this path never loads
+        if forms:  # fill in the visitor's CSRF token
             self.csrf.process_request(request)
             token = csrf_token(request).encode()
             content = TOKEN_SLOT.replace(PLACEHOLDER, token).join(parts)
         else:
             content = parts[0]
-        if session is not None:
-            fill = _session_fill()
-            if fill.neutral in content:
-                try:
-                    content = content.replace(fill.neutral, fill.personal(session), 1)
-                except Exception:
-                    logger.warning("Page cache: session fill failed", exc_info=True)
-                    return None
+        if personal is not None:
+            content = content.replace(fill.neutral, personal, 1)
         response = HttpResponse(content)
         for name, value in headers:
             response.headers[name] = value

@@ -130,22 +130,93 @@ def test_a_page_whose_cart_count_is_uncertain_is_not_stored(product, monkeypatch
     assert "2 items in cart" not in first.content.decode()
 
 
-def test_members_and_visitors_with_waiting_messages_never_get_cached_pages(product):
+def test_members_never_get_cached_pages_nor_touch_the_cache(product, monkeypatch):
+    from core import pagecache
+
     url = reverse("catalog:products")
     assert Client().get(url)["X-Page-Cache"] == "miss"
     member = Client()
     member.force_login(UserFactory(email="ann@example.com"))
+    lookups = []
+    real_get_many = pagecache.cache.get_many
+    monkeypatch.setattr(
+        pagecache.cache, "get_many", lambda keys: lookups.append(keys) or real_get_many(keys)
+    )
     page = member.get(url)
     assert "X-Page-Cache" not in page
     assert "Sign out" in page.content.decode()
+    assert not [keys for keys in lookups if any(k.startswith(pagecache.KEY_PREFIX) for k in keys)]
+    assert Client().get(url)["X-Page-Cache"] == "hit"  # the shared copy is still there
 
-    # messages too long for their cookie wait in the session (FallbackStorage)
+
+def test_messages_waiting_in_the_session_are_shown_not_a_cached_page(product, settings):
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    url = reverse("catalog:products")
+    assert Client().get(url)["X-Page-Cache"] == "miss"
     shopper = Client()
     shopper.post(reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1})
-    session = shopper.session
-    session["_messages"] = '[["__json_message",0,25,"Kept in the session for you"]]'
-    session.save()
-    assert "X-Page-Cache" not in shopper.get(url)
+    assert "_messages" in shopper.session
+    page = shopper.get(url)
+    assert "X-Page-Cache" not in page
+    assert "Added 1 × Storm Lantern to your cart." in page.content.decode()
+    again = shopper.get(url)  # shown once, then gone: now a cached page with the count
+    assert again["X-Page-Cache"] == "hit"
+    assert 'aria-label="1 item in cart">1<' in again.content.decode()
+
+
+def test_an_unknown_session_cookie_goes_through_the_whole_stack_and_is_ended(product):
+    url = reverse("catalog:products")
+    Client().get(url)
+    stranger = Client()
+    stranger.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+    page = stranger.get(url)
+    assert "X-Page-Cache" not in page
+    assert page.cookies[settings.SESSION_COOKIE_NAME].value == ""  # deleted
+    assert 'aria-label="0 items in cart">0<' in page.content.decode()
+
+
+def test_without_a_session_fill_visitors_with_a_session_get_the_whole_stack(product, settings):
+    from core import pagecache
+
+    settings.PAGE_CACHE_SESSION_FILL = None
+    pagecache._session_fill.cache_clear()
+    try:
+        url = reverse("catalog:products")
+        Client().get(url)
+        shopper = Client()
+        shopper.post(
+            reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 2}, follow=True
+        )
+        page = shopper.get(url)
+        assert "X-Page-Cache" not in page
+        assert 'aria-label="2 items in cart">2<' in page.content.decode()
+        assert "2 items in cart" not in Client().get(url).content.decode()
+    finally:
+        pagecache._session_fill.cache_clear()
+
+
+def test_a_failed_fill_sends_the_search_through_the_stack_and_counts_it_once(product, monkeypatch):
+    import cart.selectors
+    from search.models import SearchCount
+    from search.services import flush_search_counts
+
+    url = reverse("search:results")
+    assert Client().get(url, {"q": "lantern"})["X-Page-Cache"] == "miss"
+    shopper = Client()
+    shopper.post(
+        reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1}, follow=True
+    )
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(cart.selectors, "get_cart_count", broken)
+    page = shopper.get(url, {"q": "lantern"})
+    monkeypatch.undo()
+    assert page.status_code == 200
+    assert "X-Page-Cache" not in page
+    flush_search_counts()
+    assert SearchCount.objects.get().count == 2  # the first visitor and the shopper, once
 
 
 def test_cached_search_pages_still_count_every_search(product, django_assert_max_num_queries):
