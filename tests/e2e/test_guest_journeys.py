@@ -52,6 +52,13 @@ def test_guest_searches_filters_buys_and_looks_the_order_up(page, live_server, s
     cart_link = page.get_by_role("navigation", name="Account").get_by_role("link", name="Cart")
     expect(cart_link).to_contain_text("3")
 
+    # Browsing on with a cart: the series page comes from the page cache, with this shopper's
+    # own count in the header.
+    response = page.goto(seeded_shop.series.trail.get_absolute_url())
+    assert response.headers.get("x-page-cache") == "hit"
+    expect(cart_link).to_contain_text("3")
+    page.goto("/cart/")
+
     # Cart: change a quantity, remove a line.
     backpack_row = page.get_by_role("row").filter(has_text="Alpine Backpack")
     backpack_row.get_by_label("Quantity of Alpine Backpack").fill("1")
