@@ -50,7 +50,7 @@ page_cache_fill = SessionFill(neutral=cart_badge(0).encode(), personal=_cart_bad
 
 def price_open_cart(*, user, session) -> CartPricing:
     """The visitor's open cart priced with current prices and stock, in one query (none for a
-    visitor without a cart): find_cart + price_cart for pages that need no Cart row."""
+    visitor without a cart)."""
     lines = _open_cart_lines(user=user, session=session)
     if lines is None:
         return price_lines(items=[], shipping_method=None)
@@ -77,17 +77,6 @@ def list_shipping_methods() -> list[ShippingMethod]:
 def get_shipping_method(pk) -> ShippingMethod | None:
     """An active delivery method by id, from the cached list."""
     return next((m for m in list_shipping_methods() if str(m.pk) == str(pk)), None)
-
-
-def price_cart(*, cart: Cart | None, shipping_method: ShippingMethod | None = None) -> CartPricing:
-    """Price a cart with current prices and stock (one query for the lines)."""
-    if cart is None:
-        return price_lines(items=[], shipping_method=shipping_method)
-    lines = CartLine.objects.filter(cart=cart).select_related("variant__product")
-    return price_lines(
-        items=[(line.pk, line.variant, line.quantity) for line in lines],
-        shipping_method=shipping_method,
-    )
 
 
 def reprice_with_shipping(pricing: CartPricing, *, shipping_method) -> CartPricing:

@@ -12,16 +12,14 @@ from .models import Cart, CartLine
 SESSION_KEY = "cart_id"
 
 
-def _variant_for_sale(variant_id: int, *, cart: Cart | None = None) -> Variant:
-    """The variant with its product; with ``cart``, also the id and quantity of that cart's
-    line of it (``line_id``, ``in_cart``; None and 0 without one), in the same query."""
-    variants = Variant.objects.select_related("product")
-    if cart is not None:
-        line = CartLine.objects.filter(cart=cart, variant=OuterRef("pk"))
-        variants = variants.annotate(
-            line_id=Subquery(line.values("pk")[:1]),
-            in_cart=Subquery(line.values("quantity")[:1]),
-        )
+def _variant_for_sale(variant_id: int, *, cart: Cart) -> Variant:
+    """The variant with its product and, in the same query, the id and quantity of ``cart``'s
+    line of it (``line_id``, ``in_cart``; None without one)."""
+    line = CartLine.objects.filter(cart=cart, variant=OuterRef("pk"))
+    variants = Variant.objects.select_related("product").annotate(
+        line_id=Subquery(line.values("pk")[:1]),
+        in_cart=Subquery(line.values("quantity")[:1]),
+    )
     try:
         variant = variants.get(pk=variant_id)
     except (Variant.DoesNotExist, ValueError, TypeError):

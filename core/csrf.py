@@ -38,8 +38,7 @@ def random_string(length: int) -> str:
 def csrf_token(request) -> str:
     """django.middleware.csrf.get_token with random_string: the same secret handling (the
     visitor's valid cookie secret, or a new one to be set as the cookie by CsrfViewMiddleware's
-    process_response) and the same masking. On a page-cache hit get_token's 64 system-random
-    calls (two get_random_string) were ~40% of the hit's CPU."""
+    process_response) and the same masking."""
     secret = request.META.get("CSRF_COOKIE")
     if secret is None:
         secret = random_string(CSRF_SECRET_LENGTH)
