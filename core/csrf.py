@@ -6,8 +6,18 @@ cached page (core/pagecache.py) on the bench machine. Here each string is one re
 """
 
 import secrets
+import time
 
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.conf import settings
+from django.http import HttpResponse
+from django.middleware.csrf import (
+    CSRF_ALLOWED_CHARS,
+    CSRF_SECRET_LENGTH,
+    CSRF_TOKEN_LENGTH,
+    InvalidTokenFormat,
+    _check_token_format,
+    _unmask_cipher_token,
+)
 
 
 def _alphabet_table(alphabet: str) -> tuple[bytes, bytes]:
@@ -44,7 +54,55 @@ def csrf_token(request) -> str:
         secret = random_string(CSRF_SECRET_LENGTH)
         request.META["CSRF_COOKIE"] = secret
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # set it, or renew its expiry
+    return masked(secret)
+
+
+def masked(secret: str) -> str:
+    """A form token for ``secret``, masked with a new random mask, as get_token returns it."""
     mask = random_string(CSRF_SECRET_LENGTH)
     chars, index, size = CSRF_ALLOWED_CHARS, _CSRF_INDEX, len(CSRF_ALLOWED_CHARS)
     cipher = "".join(chars[(index[x] + index[y]) % size] for x, y in zip(secret, mask, strict=True))
     return mask + cipher
+
+
+def cookie_secret(value: str | None) -> str | None:
+    """The secret in a visitor's CSRF cookie as CsrfViewMiddleware reads it (an old masked
+    cookie unmasked), or None when there is none or it is malformed: a new one is then made."""
+    if value is None:
+        return None
+    try:
+        _check_token_format(value)
+    except InvalidTokenFormat:
+        return None
+    if len(value) == CSRF_TOKEN_LENGTH:
+        return _unmask_cipher_token(value)
+    return value
+
+
+_cookie_tail = {"second": None, "tail": ""}
+
+
+def cookie_header(secret: str) -> str:
+    """The Set-Cookie value CsrfViewMiddleware sends for ``secret`` (same name, expiry and
+    attributes, from the settings). The attributes are formatted by Django once a second."""
+    now = int(time.time())
+    if _cookie_tail["second"] != now:
+        probe = HttpResponse()
+        probe.set_cookie(
+            settings.CSRF_COOKIE_NAME,
+            "-",
+            max_age=settings.CSRF_COOKIE_AGE,
+            domain=settings.CSRF_COOKIE_DOMAIN,
+            path=settings.CSRF_COOKIE_PATH,
+            secure=settings.CSRF_COOKIE_SECURE,
+            httponly=settings.CSRF_COOKIE_HTTPONLY,
+            samesite=settings.CSRF_COOKIE_SAMESITE,
+        )
+        text = probe.cookies[settings.CSRF_COOKIE_NAME].OutputString()
+        _cookie_tail.update(second=now, tail=text.split(";", 1)[1] if ";" in text else "")
+    tail = _cookie_tail["tail"]
+    return (
+        f"{settings.CSRF_COOKIE_NAME}={secret};{tail}"
+        if tail
+        else f"{settings.CSRF_COOKIE_NAME}={secret}"
+    )

@@ -51,7 +51,7 @@ from .csrf import csrf_token
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
-KEY_PREFIX = "page2:"  # entries hold the page cut at its CSRF token slots
+KEY_PREFIX = "page3:"  # entries hold the page cut at its CSRF token slots
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 PLACEHOLDER = b"@@CSRF@@"
 # Only the whole attribute is replaced: a query string with the placeholder in it is escaped
@@ -214,8 +214,74 @@ class LocalPages:
         with self._lock:
             self._pages.pop(key, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
     def __len__(self) -> int:
         return len(self._pages)
+
+
+# The worker's copies of the hottest pages, shared by the middleware and the WSGI front
+# (core/pagecache_wsgi.py).
+LOCAL = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 64))
+_UNCACHED_PREFIXES = tuple(
+    p for p in (settings.STATIC_URL, settings.MEDIA_URL, "/admin/") if p and p.startswith("/")
+)
+
+
+def page_key(request) -> str | None:
+    """This request's page cache key, or None when it may not be served from the cache.
+
+    The key is made of what the page can depend on: scheme, validated host, script name, path
+    and the raw query string, each as Django reads it (so no two URLs Django tells apart share a
+    key)."""
+    if request.method != "GET":
+        return None
+    if request.COOKIES.get(MESSAGES_COOKIE):  # (an emptied one holds no messages)
+        return None
+    if request.path_info.startswith(_UNCACHED_PREFIXES):
+        return None
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None  # the stack answers 400
+    raw = repr(
+        (
+            request.scheme,
+            host,
+            request.META.get("SCRIPT_NAME", ""),
+            request.path_info,
+            request.META.get("QUERY_STRING", ""),
+        )
+    )
+    return KEY_PREFIX + hashlib.sha256(raw.encode("utf-8", "backslashreplace")).hexdigest()[:40]
+
+
+def lookup(key: str) -> tuple[tuple | None, int]:
+    """The current entry stored under ``key`` (None if there is none) and the content version
+    it was checked against, which a page built now is stored under."""
+    local = LOCAL.get(key)
+    if local is not None:
+        # a hot page: only the version comes from Redis, at most every 20 ms
+        current = recent_content_version()
+        if current and local[0] == current:  # 0: the version is unknown (cache down)
+            return local, current
+        LOCAL.discard(key)
+    try:
+        found = cache.get_many([VERSION_KEY, key])
+    except Exception:
+        found = {}
+    version = found.get(VERSION_KEY)
+    shared = found.get(key)
+    if shared is not None and shared[0] == version:
+        LOCAL.put(key, shared)
+        return shared, int(version)
+    return None, int(version or content_version())
+
+
+# Set by the WSGI front on a request it looked up but did not answer: (key, entry, version).
+LOOKED_UP = "shop.page_cache.lookup"
 
 
 class AnonymousPageCacheMiddleware:
@@ -224,31 +290,10 @@ class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.csrf = CsrfViewMiddleware(get_response)
-        self.local = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 64))
         self.SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
-        self.uncached_prefixes = tuple(
-            p
-            for p in (settings.STATIC_URL, settings.MEDIA_URL, "/admin/")
-            if p and p.startswith("/")
-        )
-
-    def page_key(self, request) -> str | None:
-        """This request's page cache key, or None when it may not be served from the cache."""
-        if request.method != "GET":
-            return None
-        if request.COOKIES.get(MESSAGES_COOKIE):  # (an emptied one holds no messages)
-            return None
-        if request.path_info.startswith(self.uncached_prefixes):
-            return None
-        try:
-            host = request.get_host()
-        except DisallowedHost:
-            return None  # the stack answers 400
-        raw = f"{request.scheme}|{host}|{request.get_full_path()}"
-        return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
     def __call__(self, request):
-        key = self.page_key(request)
+        key = page_key(request)
         session = None
         if key is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
             session = self._anonymous_session(request)
@@ -256,25 +301,11 @@ class AnonymousPageCacheMiddleware:
                 key = None
         version = _UNREAD  # read on first use, for requests the page cache does not serve
         if key is not None:
-            entry = None
-            local = self.local.get(key)
-            if local is not None:
-                # a hot page: only the version comes from Redis, at most every 20 ms
-                current = recent_content_version()
-                if current and local[0] == current:  # 0: the version is unknown (cache down)
-                    entry, version = local, current
-                else:
-                    self.local.discard(key)
-            if entry is None:
-                try:
-                    found = cache.get_many([VERSION_KEY, key])
-                except Exception:
-                    found = {}
-                shared = found.get(key)
-                if shared is not None and shared[0] == found.get(VERSION_KEY):
-                    entry = shared
-                    self.local.put(key, entry)
-                version = int(found.get(VERSION_KEY) or content_version())
+            earlier = request.META.pop(LOOKED_UP, None)
+            if earlier is not None and earlier[0] == key:
+                entry, version = earlier[1], earlier[2]
+            else:
+                entry, version = lookup(key)
             if entry is not None:
                 response = self._serve(request, entry, session)
                 if response is not None:
@@ -384,5 +415,5 @@ class AnonymousPageCacheMiddleware:
             logger.warning("Page cache unavailable", exc_info=True)
             return
         if version:  # with the shared cache down (version 0) no copy could ever go stale
-            self.local.put(key, entry)
+            LOCAL.put(key, entry)
         response.headers["X-Page-Cache"] = "miss"

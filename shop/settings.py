@@ -82,10 +82,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: a cached anonymous page costs one cache round trip, and the headers it is stored
+    # with are the final ones (security headers included), which core/pagecache_wsgi.py
+    # replays for the hits it answers before Django
+    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # before sessions, auth and CSRF: a cached anonymous page costs one cache round trip
-    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -7,6 +7,7 @@ from django.db import connection
 from PIL import Image
 
 from catalog.selectors import bump_catalog_version
+from core import pagecache
 from shop.celery import app as celery_app
 
 # Tasks run inside the test (even when REDIS_URL points at a real broker); tests that need the
@@ -27,6 +28,7 @@ def _isolated_shop(settings, tmp_path):
     # Real hashing is deliberately slow; tests check behaviour, not the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # rate-limit counters and cached pages never carry over (prefix-scoped)
+    pagecache.LOCAL.clear()  # nor the worker's copies of hot pages
     bump_catalog_version()
 
 
