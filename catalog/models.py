@@ -277,9 +277,21 @@ def product_image_path(instance: "ProductImage", filename: str) -> str:
     return f"products/{instance.product_id or 'new'}/{filename}"
 
 
+class SavedDimensionsImageField(models.ImageField):
+    """An ImageField whose width and height fields are filled when a file is assigned (an
+    upload), never when a row is loaded.
+
+    Django's ImageField also hooks every model instance's creation: a row loaded with empty
+    dimensions has its file opened and decoded right there, on every page that loads it, and a
+    file gone from the disk turns that page into an error. Here a loaded row is only a row."""
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        models.FileField.contribute_to_class(self, cls, name, **kwargs)  # not the post_init hook
+
+
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(
+    image = SavedDimensionsImageField(
         upload_to=product_image_path,
         validators=[validate_image_upload],
         width_field="width",

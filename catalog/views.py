@@ -136,7 +136,7 @@ class ProductDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         product = self.object
-        variants = list(product.variants.all())
+        variants = product.variant_list
         total = sum(v.stock for v in variants)  # the variants are loaded anyway
         context.update(
             variants=variants,
@@ -146,7 +146,8 @@ class ProductDetailView(DetailView):
             order_max=orderable_max(total),
             default_variant=next((v for v in variants if v.stock > 0), None),
             related=selectors.list_related_products(product=product),
-            trail=product.category.ancestors_and_self(),
+            trail=product.trail,
+            category=product.trail[-1],
             page_title=product.name,
             meta_description=product.short_description or product.description[:155],
             currency=settings.SHOP_CURRENCY,
@@ -169,7 +170,7 @@ class ProductDetailView(DetailView):
             "url": request.build_absolute_uri(product.get_absolute_url()),
             "image": [request.build_absolute_uri(i.detail_url) for i in context["images"]],
             "brand": {"@type": "Brand", "name": settings.SHOP_NAME},
-            "category": product.category.name,
+            "category": context["category"].name,
             "sku": context["variants"][0].sku if context["variants"] else None,
             "offers": [
                 {

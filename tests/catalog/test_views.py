@@ -156,6 +156,40 @@ def test_product_page_shows_price_stock_variants_and_seo(client, catalog):
     assert "Tent" in [p.name for p in response.context["related"]]
 
 
+def test_product_page_shows_its_series_and_category_trail(client, catalog):
+    product = catalog["cheap pack"]
+    body = client.get(product.get_absolute_url()).content.decode()
+    crumbs = body[body.index('aria-label="Breadcrumb"') :]
+    crumbs = crumbs[: crumbs.index("</ol>")]
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs) == [
+        ("/", "Home"),
+        ("/category/outdoor/", "Outdoor"),
+        ("/category/packs/", "Packs"),
+    ]
+    assert '<a href="/series/trail/">Trail series</a>' in body
+    assert '<dd><a href="/category/packs/">Packs</a></dd>' in body
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1)
+    )
+    assert data["category"] == "Packs"
+
+
+def test_a_picture_whose_file_is_gone_does_not_break_the_product_page(client):
+    """A row without stored dimensions is not opened to read them when loaded (Django's
+    ImageField would, on every page, and fail when the file is gone)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    product = ProductFactory(name="Lamp")
+    image = ProductImage(product=product, alt_text="A brass lamp")
+    image.image.save("lamp.png", SimpleUploadedFile("lamp.png", image_bytes()), save=True)
+    assert (image.width, image.height) == (64, 48)  # read from the upload
+    ProductImage.objects.filter(pk=image.pk).update(width=None, height=None)
+    image.image.storage.delete(image.image.name)
+    response = client.get(product.get_absolute_url())
+    assert response.status_code == 200
+    assert 'alt="A brass lamp"' in response.content.decode()
+
+
 def test_product_json_ld_escapes_html(client):
     product = ProductFactory(name="</script><script>alert(1)</script>")
     body = client.get(product.get_absolute_url()).content.decode()
