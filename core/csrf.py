@@ -79,30 +79,27 @@ def cookie_secret(value: str | None) -> str | None:
     return value
 
 
-_cookie_tail = {"second": None, "tail": ""}
+_cookie_tail: dict = {"for": None, "tail": ""}
 
 
 def cookie_header(secret: str) -> str:
     """The Set-Cookie value CsrfViewMiddleware sends for ``secret`` (same name, expiry and
-    attributes, from the settings). The attributes are formatted by Django once a second."""
-    now = int(time.time())
-    if _cookie_tail["second"] != now:
+    attributes, from the settings). Django formats the attributes, once per second and
+    settings."""
+    cookie = {
+        "max_age": settings.CSRF_COOKIE_AGE,
+        "domain": settings.CSRF_COOKIE_DOMAIN,
+        "path": settings.CSRF_COOKIE_PATH,
+        "secure": settings.CSRF_COOKIE_SECURE,
+        "httponly": settings.CSRF_COOKIE_HTTPONLY,
+        "samesite": settings.CSRF_COOKIE_SAMESITE,
+    }
+    name = settings.CSRF_COOKIE_NAME
+    made_for = (int(time.time()), name, *cookie.values())
+    if _cookie_tail["for"] != made_for:
         probe = HttpResponse()
-        probe.set_cookie(
-            settings.CSRF_COOKIE_NAME,
-            "-",
-            max_age=settings.CSRF_COOKIE_AGE,
-            domain=settings.CSRF_COOKIE_DOMAIN,
-            path=settings.CSRF_COOKIE_PATH,
-            secure=settings.CSRF_COOKIE_SECURE,
-            httponly=settings.CSRF_COOKIE_HTTPONLY,
-            samesite=settings.CSRF_COOKIE_SAMESITE,
-        )
-        text = probe.cookies[settings.CSRF_COOKIE_NAME].OutputString()
-        _cookie_tail.update(second=now, tail=text.split(";", 1)[1] if ";" in text else "")
+        probe.set_cookie(name, "-", **cookie)
+        text = probe.cookies[name].OutputString()
+        _cookie_tail.update({"for": made_for, "tail": text.partition(";")[2]})
     tail = _cookie_tail["tail"]
-    return (
-        f"{settings.CSRF_COOKIE_NAME}={secret};{tail}"
-        if tail
-        else f"{settings.CSRF_COOKIE_NAME}={secret}"
-    )
+    return f"{name}={secret};{tail}" if tail else f"{name}={secret}"

@@ -356,8 +356,9 @@ class AnonymousPageCacheMiddleware:
                     return None
             except Exception:
                 logger.exception("Page cache hook %s failed", hook)
+        if forms or settings.CSRF_COOKIE_NAME in request.COOKIES:
+            self.csrf.process_request(request)  # reads the cookie; a malformed one is replaced
         if forms:  # fill in the visitor's CSRF token
-            self.csrf.process_request(request)
             token = csrf_token(request).encode()
             content = TOKEN_SLOT.replace(PLACEHOLDER, token).join(parts)
         else:

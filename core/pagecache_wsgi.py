@@ -49,7 +49,9 @@ class PageCacheFront:
         return self.application(environ, start_response)
 
     def _answer(self, environ) -> tuple[list, bytes] | None:
-        request = WSGIRequest(environ)
+        # on a copy: WSGIRequest rewrites PATH_INFO and SCRIPT_NAME in the environ it is given
+        # (decoded), and Django's handler must get them as the server sent them
+        request = WSGIRequest(environ.copy())
         cookies = request.COOKIES
         if settings.SESSION_COOKIE_NAME in cookies:
             return None  # the middleware serves them, with their own cart count
@@ -63,12 +65,16 @@ class PageCacheFront:
             environ[pagecache.LOOKED_UP] = (key, entry, version)
             return None
         headers = list(stored_headers)
+        # as CsrfViewMiddleware and get_token: the visitor's secret, or a new one when the
+        # cookie is missing (and a form needs one) or malformed (always, as process_request);
+        # a page with forms gets a freshly masked token and the cookie again (expiry renewed)
+        sent = cookies.get(settings.CSRF_COOKIE_NAME)
+        secret = cookie_secret(sent)
+        if secret is None and (forms or sent is not None):
+            secret = random_string(CSRF_SECRET_LENGTH)
+            if not forms:
+                headers.append(("Set-Cookie", cookie_header(secret)))
         if forms:
-            # as CsrfViewMiddleware + get_token: the visitor's secret (or a new one), a freshly
-            # masked token in every form, and the cookie sent again to renew its expiry
-            secret = cookie_secret(cookies.get(settings.CSRF_COOKIE_NAME))
-            if secret is None:
-                secret = random_string(CSRF_SECRET_LENGTH)
             token = masked(secret).encode()
             body = pagecache.TOKEN_SLOT.replace(pagecache.PLACEHOLDER, token).join(parts)
             headers.append(("Set-Cookie", cookie_header(secret)))

@@ -4,6 +4,7 @@ the same page, headers and CSRF handling as Django's stack would give, nothing e
 import re
 from decimal import Decimal
 from http.cookies import SimpleCookie
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import pytest
 from django.conf import settings
@@ -58,15 +59,28 @@ class Browser:
     def request(self, path, method="GET", cookies=None, **extra):
         if cookies:
             extra["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        environ = RequestFactory().generic(method, path, **extra).environ
         before = self.django_calls
-        seen = {}
+        status, headers, body = call(self.front, path, method, **extra)
+        return Answer(status, headers, body, self.django_calls > before)
 
-        def start_response(status, headers, exc_info=None):
-            seen.update(status=status, headers=headers)
 
-        body = b"".join(self.front(environ, start_response))
-        return Answer(seen["status"], seen["headers"], body, self.django_calls > before)
+def call(app, path, method="GET", **extra):
+    """Call a WSGI application with the environ gunicorn builds: PATH_INFO is the path's
+    bytes, percent-decoded, as latin-1 text (which Django's request decodes as UTF-8)."""
+    parts = urlsplit(path)
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=unquote_to_bytes(parts.path).decode("iso-8859-1"),
+        QUERY_STRING=parts.query,
+        REQUEST_METHOD=method,
+        **extra,
+    )
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen.update(status=status, headers=headers)
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
 
 
 @pytest.fixture
@@ -196,7 +210,16 @@ def test_a_change_shows_at_once_through_the_front(product, browser):
 
 @pytest.mark.parametrize(
     "case",
-    ["session", "messages", "post", "foreign host", "search hook", "non-ascii path", "miss"],
+    [
+        "session",
+        "messages",
+        "post",
+        "head",
+        "foreign host",
+        "search hook",
+        "non-ascii path",
+        "miss",
+    ],
 )
 def test_everything_else_goes_to_django(product, browser, case):
     url = product.get_absolute_url()
@@ -209,6 +232,9 @@ def test_everything_else_goes_to_django(product, browser, case):
     elif case == "post":
         answer = browser.request(url, method="POST")
         assert answer.status.startswith("403")  # no CSRF token: Django's answer
+    elif case == "head":
+        answer = browser.request(url, method="HEAD")
+        assert answer.status == "200 OK"  # (the server leaves the body out)
     elif case == "foreign host":
         answer = browser.request(url, HTTP_HOST="evil.example")
         assert answer.status.startswith("400")
@@ -219,6 +245,7 @@ def test_everything_else_goes_to_django(product, browser, case):
         assert answer.header("X-Page-Cache") == "hit"  # served by the middleware, hook run
     elif case == "non-ascii path":
         answer = browser.request(url + "%C3%A9")
+        assert answer.status.startswith("404")
     else:
         answer = browser.request(reverse("catalog:products"))
     assert answer.django
@@ -282,3 +309,68 @@ def test_the_front_is_only_put_before_a_stack_with_the_page_cache(settings):
     assert isinstance(with_page_cache_front(app), PageCacheFront)
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "pagecache" not in m]
     assert with_page_cache_front(app) is app
+
+
+@pytest.mark.parametrize(
+    "path", ["/%E2%82%AC/", "/category/caf%C3%A9/", "/products/%FF/", "/search/?q=%E2%82%AC"]
+)
+def test_django_sees_the_request_as_the_server_sent_it(product, path):
+    """The front reads the request on a copy of the environ: Django's answer behind it is the
+    one it gives alone, also for paths it must decode (a 404, not an error)."""
+    alone = call(WSGIHandler(), path)
+    behind = Browser().request(path)
+    assert behind.status == alone[0]
+    assert behind.status != "500 Internal Server Error"
+
+
+def test_a_malformed_csrf_cookie_is_replaced_on_a_page_without_forms(browser):
+    home = reverse("home")  # no product: no form on the page
+    browser.request(home)
+    for answer in (
+        browser.request(home, cookies={settings.CSRF_COOKIE_NAME: "bad"}),
+        _client_answer(home, "bad"),
+    ):
+        assert answer.header("X-Page-Cache") == "hit"
+        fresh = answer.cookie(settings.CSRF_COOKIE_NAME)
+        assert fresh is not None
+        assert len(fresh.value) == 32
+    # a good cookie on a page without forms is left alone, as Django does
+    good = browser.request(home, cookies={settings.CSRF_COOKIE_NAME: "a" * 32})
+    assert good.cookie(settings.CSRF_COOKIE_NAME) is None
+
+
+def _client_answer(path, csrf_cookie):
+    client = Client()
+    client.cookies[settings.CSRF_COOKIE_NAME] = csrf_cookie
+    response = client.get(path)
+    headers = [(k, v) for k, v in response.items()]
+    headers += [("Set-Cookie", c.OutputString()) for c in response.cookies.values()]
+    return Answer(f"{response.status_code} OK", headers, response.content, True)
+
+
+def test_the_cookie_follows_the_settings_of_the_moment(product, browser, settings):
+    url = product.get_absolute_url()
+    browser.request(url)
+    browser.request(url)  # the cookie attributes are now remembered for this second
+    settings.CSRF_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_DOMAIN = "shop.example"
+    cookie = browser.request(url).cookie(settings.CSRF_COOKIE_NAME)
+    assert cookie["secure"] is True
+    assert cookie["domain"] == "shop.example"
+    settings.CSRF_COOKIE_AGE = None  # a browser-session cookie
+    cookie = browser.request(url).cookie(settings.CSRF_COOKIE_NAME)
+    assert not cookie["expires"]
+    assert not cookie["max-age"]
+
+
+def test_plain_http_is_still_redirected_when_the_https_page_is_cached(product, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    browser = Browser()  # SecurityMiddleware reads its settings when it starts
+    url = product.get_absolute_url()
+    browser.request(url, HTTP_X_FORWARDED_PROTO="https")
+    assert not browser.request(url, HTTP_X_FORWARDED_PROTO="https").django
+    plain = browser.request(url, HTTP_X_FORWARDED_PROTO="http")
+    assert plain.django
+    assert plain.status.startswith("301")
+    assert plain.header("Location") == f"https://testserver{url}"
