@@ -9,6 +9,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -79,8 +81,24 @@ def call(app, path, method="GET", **extra):
     def start_response(status, headers, exc_info=None):
         seen.update(status=status, headers=headers)
 
-    body = b"".join(app(environ, start_response))
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()  # as the server does: Django's request_finished
     return seen["status"], seen["headers"], body
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """As Django's test client: the handler's request signals must not close the database
+    connection that holds the test's transaction (PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
