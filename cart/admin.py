@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Cart, CartLine, ShippingMethod
+from .services import cart_changed
 
 
 @admin.register(ShippingMethod)
@@ -22,3 +23,17 @@ class CartAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "session_key"]
     raw_id_fields = ["user"]
     inlines = [CartLineInline]
+
+    # a change here shows in the shopper's header count at once, as one made in the shop does
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        cart_changed(form.instance.pk)
+
+    def delete_model(self, request, obj):
+        cart_changed(obj.pk)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            cart_changed(pk)
+        super().delete_queryset(request, queryset)

@@ -5,11 +5,28 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.models import MAX_LINE_QUANTITY, Variant
+from core.cache import bump_generation
 
 from .exceptions import CartError, NotEnoughStock
 from .models import Cart, CartLine
 
 SESSION_KEY = "cart_id"
+
+# An anonymous cart's count of units is cached under its generation (cart.selectors); every
+# change to the cart's lines or status makes a new one (cart_changed).
+CART_COUNT_TTL = 60 * 60
+CART_GENERATION_TTL = 24 * 60 * 60
+
+
+def cart_count_keys(cart_id) -> tuple[str, str]:
+    """The cache keys of a cart's generation and of its count."""
+    return f"cart:gen:{cart_id}", f"cart:count:{cart_id}"
+
+
+def cart_changed(cart_id) -> None:
+    """Called on every change to a cart's lines or status: its cached count goes stale (now
+    and after commit, so a count read before the commit is never taken for the new one)."""
+    bump_generation(cart_count_keys(cart_id)[0], CART_GENERATION_TTL)
 
 
 def _variant_for_sale(variant_id: int, *, cart: Cart) -> Variant:
@@ -77,6 +94,7 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     if wanted > variant.stock:
         raise NotEnoughStock(available=variant.stock, name=_label(variant))
     _check_quantity(wanted)
+    cart_changed(cart.pk)
     if variant.line_id is None:
         return CartLine.objects.create(cart=cart, variant=variant, quantity=wanted)
     line = CartLine(pk=variant.line_id, cart=cart, variant=variant, quantity=wanted)
@@ -91,22 +109,26 @@ def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | 
     if line is None:
         raise CartError("That item is no longer in your cart.")
     if quantity == 0:
+        cart_changed(cart.pk)
         line.delete()
         return None
     _check_quantity(quantity)
     if quantity > line.quantity and quantity > line.variant.stock:
         raise NotEnoughStock(available=line.variant.stock, name=_label(line.variant))
+    cart_changed(cart.pk)
     line.quantity = quantity
     line.save(update_fields=["quantity"])
     return line
 
 
 def remove_line(*, cart: Cart, line_id: int) -> bool:
+    cart_changed(cart.pk)
     deleted, _ = CartLine.objects.filter(cart=cart, pk=line_id).delete()
     return bool(deleted)
 
 
 def clear_cart(*, cart: Cart) -> None:
+    cart_changed(cart.pk)
     CartLine.objects.filter(cart=cart).delete()
 
 
@@ -122,6 +144,7 @@ def merge_anonymous_cart(*, user, session) -> None:
     session.pop(SESSION_KEY, None)
     if anonymous is None:
         return
+    cart_changed(anonymous.pk)
     member_cart = get_or_create_cart(user=user, session=session)
     existing = {line.variant_id: line for line in member_cart.lines.select_for_update()}
     for line in anonymous.lines.select_related("variant"):
@@ -139,4 +162,5 @@ def merge_anonymous_cart(*, user, session) -> None:
 
 def mark_cart_submitted(*, cart: Cart) -> None:
     """Called by order placement: the cart becomes a record, a new one starts next time."""
+    cart_changed(cart.pk)
     Cart.objects.filter(pk=cart.pk).update(status=Cart.Status.SUBMITTED, updated_at=F("updated_at"))

@@ -1,6 +1,7 @@
 """A Redis cache that degrades to "no cache" when Redis is down, instead of failing the page."""
 
 import logging
+import time
 import uuid
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -175,3 +176,61 @@ def cache_set(key: str, value, ttl: int | None) -> None:
         cache.set(key, value, ttl)
     except Exception:
         logger.warning("Cache unavailable: %s not stored", key.split(":")[0])
+
+
+# Generations: a number per thing (a cart, say) that changes whenever the thing changes. A value
+# derived from it is cached together with the generation it was read under, and used only
+# while that is still the current one. Read the generation BEFORE the data it guards; bump it
+# on every change, now and again after commit (bump_generation): a reader that read the old
+# data before the commit then stores it under a generation that is already gone.
+
+
+def _fresh_generation() -> int:
+    """A starting value above any earlier one (milliseconds since the epoch): an evicted key
+    or a failed increment never brings back a generation that old values were stored under."""
+    return int(time.time() * 1000)
+
+
+def current_generation(key: str, timeout: int) -> int | None:
+    """The generation stored under ``key`` (started if missing); None when the cache is down."""
+    from django.core.cache import cache
+
+    try:
+        value = cache.get(key)
+        if value is None:
+            cache.add(key, _fresh_generation(), timeout)
+            value = cache.get(key)
+        return int(value) if value is not None else None
+    except Exception:
+        return None
+
+
+def bump_generation(key: str, timeout: int) -> None:
+    """A new generation for ``key``: now, and again when the current transaction commits."""
+    from django.db import transaction
+
+    _bump_generation(key, timeout)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump_generation(key, timeout))
+
+
+def _bump_generation(key: str, timeout: int) -> None:
+    from django.core.cache import cache
+
+    try:
+        try:
+            cache.incr(key)
+        except ValueError:  # missing, or Redis failed mid-command: jump ahead, never back
+            cache.set(key, _fresh_generation(), timeout)
+    except Exception:
+        logger.warning("Cache unavailable: generation %s not bumped", key.split(":")[0])
+
+
+def cache_get_many(keys: list[str]) -> dict:
+    """cache.get_many that treats any cache error as all misses (whatever the backend)."""
+    from django.core.cache import cache
+
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        return {}
