@@ -1,8 +1,10 @@
 """Whole-page caching for anonymous visitors, without ever sharing one visitor's data.
 
-Views opt in with ``cache_anonymous_page``; ``AnonymousPageCacheMiddleware`` (high in the
-middleware stack) stores their responses and answers later requests for the same URL itself,
-before sessions, authentication, CSRF and the view run: one cache round trip per hit.
+Views opt in with ``cache_anonymous_page``; ``AnonymousPageCacheMiddleware`` (at the top of
+the middleware stack) stores their responses and answers later requests for the same URL
+itself, before sessions, authentication, CSRF and the view run: one cache round trip per hit.
+For visitors without a session, core/pagecache_wsgi.py answers the same hits even before
+Django's handler, with the same key, entry and checks (``page_key``, ``lookup``).
 
 - Only anonymous visitors with no pending messages get or fill the cache, and only with a 200
   response that set no cookie but the CSRF one. Signed-in visitors always go through the whole
