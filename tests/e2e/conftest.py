@@ -125,6 +125,28 @@ class ConsoleWatch:
         return [e for e in self.errors if not any(p.search(e) for p in self._allowed)]
 
 
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serving the shop's WSGI application as gunicorn does: the
+    page cache's WSGI front (core/pagecache_wsgi.py) in front of Django, so the browser gets
+    cached pages (and their CSRF tokens) from the front as a shopper's browser would."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    from core.pagecache_wsgi import with_page_cache_front
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = lambda app: with_page_cache_front(StaticFilesHandler(app))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def console():
     return ConsoleWatch()

@@ -1,9 +1,12 @@
 """Shoppers in a real browser: browse, search, filter, buy, pay, look the order up."""
 
 import re
+import urllib.request
 
 import pytest
+from django.conf import settings
 
+from core.pagecache_wsgi import PageCacheFront
 from orders.models import Order
 from tests.e2e.helpers import (
     GUEST,
@@ -18,7 +21,9 @@ from tests.e2e.helpers import (
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_guest_searches_filters_buys_and_looks_the_order_up(page, live_server, seeded_shop):
+def test_guest_searches_filters_buys_and_looks_the_order_up(
+    page, live_server, seeded_shop, monkeypatch
+):
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
@@ -35,8 +40,24 @@ def test_guest_searches_filters_buys_and_looks_the_order_up(page, live_server, s
     expect(page).to_have_url(re.compile(r"in_stock=on"))
     expect(page.get_by_role("status").filter(has_text="product")).to_have_text("1 product")
 
-    # Product page: a variant, two of them.
-    page.get_by_role("link", name="Alpine Backpack").click()
+    # Product page: a variant, two of them. Another visitor saw it first, so this shopper (no
+    # session yet) gets it from the page cache's WSGI front, with a CSRF token of their own
+    # that the "Add to cart" form below then uses.
+    product_url = seeded_shop.backpack.get_absolute_url()
+    urllib.request.urlopen(live_server.url + product_url).read()
+    assert not [c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME]
+    answered = []
+    real_answer = PageCacheFront._answer
+    monkeypatch.setattr(
+        PageCacheFront,
+        "_answer",
+        lambda front, environ: answered.append(real_answer(front, environ)) or answered[-1],
+    )
+    with page.expect_response(lambda r: r.url.endswith(product_url)) as shown:
+        page.get_by_role("link", name="Alpine Backpack").click()
+    assert shown.value.headers.get("x-page-cache") == "hit"
+    assert [a for a in answered if a is not None], "not answered by the front"
+    monkeypatch.undo()
     expect(page.get_by_role("heading", name="Alpine Backpack", level=1)).to_be_visible()
     expect(page.get_by_role("radio", name="Red / S")).to_be_disabled()
     page.get_by_role("radio", name="Blue / L").check()
