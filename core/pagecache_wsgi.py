@@ -31,6 +31,9 @@ STATUS = "200 OK"
 
 
 class PageCacheFront:
+    """A WSGI application: the page-cache hits it may answer itself, the rest to
+    ``application`` (see the module docstring)."""
+
     def __init__(self, application):
         self.application = application
 
