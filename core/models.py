@@ -6,6 +6,9 @@ class OutboxMessage(models.Model):
     """An e-mail waiting to go out, written in the same transaction as the change behind it."""
 
     to = models.JSONField(help_text="List of recipient addresses.")
+    reply_to = models.JSONField(
+        default=list, blank=True, help_text="Where answers go (e.g. the shopper who wrote)."
+    )
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)

@@ -13,7 +13,9 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-def queue_mail(*, to: list[str], template: str, context: dict, kind: str = "") -> OutboxMessage:
+def queue_mail(
+    *, to: list[str], template: str, context: dict, kind: str = "", reply_to: list[str] = ()
+) -> OutboxMessage:
     """Write an e-mail to the outbox; a Celery task sends it once the transaction commits.
 
     ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``.
@@ -29,15 +31,23 @@ def queue_mail(*, to: list[str], template: str, context: dict, kind: str = "") -
         body_text=render_to_string(f"{template}.txt", context),
         body_html=render_to_string(f"{template}.html", context),
         kind=kind or template.rsplit("/", 1)[-1],
+        reply_to=reply_to,
     )
 
 
 def queue_message(
-    *, to: list[str], subject: str, body_text: str, body_html: str = "", kind: str = ""
+    *,
+    to: list[str],
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    kind: str = "",
+    reply_to: list[str] = (),
 ) -> OutboxMessage:
     """Write an already rendered e-mail to the outbox; it is sent after the transaction commits."""
     message = OutboxMessage.objects.create(
         to=list(to),
+        reply_to=list(reply_to),
         subject=" ".join(subject.split())[:255],
         body_text=body_text,
         body_html=body_html,
@@ -78,6 +88,7 @@ def send_outbox_message(*, message_id: int) -> bool:
             body=message.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=message.to,
+            reply_to=message.reply_to or None,
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")

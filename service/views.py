@@ -1,7 +1,14 @@
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
+from core.ratelimit import allow, client_ip
 from orders.payments import list_payment_methods
 from orders.selectors import list_delivery_options
+
+from . import services
+from .forms import ContactForm
 
 PAGES = [
     ("guide", "Shopping guide", "How to find, order and pay for what you need."),
@@ -36,3 +43,46 @@ class ServicePageView(TemplateView):
         if self.page == "payment":
             return {"payment_methods": list_payment_methods()}
         return {}
+
+
+CONTACT_TITLE = "Write to us"
+
+
+def contact(request):
+    """The customer service form: the message goes to the shop administrator by e-mail (and
+    to admin); the typed text is kept on any error."""
+    form = ContactForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not allow(
+            scope="contact", key=client_ip(request), limit=settings.CONTACT_RATE, window=3600
+        ):
+            form.is_valid()
+            form.add_error(
+                None,
+                "You have sent several messages in the last hour. Please wait a little and send "
+                f"this one again, or write to {settings.SHOP_ADMIN_EMAIL}.",
+            )
+            status = 429
+        elif form.is_valid():
+            if not form.is_spam():
+                fields = ("name", "email", "topic", "order_number", "message")
+                services.send_contact_message(**{f: form.cleaned_data[f] for f in fields})
+            messages.success(
+                request,
+                "Thank you, your message is on its way. We answer by e-mail within one working "
+                "day.",
+            )
+            return redirect("service:contact")
+    return render(
+        request,
+        "service/contact.html",
+        {
+            "form": form,
+            "pages": PAGES,
+            "current": "contact",
+            "page_title": CONTACT_TITLE,
+            "meta_description": "Ask a question about an order, a product, a return or payment.",
+        },
+        status=status,
+    )

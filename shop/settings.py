@@ -51,6 +51,8 @@ SEARCH_CONFIG = env.str("SEARCH_LANGUAGE", default="english")
 # Guestbook: hold new messages for review (1) or publish at once (0); posts per client per 10 min.
 GUESTBOOK_PREMODERATE = env.bool("GUESTBOOK_PREMODERATE", default=True)
 GUESTBOOK_RATE = env.int("GUESTBOOK_RATE", default=5)
+# Messages per client address and hour through the customer service form.
+CONTACT_RATE = env.int("CONTACT_RATE", default=5)
 # Staff receive new-order notices here.
 SHOP_STAFF_EMAILS = env.list("SHOP_STAFF_EMAILS", default=[SHOP_ADMIN_EMAIL])
 

@@ -110,6 +110,20 @@ def test_every_public_form_survives(shop, value):
         ),
         "guestbook",
     )
+    assert_safe(
+        client.post(
+            reverse("service:contact"),
+            {
+                "name": value,
+                "email": value,
+                "topic": value,
+                "order_number": value,
+                "message": value,
+                "website": "",
+            },
+        ),
+        "contact",
+    )
     assert_safe(client.get(reverse("cart:detail")), "cart page after")
 
 

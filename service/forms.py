@@ -1,0 +1,61 @@
+import re
+
+from django import forms
+
+from .models import ContactMessage
+
+ORDER_NUMBER = re.compile(r"[A-Z0-9-]{4,20}")
+
+
+class ContactForm(forms.ModelForm):
+    # A field people never see; bots fill it in.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = ContactMessage
+        fields = ["name", "email", "topic", "order_number", "message"]
+        labels = {
+            "name": "Your name",
+            "email": "Your e-mail",
+            "topic": "What is it about?",
+            "order_number": "Order number (if it is about an order)",
+            "message": "Your message",
+        }
+        help_texts = {
+            "email": "We answer to this address.",
+            "order_number": "As in your confirmation e-mail, e.g. MP-7KQ4-X2HD.",
+            "message": "Up to 3,000 characters.",
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "order_number": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "message": forms.Textarea(attrs={"rows": 6, "maxlength": 3000}),
+        }
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Please tell us your name.")
+        return name
+
+    def clean_order_number(self):
+        number = "".join(self.cleaned_data["order_number"].split()).upper()
+        if number and not ORDER_NUMBER.fullmatch(number):
+            raise forms.ValidationError(
+                "That does not look like an order number; leave it empty if you do not have one."
+            )
+        return number
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].strip()
+        if len(message) < 2:
+            raise forms.ValidationError("Please write your question.")
+        return message
+
+    def is_spam(self) -> bool:
+        return bool(self.cleaned_data.get("website"))

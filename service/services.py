@@ -1,0 +1,40 @@
+"""Messages from the customer service form."""
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from core.outbox import queue_mail
+
+from .models import ContactMessage
+
+
+@transaction.atomic
+def send_contact_message(
+    *, name: str, email: str, topic: str, order_number: str, message: str
+) -> ContactMessage:
+    """Keep the shopper's message for staff and e-mail it to the shop administrator, with the
+    shopper's address as Reply-To (nothing is sent to the address the form was given: the form
+    must not become a way to mail strangers)."""
+    contact = ContactMessage.objects.create(
+        name=name,
+        email=email.strip().lower(),
+        topic=topic,
+        order_number=order_number,
+        message=message,
+    )
+    queue_mail(
+        to=[settings.SHOP_ADMIN_EMAIL],
+        reply_to=[contact.email],
+        template="service/email/contact_message",
+        context={
+            "contact": contact,
+            "admin_path": reverse("admin:service_contactmessage_change", args=[contact.pk]),
+        },
+        kind="contact_message",
+    )
+    return contact
+
+
+def mark_handled(*, message_ids: list[int]) -> int:
+    return ContactMessage.objects.filter(pk__in=message_ids, handled=False).update(handled=True)

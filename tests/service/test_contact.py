@@ -1,0 +1,150 @@
+"""The customer service form: the question reaches the shop administrator, answers go back to
+the shopper, bad input keeps what was typed, and the form cannot be used to mail strangers."""
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from core.models import OutboxMessage
+from service.models import ContactMessage
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("service:contact")
+GOOD = {
+    "name": "Ada Lovelace",
+    "email": "Ada@Example.com",
+    "topic": "order",
+    "order_number": "mp-7kq4-x2hd",
+    "message": "My parcel has not arrived yet.",
+}
+
+
+def post(client, **data):
+    return client.post(URL, {**GOOD, **data})
+
+
+def test_the_form_is_reachable_from_every_page_and_labelled(client):
+    home = client.get("/").content.decode()
+    assert f'href="{URL}"' in home  # the footer
+    page = client.get(URL)
+    body = page.content.decode()
+    assert page.status_code == 200
+    for field in ("name", "email", "topic", "order_number", "message"):
+        assert f'<label for="id_{field}">' in body
+    assert 'aria-current="page">Write to us<' in body
+    assert settings.SHOP_ADMIN_EMAIL in body
+
+
+def test_a_question_reaches_the_administrator_with_the_shopper_as_reply_to(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client)
+    assert response.status_code == 302
+    assert response["Location"] == URL
+    message = ContactMessage.objects.get()
+    assert (message.name, message.email, message.topic, message.order_number) == (
+        "Ada Lovelace",
+        "ada@example.com",
+        "order",
+        "MP-7KQ4-X2HD",
+    )
+    assert not message.handled
+    sent = mail.outbox[-1]
+    assert sent.to == [settings.SHOP_ADMIN_EMAIL]
+    assert sent.reply_to == ["ada@example.com"]
+    assert sent.subject == "Customer message: An order (MP-7KQ4-X2HD), from Ada Lovelace"
+    assert "My parcel has not arrived yet." in sent.body
+    assert OutboxMessage.objects.get().sent_at is not None
+    # and nothing goes to the address typed into the form
+    assert all("ada@example.com" not in m.to for m in mail.outbox)
+    assert "your message is on its way" in client.get(URL).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"name": "", "message": ""}, "This field is required."),
+        ({"name": "   "}, "This field is required."),
+        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"email": "a@example.com\nBcc: victim@example.com"}, "Enter a valid email address."),
+        ({"message": "x" * 3001}, "at most 3000 characters"),
+        ({"message": " \n "}, "This field is required."),
+        ({"message": "\x00nul"}, "Null characters are not allowed."),
+        ({"topic": "<script>"}, "Select a valid choice."),
+        ({"order_number": "<b>x</b>"}, "does not look like an order number"),
+        ({"order_number": "'; DROP TABLE orders;--"}, "at most 20 characters"),
+        ({"message": "y" * 100_000}, "at most 3000 characters"),
+    ],
+)
+def test_bad_input_explains_keeps_what_was_typed_and_sends_nothing(client, data, error):
+    response = post(client, **data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert error in body
+    assert not ContactMessage.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    if "message" not in data:
+        assert GOOD["message"] in body
+    if data.get("email") == "not-an-email":
+        assert 'value="not-an-email"' in body
+
+
+def test_hostile_text_is_stored_as_typed_and_shown_escaped(
+    client, admin_client, django_capture_on_commit_callbacks
+):
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, name="<b>Eve</b>", message=hostile)
+    message = ContactMessage.objects.get()
+    assert message.message == hostile
+    html = mail.outbox[-1].alternatives[0][0]
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html
+    for url in (
+        reverse("admin:service_contactmessage_changelist"),
+        reverse("admin:service_contactmessage_change", args=[message.pk]),
+    ):
+        body = admin_client.get(url).content.decode()
+        assert "<script>alert(1)" not in body
+        assert "<b>Eve</b>" not in body
+
+
+def test_bots_filling_the_hidden_field_are_silently_dropped(client):
+    response = post(client, website="http://spam.example")
+    assert response.status_code == 302
+    assert not ContactMessage.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_sending_is_rate_limited_per_client_and_the_text_is_kept(client, settings):
+    settings.CONTACT_RATE = 2
+    post(client)
+    post(client)
+    response = post(client, message="My third question")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Please wait a little" in body
+    assert "My third question" in body
+    assert ContactMessage.objects.count() == 2
+    # another client is not affected
+    other = client.post(URL, {**GOOD}, REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 302
+
+
+def test_staff_see_the_messages_and_mark_them_handled(client):
+    first = ContactMessage.objects.create(name="A", email="a@example.com", message="first")
+    second = ContactMessage.objects.create(name="B", email="b@example.com", message="second")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:service_contactmessage_changelist")
+    page = client.get(changelist + "?handled__exact=0")
+    assert "first" in page.content.decode()
+    client.post(changelist, {"action": "mark_handled", "_selected_action": [first.pk]})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.handled
+    assert not second.handled
+    assert client.get(reverse("admin:service_contactmessage_add")).status_code == 403
