@@ -44,21 +44,25 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, CsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
 from .csrf import csrf_token
+from .gzipjoin import deflate_parts
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
-KEY_PREFIX = "page3:"  # entries hold the page cut at its CSRF token slots
+KEY_PREFIX = "page4:"  # entries: the page cut at its CSRF token slots, and its parts gzipped
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 PLACEHOLDER = b"@@CSRF@@"
 # Only the whole attribute is replaced: a query string with the placeholder in it is escaped
 # in the page (the quotes become &quot;), so it can never match.
 TOKEN_SLOT = b'name="csrfmiddlewaretoken" value="' + PLACEHOLDER + b'"'
+# A slot as a hit fills it: every CSRF form token has the same length (the gzipped parts of an
+# entry rely on that, see core/gzipjoin.py)
+FILLED_SLOT_LENGTH = len(TOKEN_SLOT) - len(PLACEHOLDER) + CSRF_TOKEN_LENGTH
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 MESSAGES_SESSION_KEY = "_messages"  # its SessionStorage, which FallbackStorage falls back to
 AUTH_SESSION_KEY = "_auth_user_id"  # django.contrib.auth.SESSION_KEY: signed in
@@ -149,7 +153,9 @@ def cache_anonymous_page(*, timeout: int, on_hit: Callable[[object, dict], bool]
         def wrapper(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
             response.page_cache = (timeout, hook)
-            patch_vary_headers(response, ["Cookie"])
+            # Cookie: never shared between visitors; Accept-Encoding: the WSGI front answers
+            # hits gzipped to clients that accept it
+            patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
             return response
 
         return wrapper
@@ -339,7 +345,7 @@ class AnonymousPageCacheMiddleware:
     def _serve(self, request, entry, session) -> HttpResponse | None:
         """The response for a hit, or None to send the request through the whole stack.
         Everything that can refuse comes before the hook, so a hook runs once per request."""
-        _version, parts, headers, hook, meta = entry
+        _version, parts, headers, hook, meta, _gzipped = entry
         forms = len(parts) > 1
         if forms and settings.CSRF_USE_SESSIONS:
             return None  # the token lives in the session, which this path never loads
@@ -411,7 +417,7 @@ class AnonymousPageCacheMiddleware:
         parts = tuple(content.split(TOKEN_SLOT))
         headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
         meta = getattr(response, "page_cache_meta", {})
-        entry = (version, parts, headers, hook, meta)
+        entry = (version, parts, headers, hook, meta, deflate_parts(parts, FILLED_SLOT_LENGTH))
         try:
             cache.set(key, entry, timeout)
         except Exception:

@@ -24,6 +24,7 @@ from django.middleware.csrf import CSRF_SECRET_LENGTH
 
 from . import pagecache
 from .csrf import cookie_header, cookie_secret, masked, random_string
+from .gzipjoin import accepts_gzip, gzip_join
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class PageCacheFront:
         if key is None:
             return None
         entry, version = pagecache.lookup(key)
-        _version, parts, stored_headers, hook, _meta = entry or (None, None, None, None, None)
+        _version, parts, stored_headers, hook, _meta, gzipped = entry or (None,) * 6
         forms = entry is not None and len(parts) > 1
         if entry is None or hook is not None or (forms and settings.CSRF_USE_SESSIONS):
             environ[pagecache.LOOKED_UP] = (key, entry, version)
@@ -77,12 +78,18 @@ class PageCacheFront:
             secret = random_string(CSRF_SECRET_LENGTH)
             if not forms:
                 headers.append(("Set-Cookie", cookie_header(secret)))
+        slot = b""
         if forms:
-            token = masked(secret).encode()
-            body = pagecache.TOKEN_SLOT.replace(pagecache.PLACEHOLDER, token).join(parts)
+            slot = pagecache.TOKEN_SLOT.replace(pagecache.PLACEHOLDER, masked(secret).encode())
             headers.append(("Set-Cookie", cookie_header(secret)))
+        if accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")) and (
+            not forms or len(slot) == pagecache.FILLED_SLOT_LENGTH
+        ):
+            # compressed once when stored; only the token slots are added per visitor
+            body = gzip_join(parts, gzipped, slot)
+            headers.append(("Content-Encoding", "gzip"))
         else:
-            body = parts[0]
+            body = slot.join(parts)
         headers.append(("X-Page-Cache", "hit"))
         headers.append(("Content-Length", str(len(body))))
         return headers, body

@@ -56,6 +56,7 @@ def test_guest_searches_filters_buys_and_looks_the_order_up(
     with page.expect_response(lambda r: r.url.endswith(product_url)) as shown:
         page.get_by_role("link", name="Alpine Backpack").click()
     assert shown.value.headers.get("x-page-cache") == "hit"
+    assert shown.value.headers.get("content-encoding") == "gzip"  # decoded by the browser
     assert [a for a in answered if a is not None], "not answered by the front"
     monkeypatch.undo()
     expect(page.get_by_role("heading", name="Alpine Backpack", level=1)).to_be_visible()

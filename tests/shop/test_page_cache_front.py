@@ -1,6 +1,7 @@
 """The WSGI front of the page cache (core/pagecache_wsgi.py): hits answered before Django,
 the same page, headers and CSRF handling as Django's stack would give, nothing else served."""
 
+import gzip
 import re
 from decimal import Decimal
 from http.cookies import SimpleCookie
@@ -28,7 +29,7 @@ VARYING = {"set-cookie", "x-page-cache", "content-length"}
 class Answer:
     def __init__(self, status, headers, body, django):
         self.status, self.headers, self.body, self.django = status, headers, body, django
-        self.text = body.decode()
+        self.text = body.decode(errors="replace")
 
     def header(self, name):
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -392,3 +393,33 @@ def test_plain_http_is_still_redirected_when_the_https_page_is_cached(product, s
     assert plain.django
     assert plain.status.startswith("301")
     assert plain.header("Location") == f"https://testserver{url}"
+
+
+def test_a_hit_is_gzipped_for_clients_that_accept_it(product, browser):
+    url = product.get_absolute_url()
+    plain_miss = browser.request(url)
+    hit = browser.request(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert not hit.django
+    assert hit.header("Content-Encoding") == "gzip"
+    assert hit.header("Content-Length") == str(len(hit.body))
+    assert "Accept-Encoding" in hit.header("Vary")
+    page = gzip.decompress(hit.body).decode()
+    secret = hit.cookie(settings.CSRF_COOKIE_NAME).value
+    assert all(_unmask_cipher_token(t) == secret for t in TOKEN.findall(page))
+    assert TOKEN.sub("", page) == TOKEN.sub("", plain_miss.text)
+    assert len(hit.body) < len(page) / 2
+    # the same length for every visitor: the tokens are not compressed
+    other = browser.request(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert len(other.body) == len(hit.body)
+    assert other.body != hit.body
+
+
+@pytest.mark.parametrize("accept", [None, "identity", "gzip;q=0", "br"])
+def test_other_clients_get_the_page_as_it_is(product, browser, accept):
+    url = product.get_absolute_url()
+    browser.request(url)
+    extra = {"HTTP_ACCEPT_ENCODING": accept} if accept else {}
+    hit = browser.request(url, **extra)
+    assert not hit.django
+    assert hit.header("Content-Encoding") is None
+    assert "Storm Lantern" in hit.text
