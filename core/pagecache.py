@@ -96,7 +96,7 @@ def content_version() -> int:
 # A worker serving a page from its memory (LocalPages) re-reads the version at most every
 # VERSION_RECHECK seconds: a change made through another worker shows within that time, one
 # made through this worker at once (_bump updates the copy).
-VERSION_RECHECK = float(getattr(settings, "PAGE_CACHE_VERSION_RECHECK", 0.02))
+VERSION_RECHECK = float(getattr(settings, "PAGE_CACHE_VERSION_RECHECK", 0.1))
 _recent = {"version": None, "until": 0.0}
 
 
@@ -271,7 +271,7 @@ def lookup(key: str) -> tuple[tuple | None, int]:
     it was checked against, which a page built now is stored under."""
     local = LOCAL.get(key)
     if local is not None:
-        # a hot page: only the version comes from Redis, at most every 20 ms
+        # a hot page: only the version comes from Redis, at most every VERSION_RECHECK s
         current = recent_content_version()
         if current and local[0] == current:  # 0: the version is unknown (cache down)
             return local, current

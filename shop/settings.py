@@ -100,12 +100,13 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
-# Each worker also keeps this many of the hottest anonymous pages in memory (about 30 KB each);
+# Each worker also keeps this many of the hottest anonymous pages in memory (~35 KB each, gzip
+# copy included);
 # only the content version is then read from Redis (core/pagecache.py LocalPages).
 PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=64)
 # ... and re-reads the content version for them at most every this many seconds: a change made
 # through another worker shows there within that time (through the same worker: at once).
-PAGE_CACHE_VERSION_RECHECK = env.float("PAGE_CACHE_VERSION_RECHECK", default=0.02)
+PAGE_CACHE_VERSION_RECHECK = env.float("PAGE_CACHE_VERSION_RECHECK", default=0.1)
 # Anonymous shoppers with a cart get cached pages too, with their own cart count in the header.
 PAGE_CACHE_SESSION_FILL = "cart.selectors.page_cache_fill"
 
