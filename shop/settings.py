@@ -100,9 +100,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
-# Each worker also keeps this many of the hottest anonymous pages in memory (~35 KB each, gzip
-# copy included);
-# only the content version is then read from Redis (core/pagecache.py LocalPages).
+# Each worker also keeps this many of the hottest anonymous pages in memory (~35 KB each, their
+# gzipped copy included); only the content version is then read from Redis (LocalPages).
 PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=64)
 # ... and re-reads the content version for them at most every this many seconds: a change made
 # through another worker shows there within that time (through the same worker: at once).
