@@ -43,8 +43,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, CsrfViewMiddleware
+from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
@@ -158,9 +159,28 @@ def cache_anonymous_page(*, timeout: int, on_hit: Callable[[object, dict], bool]
             patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
             return response
 
+        wrapper.page_cacheable = True  # copied onto outer decorators and method_decorator
         return wrapper
 
     return decorator
+
+
+@functools.lru_cache(maxsize=256)
+def _view_is_cacheable(func) -> bool:
+    if getattr(func, "page_cacheable", False):
+        return True
+    view_class = getattr(func, "view_class", None)
+    return bool(getattr(getattr(view_class, "dispatch", None), "page_cacheable", False))
+
+
+def may_be_cached(request) -> bool:
+    """Whether the view this request's URL leads to can answer from the page cache (False for
+    URLs that lead nowhere). A wrong False only costs speed: the page is then built."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Http404:
+        return False
+    return _view_is_cacheable(match.func)
 
 
 # Hooks are named by dotted path in the cache entry; import each once per process.
@@ -304,7 +324,9 @@ class AnonymousPageCacheMiddleware:
         key = page_key(request)
         session = None
         if key is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
-            session = self._anonymous_session(request)
+            # reading the session costs a cache round trip: only for a view that can use it
+            # (not the cart or the checkout, which are never cached)
+            session = self._anonymous_session(request) if may_be_cached(request) else None
             if session is None:  # signed in, messages waiting, a session to end: whole stack
                 key = None
         version = _UNREAD  # read on first use, for requests the page cache does not serve

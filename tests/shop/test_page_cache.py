@@ -514,3 +514,44 @@ def test_the_hit_path_csrf_token_is_what_django_would_issue():
     returning = RequestFactory().get("/")
     returning.META["CSRF_COOKIE"] = "a" * 32
     assert _unmask_cipher_token(csrf_token(returning)) == "a" * 32
+
+
+def test_only_views_that_use_the_page_cache_read_the_session_for_it(product, monkeypatch):
+    """A shopper with a cart on the cart page: the page cache neither reads their session
+    (SessionMiddleware does, once) nor looks the page up."""
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.test import RequestFactory
+
+    from core import pagecache
+
+    factory = RequestFactory()
+    cacheable = [
+        "/",
+        reverse("catalog:products"),
+        product.get_absolute_url(),
+        product.category.get_absolute_url(),
+        product.series.get_absolute_url(),
+        reverse("search:results") + "?q=lantern",
+        reverse("search:suggest") + "?q=la",
+    ]
+    never = [reverse("cart:detail"), reverse("orders:checkout_review"), reverse("service:guide")]
+    for url in cacheable:
+        assert pagecache.may_be_cached(factory.get(url)), url
+    for url in [*never, "/no/such/page/"]:
+        assert not pagecache.may_be_cached(factory.get(url)), url
+
+    shopper = Client()
+    shopper.post(reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1})
+    shopper.get(reverse("cart:detail"))  # messages shown and gone
+    loads, lookups = [], []
+    real_load, real_get_many = SessionStore.load, pagecache.cache.get_many
+    monkeypatch.setattr(SessionStore, "load", lambda s: loads.append(1) or real_load(s))
+    monkeypatch.setattr(
+        pagecache.cache, "get_many", lambda keys: lookups.append(keys) or real_get_many(keys)
+    )
+    assert shopper.get(reverse("cart:detail")).status_code == 200
+    assert len(loads) == 1  # SessionMiddleware's
+    assert not [k for k in lookups if any(x.startswith(pagecache.KEY_PREFIX) for x in k)]
+    shopper.get(reverse("catalog:products"))
+    page = shopper.get(reverse("catalog:products"))
+    assert page["X-Page-Cache"] == "hit"
