@@ -6,11 +6,11 @@ ended with a sync flush so it ends on a byte boundary); a response is those segm
 slot's bytes between them as *stored* (uncompressed) deflate blocks, one empty final block and
 the gzip trailer (``gzip_join``). The result is one ordinary gzip member.
 
-A part may refer back to the text before it (what the decoder has already written), as one
-compressor over the whole page would: it is compressed with that text as its dictionary, the
-slots in it replaced by NUL bytes. Page text has no NUL bytes (if a part does, the parts are
-compressed without dictionaries), so nothing ever refers into a slot: the same segments are
-right whatever the slots hold, and the compressed length does not depend on the token, so
+A part may refer back to the text before it (what the decoder has already written): the
+segments come from one compressor over the whole page, with the slots as runs of NUL bytes
+whose compressed form is cut out. Page text has no NUL bytes (if a part does, each part is
+compressed on its own), so nothing ever refers into a slot: the same segments are right
+whatever the slots hold, and the compressed length does not depend on the token, so
 compression-length attacks on secrets in compressed pages (BREACH) have nothing to measure.
 """
 
@@ -22,26 +22,33 @@ HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, deflate, no name, 
 FINAL_BLOCK = b"\x03\x00"  # an empty final block with fixed Huffman codes
 LEVEL = 5  # as deploy/nginx's gzip_comp_level
 MAX_STORED = 0xFFFF
-WINDOW = 1 << zlib.MAX_WBITS  # how far back deflate may refer
 
 
 def deflate_parts(
     parts: Sequence[bytes], filler_length: int = 0, level: int = LEVEL
 ) -> tuple[bytes, ...]:
     """Each part as a raw deflate segment that ends byte-aligned and is not final; with
-    ``filler_length``, the length of what goes between the parts in every response."""
-    use_history = not any(b"\x00" in part for part in parts)
-    segments, history = [], b""
-    for part in parts:
-        if history and use_history:
-            compressor = zlib.compressobj(
-                level, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=history[-WINDOW:]
-            )
-        else:
-            compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    ``filler_length``, the length of what goes between the parts in every response.
+
+    One compressor goes through the page, with a run of NUL bytes where each filler goes; the
+    compressed run is cut out (a sync flush before and after it puts it in blocks of its own)
+    and replaced per response by the filler as stored blocks of the same length."""
+    if any(b"\x00" in part for part in parts):  # could refer into a NUL run: no history
+        return tuple(_deflate_alone(part, level) for part in parts)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    placeholder = b"\x00" * filler_length
+    segments = []
+    for index, part in enumerate(parts):
+        if index and placeholder:
+            compressor.compress(placeholder)
+            compressor.flush(zlib.Z_SYNC_FLUSH)  # the run's own blocks: left out
         segments.append(compressor.compress(part) + compressor.flush(zlib.Z_SYNC_FLUSH))
-        history = (history + part + b"\x00" * filler_length)[-WINDOW:]
     return tuple(segments)
+
+
+def _deflate_alone(part: bytes, level: int) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(part) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
 def _stored(data: bytes) -> bytes:
