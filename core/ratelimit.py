@@ -40,3 +40,13 @@ def allow(*, scope: str, key: str, limit: int, window: int) -> bool:
     except Exception:
         logger.warning("Rate limit cache unavailable; allowing %s", scope)
         return True
+
+
+def form_over_limit(request, form, *, scope: str, limit: int, window: int, message: str) -> bool:
+    """For a form sent by POST: count it for this client; when over ``limit`` in ``window`` s,
+    put ``message`` on the form (which keeps what was typed) and return True (answer 429)."""
+    if allow(scope=scope, key=client_ip(request), limit=limit, window=window):
+        return False
+    form.is_valid()
+    form.add_error(None, message)
+    return True

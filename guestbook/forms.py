@@ -1,16 +1,11 @@
 from django import forms
 
+from core.forms import PublicMessageForm
+
 from .models import Entry
 
 
-class EntryForm(forms.ModelForm):
-    # A field people never see; bots fill it in.
-    website = forms.CharField(
-        required=False,
-        label="Leave this field empty",
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
+class EntryForm(PublicMessageForm):
     class Meta:
         model = Entry
         fields = ["name", "email", "message"]
@@ -34,12 +29,3 @@ class EntryForm(forms.ModelForm):
         if len(message) < 2:
             raise forms.ValidationError("Please write a message.")
         return message
-
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError("Please tell us your name.")
-        return name
-
-    def is_spam(self) -> bool:
-        return bool(self.cleaned_data.get("website"))

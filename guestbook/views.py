@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from core.ratelimit import allow, client_ip
+from core.ratelimit import form_over_limit
 
 from . import services
 from .forms import EntryForm
@@ -17,15 +17,15 @@ def guestbook(request):
     form = EntryForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not allow(
-            scope="guestbook", key=client_ip(request), limit=settings.GUESTBOOK_RATE, window=600
+        if form_over_limit(
+            request,
+            form,
+            scope="guestbook",
+            limit=settings.GUESTBOOK_RATE,
+            window=600,
+            message="You have posted several messages just now. "
+            "Please wait a few minutes and send this one again.",
         ):
-            form.is_valid()
-            form.add_error(
-                None,
-                "You have posted several messages just now. "
-                "Please wait a few minutes and send this one again.",
-            )
             status = 429
         elif form.is_valid():
             if not form.is_spam():

@@ -2,19 +2,14 @@ import re
 
 from django import forms
 
+from core.forms import PublicMessageForm
+
 from .models import ContactMessage
 
 ORDER_NUMBER = re.compile(r"[A-Z0-9-]{4,20}")
 
 
-class ContactForm(forms.ModelForm):
-    # A field people never see; bots fill it in.
-    website = forms.CharField(
-        required=False,
-        label="Leave this field empty",
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
+class ContactForm(PublicMessageForm):
     class Meta:
         model = ContactMessage
         fields = ["name", "email", "topic", "order_number", "message"]
@@ -37,12 +32,6 @@ class ContactForm(forms.ModelForm):
             "message": forms.Textarea(attrs={"rows": 6, "maxlength": 3000}),
         }
 
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError("Please tell us your name.")
-        return name
-
     def clean_order_number(self):
         number = "".join(self.cleaned_data["order_number"].split()).upper()
         if number and not ORDER_NUMBER.fullmatch(number):
@@ -56,6 +45,3 @@ class ContactForm(forms.ModelForm):
         if len(message) < 2:
             raise forms.ValidationError("Please write your question.")
         return message
-
-    def is_spam(self) -> bool:
-        return bool(self.cleaned_data.get("website"))

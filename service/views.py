@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
-from core.ratelimit import allow, client_ip
+from core.ratelimit import form_over_limit
 from orders.payments import list_payment_methods
 from orders.selectors import list_delivery_options
 
@@ -54,15 +54,15 @@ def contact(request):
     form = ContactForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not allow(
-            scope="contact", key=client_ip(request), limit=settings.CONTACT_RATE, window=3600
+        if form_over_limit(
+            request,
+            form,
+            scope="contact",
+            limit=settings.CONTACT_RATE,
+            window=3600,
+            message="You have sent several messages in the last hour. Please wait a little and "
+            f"send this one again, or write to {settings.SHOP_ADMIN_EMAIL}.",
         ):
-            form.is_valid()
-            form.add_error(
-                None,
-                "You have sent several messages in the last hour. Please wait a little and send "
-                f"this one again, or write to {settings.SHOP_ADMIN_EMAIL}.",
-            )
             status = 429
         elif form.is_valid():
             if not form.is_spam():
