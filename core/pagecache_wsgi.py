@@ -7,7 +7,8 @@ with it: no request signals, no middleware, no database. What the middleware wou
 is added here in the same way: the headers stored with the page (the middleware sits at the top
 of the stack, so they are the final ones, security headers included) and, on a page with forms,
 the visitor's own CSRF token and cookie (core/csrf.py: the cookie's secret when it is valid,
-a new one otherwise).
+a new one otherwise). A client that accepts gzip gets the page gzipped from the parts the entry
+holds compressed, its token slots uncompressed (core/gzipjoin.py).
 
 Everything else goes to Django unchanged: visitors with a session (the middleware fills in
 their cart count), pages with an ``on_hit`` hook (it needs the whole request), misses, stale
