@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 
 from .models import Cart, CartLine, ShippingMethod
 from .services import cart_changed
@@ -29,10 +30,12 @@ class CartAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         cart_changed(form.instance.pk)
 
+    @transaction.atomic  # bumped again at commit, after the delete
     def delete_model(self, request, obj):
         cart_changed(obj.pk)
         super().delete_model(request, obj)
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
         for pk in queryset.values_list("pk", flat=True):
             cart_changed(pk)

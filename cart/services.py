@@ -121,12 +121,14 @@ def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | 
     return line
 
 
+@transaction.atomic  # the count's generation is bumped again at commit
 def remove_line(*, cart: Cart, line_id: int) -> bool:
     cart_changed(cart.pk)
     deleted, _ = CartLine.objects.filter(cart=cart, pk=line_id).delete()
     return bool(deleted)
 
 
+@transaction.atomic
 def clear_cart(*, cart: Cart) -> None:
     cart_changed(cart.pk)
     CartLine.objects.filter(cart=cart).delete()

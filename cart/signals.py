@@ -1,11 +1,12 @@
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from catalog.models import Variant
 from core.pagecache import bump_content_version
 
-from .models import ShippingMethod
-from .services import merge_anonymous_cart
+from .models import CartLine, ShippingMethod
+from .services import cart_changed, merge_anonymous_cart
 
 
 @receiver(user_logged_in)
@@ -17,3 +18,12 @@ def merge_cart_at_sign_in(sender, request, user, **kwargs) -> None:
 @receiver([post_save, post_delete], sender=ShippingMethod)
 def shipping_methods_changed(**kwargs) -> None:
     bump_content_version()  # now and after commit: no reader can keep the old list cached
+
+
+@receiver(pre_delete, sender=Variant)
+def variant_deleted(sender, instance, **kwargs) -> None:
+    """A deleted variant (or product) takes its cart lines with it: those carts' counts change
+    (bumped now and again when the deletion commits)."""
+    carts = set(CartLine.objects.filter(variant_id=instance.pk).values_list("cart_id", flat=True))
+    for cart_id in carts:
+        cart_changed(cart_id)

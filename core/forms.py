@@ -19,3 +19,12 @@ class PublicMessageForm(forms.ModelForm):
 
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))
+
+
+class LowercaseEmailField(forms.EmailField):
+    """An e-mail address as the shop stores it: lowercased, and checked against its length
+    limit after that (a few characters grow when lowercased: "İ" becomes two), so a valid
+    form never fails at the database."""
+
+    def to_python(self, value):
+        return super().to_python(value).lower()

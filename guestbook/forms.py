@@ -1,6 +1,6 @@
 from django import forms
 
-from core.forms import PublicMessageForm
+from core.forms import LowercaseEmailField, PublicMessageForm
 
 from .models import Entry
 
@@ -9,6 +9,7 @@ class EntryForm(PublicMessageForm):
     class Meta:
         model = Entry
         fields = ["name", "email", "message"]
+        field_classes = {"email": LowercaseEmailField}
         labels = {
             "name": "Your name",
             "email": "E-mail (optional, never shown)",

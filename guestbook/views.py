@@ -14,7 +14,7 @@ PAGE_SIZE = 20
 
 def guestbook(request):
     """The public message board; posting keeps the typed text on any error."""
-    form = EntryForm(request.POST or None)
+    form = EntryForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form_over_limit(

@@ -2,13 +2,14 @@ from django import forms
 
 from accounts.models import Address
 from cart.models import ShippingMethod
+from core.forms import LowercaseEmailField
 
 from .carriers import CARRIER_CHOICES
 from .payments import list_payment_methods
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(
+    email = LowercaseEmailField(
         label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     phone = forms.RegexField(

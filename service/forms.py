@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from core.forms import PublicMessageForm
+from core.forms import LowercaseEmailField, PublicMessageForm
 
 from .models import ContactMessage
 
@@ -13,6 +13,7 @@ class ContactForm(PublicMessageForm):
     class Meta:
         model = ContactMessage
         fields = ["name", "email", "topic", "order_number", "message"]
+        field_classes = {"email": LowercaseEmailField}
         labels = {
             "name": "Your name",
             "email": "Your e-mail",

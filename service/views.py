@@ -51,7 +51,7 @@ CONTACT_TITLE = "Write to us"
 def contact(request):
     """The customer service form: the message goes to the shop administrator by e-mail (and
     to admin); the typed text is kept on any error."""
-    form = ContactForm(request.POST or None)
+    form = ContactForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form_over_limit(

@@ -134,3 +134,37 @@ def test_each_cart_has_its_own_count(shopper):
     assert badge(other.get(reverse(LISTING))) == 5
     assert badge(shopper.get(reverse(LISTING))) == 2
     assert badge(Client().get(reverse(LISTING))) == 0
+
+
+def test_deleting_a_product_in_a_cart_shows_in_the_count(shopper):
+    add(shopper, shopper.other, 3)
+    assert badge(shopper.get(reverse(LISTING))) == 5
+    shopper.other.product.delete()  # its variants and their cart lines go with it
+    assert badge(shopper.get(reverse(LISTING))) == 2
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: each request commits for real
+@pytest.mark.parametrize("change", ["remove_line", "clear_cart"])
+def test_removing_lines_bumps_the_count_again_at_commit(shopper, change):
+    """A reader between the first bump and the delete stores the old count under the new
+    generation; the bump at commit makes it stale."""
+    cart = Cart.objects.get()
+    generation_key, count_key = services.cart_count_keys(cart.pk)
+    real_delete = CartLine.objects.filter(cart=cart).delete
+
+    def reader_in_between(*args, **kwargs):
+        cache_set(count_key, (current_generation(generation_key, 60), 2), 60)  # old count
+        return real_delete(*args, **kwargs)
+
+    line = cart.lines.get()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "django.db.models.query.QuerySet.delete",
+            lambda qs, *a, **k: reader_in_between() if qs.model is CartLine else None,
+        )
+        if change == "remove_line":
+            services.remove_line(cart=cart, line_id=line.pk)
+        else:
+            services.clear_cart(cart=cart)
+    session = {services.SESSION_KEY: cart.pk}
+    assert selectors.get_cart_count(user=None, session=session) == 0

@@ -148,3 +148,36 @@ def test_staff_see_the_messages_and_mark_them_handled(client):
     assert first.handled
     assert not second.handled
     assert client.get(reverse("admin:service_contactmessage_add")).status_code == 403
+
+
+@pytest.mark.parametrize("url", [URL, reverse("guestbook:index")])
+def test_an_empty_post_over_the_limit_is_told_so_not_an_error(client, settings, url):
+    settings.CONTACT_RATE = settings.GUESTBOOK_RATE = 1
+    client.post(url, {"name": "x"})
+    response = client.post(url)  # no fields at all
+    assert response.status_code == 429
+    assert "Please wait" in response.content.decode()
+
+
+def test_an_address_that_grows_when_lowercased_is_refused_by_the_form_not_the_database(client):
+    """ "İ" lowercases to two characters: a valid address can outgrow its column."""
+    email = "a@" + ".".join(["\u0130" * 60] * 3) + ".com"
+    assert len(email) <= 254
+    response = post(client, email=email)
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.content.decode()
+    assert not ContactMessage.objects.exists()
+
+
+def test_addresses_are_stored_lowercased_by_every_public_form():
+    from guestbook.forms import EntryForm
+    from orders.forms import ContactForm as CheckoutContactForm
+    from service.forms import ContactForm
+
+    for form in (
+        ContactForm({**GOOD, "email": " Ada@Example.COM "}),
+        EntryForm({"name": "Ada", "email": "Ada@Example.COM", "message": "Hello"}),
+        CheckoutContactForm({"email": "Ada@Example.COM", "phone": "030 1234"}),
+    ):
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["email"] == "ada@example.com"
