@@ -191,7 +191,7 @@ def _fresh_generation() -> int:
     return int(time.time() * 1000)
 
 
-def current_generation(key: str, timeout: int) -> int | None:
+def current_generation(key: str, timeout: int | None) -> int | None:
     """The generation stored under ``key`` (started if missing); None when the cache is down."""
     from django.core.cache import cache
 
@@ -205,16 +205,17 @@ def current_generation(key: str, timeout: int) -> int | None:
         return None
 
 
-def bump_generation(key: str, timeout: int) -> None:
+def bump_generation(key: str, timeout: int | None) -> None:
     """A new generation for ``key``: now, and again when the current transaction commits."""
     from django.db import transaction
 
-    _bump_generation(key, timeout)
+    advance_generation(key, timeout)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump_generation(key, timeout))
+        transaction.on_commit(lambda: advance_generation(key, timeout))
 
 
-def _bump_generation(key: str, timeout: int) -> None:
+def advance_generation(key: str, timeout: int | None) -> None:
+    """A new generation for ``key``, once (bump_generation also does it again at commit)."""
     from django.core.cache import cache
 
     try:

@@ -49,6 +49,7 @@ from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
+from .cache import advance_generation, current_generation
 from .csrf import csrf_token
 from .gzipjoin import deflate_parts
 
@@ -81,13 +82,8 @@ def content_version() -> int:
     memo = _request_version.get()
     if memo >= 0:
         return memo
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, _fresh_version(), timeout=None)
-            version = cache.get(VERSION_KEY) or 0
-        version = int(version)
-    except Exception:  # a cache outage degrades to "no cache", never to an error page
+    version = current_generation(VERSION_KEY, None)  # kept until bumped
+    if version is None:  # a cache outage degrades to "no cache", never to an error page
         return 0
     if memo == _UNREAD:
         _request_version.set(version)
@@ -112,12 +108,6 @@ def recent_content_version() -> int:
     return version
 
 
-def _fresh_version() -> int:
-    """A starting version above any earlier one (milliseconds since the epoch): a lost key or a
-    failed increment never brings back numbers that old cache entries were stored under."""
-    return int(time.time() * 1000)
-
-
 def bump_content_version() -> None:
     """Make every cached page and content fragment stale: now, and again when the current
     transaction commits (a page built between the change and the commit read the old data and
@@ -132,13 +122,7 @@ def _bump() -> None:
     if _request_version.get() != _UNSCOPED:
         _request_version.set(_UNREAD)
     _recent.update(version=None, until=0.0)  # this worker sees its own change at once
-    try:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # missing, or Redis failed mid-command: jump ahead, never back
-            cache.set(VERSION_KEY, _fresh_version(), timeout=None)
-    except Exception:
-        logger.warning("Cache unavailable: content version not bumped", exc_info=True)
+    advance_generation(VERSION_KEY, None)
 
 
 def cache_anonymous_page(*, timeout: int, on_hit: Callable[[object, dict], bool] | None = None):

@@ -66,8 +66,9 @@ def contact(request):
             status = 429
         elif form.is_valid():
             if not form.is_spam():
-                fields = ("name", "email", "topic", "order_number", "message")
-                services.send_contact_message(**{f: form.cleaned_data[f] for f in fields})
+                services.send_contact_message(
+                    **{f: form.cleaned_data[f] for f in ContactForm.Meta.fields}
+                )
             messages.success(
                 request,
                 "Thank you, your message is on its way. We answer by e-mail within one working "
