@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version
+from .selectors import bump_catalog_version, product_scopes
 from .signals import products_changed
 
 
@@ -140,10 +140,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _set_active(queryset, active: bool) -> int:
-        ids = list(queryset.values_list("pk", flat=True))
+        rows = list(queryset.values_list("pk", "category_id"))
+        ids = [pk for pk, _category in rows]
         count = Product.objects.filter(pk__in=ids).update(is_active=active)
         transaction.on_commit(lambda: products_changed.send(sender=Product, product_ids=ids))
-        bump_catalog_version()
+        categories = {category for _pk, category in rows}
+        bump_catalog_version(scopes=product_scopes(*ids, category_ids=categories))
         return count
 
     @admin.action(description="Activate selected products")

@@ -1,5 +1,6 @@
 """Reads of the catalog that pages share."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
@@ -18,9 +19,18 @@ def get_catalog_version() -> int:
     return content_version()
 
 
-def bump_catalog_version() -> None:
-    """Invalidate every cached catalog fragment and page."""
-    bump_content_version()
+def bump_catalog_version(*, scopes: Iterable[str] | None = None) -> None:
+    """Invalidate cached catalog fragments and pages: all of them, or with ``scopes`` (see
+    product_scopes) the listings and the product pages that show one of those products."""
+    bump_content_version(scopes=scopes)
+
+
+def product_scopes(*product_ids: int, category_ids: Iterable[int] = ()) -> list[str]:
+    """The page-cache scopes of a change to these products (their price, stock, pictures,
+    text): their own pages and every product page that shows their card. A change to which
+    products a category's pages show (a product added, moved, featured, hidden) also names
+    the category (``category_ids``)."""
+    return [f"product:{pk}" for pk in product_ids] + [f"category:{pk}" for pk in category_ids]
 
 
 @dataclass

@@ -155,6 +155,18 @@ class ProductDetailView(DetailView):
         context["structured_data"] = self.get_structured_data(context)
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # Cached until this product, a product shown as a card, the category's list of cards
+        # or anything site-wide changes; not when another product's stock or price does.
+        product = self.object
+        response.page_cache_scopes = selectors.product_scopes(
+            product.pk,
+            *(card.pk for card in context["related"]),
+            category_ids=[product.category_id],
+        )
+        return response
+
     def get_structured_data(self, context) -> dict:
         """schema.org Product with one Offer per variant."""
         product, request = self.object, self.request

@@ -20,6 +20,12 @@ Django's handler, with the same key, entry and checks (``page_key``, ``lookup``)
 - Every entry records the content version it was built under; ``bump_content_version()``
   (the catalog calls it on every change) makes them all stale at once, so a price, stock or name
   change shows at once. The version is read once per request, before the page's data.
+- A page that shows only a few known things (a product page: the product, the cards of a few
+  others, the category's list of them) declares them as scopes (``response.page_cache_scopes``,
+  e.g. ``product:12``, ``category:3``) and is stamped with their versions instead: a change
+  bumped with ``scopes`` (a product's price, stock or name) makes stale the pages that declared
+  one of them, and every page stamped with the content version, but not the product pages of
+  other products. A change bumped without scopes makes every page stale, scoped ones included.
 - A view may attach data to its response (``response.page_cache_meta``) and an ``on_hit``
   hook that runs on every hit (e.g. to count a search); a hook that returns False sends the
   request through the whole stack instead (e.g. a rate limit that must answer 429).
@@ -32,7 +38,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
@@ -49,13 +55,17 @@ from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
-from .cache import advance_generation, current_generation
+from .cache import advance_generation, cache_get_many, current_generation
 from .csrf import csrf_token
 from .gzipjoin import deflate_parts
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
+SCOPE_PREFIX = "catalog:scope:"
+SITE_SCOPE = "site"  # every scoped page depends on it: bumped by changes without scopes
+SCOPE_TTL = 30 * 24 * 60 * 60  # an expired scope restarts higher: its pages go stale, safely
+MAX_SCOPES = 64  # a change of more things than this makes every page stale instead
 KEY_PREFIX = "page4:"  # entries: the page cut at its CSRF token slots, and its parts gzipped
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 PLACEHOLDER = b"@@CSRF@@"
@@ -108,21 +118,109 @@ def recent_content_version() -> int:
     return version
 
 
-def bump_content_version() -> None:
-    """Make every cached page and content fragment stale: now, and again when the current
+def bump_content_version(*, scopes: Iterable[str] | None = None) -> None:
+    """Make cached pages and content fragments stale: now, and again when the current
     transaction commits (a page built between the change and the commit read the old data and
-    would otherwise be cached under the new version)."""
-    _bump()
+    would otherwise be cached under the new version).
+
+    Without ``scopes`` every cached page goes stale. With them (``["product:12"]``) the pages
+    stamped with the content version (listings, home, search) and fragments go stale, and of
+    the scoped pages only those that declared one of these scopes; ``scopes=[]`` leaves every
+    scoped page alone (a change no scoped page shows, such as the search index)."""
+    names = (SITE_SCOPE,) if scopes is None else tuple(dict.fromkeys(scopes))
+    if len(names) > MAX_SCOPES:
+        names = (SITE_SCOPE,)
+    _bump(names)
     connection = transaction.get_connection()
     if connection.in_atomic_block:
-        transaction.on_commit(_bump)
+        transaction.on_commit(lambda: _bump(names))
 
 
-def _bump() -> None:
+def _bump(scopes: tuple[str, ...]) -> None:
     if _request_version.get() != _UNSCOPED:
         _request_version.set(_UNREAD)
     _recent.update(version=None, until=0.0)  # this worker sees its own change at once
+    # The content version first, then the scopes: a page stamped with scope versions is stored
+    # only if the content version has not moved since the request began (_scoped_stamp), so
+    # a scope bump it could have read always comes with a content version it would notice.
     advance_generation(VERSION_KEY, None)
+    for name in scopes:
+        key = scope_key(name)
+        _recent_scopes.pop(key, None)
+        advance_generation(key, SCOPE_TTL)
+
+
+def forget_worker_copies() -> None:
+    """Drop this worker's copies of pages and versions (tests; a process that changed the
+    cache behind the shop's back)."""
+    LOCAL.clear()
+    _recent.update(version=None, until=0.0)
+    _recent_scopes.clear()
+
+
+def scope_key(name: str) -> str:
+    return SCOPE_PREFIX + name
+
+
+# This worker's copies of scope versions, each re-read from Redis after VERSION_RECHECK s (for
+# pages served from the worker's memory, like _recent); bounded by clearing.
+_recent_scopes: dict[str, tuple[int, float]] = {}
+_RECENT_SCOPES_MAX = 10_000
+
+
+def _scope_versions(keys: list[str], *, recent: bool) -> dict[str, int]:
+    """The current version of each scope key that exists (a missing one is left out); with
+    ``recent``, copies read within VERSION_RECHECK seconds are used."""
+    now = time.monotonic()
+    versions, wanted = {}, []
+    for key in keys:
+        memo = _recent_scopes.get(key) if recent else None
+        if memo is not None and now < memo[1]:
+            versions[key] = memo[0]
+        else:
+            wanted.append(key)
+    if wanted:
+        found = cache_get_many(wanted)
+        read = {key: int(found[key]) for key in wanted if key in found}
+        _remember_scopes(read.items())
+        versions.update(read)
+    return versions
+
+
+def _remember_scopes(versions) -> None:
+    if len(_recent_scopes) > _RECENT_SCOPES_MAX:
+        _recent_scopes.clear()
+    until = time.monotonic() + VERSION_RECHECK
+    for key, version in versions:
+        _recent_scopes[key] = (version, until)
+
+
+def _stamp_is_current(stamp: tuple[tuple[str, int], ...], *, recent: bool) -> bool:
+    current = _scope_versions([key for key, _version in stamp], recent=recent)
+    return all(current.get(key) == version for key, version in stamp)
+
+
+def _scoped_stamp(scopes, version: int) -> tuple[tuple[str, int], ...] | None:
+    """The stamp of a page that declared ``scopes``, built under content ``version``: the
+    current version of each scope and of the site scope; None (do not store the page) when the
+    content version has moved since (a change may have come between the page's data and the
+    versions read here) or the cache is unreachable."""
+    if not version:
+        return None
+    keys = [scope_key(SITE_SCOPE), *sorted({scope_key(s) for s in scopes})]
+    for _attempt in range(2):
+        found = cache_get_many([VERSION_KEY, *keys])  # one MGET: one moment's values
+        if found.get(VERSION_KEY) != version:
+            return None
+        missing = [key for key in keys if key not in found]
+        if not missing:
+            stamp = tuple((key, int(found[key])) for key in keys)
+            _remember_scopes(stamp)  # as read now: a hit from this worker's memory uses them
+            return stamp
+        for key in missing:  # started, then read again with the content version
+            if current_generation(key, SCOPE_TTL) is None:
+                return None
+    return None
 
 
 def cache_anonymous_page(*, timeout: int, on_hit: Callable[[object, dict], bool] | None = None):
@@ -275,10 +373,15 @@ def lookup(key: str) -> tuple[tuple | None, int]:
     it was checked against, which a page built now is stored under."""
     local = LOCAL.get(key)
     if local is not None:
-        # a hot page: only the version comes from Redis, at most every VERSION_RECHECK s
-        current = recent_content_version()
-        if current and local[0] == current:  # 0: the version is unknown (cache down)
-            return local, current
+        # a hot page: only versions come from Redis, at most every VERSION_RECHECK s
+        stamp = local[0]
+        if isinstance(stamp, tuple):
+            if _stamp_is_current(stamp, recent=True):
+                return local, recent_content_version()
+        else:
+            current = recent_content_version()
+            if current and stamp == current:  # 0: the version is unknown (cache down)
+                return local, current
         LOCAL.discard(key)
     try:
         found = cache.get_many([VERSION_KEY, key])
@@ -286,9 +389,13 @@ def lookup(key: str) -> tuple[tuple | None, int]:
         found = {}
     version = found.get(VERSION_KEY)
     shared = found.get(key)
-    if shared is not None and shared[0] == version:
-        LOCAL.put(key, shared)
-        return shared, int(version)
+    if shared is not None and version is not None:
+        stamp = shared[0]
+        if stamp == version or (
+            isinstance(stamp, tuple) and _stamp_is_current(stamp, recent=False)
+        ):
+            LOCAL.put(key, shared)
+            return shared, int(version)
     return None, int(version or content_version())
 
 
@@ -423,7 +530,13 @@ class AnonymousPageCacheMiddleware:
         parts = tuple(content.split(TOKEN_SLOT))
         headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
         meta = getattr(response, "page_cache_meta", {})
-        entry = (version, parts, headers, hook, meta, deflate_parts(parts, FILLED_SLOT_LENGTH))
+        stamp = version
+        scopes = getattr(response, "page_cache_scopes", None)
+        if scopes is not None:
+            stamp = _scoped_stamp(scopes, version)
+            if stamp is None:
+                return
+        entry = (stamp, parts, headers, hook, meta, deflate_parts(parts, FILLED_SLOT_LENGTH))
         try:
             cache.set(key, entry, timeout)
         except Exception:

@@ -13,7 +13,7 @@ from cart.models import Cart, CartLine, ShippingMethod
 from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
 from catalog.models import Variant, stock_change_shows
-from catalog.selectors import bump_catalog_version
+from catalog.selectors import bump_catalog_version, product_scopes
 from catalog.services import refresh_stock_totals
 from catalog.signals import stock_changed
 from core.outbox import queue_mail
@@ -248,7 +248,7 @@ def _after_stock_moved(product_ids: list[int], *, shows: bool) -> None:
     def notify() -> None:
         stock_changed.send(sender=Order, product_ids=product_ids)
         if shows:  # after the listeners, so nothing caches the old state
-            bump_catalog_version()
+            bump_catalog_version(scopes=product_scopes(*product_ids))
 
     transaction.on_commit(notify)
 

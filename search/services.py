@@ -118,8 +118,9 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 taxonomy="",
                 body="",
             )
-    # Cached search results built between the catalog change and this re-index are stale.
-    transaction.on_commit(bump_catalog_version)
+    # Cached search results built between the catalog change and this re-index are stale
+    # (product pages do not show the index: they keep their scopes).
+    transaction.on_commit(lambda: bump_catalog_version(scopes=[]))
     return len(rows)
 
 

@@ -28,7 +28,7 @@ def _isolated_shop(settings, tmp_path):
     # Real hashing is deliberately slow; tests check behaviour, not the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # rate-limit counters and cached pages never carry over (prefix-scoped)
-    pagecache.LOCAL.clear()  # nor the worker's copies of hot pages
+    pagecache.forget_worker_copies()  # nor the worker's copies of hot pages and versions
     bump_catalog_version()
 
 

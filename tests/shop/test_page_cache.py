@@ -451,19 +451,24 @@ def test_worker_memory_is_bounded_and_short_lived(monkeypatch):
     assert pagecache.LocalPages(size=0).put("x", (1, "x")) is None
 
 
-def test_a_change_made_by_another_worker_shows_within_the_recheck_interval(product, monkeypatch):
+@pytest.mark.parametrize("page", ["product", "listing"])
+def test_a_change_made_by_another_worker_shows_within_the_recheck_interval(
+    product, monkeypatch, page
+):
     from django.core.cache import cache
 
     from core import pagecache
 
-    url = product.get_absolute_url()
+    url = product.get_absolute_url() if page == "product" else reverse("catalog:products")
     client = Client()
     client.get(url)
     assert client.get(url)["X-Page-Cache"] == "hit"  # from this worker's memory now
     now = pagecache.time.monotonic()
     monkeypatch.setattr(pagecache.time, "monotonic", lambda: now)
-    client.get(url)  # the version was just read
-    cache.incr(pagecache.VERSION_KEY)  # another worker's change: this one was not told
+    client.get(url)  # the versions were just read
+    # another worker's change of the product (what its bump writes): this one was not told
+    cache.incr(pagecache.VERSION_KEY)
+    cache.incr(pagecache.scope_key(f"product:{product.pk}"))
     assert client.get(url)["X-Page-Cache"] == "hit"  # within the recheck interval
     monkeypatch.setattr(
         pagecache.time, "monotonic", lambda: now + pagecache.VERSION_RECHECK + 0.001
