@@ -143,6 +143,19 @@ class ResilientRedisCache(RedisCache):
         counts, lasts, _ = pipe.execute()
         return {f.decode(): (int(n), (lasts.get(f) or b"").decode()) for f, n in counts.items()}
 
+    def add_many(self, data: dict, timeout: int | None) -> None:
+        """cache.add for each key, in one round trip (a pipeline of SET NX)."""
+        try:
+            client = self._cache.get_client(None, write=True)
+            pipe = client.pipeline(transaction=False)
+            expiry = self.get_backend_timeout(timeout)
+            for key, value in data.items():
+                name = self.make_and_validate_key(key)
+                pipe.set(name, self._cache._serializer.dumps(value), ex=expiry, nx=True)
+            pipe.execute()
+        except (RedisError, OSError) as exc:
+            logger.warning("Cache unavailable (add_many): %s", exc)
+
     def get_or_set(self, key, default, timeout=None, version=None):
         value = self.get(key, version=version)
         if value is None:
@@ -203,6 +216,21 @@ def current_generation(key: str, timeout: int | None) -> int | None:
         return int(value) if value is not None else None
     except Exception:
         return None
+
+
+def start_generations(keys: list[str], timeout: int | None) -> None:
+    """Start the generation of each of ``keys`` that has none (read them after this)."""
+    from django.core.cache import cache
+
+    value = _fresh_generation()
+    try:
+        if isinstance(cache, ResilientRedisCache):
+            cache.add_many(dict.fromkeys(keys, value), timeout)  # one round trip
+        else:
+            for key in keys:
+                cache.add(key, value, timeout)
+    except Exception:
+        logger.warning("Cache unavailable: generations not started")
 
 
 def bump_generation(key: str, timeout: int | None) -> None:

@@ -55,7 +55,7 @@ from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
-from .cache import advance_generation, cache_get_many, current_generation
+from .cache import advance_generation, cache_get_many, current_generation, start_generations
 from .csrf import csrf_token
 from .gzipjoin import deflate_parts
 
@@ -217,9 +217,7 @@ def _scoped_stamp(scopes, version: int) -> tuple[tuple[str, int], ...] | None:
             stamp = tuple((key, int(found[key])) for key in keys)
             _remember_scopes(stamp)  # as read now: a hit from this worker's memory uses them
             return stamp
-        for key in missing:  # started, then read again with the content version
-            if current_generation(key, SCOPE_TTL) is None:
-                return None
+        start_generations(missing, SCOPE_TTL)  # then read again with the content version
     return None
 
 

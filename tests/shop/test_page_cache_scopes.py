@@ -179,3 +179,31 @@ def test_reindexing_search_keeps_product_pages_but_not_search_results(
         index_products(product_ids=[lantern.pk])
     assert status(url) == "hit"
     assert status(search) == "miss"
+
+
+@pytest.mark.usefixtures("redis_cache")
+def test_on_redis_scopes_are_started_once_and_followed(lantern, kettle):
+    from django.core.cache import cache
+
+    from core.cache import start_generations
+
+    cache.set("gen:kept", 7, None)
+    start_generations(["gen:kept", "gen:new"], 60)  # one pipeline of SET NX
+    assert cache.get("gen:kept") == 7  # an existing generation is never reset
+    assert cache.get("gen:new") > 7
+    cache.incr("gen:new")  # and it is a counter, as advance_generation needs
+
+    url = lantern.get_absolute_url()
+    assert status(url) == "miss"
+    pagecache.forget_worker_copies()  # another worker: from Redis, scopes checked there
+    assert status(url) == "hit"
+    kettle.price = Decimal("8.00")
+    kettle.save()
+    pagecache.forget_worker_copies()
+    assert status(url) == "hit"
+    lantern.price = Decimal("28.00")
+    lantern.save()
+    pagecache.forget_worker_copies()
+    page = Client().get(url)
+    assert page["X-Page-Cache"] == "miss"
+    assert "€28.00" in page.content.decode()
