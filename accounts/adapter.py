@@ -1,13 +1,33 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.requests import RequestSite
 
 from core.outbox import queue_message
+
+
+class ShopSite(RequestSite):
+    """The site allauth's e-mails name: the shop's name at the address the visitor used (the
+    shop runs without django.contrib.sites, whose RequestSite would name the host twice)."""
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.name = settings.SHOP_NAME
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth hooks for the shop: its e-mails go through the outbox like every other."""
 
+    def format_email_subject(self, subject: str) -> str:
+        return f"{settings.SHOP_NAME}: {subject}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        message = self.render_mail(template_prefix, email, context)
+        # what allauth's own send_mail puts in every message's context (the templates greet
+        # with the site's name and name the address), then the caller's
+        request = allauth_context.request
+        message_context = {"request": request, "email": email, "current_site": ShopSite(request)}
+        message_context.update(context)
+        message = self.render_mail(template_prefix, email, message_context)
         html = ""
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":

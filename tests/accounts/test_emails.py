@@ -1,0 +1,37 @@
+"""Account e-mails (allauth's, sent through the outbox) name the shop and the address."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from core.models import OutboxMessage
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a long enough passphrase 42"
+
+
+def test_sign_up_mail_names_the_shop_and_the_address(client):
+    client.post(
+        reverse("account_signup"),
+        {"email": "fresh@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    message = OutboxMessage.objects.get(to=["fresh@example.com"])
+    assert message.subject.startswith(f"{settings.SHOP_NAME}: ")
+    assert "testserver" not in message.subject
+    assert f"from {settings.SHOP_NAME}" in message.body_text
+    assert "from !" not in message.body_text
+    assert "http://testserver/accounts/" in message.body_text  # the confirmation link
+
+
+def test_password_reset_mails_name_the_shop_and_the_address(client):
+    UserFactory(email="known@example.com")
+    client.post(reverse("account_reset_password"), {"email": "known@example.com"})
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    known = OutboxMessage.objects.get(to=["known@example.com"])
+    unknown = OutboxMessage.objects.get(to=["nobody@example.com"])
+    for message in (known, unknown):
+        assert settings.SHOP_NAME in message.body_text
+        assert "from !" not in message.body_text
+        assert " on ." not in message.body_text
+    assert "nobody@example.com" in unknown.body_text  # "an account with email ..."
