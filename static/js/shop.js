@@ -25,6 +25,27 @@
     });
   }
 
+  // A form that changes something is sent once: a double click on "Place order" or "Add to
+  // cart" sends one request, not two (the server also copes with two). The button stays
+  // enabled so its name and value are still sent; a page restored by the back button can
+  // send again.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("data-sending")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sending", "");
+    form.setAttribute("aria-busy", "true");
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      form.removeAttribute("data-sending");
+      form.removeAttribute("aria-busy");
+    });
+  });
+
   // Listing filters: changing the sort order submits the form.
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
