@@ -1,13 +1,56 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
+from core.templatetags.shop_tags import money
+
 from . import services
+from .carriers import CARRIER_CHOICES
 from .exceptions import IllegalTransition
-from .forms import ShipForm
 from .models import Order, OrderEvent, OrderLine
-from .payments import list_payment_methods
+from .payments import get_payment_method, list_payment_methods
+
+
+class ShipOrdersForm(forms.Form):
+    """Shipping a batch: one carrier, a tracking number for each order (each parcel has its
+    own; the same number on two orders is refused, since both customers would be mailed it)."""
+
+    carrier = forms.ChoiceField(choices=CARRIER_CHOICES)
+
+    def __init__(self, *args, orders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.orders = orders
+        for order in orders:
+            self.fields[self.field_name(order)] = forms.CharField(
+                label=f"Tracking number of {order.number} ({order.full_name}, {order.city})",
+                max_length=80,
+            )
+
+    @staticmethod
+    def field_name(order) -> str:
+        return f"tracking_{order.pk}"
+
+    def tracking_fields(self):
+        return [self[self.field_name(order)] for order in self.orders]
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = {}
+        for order in self.orders:
+            number = (cleaned.get(self.field_name(order)) or "").strip()
+            if not number:
+                continue
+            if number in seen:
+                self.add_error(
+                    self.field_name(order), f"{seen[number]} already has this tracking number."
+                )
+            seen.setdefault(number, order.number)
+        return cleaned
+
+    def tracking_number(self, order) -> str:
+        return self.cleaned_data[self.field_name(order)].strip()
 
 
 class PaymentMethodFilter(admin.SimpleListFilter):
@@ -51,9 +94,9 @@ class OrderAdmin(admin.ModelAdmin):
         "full_name",
         "email",
         "status",
-        "payment_method",
+        "payment",
         "shipping_name",
-        "total",
+        "total_amount",
         "line_count",
     ]
     list_filter = ["status", PaymentMethodFilter, "shipping_method", "created_at"]
@@ -85,12 +128,42 @@ class OrderAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Payment", {"fields": ["payment_method", "paid_at", "subtotal", "shipping_fee", "total"]}),
+        (
+            "Payment",
+            {
+                "fields": [
+                    "payment",
+                    "paid_at",
+                    "subtotal_amount",
+                    "shipping_amount",
+                    "total_amount",
+                ]
+            },
+        ),
     ]
+    view_on_site = False  # its page is the customer's own (guests look orders up by e-mail)
 
     def get_readonly_fields(self, request, obj=None):
         # Status and money change only through the actions (which check the transitions).
-        return [f.name for f in Order._meta.fields if f.name not in ("id",)] + ["number"]
+        shown = ["number", "payment", "subtotal_amount", "shipping_amount", "total_amount"]
+        return [f.name for f in Order._meta.fields if f.name not in ("id",)] + shown
+
+    @admin.display(description="payment", ordering="payment_method")
+    def payment(self, obj):
+        method = get_payment_method(obj.payment_method)
+        return method.name if method else obj.payment_method
+
+    @admin.display(description="subtotal", ordering="subtotal")
+    def subtotal_amount(self, obj):
+        return money(obj.subtotal)
+
+    @admin.display(description="shipping fee", ordering="shipping_fee")
+    def shipping_amount(self, obj):
+        return money(obj.shipping_fee)
+
+    @admin.display(description="total", ordering="total")
+    def total_amount(self, obj):
+        return money(obj.total)
 
     def has_add_permission(self, request):
         return False
@@ -154,11 +227,16 @@ class OrderAdmin(admin.ModelAdmin):
         raw = request.GET.get("ids") or request.POST.get("ids") or ""
         ids = [int(x) for x in raw.split(",") if x.strip().isdigit()][:200]
         orders = list(Order.objects.filter(pk__in=ids).order_by("pk"))
-        form = ShipForm(request.POST or None)
+        form = ShipOrdersForm(request.POST or None, orders=orders)
         if request.method == "POST" and form.is_valid():
             for order in orders:
                 try:
-                    services.mark_shipped(order=order, actor=request.user, **form.cleaned_data)
+                    services.mark_shipped(
+                        order=order,
+                        actor=request.user,
+                        carrier=form.cleaned_data["carrier"],
+                        tracking_number=form.tracking_number(order),
+                    )
                     self.message_user(request, f"{order.number} marked shipped.", messages.SUCCESS)
                 except IllegalTransition as exc:
                     self.message_user(request, f"{order.number}: {exc}", messages.ERROR)

@@ -158,7 +158,7 @@ def test_ship_flow_then_the_public_inquiry_shows_tracking(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            ship_url, {"ids": str(order.pk), "carrier": "DHL", "tracking_number": "123"}
+            ship_url, {"ids": str(order.pk), "carrier": "DHL", f"tracking_{order.pk}": "123"}
         )
     assert response.url == reverse(CHANGELIST)
     assert flash(response) == [f"{order.number} marked shipped."]
@@ -197,7 +197,7 @@ def test_shipping_an_order_that_is_not_packed_is_refused(staff_client, new_order
     order = new_order(payment="bank_transfer")
     response = staff_client.post(
         reverse("admin:orders_order_ship"),
-        {"ids": f"{order.pk},junk,<script>", "carrier": "DHL", "tracking_number": "1"},
+        {"ids": f"{order.pk},junk,<script>", "carrier": "DHL", f"tracking_{order.pk}": "1"},
     )
     assert flash(response) == [
         f"{order.number}: An order cannot go from “Pending payment” to “Shipped”."
@@ -212,9 +212,53 @@ def test_customers_cannot_reach_the_ship_view(client, new_order):
     client.force_login(UserFactory())
     response = client.post(
         reverse("admin:orders_order_ship"),
-        {"ids": str(order.pk), "carrier": "DHL", "tracking_number": "1"},
+        {"ids": str(order.pk), "carrier": "DHL", f"tracking_{order.pk}": "1"},
     )
     assert response.status_code == 302
     assert "/admin/login/" in response.url
     order.refresh_from_db()
     assert order.status == S.PACKED
+
+
+def test_shipping_several_orders_asks_a_tracking_number_for_each(
+    staff_client, new_order, django_capture_on_commit_callbacks
+):
+    first, second = new_order(payment="cod"), new_order(payment="cod")
+    for order in (first, second):
+        services.mark_packed(order=order)
+    ship_url = reverse("admin:orders_order_ship") + f"?ids={first.pk},{second.pk}"
+    page = staff_client.get(ship_url).content.decode()
+    assert f'name="tracking_{first.pk}"' in page
+    assert f'name="tracking_{second.pk}"' in page
+
+    same = {"ids": f"{first.pk},{second.pk}", "carrier": "DHL"}
+    same |= {f"tracking_{first.pk}": "0034", f"tracking_{second.pk}": "0034"}
+    refused = staff_client.post(ship_url, same)
+    assert refused.status_code == 200
+    assert f"{first.number} already has this tracking number." in refused.content.decode()
+    assert 'value="0034"' in refused.content.decode()  # what was typed is kept
+    assert Order.objects.filter(status=S.SHIPPED).count() == 0
+
+    own = same | {f"tracking_{second.pk}": "0035"}
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(ship_url, own)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.tracking_number) == (S.SHIPPED, "0034")
+    assert (second.status, second.tracking_number) == (S.SHIPPED, "0035")
+    shipped = [m.body for m in mail.outbox if "0034" in m.body or "0035" in m.body]
+    assert sorted("0034" in body for body in shipped) == [False, True]  # one number each
+    assert not any("0034" in body and "0035" in body for body in shipped)
+
+
+def test_order_admin_names_payment_methods_and_shows_amounts_as_money(staff_client, new_order):
+    order = new_order(payment="bank_transfer")
+    listing = staff_client.get(reverse(CHANGELIST)).content.decode()
+    assert "Bank transfer" in listing
+    assert ">bank_transfer<" not in listing
+    assert f"€{order.total:,.2f}" in listing
+    page = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    body = page.content.decode()
+    assert "Bank transfer" in body
+    assert f"€{order.subtotal:,.2f}" in body
+    assert "View on site" not in body  # the order's page is its customer's, not staff's
