@@ -1,6 +1,8 @@
 """Money helpers: every amount is a Decimal and is rounded here, nowhere else."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -9,3 +11,15 @@ ZERO = Decimal("0.00")
 def round_money(amount: Decimal | int | str) -> Decimal:
     """Round an amount to cents, half up (the way a till does)."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount) -> str:
+    """An amount as the shop shows it, e.g. €1,234.50 ("" for nothing or garbage)."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = round_money(Decimal(str(amount)))
+    except (InvalidOperation, ValueError, TypeError):
+        return ""
+    sign = "−" if value < 0 else ""
+    return f"{sign}{settings.SHOP_CURRENCY_SYMBOL}{abs(value):,.2f}"

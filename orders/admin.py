@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from core.templatetags.shop_tags import money
+from core.money import format_money as money
 
 from . import services
 from .carriers import CARRIER_CHOICES

@@ -18,11 +18,13 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from catalog.models import Product, Variant
 from catalog.selectors import first_image_prefetch, get_catalog_version, get_navigation
 from core.cache import cache_get, cache_set
+from core.money import format_money as money
 
 from .models import Lexeme, ProductDocument, SearchCount
 from .services import is_postgres, words
@@ -230,6 +232,7 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
                 "name": p.name,
                 "url": p.get_absolute_url(),
                 "price": str(p.price),
+                "price_text": money(p.price),  # as pages show it (currency sign)
                 "image": p.image_list[0].listing_url if p.image_list else "",
             }
             for p in products
@@ -239,17 +242,24 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
     return result
 
 
+HOT_MIN_LENGTH = 3  # "a" found things, but is no search to advertise
+HOT_MIN_COUNT = 2  # searched more than once: one visitor's one-off text is not shown to all
+
+
 def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
     """The most searched terms of the last ``days`` days that found something (cached)."""
-    key = f"search:hot:{days}:{limit}"
+    key = f"search:hot2:{days}:{limit}"
     cached = cache_get(key)
     if cached is not None:
         return cached
     since = timezone.localdate() - timedelta(days=days - 1)
     hot = list(
         SearchCount.objects.filter(day__gte=since, results__gt=0)
+        .alias(length=Length("query"))
+        .filter(length__gte=HOT_MIN_LENGTH)
         .values("query")
         .annotate(total=Sum("count"))
+        .filter(total__gte=HOT_MIN_COUNT)
         .order_by("-total", "query")
         .values_list("query", flat=True)[:limit]
     )

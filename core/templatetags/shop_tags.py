@@ -1,17 +1,15 @@
 import functools
 import json
 import re
-from decimal import Decimal, InvalidOperation
 from html import escape as html_escape
 
 from django import template
-from django.conf import settings
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from core.money import round_money
+from core.money import format_money
 from core.pagecache import content_version
 
 register = template.Library()
@@ -33,14 +31,7 @@ def cart_badge(count) -> str:
 @register.filter
 def money(amount) -> str:
     """Format an amount as the shop's currency, e.g. €1,234.50."""
-    if amount is None or amount == "":
-        return ""
-    try:
-        value = round_money(Decimal(str(amount)))
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
-    sign = "−" if value < 0 else ""
-    return f"{sign}{settings.SHOP_CURRENCY_SYMBOL}{abs(value):,.2f}"
+    return format_money(amount)
 
 
 @register.filter

@@ -112,7 +112,7 @@
       list.appendChild(option("sugg-" + n++, c.name, "Category", c.url, ""));
     });
     (data.products || []).forEach(function (p) {
-      list.appendChild(option("sugg-" + n++, p.name, p.price, p.url, p.image));
+      list.appendChild(option("sugg-" + n++, p.name, p.price_text || p.price, p.url, p.image));
     });
     items = Array.prototype.slice.call(list.children);
     status.textContent = n ? n + " suggestion" + (n === 1 ? "" : "s") + ", use the arrow keys to choose" : "No suggestions";

@@ -159,6 +159,9 @@ def test_hot_searches_show_on_results_and_home(client, shop):
     for _ in range(3):
         client.get(URL, {"q": "speaker"})
     client.get(URL, {"q": "nothing-here"})
+    for _ in range(3):
+        client.get(URL, {"q": "s"})  # found things, but one letter is no search to advertise
+    client.get(URL, {"q": "blue speaker"})  # searched once: one visitor's text, not shown
     flush_search_counts()
     from django.core.cache import cache
 
@@ -166,6 +169,8 @@ def test_hot_searches_show_on_results_and_home(client, shop):
     home = client.get("/").content.decode()
     assert 'href="/search/?q=speaker"' in home
     assert "nothing-here" not in home  # searches that found nothing are not advertised
+    assert 'href="/search/?q=s"' not in home
+    assert "blue+speaker" not in home
     assert 'href="/search/?q=speaker"' in client.get(URL, {"q": "x"}).content.decode()
 
 
@@ -190,7 +195,9 @@ def test_autocomplete_json_shape(client, shop):
         ["Bluetooth Earbuds"],
         ["Bluetooth Speaker"],
     )
-    assert set(data["products"][0]) == {"name", "url", "price", "image"}
+    first = data["products"][0]
+    assert set(first) == {"name", "url", "price", "price_text", "image"}
+    assert first["price_text"] == f"€{Decimal(first['price']):,.2f}"  # as the pages show it
     assert len(data["categories"]) + len(data["products"]) <= 8
     assert "Bluetooth Lamp" not in {p["name"] for p in data["products"]}
     data = json.loads(client.get(reverse("search:suggest"), {"q": "aud"}).content)
