@@ -7,6 +7,10 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
+# Every post to a public form counts toward this many times its limit of accepted messages:
+# plenty for a person fixing typos, a ceiling for a bot hammering validation.
+FORM_ATTEMPTS_FACTOR = 10
+
 
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or the hop our own proxies added to X-Forwarded-For.
@@ -42,11 +46,38 @@ def allow(*, scope: str, key: str, limit: int, window: int) -> bool:
         return True
 
 
+def hits(*, scope: str, key: str) -> int:
+    """The attempts counted by ``allow`` in the current window, without counting one more.
+
+    0 while the cache is unavailable (which lets the request through, as ``allow`` does)."""
+    try:
+        return int(cache.get(f"rl:{scope}:{key}") or 0)
+    except Exception:
+        logger.warning("Rate limit cache unavailable; allowing %s", scope)
+        return 0
+
+
 def form_over_limit(request, form, *, scope: str, limit: int, window: int, message: str) -> bool:
-    """For a form sent by POST: count it for this client; when over ``limit`` in ``window`` s,
-    put ``message`` on the form (which keeps what was typed) and return True (answer 429)."""
-    if allow(scope=scope, key=client_ip(request), limit=limit, window=window):
-        return False
-    form.is_valid()
-    form.add_error(None, message)
-    return True
+    """For a form sent by POST, before anything is stored: True (answer 429) when this client
+    is over a limit, with ``message`` on the form (which keeps what was typed).
+
+    Only posts that pass validation count toward ``limit``: someone who mistyped an address
+    four times can still send the fifth, corrected message. Those include posts the honeypot
+    drops, so a bot gets the same answers as a person and never learns it was caught. Every
+    post, valid or not, counts toward ``FORM_ATTEMPTS_FACTOR`` times ``limit``, so a bot cannot
+    make us validate forms without end. A client already at either limit is told so even if
+    its post has errors. Validates the form (the view's own ``is_valid()`` reuses the result).
+    """
+    key = client_ip(request)
+    over = (
+        not allow(
+            scope=f"{scope}:posts", key=key, limit=limit * FORM_ATTEMPTS_FACTOR, window=window
+        )
+        or hits(scope=scope, key=key) >= limit
+        # counted only now, and atomically, so two posts at once cannot both slip under it
+        or (form.is_valid() and not allow(scope=scope, key=key, limit=limit, window=window))
+    )
+    if over:
+        form.is_valid()
+        form.add_error(None, message)
+    return over

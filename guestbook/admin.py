@@ -47,10 +47,14 @@ class EntryAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} message(s) hidden.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
+        """A new or changed reply goes through the service (stamp, e-mail to the author); the
+        status staff picked on the same form is passed on, so the reply cannot override it."""
         if "reply" in form.changed_data and obj.reply.strip():
-            reply = obj.reply
-            if "status" in form.changed_data:
-                obj.save(update_fields=["status"])
-            services.reply_to_entry(entry=obj, reply=reply, staff_user=request.user)
+            services.reply_to_entry(
+                entry=obj,
+                reply=obj.reply,
+                staff_user=request.user,
+                status=obj.status if "status" in form.changed_data else None,
+            )
         else:
             super().save_model(request, obj, form, change)

@@ -11,9 +11,13 @@ from .models import Entry
 
 
 @transaction.atomic
-def post_entry(*, name: str, email: str, message: str) -> Entry:
+def post_entry(*, name: str, email: str, message: str, site_url: str) -> Entry:
     """Store a visitor's message (waiting for review unless GUESTBOOK_PREMODERATE is off)
-    and tell staff about it."""
+    and tell staff about it.
+
+    ``site_url`` is the shop's address as the visitor reached it ("https://shop.example/"):
+    the e-mail's link to admin must work from a mail client, which knows no current site.
+    """
     status = Entry.Status.PENDING if settings.GUESTBOOK_PREMODERATE else Entry.Status.PUBLISHED
     entry = Entry.objects.create(
         name=name.strip(), email=email.strip().lower(), message=message.strip(), status=status
@@ -23,7 +27,8 @@ def post_entry(*, name: str, email: str, message: str) -> Entry:
         template="guestbook/email/staff_new_entry",
         context={
             "entry": entry,
-            "admin_path": reverse("admin:guestbook_entry_change", args=[entry.pk]),
+            "admin_url": site_url.rstrip("/")
+            + reverse("admin:guestbook_entry_change", args=[entry.pk]),
         },
         kind="guestbook_new_entry",
     )
@@ -39,14 +44,27 @@ def hide_entries(*, entry_ids: list[int]) -> int:
 
 
 @transaction.atomic
-def reply_to_entry(*, entry: Entry, reply: str, staff_user) -> Entry:
-    """Publish a staff reply under the entry (and the entry itself); e-mail the author once."""
-    previous = Entry.objects.filter(pk=entry.pk).values_list("reply", flat=True).first()
-    first_reply = not previous
+def reply_to_entry(*, entry: Entry, reply: str, staff_user, status: str | None = None) -> Entry:
+    """Put a staff reply under the entry; e-mail the author about the first one.
+
+    ``status`` is the one the moderator chose together with the reply, and it is kept: a
+    reply never publishes an entry staff hide (it may hold an address or an order number).
+    Without a choice, answering an entry still waiting for review approves it, since the
+    answer is meant to be read; an entry already hidden or published keeps its status, so
+    correcting the reply of a hidden entry never shows it again.
+    """
+    previous_reply, previous_status = (
+        Entry.objects.select_for_update().filter(pk=entry.pk).values_list("reply", "status").get()
+    )
+    first_reply = not previous_reply
+    if status is None:
+        status = previous_status
+        if status == Entry.Status.PENDING:
+            status = Entry.Status.PUBLISHED
     entry.reply = reply.strip()
     entry.replied_at = timezone.now()
     entry.replied_by = staff_user
-    entry.status = Entry.Status.PUBLISHED
+    entry.status = status
     entry.save(update_fields=["reply", "replied_at", "replied_by", "status"])
     if first_reply and entry.email and entry.reply:
         queue_mail(

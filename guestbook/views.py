@@ -33,6 +33,7 @@ def guestbook(request):
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
                     message=form.cleaned_data["message"],
+                    site_url=request.build_absolute_uri("/"),
                 )
             if settings.GUESTBOOK_PREMODERATE:
                 messages.success(

@@ -11,11 +11,15 @@ from .models import ContactMessage
 
 @transaction.atomic
 def send_contact_message(
-    *, name: str, email: str, topic: str, order_number: str, message: str
+    *, name: str, email: str, topic: str, order_number: str, message: str, site_url: str
 ) -> ContactMessage:
     """Keep the shopper's message for staff and e-mail it to the shop administrator, with the
     shopper's address as Reply-To (nothing is sent to the address the form was given: the form
-    must not become a way to mail strangers)."""
+    must not become a way to mail strangers).
+
+    ``site_url`` is the shop's address as the shopper reached it ("https://shop.example/"):
+    the e-mail's link to admin must work from a mail client, which knows no current site.
+    """
     contact = ContactMessage.objects.create(
         name=name,
         email=email.strip().lower(),
@@ -29,7 +33,8 @@ def send_contact_message(
         template="service/email/contact_message",
         context={
             "contact": contact,
-            "admin_path": reverse("admin:service_contactmessage_change", args=[contact.pk]),
+            "admin_url": site_url.rstrip("/")
+            + reverse("admin:service_contactmessage_change", args=[contact.pk]),
         },
         kind="contact_message",
     )

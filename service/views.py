@@ -67,7 +67,8 @@ def contact(request):
         elif form.is_valid():
             if not form.is_spam():
                 services.send_contact_message(
-                    **{f: form.cleaned_data[f] for f in ContactForm.Meta.fields}
+                    **{f: form.cleaned_data[f] for f in ContactForm.Meta.fields},
+                    site_url=request.build_absolute_uri("/"),
                 )
             messages.success(
                 request,

@@ -30,6 +30,21 @@ def test_a_message_waits_for_review_and_staff_are_told(client, django_capture_on
     assert mail.outbox[0].subject == "New guestbook message from Ada"
 
 
+def test_the_staff_notice_links_to_admin_with_the_shops_address(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """A mail client knows no current site: a bare /admin/... path cannot be clicked."""
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(URL, {"name": "Ada", "message": "Hello"}, HTTP_HOST="shop.example", secure=True)
+    link = "https://shop.example" + reverse(
+        "admin:guestbook_entry_change", args=[Entry.objects.get().pk]
+    )
+    sent = mail.outbox[0]
+    assert f"in admin: {link}\n" in sent.body
+    assert f'<a href="{link}">' in sent.alternatives[0][0]
+
+
 def test_published_messages_show_with_the_staff_reply_and_the_author_is_told(
     client, django_capture_on_commit_callbacks
 ):
@@ -69,6 +84,62 @@ def test_admin_moderates_and_replies(client, django_capture_on_commit_callbacks)
     public = client.get(URL).content.decode()
     assert "first" not in public
     assert "Thanks, B!" in public
+
+
+def change_in_admin(client, entry, **data):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client.post(
+        reverse("admin:guestbook_entry_change", args=[entry.pk]),
+        {"status": entry.status, "reply": entry.reply, **data},
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "reply", "data"),
+    [
+        ("pending", "", {"status": "hidden", "reply": "We wrote to you directly."}),
+        ("published", "", {"status": "hidden", "reply": "We wrote to you directly."}),
+        ("hidden", "Old answer.", {"reply": "We wrote to you directly."}),
+        ("hidden", "", {"reply": "We wrote to you directly."}),
+    ],
+)
+def test_a_reply_never_publishes_an_entry_staff_hide(
+    client, django_capture_on_commit_callbacks, status, reply, data
+):
+    entry = Entry.objects.create(
+        name="Ada",
+        email="ada@example.com",
+        message="My phone is 0170 123",
+        status=status,
+        reply=reply,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change_in_admin(client, entry, **data)
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.HIDDEN
+    assert entry.reply == "We wrote to you directly."
+    assert entry.replied_by is not None
+    client.logout()
+    public = client.get(URL).content.decode()
+    assert "0170 123" not in public
+    assert "We wrote to you directly." not in public
+
+
+def test_a_reply_publishes_an_entry_waiting_for_review_unless_staff_chose_otherwise(client):
+    """Answering in public approves a pending entry; a status staff set on the form wins."""
+    waiting = Entry.objects.create(name="A", message="Do you ship to Norway?")
+    change_in_admin(client, waiting, reply="Yes, we do.")
+    waiting.refresh_from_db()
+    assert waiting.status == Entry.Status.PUBLISHED
+    kept = Entry.objects.create(name="B", message="Still thinking", status="published")
+    change_in_admin(client, kept, status="pending", reply="Take your time.")
+    kept.refresh_from_db()
+    assert kept.status == Entry.Status.PENDING
+    client.logout()
+    public = client.get(URL).content.decode()
+    assert "Yes, we do." in public
+    assert "Take your time." not in public
 
 
 @pytest.mark.parametrize(
@@ -119,6 +190,38 @@ def test_posting_is_rate_limited_and_the_text_is_kept(client, settings):
     assert "Please wait a few minutes" in body
     assert "My third message" in body
     assert Entry.objects.count() == 2
+
+
+def test_posts_with_mistakes_do_not_count_toward_the_limit(client, settings):
+    """Someone who mistyped a few times can still send the corrected message."""
+    settings.GUESTBOOK_RATE = 2
+    for _ in range(5):
+        assert post(client, email="ada@example").status_code == 200
+    assert post(client).status_code == 302
+    assert post(client, message="Second one").status_code == 302
+    assert Entry.objects.count() == 2
+    # at the limit, even a post with a mistake is told to wait (with its text kept)
+    response = post(client, email="ada@example", message="Third one")
+    assert response.status_code == 429
+    assert "Please wait a few minutes" in response.content.decode()
+    assert "Third one" in response.content.decode()
+
+
+def test_a_flood_of_invalid_posts_is_refused_and_the_text_kept(client, settings):
+    settings.GUESTBOOK_RATE = 2  # invalid posts allowed: 10 times as many
+    for _ in range(20):
+        assert post(client, message="").status_code == 200
+    response = post(client, message="Now a real message")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Please wait a few minutes" in body
+    assert "Now a real message" in body
+    assert not Entry.objects.exists()
+    # another client is not affected
+    assert (
+        client.post(URL, {"name": "Bo", "message": "Hi!"}, REMOTE_ADDR="203.0.113.9").status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize("n", [3, 30])

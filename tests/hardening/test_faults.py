@@ -91,6 +91,23 @@ def test_shop_works_with_redis_down(client, redis_down, shipping):
     assert "_auth_user_id" in client.session
 
 
+def test_public_forms_take_messages_with_redis_down(client, redis_down, settings):
+    """The form rate limits (accepted posts, and all posts) let people through, never a 500."""
+    from guestbook.models import Entry
+    from service.models import ContactMessage
+
+    settings.GUESTBOOK_RATE = settings.CONTACT_RATE = 1
+    for _ in range(3):
+        assert (
+            client.post(reverse("guestbook:index"), {"name": "Ada", "message": "Hi"}).status_code
+            == 302
+        )
+        assert client.post(reverse("guestbook:index"), {"name": "Ada"}).status_code == 200
+        contact = {"name": "Ada", "email": "a@example.com", "topic": "other", "message": "Hi"}
+        assert client.post(reverse("service:contact"), contact).status_code == 302
+    assert Entry.objects.count() == ContactMessage.objects.count() == 3
+
+
 def test_order_is_placed_with_the_broker_down_and_mailed_by_the_sweep(
     client, broker_down, shipping, django_capture_on_commit_callbacks
 ):
@@ -222,7 +239,7 @@ def test_mail_server_down_keeps_the_message_and_backs_off():
 def test_rate_limit_counter_on_redis_expires_after_its_window_and_fails_open(settings, redis_cache):
     """One round trip per attempt (INCR + EXPIRE NX); the window starts at the first attempt;
     an unreachable Redis lets requests through instead of failing them."""
-    from core.ratelimit import allow
+    from core.ratelimit import allow, hits
 
     cache = redis_cache
     cache.delete("rl:test:203.0.113.7")
@@ -231,6 +248,7 @@ def test_rate_limit_counter_on_redis_expires_after_its_window_and_fails_open(set
         True,
         False,
     ]
+    assert hits(scope="test", key="203.0.113.7") == 3  # reads the counter INCR wrote
     client = cache._cache.get_client(None, write=True)
     ttl = client.ttl(cache.make_key("rl:test:203.0.113.7"))
     assert 0 < ttl <= 30  # set by the first attempt, not pushed back by later ones
@@ -244,4 +262,5 @@ def test_rate_limit_counter_on_redis_expires_after_its_window_and_fails_open(set
         }
     }
     assert allow(scope="test", key="203.0.113.7", limit=0, window=30) is True
+    assert hits(scope="test", key="203.0.113.7") == 0
     caches["default"].close()

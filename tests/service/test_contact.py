@@ -64,6 +64,20 @@ def test_a_question_reaches_the_administrator_with_the_shopper_as_reply_to(
     assert "your message is on its way" in client.get(URL).content.decode()
 
 
+def test_the_administrator_gets_a_link_to_admin_that_works_from_a_mail_client(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(URL, GOOD, HTTP_HOST="shop.example", secure=True)
+    link = "https://shop.example" + reverse(
+        "admin:service_contactmessage_change", args=[ContactMessage.objects.get().pk]
+    )
+    sent = mail.outbox[-1]
+    assert f"in admin: {link}\n" in sent.body
+    assert f'<a href="{link}">' in sent.alternatives[0][0]
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [
@@ -135,6 +149,42 @@ def test_sending_is_rate_limited_per_client_and_the_text_is_kept(client, setting
     assert other.status_code == 302
 
 
+def test_questions_with_mistakes_do_not_count_toward_the_limit(client, settings):
+    """A shopper who mistyped a few times can still send the corrected question."""
+    settings.CONTACT_RATE = 2
+    for _ in range(5):
+        assert post(client, order_number="<b>x</b>").status_code == 200
+    assert post(client).status_code == 302
+    assert post(client, message="Second question").status_code == 302
+    assert ContactMessage.objects.count() == 2
+    response = post(client, order_number="<b>x</b>", message="Third question")
+    assert response.status_code == 429
+    assert "Please wait a little" in response.content.decode()
+    assert "Third question" in response.content.decode()
+
+
+def test_a_flood_of_invalid_posts_is_refused_and_the_text_kept(client, settings):
+    settings.CONTACT_RATE = 2  # invalid posts allowed: 10 times as many
+    for _ in range(20):
+        assert post(client, email="not-an-email").status_code == 200
+    response = post(client, message="Now a real question")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Please wait a little" in body
+    assert "Now a real question" in body
+    assert not ContactMessage.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_bots_filling_the_hidden_field_count_like_senders_so_the_answers_match(client, settings):
+    """The honeypot stays invisible: a bot is answered exactly as a person would be."""
+    settings.CONTACT_RATE = 2
+    assert post(client, website="http://spam.example").status_code == 302
+    assert post(client, website="http://spam.example").status_code == 302
+    assert post(client, website="http://spam.example").status_code == 429
+    assert not ContactMessage.objects.exists()
+
+
 def test_staff_see_the_messages_and_mark_them_handled(client):
     first = ContactMessage.objects.create(name="A", email="a@example.com", message="first")
     second = ContactMessage.objects.create(name="B", email="b@example.com", message="second")
@@ -153,7 +203,7 @@ def test_staff_see_the_messages_and_mark_them_handled(client):
 @pytest.mark.parametrize("url", [URL, reverse("guestbook:index")])
 def test_an_empty_post_over_the_limit_is_told_so_not_an_error(client, settings, url):
     settings.CONTACT_RATE = settings.GUESTBOOK_RATE = 1
-    client.post(url, {"name": "x"})
+    assert client.post(url, GOOD).status_code == 302
     response = client.post(url)  # no fields at all
     assert response.status_code == 429
     assert "Please wait" in response.content.decode()
