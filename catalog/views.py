@@ -143,7 +143,8 @@ class ProductDetailView(DetailView):
             images=product.image_list,
             stock_total=total,
             stock_state=stock_state(total),
-            order_max=orderable_max(total),
+            # one line holds one variant: no more than the best-stocked one has
+            order_max=orderable_max(max((v.stock for v in variants), default=0)),
             default_variant=next((v for v in variants if v.stock > 0), None),
             related=selectors.list_related_products(product=product),
             trail=product.trail,

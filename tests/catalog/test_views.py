@@ -286,3 +286,13 @@ def test_a_card_shows_the_first_picture_or_the_original_or_a_placeholder(client)
     assert f'<img src="{plain.image.url}" alt="A tin lamp"' in body  # no thumbnail yet
     bare = body[body.index("Bare Lamp") - 1500 : body.index("Bare Lamp")]
     assert "placeholder.svg" in bare.rsplit("<article", 1)[-1]
+
+
+def test_quantity_limit_is_the_best_stocked_variant_not_the_sum(client):
+    product = ProductFactory(name="Fjord Hip Pack", stock=False)
+    VariantFactory(product=product, colour="Blue", stock=3)
+    VariantFactory(product=product, colour="Grey", stock=2)
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert 'max="3"' in body  # one line holds one variant: never 5
+    assert "only 3 left" in body
+    assert "only 2 left" in body
