@@ -1,10 +1,12 @@
+import re
+
 from django import forms
 
 from accounts.models import Address
 from cart.models import ShippingMethod
 from core.forms import LowercaseEmailField
 
-from .carriers import CARRIER_CHOICES
+from .models import NUMBER_LENGTH
 from .payments import list_payment_methods
 
 
@@ -22,13 +24,30 @@ class ContactForm(forms.Form):
     )
 
 
+NEW_ADDRESS = "new"
+
+
+def _address_label(address: Address) -> str:
+    parts = [address.full_name, address.line1, address.line2, f"{address.postcode} {address.city}"]
+    label = ", ".join(part for part in parts if part)
+    return f"{label} (default)" if address.is_default else label
+
+
 class AddressForm(forms.Form):
-    saved_address = forms.ModelChoiceField(
-        queryset=Address.objects.none(),
-        required=False,
-        empty_label="A new address (enter it below)",
+    """Where to ship: one of the member's saved addresses, or a new one typed in.
+
+    The new-address fields are always on the page (it works without JavaScript), so they are
+    checked only when "A new address" is the choice; a saved address needs nothing else.
+    """
+
+    saved_address = forms.ChoiceField(
         label="Saved addresses",
+        required=False,
         widget=forms.RadioSelect,
+        error_messages={
+            # Another customer's address id lands here too: refused, and never named.
+            "invalid_choice": "Select a valid choice: one of your saved addresses or a new one.",
+        },
     )
     full_name = forms.CharField(
         label="Full name",
@@ -73,32 +92,60 @@ class AddressForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        saved = Address.objects.none()
-        if user is not None and user.is_authenticated:
-            saved = Address.objects.filter(user=user)
-            self.fields["saved_address"].queryset = saved
-        else:
+        member = user is not None and user.is_authenticated
+        # Default first, then the most recent (the model's ordering): the first is preselected.
+        self.saved_addresses = list(Address.objects.filter(user=user)) if member else []
+        self._saved_by_pk = {str(a.pk): a for a in self.saved_addresses}
+        if not member:
             del self.fields["saved_address"]
             del self.fields["save_address"]
-        if not saved.exists():
-            # No saved address to pick: the new-address fields are plainly required.
+        else:
+            # Kept for members without saved addresses too, so a posted id is refused openly.
+            self.fields["saved_address"].choices = [
+                *((pk, _address_label(a)) for pk, a in self._saved_by_pk.items()),
+                (NEW_ADDRESS, "A new address (enter it below)"),
+            ]
+            if self.initial.get("saved_address") not in (*self._saved_by_pk, NEW_ADDRESS):
+                first = self.saved_addresses[0] if self.saved_addresses else None
+                self.initial["saved_address"] = str(first.pk) if first else NEW_ADDRESS
+        if not self.saved_addresses:
+            # Nothing saved to pick: the new-address fields are plainly required.
             for name in self.REQUIRED:
                 self.fields[name].required = True
 
+    @property
+    def offers_saved_addresses(self) -> bool:
+        return bool(self.saved_addresses)
+
+    def clean_saved_address(self) -> Address | None:
+        """The chosen saved address, or None for a new one (also when the field was left out)."""
+        return self._saved_by_pk.get(self.cleaned_data.get("saved_address") or NEW_ADDRESS)
+
     def clean(self):
         data = super().clean()
-        if data.get("saved_address"):
+        if data.get("saved_address") or "saved_address" in self.errors:
             return data
         for name in self.REQUIRED:
             if name not in self.errors and not (data.get(name) or "").strip():
                 self.add_error(name, "This field is required.")
         return data
 
+    def choice(self) -> str:
+        """What to preselect when the shopper comes back: the saved address's id, or "new"."""
+        saved = self.cleaned_data.get("saved_address")
+        return str(saved.pk) if saved else NEW_ADDRESS
+
     def address(self) -> dict:
         data = self.cleaned_data
         saved = data.get("saved_address")
         source = saved.__dict__ if saved else data
         return {k: (source.get(k) or "").strip() for k in (*self.REQUIRED, "line2")}
+
+    def wants_saved(self) -> bool:
+        """A new address the member asked to keep (a saved one is already kept)."""
+        return bool(self.cleaned_data.get("save_address")) and not self.cleaned_data.get(
+            "saved_address"
+        )
 
 
 class DeliveryForm(forms.Form):
@@ -130,6 +177,28 @@ class PlaceOrderForm(forms.Form):
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
+# As orders.models.new_order_number writes it: MP-XXXX-XXXX.
+ORDER_NUMBER_PREFIX = "MP"
+# Spaces and every kind of dash people (or their phones' autocorrect) type inside a number.
+_NUMBER_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+_BARE_NUMBER = re.compile(rf"(?:{ORDER_NUMBER_PREFIX})?([A-Z0-9]{{{NUMBER_LENGTH}}})")
+
+
+def normalize_order_number(typed: str) -> str:
+    """``mp3ymmwbcp``, ``MP 3YMM WBCP`` or ``3YMM-WBCP`` as stored: ``MP-3YMM-WBCP``.
+
+    Anything that is not shaped like a number comes back stripped and uppercased, and simply
+    matches no order.
+    """
+    compact = _NUMBER_SEPARATORS.sub("", typed).upper()
+    match = _BARE_NUMBER.fullmatch(compact)
+    if match is None:
+        return compact
+    raw = match.group(1)
+    half = NUMBER_LENGTH // 2
+    return f"{ORDER_NUMBER_PREFIX}-{raw[:half]}-{raw[half:]}"
+
+
 class OrderInquiryForm(forms.Form):
     number = forms.CharField(
         label="Order number",
@@ -138,7 +207,5 @@ class OrderInquiryForm(forms.Form):
     )
     email = forms.EmailField(label="E-mail used at checkout", max_length=254)
 
-
-class ShipForm(forms.Form):
-    carrier = forms.ChoiceField(choices=CARRIER_CHOICES)
-    tracking_number = forms.CharField(max_length=80)
+    def clean_number(self) -> str:
+        return normalize_order_number(self.cleaned_data["number"])

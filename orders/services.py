@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import Address
 from cart.models import Cart, CartLine, ShippingMethod
 from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
@@ -50,6 +51,28 @@ class ShippingAddress:
     city: str
     country: str
     line2: str = ""
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def save_member_address(*, user, address: ShippingAddress, phone: str = "") -> Address:
+    """Keep a shipping address in the member's account, once.
+
+    An address already saved that differs only in case or spacing is kept as it is (no copy
+    per order) and takes the phone given now, the one the carrier should call next time.
+    """
+    fields = ("full_name", "line1", "line2", "postcode", "city", "country")
+    for saved in Address.objects.filter(user=user):
+        if all(_same_text(getattr(saved, f), getattr(address, f)) for f in fields):
+            if phone and saved.phone != phone:
+                saved.phone = phone
+                saved.save(update_fields=["phone"])
+            return saved
+    return Address.objects.create(
+        user=user, phone=phone, **{f: getattr(address, f) for f in fields}
+    )
 
 
 def can_transition(order: Order, to: str) -> bool:

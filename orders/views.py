@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Address
 from cart.selectors import (
+    cheapest_shipping,
     find_cart,
     get_shipping_method,
     list_shipping_methods,
@@ -20,6 +21,7 @@ from core.ratelimit import allow, client_ip
 from . import selectors, services
 from .exceptions import CheckoutError, OutOfStock
 from .forms import (
+    NEW_ADDRESS,
     AddressForm,
     ContactForm,
     DeliveryForm,
@@ -106,10 +108,10 @@ def checkout_contact(request):
     if bounce:
         return bounce
     state = _state(request)
-    initial = {
-        "email": state.get("email") or getattr(request.user, "email", ""),
-        "phone": state.get("phone", ""),
-    }
+    phone = state.get("phone", "")
+    if not phone and request.method == "GET":  # a posted form shows what was typed instead
+        phone = _member_phone(request.user)
+    initial = {"email": state.get("email") or getattr(request.user, "email", ""), "phone": phone}
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         _save_state(request, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"])
@@ -117,17 +119,35 @@ def checkout_contact(request):
     return _render_step(request, "contact", form, pricing)
 
 
+def _member_phone(user) -> str:
+    """A member's phone to offer: the one kept with their saved addresses (default first),
+    else the one of their last order."""
+    if not user.is_authenticated:
+        return ""
+    saved = Address.objects.filter(user=user).exclude(phone="").values_list("phone", flat=True)
+    last = Order.objects.filter(user=user).order_by("-created_at").values_list("phone", flat=True)
+    return saved.first() or last.first() or ""
+
+
 def checkout_address(request):
     pricing, bounce = _guard(request, "address")
     if bounce:
         return bounce
     state = _state(request)
-    form = AddressForm(request.POST or None, initial=state.get("address"), user=request.user)
+    choice = state.get("address_choice")
+    # Typed fields come back only for a typed address; a saved one is preselected instead.
+    typed = state.get("address") if choice in (None, NEW_ADDRESS) else None
+    initial = {**(typed or {}), "saved_address": choice}
+    form = AddressForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         address = form.address()
-        if form.cleaned_data.get("save_address") and request.user.is_authenticated:
-            Address.objects.create(user=request.user, phone=state.get("phone", ""), **address)
-        _save_state(request, address=address)
+        if form.wants_saved() and request.user.is_authenticated:
+            services.save_member_address(
+                user=request.user,
+                address=services.ShippingAddress(**address),
+                phone=state.get("phone", ""),
+            )
+        _save_state(request, address=address, address_choice=form.choice())
         return redirect("orders:checkout_delivery")
     return _render_step(request, "address", form, pricing)
 
@@ -136,14 +156,16 @@ def checkout_delivery(request):
     pricing, bounce = _guard(request, "delivery")
     if bounce:
         return bounce
-    state = _state(request)
-    form = DeliveryForm(
-        request.POST or None, initial={"shipping_method": state.get("shipping_method_id")}
-    )
+    methods = list_shipping_methods()
+    chosen = _state(request).get("shipping_method_id")
+    if not any(m.pk == chosen for m in methods):
+        # Nothing chosen yet (or that method was withdrawn): offer what the cart page estimated.
+        cheapest = cheapest_shipping(methods, pricing.subtotal)
+        chosen = cheapest.pk if cheapest else None
+    form = DeliveryForm(request.POST or None, initial={"shipping_method": chosen})
     if request.method == "POST" and form.is_valid():
         _save_state(request, shipping_method_id=form.cleaned_data["shipping_method"].pk)
         return redirect("orders:checkout_payment")
-    methods = list_shipping_methods()
     quotes = [(m, reprice_with_shipping(pricing, shipping_method=m).shipping_fee) for m in methods]
     return _render_step(request, "delivery", form, pricing, quotes=quotes)
 

@@ -1,6 +1,7 @@
 """Plain helpers shared by the order tests (fixtures live in conftest.py)."""
 
 import secrets
+from html.parser import HTMLParser
 
 from django.urls import reverse
 
@@ -73,3 +74,46 @@ def review_key(review) -> str:
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
+
+
+class _FormDefaults(HTMLParser):
+    """Collects what a browser would submit, unchanged, for the first form that posts to its
+    own page (the header's sign-out form posts elsewhere)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._in_form = False
+        self._done = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and not self._done and not attrs.get("action"):
+            self._in_form = (attrs.get("method") or "").lower() == "post"
+        if not self._in_form or tag != "input" or not attrs.get("name"):
+            return
+        kind = (attrs.get("type") or "text").lower()
+        if kind in ("radio", "checkbox"):
+            if "checked" in attrs:
+                self.data[attrs["name"]] = attrs.get("value") or "on"
+        elif kind not in ("submit", "button", "image", "reset", "file"):
+            self.data[attrs["name"]] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._in_form:
+            self._in_form = False
+            self._done = True
+
+
+def form_defaults(response) -> dict[str, str]:
+    """What pressing the submit button sends when the shopper changes nothing on the page."""
+    parser = _FormDefaults()
+    parser.feed(response.content.decode())
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def submit_as_rendered(client, url: str, **changes):
+    """GET the page, then POST its form as a browser would, with ``changes`` typed in."""
+    data = {**form_defaults(client.get(url)), **changes}
+    return client.post(url, data)

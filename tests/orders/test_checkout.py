@@ -7,14 +7,22 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Address
-from cart.models import Cart, CartLine
+from cart.models import Cart, CartLine, ShippingMethod
 from catalog.models import Product, Variant
 from core.models import OutboxMessage
 from orders.models import Order
 from tests.cart.test_cart import header_count
 from tests.factories import ProductFactory, UserFactory, VariantFactory
 
-from .helpers import ADDRESS_FORM, add_to_cart, messages_of, review_key, walk_checkout
+from .helpers import (
+    ADDRESS_FORM,
+    add_to_cart,
+    form_defaults,
+    messages_of,
+    review_key,
+    submit_as_rendered,
+    walk_checkout,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,6 +370,296 @@ def test_a_stranger_cannot_see_a_guest_confirmation(client, mug, standard_shippi
     number = Order.objects.get().number
     assert Client().get(reverse("orders:confirmation", args=[number])).status_code == 404
     assert client.get(reverse("orders:confirmation", args=[number])).status_code == 200
+
+
+# --- saved addresses ---------------------------------------------------------------------------
+
+
+def saved_address(user, **fields) -> Address:
+    values = {
+        "full_name": "Mia Member",
+        "line1": "Hauptstr. 9",
+        "postcode": "80331",
+        "city": "München",
+        "country": "Germany",
+        **fields,
+    }
+    return Address.objects.create(user=user, **values)
+
+
+@pytest.fixture
+def member_at_address_step(client, mug, standard_shipping):
+    """A signed-in member with a mug in the cart, past the contact step."""
+    member = UserFactory(email="member@example.com")
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+    client.post(
+        reverse("orders:checkout_contact"), {"email": "member@example.com", "phone": "0171 555"}
+    )
+    return member
+
+
+ADDRESS_URL = reverse("orders:checkout_address")
+
+
+def test_the_default_saved_address_is_preselected_and_a_new_one_offered(
+    client, member_at_address_step
+):
+    saved_address(member_at_address_step, full_name="Old Home", line1="Altweg 1")
+    default = saved_address(member_at_address_step, is_default=True)
+    saved_address(member_at_address_step, full_name="Newest Office", line1="Neuweg 3")
+
+    response = client.get(ADDRESS_URL)
+
+    body = response.content.decode()
+    assert form_defaults(response)["saved_address"] == str(default.pk)
+    assert "A new address" in body
+    assert 'value="new"' in body
+    for label in ("Old Home, Altweg 1", "Mia Member, Hauptstr. 9", "Newest Office, Neuweg 3"):
+        assert label in body
+
+
+def test_without_a_default_the_most_recent_saved_address_is_preselected(
+    client, member_at_address_step
+):
+    saved_address(member_at_address_step, full_name="Old Home")
+    newest = saved_address(member_at_address_step, full_name="New Home")
+
+    assert form_defaults(client.get(ADDRESS_URL))["saved_address"] == str(newest.pk)
+
+
+def test_continue_with_the_preselected_saved_address_needs_no_other_fields(
+    client, member_at_address_step
+):
+    saved = saved_address(member_at_address_step, line2="Hinterhaus")
+
+    response = submit_as_rendered(client, ADDRESS_URL)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.url == reverse("orders:checkout_delivery")
+    assert client.session["checkout"]["address"] == {
+        "full_name": "Mia Member",
+        "line1": "Hauptstr. 9",
+        "line2": "Hinterhaus",
+        "postcode": "80331",
+        "city": "München",
+        "country": "Germany",
+    }
+    assert Address.objects.get() == saved  # nothing saved again
+
+
+def test_a_new_address_is_validated_only_when_chosen_and_keeps_what_was_typed(
+    client, member_at_address_step
+):
+    saved_address(member_at_address_step)
+
+    response = submit_as_rendered(client, ADDRESS_URL, saved_address="new", full_name="Neu Mann")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Please correct the 3 fields marked below." in body  # line1, postcode, city
+    assert 'value="Neu Mann"' in body
+    assert form_defaults(response)["saved_address"] == "new"  # the choice is kept too
+    assert "address" not in client.session["checkout"]
+
+    response = submit_as_rendered(client, ADDRESS_URL, saved_address="new", **ADDRESS_FORM)
+
+    assert response.url == reverse("orders:checkout_delivery")
+    assert client.session["checkout"]["address"]["line1"] == "Lindenstr. 1"
+
+
+def test_going_back_to_the_address_step_keeps_the_choice(client, member_at_address_step):
+    first = saved_address(member_at_address_step, full_name="First", is_default=True)
+    second = saved_address(member_at_address_step, full_name="Second")
+    client.post(ADDRESS_URL, {"saved_address": second.pk})
+
+    assert form_defaults(client.get(ADDRESS_URL))["saved_address"] == str(second.pk)
+
+    client.post(ADDRESS_URL, {"saved_address": "new", **ADDRESS_FORM})
+    again = form_defaults(client.get(ADDRESS_URL))
+    assert (again["saved_address"], again["full_name"], again["city"]) == (
+        "new",
+        "Greta Guest",
+        "Berlin",
+    )
+    assert Address.objects.filter(pk=first.pk).exists()  # there, just not chosen
+
+
+def test_saving_the_same_address_again_keeps_one_copy_with_the_latest_phone(
+    client, member_at_address_step
+):
+    client.post(ADDRESS_URL, {**ADDRESS_FORM, "saved_address": "new", "save_address": "on"})
+    client.post(
+        reverse("orders:checkout_contact"), {"email": "member@example.com", "phone": "0171 999"}
+    )
+    same_but_typed_differently = {
+        **ADDRESS_FORM,
+        "full_name": "greta  guest",
+        "line1": " LINDENSTR. 1 ",
+        "saved_address": "new",
+        "save_address": "on",
+    }
+    response = client.post(ADDRESS_URL, same_but_typed_differently)
+
+    assert response.status_code == 302
+    assert list(
+        Address.objects.filter(user=member_at_address_step).values_list("line1", "phone")
+    ) == [("Lindenstr. 1", "0171 999")]
+
+    client.post(ADDRESS_URL, {**ADDRESS_FORM, "city": "Potsdam", "saved_address": "new"})
+    assert Address.objects.count() == 1  # not ticked: not saved
+    client.post(
+        ADDRESS_URL,
+        {**ADDRESS_FORM, "city": "Potsdam", "saved_address": "new", "save_address": "on"},
+    )
+    assert sorted(Address.objects.values_list("city", flat=True)) == ["Berlin", "Potsdam"]
+
+
+def test_the_contact_step_prefills_the_phone_kept_with_the_saved_address(client, mug):
+    member = UserFactory(email="member@example.com")
+    saved_address(member, phone="+49 89 7654321", is_default=True)
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+
+    body = client.get(reverse("orders:checkout_contact")).content.decode()
+
+    assert 'value="+49 89 7654321"' in body
+
+
+def test_without_a_saved_phone_the_contact_step_prefills_the_last_orders_phone(
+    client, mug, standard_shipping
+):
+    member = UserFactory(email="member@example.com")
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+    place(client, review_key(walk_checkout(client, standard_shipping)))  # phone +49 30 1234567
+    add_to_cart(client, mug, 1)
+
+    body = client.get(reverse("orders:checkout_contact")).content.decode()
+
+    assert 'value="+49 30 1234567"' in body
+
+
+def test_another_customers_saved_address_is_refused_even_with_saved_addresses_of_ones_own(
+    client, member_at_address_step
+):
+    saved_address(member_at_address_step)
+    theirs = saved_address(UserFactory(email="owner@example.com"), line1="Secret St 1")
+
+    response = client.post(ADDRESS_URL, {"saved_address": theirs.pk})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Select a valid choice" in body
+    assert "Secret St 1" not in body
+    assert "address" not in client.session["checkout"]
+    assert client.get(reverse("orders:checkout_delivery")).url == ADDRESS_URL
+
+
+# --- delivery step -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def express(db):
+    """Dearer than Standard, but listed first."""
+    return ShippingMethod.objects.create(
+        name="Express", fee=Decimal("9.90"), min_days=1, max_days=1, position=0
+    )
+
+
+def test_the_cheapest_delivery_method_is_preselected(client, mug, standard_shipping, express):
+    add_to_cart(client, mug, 1)
+    client.post(reverse("orders:checkout_contact"), {"email": "g@example.com", "phone": "12345"})
+    client.post(ADDRESS_URL, ADDRESS_FORM)
+
+    response = submit_as_rendered(client, reverse("orders:checkout_delivery"))
+
+    assert response.url == reverse("orders:checkout_payment")
+    assert client.session["checkout"]["shipping_method_id"] == standard_shipping.pk
+
+
+def test_the_only_delivery_method_is_preselected(client, mug, standard_shipping):
+    add_to_cart(client, mug, 1)
+    client.post(reverse("orders:checkout_contact"), {"email": "g@example.com", "phone": "12345"})
+    client.post(ADDRESS_URL, ADDRESS_FORM)
+
+    page = client.get(reverse("orders:checkout_delivery"))
+
+    assert form_defaults(page) == {"shipping_method": str(standard_shipping.pk)}
+
+
+def test_going_back_to_the_delivery_step_keeps_the_choice(client, mug, standard_shipping, express):
+    add_to_cart(client, mug, 1)
+    walk_checkout(client, express)
+
+    page = client.get(reverse("orders:checkout_delivery"))
+
+    assert form_defaults(page)["shipping_method"] == str(express.pk)
+    assert "Choose a delivery method." not in page.content.decode()
+
+
+# --- the confirmation e-mail -------------------------------------------------------------------
+
+
+def confirmation_message() -> OutboxMessage:
+    return OutboxMessage.objects.get(kind="order_confirmation")
+
+
+def test_the_confirmation_email_has_lines_totals_address_and_the_bank_transfer_deadline(
+    client, mug, standard_shipping, settings
+):
+    settings.SHOP_UNPAID_ORDER_DAYS = 5
+    add_to_cart(client, mug, 2)
+    address = {**ADDRESS_FORM, "line2": "3. OG links"}
+    place(
+        client,
+        review_key(
+            walk_checkout(client, standard_shipping, payment="bank_transfer", address=address)
+        ),
+    )
+    order = Order.objects.get()
+    message = confirmation_message()
+
+    text = message.body_text
+    for expected in (
+        f"2 x Camp Mug [{mug.sku}]  €39.98",
+        "Subtotal: €39.98",
+        "Shipping (Standard): €4.90",
+        "Total: €44.88",
+        "Greta Guest\nLindenstr. 1\n3. OG links\n10115 Berlin\nGermany",
+        f"IBAN {settings.SHOP_BANK_IBAN}",
+        f"reference {order.number}",
+        "not paid within 5 days are cancelled",
+    ):
+        assert expected in text, expected
+
+    html = message.body_html
+    for expected in (
+        "2 × Camp Mug",
+        '<td>Subtotal</td><td style="text-align: right;">€39.98</td>',
+        "€4.90",
+        "€44.88",
+        "Greta Guest<br>Lindenstr. 1<br>3. OG links<br>10115 Berlin<br>Germany",
+        settings.SHOP_BANK_IBAN,
+        "not paid within 5 days are cancelled",
+    ):
+        assert expected in html, expected
+
+
+def test_the_cash_on_delivery_confirmation_email_has_the_address_and_no_bank_details(
+    client, mug, standard_shipping
+):
+    add_to_cart(client, mug, 1)
+    place(client, review_key(walk_checkout(client, standard_shipping, payment="cod")))
+    message = confirmation_message()
+
+    for body in (message.body_text, message.body_html):
+        assert "Lindenstr. 1" in body
+        assert "10115 Berlin" in body
+        assert "Cash on delivery" in body
+        assert "IBAN" not in body
+        assert "cancelled" not in body
+    assert "Subtotal" in message.body_html
 
 
 # --- performance -----------------------------------------------------------------------------

@@ -106,6 +106,39 @@ def test_number_and_email_are_case_and_whitespace_insensitive(client, shipped_or
     assert response.context["order"] == shipped_order
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{plain}",  # MP3YMMWBCP
+        "{plain_lower}",
+        " MP {a} {b} ",
+        "mp-{a}{b}",
+        "MP–{a}–{b}",  # en dashes, as some phones and word processors type them
+        "{a}-{b}",  # without the prefix
+    ],
+)
+def test_a_number_typed_without_its_dashes_or_with_spaces_finds_the_order(
+    client, shipped_order, typed
+):
+    a, b = shipped_order.number.split("-")[1:]
+    number = typed.format(a=a, b=b, plain=f"MP{a}{b}", plain_lower=f"mp{a}{b}".lower())
+
+    response = ask(client, number, "guest@example.com")
+
+    assert response.context["order"] == shipped_order
+    assert "Trail Lamp" in response.content.decode()
+
+
+def test_a_number_without_dashes_and_the_wrong_email_gets_the_generic_message(
+    client, shipped_order
+):
+    response = ask(client, shipped_order.number.replace("-", ""), "someone.else@example.com")
+
+    assert response.context["order"] is None
+    assert messages_of(response) == [NO_MATCH]
+    assert "Trail Lamp" not in response.content.decode()
+
+
 def test_too_many_attempts_are_refused_with_429(client, shipped_order, settings):
     settings.SHOP_INQUIRY_RATE = 3
     for _ in range(3):
