@@ -232,3 +232,24 @@ def test_media_is_served_with_nosniff_in_production_nginx():
     media = media[: media.index("\n    }\n")]
     assert "add_header X-Content-Type-Options nosniff always;" in media
     assert "sandbox" in media  # uploaded files can never run as a page
+
+
+PATH_VALUES = ["%00", "a%00b", "%0A", "%27%3B--", "%E2%80%AE", "x" * 300, "99999999999999999999"]
+
+
+@pytest.mark.parametrize("value", PATH_VALUES)
+def test_hostile_values_in_url_paths_are_a_404_for_members_too(shop, value):
+    """Path parameters reach the database only for signed-in members (their orders): a NUL
+    there was a 500 on PostgreSQL."""
+    member = Client(raise_request_exception=False)
+    member.force_login(UserFactory())
+    for path in (
+        f"/orders/mine/{value}/",
+        f"/orders/confirmation/{value}/",
+        f"/products/{value}/",
+        f"/category/{value}/",
+        f"/series/{value}/",
+    ):
+        assert member.get(path).status_code == 404, path
+    for path in (f"/cart/lines/{value}/", f"/cart/lines/{value}/remove/"):
+        assert member.post(path, {"quantity": 1}).status_code in (302, 404), path
