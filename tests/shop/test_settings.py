@@ -39,3 +39,37 @@ def test_production_refuses_the_dev_secret_key():
     result = run_manage("check", env={**env, "SECRET_KEY": "short"})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_keep_the_promised_header_and_cookie_values():
+    """What SECURITY.md promises, read from the settings as production loads them."""
+    script = (
+        "from django.conf import settings as s;"
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SAMESITE,"
+        " s.CSRF_COOKIE_SAMESITE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SECURE,"
+        " s.CSRF_COOKIE_SECURE, s.SECURE_REFERRER_POLICY)"
+    )
+    result = run_manage("shell", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    last_line = result.stdout.strip().splitlines()[-1]  # (after the shell's import notice)
+    hsts, subdomains, session_site, csrf_site, httponly, secure, csrf_secure, referrer = (
+        last_line.split(maxsplit=7)
+    )
+    assert int(hsts) >= 365 * 24 * 60 * 60  # one year
+    assert (subdomains, session_site, csrf_site) == ("True", "Lax", "Lax")
+    assert (httponly, secure, csrf_secure) == ("True", "True", "True")
+    assert referrer.strip()
+
+
+def test_the_outbox_sweep_is_scheduled():
+    from django.conf import settings
+
+    tasks = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks["core.tasks.send_pending_mail_task"] <= 300  # pending mail waits minutes at most
+
+
+def test_make_test_runs_bandit_and_ci_runs_the_audit_target():
+    makefile = (ROOT / "Makefile").read_text()
+    test_target = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "bandit" in test_target
+    assert "pip-audit" in makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
