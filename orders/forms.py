@@ -6,7 +6,7 @@ from accounts.models import Address
 from cart.models import ShippingMethod
 from core.forms import LowercaseEmailField
 
-from .models import NUMBER_LENGTH
+from .models import NUMBER_LENGTH, NUMBER_PREFIX, format_order_number
 from .payments import list_payment_methods
 
 
@@ -177,11 +177,9 @@ class PlaceOrderForm(forms.Form):
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
-# As orders.models.new_order_number writes it: MP-XXXX-XXXX.
-ORDER_NUMBER_PREFIX = "MP"
 # Spaces and every kind of dash people (or their phones' autocorrect) type inside a number.
 _NUMBER_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
-_BARE_NUMBER = re.compile(rf"(?:{ORDER_NUMBER_PREFIX})?([A-Z0-9]{{{NUMBER_LENGTH}}})")
+_BARE_NUMBER = re.compile(rf"(?:{NUMBER_PREFIX})?([A-Z0-9]{{{NUMBER_LENGTH}}})")
 
 
 def normalize_order_number(typed: str) -> str:
@@ -194,9 +192,7 @@ def normalize_order_number(typed: str) -> str:
     match = _BARE_NUMBER.fullmatch(compact)
     if match is None:
         return compact
-    raw = match.group(1)
-    half = NUMBER_LENGTH // 2
-    return f"{ORDER_NUMBER_PREFIX}-{raw[:half]}-{raw[half:]}"
+    return format_order_number(match.group(1))
 
 
 class OrderInquiryForm(forms.Form):

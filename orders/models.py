@@ -10,12 +10,20 @@ from catalog.models import Variant
 # No 0/O, 1/I/L: readable over the phone.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_LENGTH = 8
+NUMBER_PREFIX = "MP"
+
+
+def format_order_number(raw: str) -> str:
+    """The NUMBER_LENGTH characters of a number as it is stored and shown: ``MP-7KQ4-X2HD``."""
+    half = NUMBER_LENGTH // 2
+    return f"{NUMBER_PREFIX}-{raw[:half]}-{raw[half:]}"
 
 
 def new_order_number() -> str:
     """A short random order number, e.g. ``MP-7KQ4-X2HD`` (31^8 ≈ 8.5e11: not guessable)."""
-    raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
-    return f"MP-{raw[:4]}-{raw[4:]}"
+    return format_order_number(
+        "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+    )
 
 
 class Order(models.Model):
