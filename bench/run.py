@@ -727,8 +727,8 @@ SNAPSHOT_IGNORE = shutil.ignore_patterns(
 def snapshot_tree(dest: Path) -> Path:
     """Copy the work tree's code: other people may edit it while the run goes on, and every
     process of one run (migrate, both gunicorns, the instrumented pass) must see the same code.
-    Imports resolve to the copy first (it is first on sys.path; the editable install's finder
-    comes after the path finder)."""
+    Imports resolve to the copy first (it is first on sys.path and the working directory; the
+    editable install's finder comes after the path finder)."""
     app = dest / "app"
     shutil.copytree(ROOT, app, ignore=SNAPSHOT_IGNORE, symlinks=True)
     return app
@@ -1301,6 +1301,10 @@ def main() -> int:
 
         os.environ.update(env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "shop.settings"
+        # The snapshot must be the working directory too: importing the Celery app puts the
+        # working directory first on sys.path, and from the work tree the in-process passes
+        # (fixtures, instrumented pass) would mix its code, edited meanwhile, with the snapshot's.
+        os.chdir(APP)
         sys.path.insert(0, str(APP))
         import django
 
@@ -1540,6 +1544,7 @@ def main() -> int:
                 say(f"clean-up failed: {exc}")
         with contextlib.suppress(Exception):
             redis_clean(cfg.redis_url)
+        os.chdir(ROOT)
         shutil.rmtree(static_root, ignore_errors=True)
         shutil.rmtree(snapshot_dir, ignore_errors=True)
 

@@ -10,3 +10,10 @@ class NotEnoughStock(CartError):
         else:
             message = f"Only {available} of {name} available; please choose {available} or fewer."
         super().__init__(message)
+
+
+class LineNotInCart(CartError):
+    """The line is not in this visitor's cart: removed meanwhile, or someone else's (404)."""
+
+    def __init__(self) -> None:
+        super().__init__("That item is not in your cart (any more).")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from catalog.models import MAX_LINE_QUANTITY, Variant
 from core.cache import bump_generation
 
-from .exceptions import CartError, NotEnoughStock
+from .exceptions import CartError, LineNotInCart, NotEnoughStock
 from .models import Cart, CartLine
 
 SESSION_KEY = "cart_id"
@@ -104,10 +104,10 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
 
 @transaction.atomic
 def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | None:
-    """Change a line's quantity (0 removes it). Raises CartError, NotEnoughStock."""
+    """Change a line's quantity (0 removes it). Raises LineNotInCart, CartError, NotEnoughStock."""
     line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
     if line is None:
-        raise CartError("That item is no longer in your cart.")
+        raise LineNotInCart
     if quantity == 0:
         cart_changed(cart.pk)
         line.delete()

@@ -5,7 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .exceptions import CartError
+from .exceptions import CartError, LineNotInCart
 from .forms import AddToCartForm, LineQuantityForm
 
 
@@ -20,6 +20,11 @@ def _back(request, default: str = "cart:detail"):
     ):
         return HttpResponseRedirect(target)
     return redirect(default)
+
+
+def _line_not_in_cart(request):
+    """A line of someone else's cart, or one removed in another tab: 404, with a way back."""
+    return render(request, "cart/line_not_in_cart.html", status=404)
 
 
 def _form_errors(form) -> str:
@@ -71,27 +76,31 @@ def add(request):
 @require_POST
 def update_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
-    form = LineQuantityForm(request.POST)
     if cart is None:
-        messages.error(request, "Your cart is empty.")
-    elif not form.is_valid():
+        return _line_not_in_cart(request)
+    form = LineQuantityForm(request.POST)
+    if not form.is_valid():
         messages.error(request, _form_errors(form))
+        return redirect("cart:detail")
+    try:
+        line = services.set_line_quantity(
+            cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"]
+        )
+    except LineNotInCart:
+        return _line_not_in_cart(request)
+    except CartError as exc:
+        messages.error(request, str(exc))
     else:
-        try:
-            line = services.set_line_quantity(
-                cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"]
-            )
-            messages.success(request, "Quantity updated." if line else "Item removed.")
-        except CartError as exc:
-            messages.error(request, str(exc))
+        messages.success(request, "Quantity updated." if line else "Item removed.")
     return redirect("cart:detail")
 
 
 @require_POST
 def remove_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
-    if cart is not None and services.remove_line(cart=cart, line_id=line_id):
-        messages.success(request, "Item removed from your cart.")
+    if cart is None or not services.remove_line(cart=cart, line_id=line_id):
+        return _line_not_in_cart(request)
+    messages.success(request, "Item removed from your cart.")
     return redirect("cart:detail")
 
 

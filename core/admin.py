@@ -1,18 +1,54 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
 from .models import OutboxMessage
+from .outbox import retry_now
+
+
+class FailingFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "Failing (not sent, tried)"), ("waiting", "Not sent yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.filter(sent_at__isnull=True, attempts__gt=0)
+        if self.value() == "waiting":
+            return queryset.filter(sent_at__isnull=True)
+        return queryset
 
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["subject", "recipients", "kind", "created_at", "sent_at", "attempts"]
-    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "subject",
+        "recipients",
+        "kind",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "next_attempt_at",
+    ]
+    list_filter = [FailingFilter, "kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "to"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["send_now"]
 
     @admin.display(description="to")
     def recipients(self, obj):
         return ", ".join(obj.to)
+
+    @admin.action(description="Send the selected unsent messages now")
+    def send_now(self, request, queryset):
+        count = retry_now(queryset)
+        self.message_user(
+            request,
+            ngettext("%d message will be sent now.", "%d messages will be sent now.", count)
+            % count,
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class OutboxMessage(models.Model):
@@ -17,12 +18,16 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="The sweep does not try a failing message again before this (backoff).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(
-                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_pending"
+                fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="outbox_due"
             )
         ]
 

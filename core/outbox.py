@@ -1,6 +1,8 @@
 """The transactional outbox: queue an e-mail with the change that causes it, send after commit."""
 
 import logging
+from datetime import timedelta
+from smtplib import SMTPAuthenticationError, SMTPConnectError, SMTPException, SMTPServerDisconnected
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -11,6 +13,26 @@ from django.utils import timezone
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+#: The sweep waits 1, 2, 4, ... minutes between attempts at a failing message, at most 6 hours,
+#: and keeps trying: a message is never dropped (staff see it, and can send it now, in admin).
+RETRY_FIRST_DELAY = timedelta(minutes=1)
+RETRY_MAX_DELAY = timedelta(hours=6)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long the sweep leaves a message alone after its ``attempts``-th failure."""
+    if attempts >= 20:  # 2**19 minutes is far past the cap; don't compute huge powers
+        return RETRY_MAX_DELAY
+    return min(RETRY_FIRST_DELAY * 2 ** max(attempts - 1, 0), RETRY_MAX_DELAY)
+
+
+def server_unavailable(error: BaseException) -> bool:
+    """True when the failure is the mail server's (down, unreachable, refusing our login), not
+    this message's (a refused recipient): every other message would fail the same way now."""
+    if isinstance(error, SMTPConnectError | SMTPServerDisconnected | SMTPAuthenticationError):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, SMTPException)
 
 
 def queue_mail(
@@ -72,7 +94,8 @@ def send_outbox_message(*, message_id: int) -> bool:
     """Send one queued e-mail unless it was already sent. Returns True if it was sent now.
 
     The row is locked while sending, so two workers never send the same message twice.
-    A failure is recorded on the row (attempts, last error) and re-raised so the task retries.
+    A failure is recorded on the row (attempts, last error, when the sweep may try again) and
+    re-raised so the task retries.
     """
     error = None
     with transaction.atomic():
@@ -104,14 +127,26 @@ def send_outbox_message(*, message_id: int) -> bool:
             return True
     # Outside the locking transaction, so the record of the failure is kept.
     OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
-        attempts=message.attempts, last_error=str(error)[:2000]
+        attempts=message.attempts,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        next_attempt_at=timezone.now() + retry_delay(message.attempts),
     )
     raise error
 
 
 def list_pending_message_ids(*, limit: int = 500) -> list[int]:
+    """Unsent messages that are due: new ones, and failed ones whose backoff has passed."""
     return list(
-        OutboxMessage.objects.filter(sent_at__isnull=True)
-        .order_by("created_at")
+        OutboxMessage.objects.filter(sent_at__isnull=True, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def retry_now(queryset) -> int:
+    """Make unsent messages due at once (staff's "send now"); returns how many."""
+    ids = list(queryset.filter(sent_at__isnull=True).values_list("pk", flat=True))
+    OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+    for message_id in ids:
+        transaction.on_commit(lambda message_id=message_id: _enqueue(message_id))
+    return len(ids)
