@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from catalog.models import Variant
 
+from .payments import get_payment_method
+
 # No 0/O, 1/I/L: readable over the phone.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_LENGTH = 8
@@ -24,6 +26,16 @@ def new_order_number() -> str:
     return format_order_number(
         "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
     )
+
+
+def customer_status_label(status: str, payment_method: str) -> str:
+    """A status as the shopper reads it: a cash-on-delivery order that waits to be packed is
+    confirmed, not waiting for a payment the shopper is meant to make now."""
+    if status == Order.Status.PENDING_PAYMENT:
+        method = get_payment_method(payment_method)
+        if method and method.ships_before_payment:
+            return "Confirmed, you pay on delivery"
+    return Order.Status(status).label
 
 
 class Order(models.Model):
@@ -98,6 +110,11 @@ class Order(models.Model):
         return self.paid_at is not None
 
     @property
+    def customer_status(self) -> str:
+        """The status as the shopper reads it (see customer_status_label)."""
+        return customer_status_label(self.status, self.payment_method)
+
+    @property
     def is_shipped(self) -> bool:
         return self.shipped_at is not None
 
@@ -147,3 +164,8 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.previous_status or '—'} → {self.status}"
+
+    @property
+    def customer_status(self) -> str:
+        """This step as the shopper reads it (the order comes with order.events, no query)."""
+        return customer_status_label(self.status, self.order.payment_method)

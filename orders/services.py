@@ -29,7 +29,7 @@ S = Order.Status
 TRANSITIONS: dict[str, set[str]] = {
     S.PENDING_PAYMENT: {S.PAID, S.PACKED, S.CANCELLED},
     S.PAID: {S.PACKED, S.CANCELLED},
-    S.PACKED: {S.SHIPPED},
+    S.PACKED: {S.SHIPPED, S.CANCELLED},  # not yet handed to the carrier: it can be unpacked
     S.SHIPPED: {S.DELIVERED},
     S.DELIVERED: {S.COMPLETED},
     S.COMPLETED: set(),

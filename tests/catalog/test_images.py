@@ -40,6 +40,13 @@ def test_non_images_and_corrupt_files_are_refused(data, message):
     assert message in str(excinfo.value)
 
 
+@pytest.mark.parametrize("fmt", ["BMP", "TIFF", "ICO", "PPM"])
+def test_images_of_other_formats_are_refused_by_name(fmt):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_image_upload(upload(image_bytes(fmt)))
+    assert f"Upload a JPEG, PNG, WebP or GIF image (this file is {fmt})." in excinfo.value.messages
+
+
 def test_too_many_bytes_is_refused(settings):
     settings.SHOP_IMAGE_MAX_BYTES = 100
     with pytest.raises(ValidationError) as excinfo:

@@ -105,6 +105,56 @@ def test_forwarded_for_from_the_client_is_not_trusted(client, settings):
     assert client_ip(Request) == "203.0.113.9"  # nginx's hop, not the client's invention
 
 
+def failed_sign_ins(client, count, forwarded_for):
+    """``count`` failed sign-ins, each for another address (so only the per-client limit
+    counts); returns whether the last one was refused by the limit."""
+    body = ""
+    for i in range(count):
+        body = client.post(
+            reverse("account_login"),
+            {"login": f"nobody{i}@example.com", "password": "wrong-pass"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for(i),
+        ).content.decode()
+    return "Too many failed login attempts" in body
+
+
+def test_sign_in_limit_ignores_an_x_forwarded_for_invented_by_the_client(client, settings):
+    """Straight to gunicorn (no trusted proxy): a new invented address per attempt does not
+    give the attacker a new allowance; the 11th failed attempt within a minute is refused."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    assert not failed_sign_ins(client, 10, lambda i: f"198.51.100.{i}")
+    cache.clear()
+    assert failed_sign_ins(client, 11, lambda i: f"198.51.100.{i}")
+
+
+def test_sign_in_limit_behind_nginx_counts_the_address_nginx_saw(client, settings):
+    """Behind nginx (one trusted hop): the client may prepend anything to X-Forwarded-For; the
+    hop nginx appended decides, so one client is limited and two clients are not mixed up."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert failed_sign_ins(client, 11, lambda i: f"6.6.6.{i}, 203.0.113.7")
+    cache.clear()
+    assert not failed_sign_ins(client, 11, lambda i: f"203.0.113.{i}")
+
+
+def test_sign_up_is_rate_limited_per_client(client):
+    statuses = [signup(client, f"new{i}@example.com").status_code for i in range(21)]
+    assert statuses[:20] == [302] * 20
+    assert statuses[-1] == 429
+    assert EmailAddress.objects.count() == 20
+
+
+def test_password_reset_is_rate_limited_per_address(client):
+    UserFactory(email="member@example.com")
+    statuses = [
+        client.post(reverse("account_reset_password"), {"email": "member@example.com"}).status_code
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [302] * 5
+    assert statuses[-1] == 429
+    assert OutboxMessage.objects.filter(to=["member@example.com"]).count() == 5
+
+
 def test_admin_sign_in_is_rate_limited(client):
     statuses = [
         client.post(
@@ -151,6 +201,9 @@ def test_password_change_ends_other_sessions(client):
     )
     assert response.status_code == 302
     assert other_device.get(reverse("orders:my_orders")).status_code == 302  # signed out
+    # and this session too: the next page asks for the new password
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("orders:my_orders")).status_code == 302
 
 
 def test_unverified_members_cannot_sign_in_yet(client):

@@ -264,3 +264,43 @@ def test_rate_limit_counter_on_redis_expires_after_its_window_and_fails_open(set
     assert allow(scope="test", key="203.0.113.7", limit=0, window=30) is True
     assert hits(scope="test", key="203.0.113.7") == 0
     caches["default"].close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_persistent_connection_dropped_between_requests_is_replaced(postgres_only):
+    """PostgreSQL restarted (or a proxy dropped an idle connection) while a worker kept its
+    persistent connection: with CONN_HEALTH_CHECKS the next request reconnects instead of
+    answering 500 until gunicorn is restarted."""
+    import psycopg
+    from django.db import close_old_connections
+    from django.test import Client
+
+    db = connection.settings_dict
+    assert db["CONN_HEALTH_CHECKS"] is True
+    saved_max_age = db["CONN_MAX_AGE"]
+    connection.close()
+    db["CONN_MAX_AGE"] = None  # keep the connection across requests, as in production
+    try:
+        client = Client()
+        client.force_login(UserFactory())
+        assert client.get(reverse("orders:my_orders")).status_code == 200
+        pid = connection.connection.info.backend_pid
+        with psycopg.connect(
+            dbname=db["NAME"],
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"],
+            port=db["PORT"],
+            autocommit=True,
+        ) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        # what Django's WSGI handler does at the start of every request (the test client
+        # leaves it out on purpose, to keep the test's connection)
+        close_old_connections()
+        response = client.get(reverse("orders:my_orders"))
+        assert response.status_code == 200
+        assert connection.connection.info.backend_pid != pid
+    finally:
+        db["CONN_MAX_AGE"] = saved_max_age
+        connection.close()

@@ -1,7 +1,10 @@
 """A corpus of hostile input sent to every public form and query parameter: never a 5xx,
 always escaped, and nothing stored that breaks a later page or the admin."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -158,8 +161,44 @@ def test_hostile_text_stored_through_checkout_renders_escaped_everywhere(shop):
     assert_safe(staff.get(reverse("admin:orders_order_change", args=[order.pk])), "admin order")
     from core.models import OutboxMessage
 
-    html = OutboxMessage.objects.get(kind="order_confirmation").body_html
-    assert SCRIPT not in html
+    mails = OutboxMessage.objects.all()
+    assert sorted(m.kind for m in mails) == ["order_confirmation", "staff_new_order"]
+    for message in mails:  # the shopper's confirmation and the staff notice
+        for marker in MARKERS:
+            assert marker not in message.body_html, message.kind
+        assert "&lt;script&gt;" in message.body_html, message.kind
+
+
+def test_hostile_product_text_entered_by_staff_renders_escaped_in_every_listing(client):
+    """A product name and description with markup (staff pasted it from somewhere) is shown as
+    text on the home page, listings, its category, search results and its own page."""
+    product = ProductFactory(
+        name=f"Mug {SCRIPT}", short_description=MARKERS[1], description=MARKERS[1], stock=5
+    )
+    from search.services import index_products
+
+    index_products(product_ids=[product.pk])
+    pages = {
+        "home": reverse("home"),
+        "all products": reverse("catalog:products"),
+        "category": product.category.get_absolute_url(),
+        "series": product.series.get_absolute_url(),
+        "product": product.get_absolute_url(),
+        "search": reverse("search:results") + "?q=mug",
+    }
+    for where, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, where
+        assert_safe(response, where)
+        assert "Mug &lt;script&gt;" in response.content.decode(), where
+    # autocomplete answers data, not markup: the name as it is, in JSON, which the script
+    # puts on the page as text (textContent), never as HTML
+    suggest = client.get(reverse("search:suggest"), {"q": "mug"})
+    assert suggest["Content-Type"].startswith("application/json")
+    assert suggest.json()["products"][0]["name"] == f"Mug {SCRIPT}"
+    script = (settings.BASE_DIR / "static" / "js" / "shop.js").read_text()
+    assert "insertAdjacentHTML" not in script
+    assert re.findall(r"innerHTML\s*=\s*([^;]+);", script) == ['""']
 
 
 def test_ten_thousand_form_fields_and_huge_bodies_get_a_clear_400(client, shop):

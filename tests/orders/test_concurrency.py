@@ -188,3 +188,38 @@ def test_a_price_change_between_the_read_and_the_lock_rolls_the_order_back(
 
     order = place(cart, standard_shipping)  # placing again charges the new price
     assert order.subtotal == Decimal("99.00")
+
+
+def test_two_expiry_runs_at_once_cancel_each_order_and_restore_its_stock_once(
+    postgres_only, standard_shipping
+):
+    """Beat fired twice (or a second worker took the same schedule): both runs see the same
+    unpaid orders; each order is cancelled by one of them, and its stock comes back once."""
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    variant = ProductFactory(stock=20).variants.get()
+    orders = [
+        place(make_cart((variant, 2)), standard_shipping, payment="bank_transfer") for _ in range(5)
+    ]
+    Order.objects.update(created_at=timezone.now() - timedelta(days=30))
+    variant.refresh_from_db()
+    assert variant.stock == 10
+    real_change_status = services.change_status
+
+    def slow_change_status(**kwargs):
+        time.sleep(0.05)  # the other run reaches the same order meanwhile
+        return real_change_status(**kwargs)
+
+    with mock.patch.object(services, "change_status", slow_change_status):
+        results = run_at_once([services.expire_unpaid_orders, services.expire_unpaid_orders])
+    assert all(isinstance(r, int) for r in results), results  # neither run failed
+    assert sum(results) == 5
+    variant.refresh_from_db()
+    assert variant.stock == 20
+    for order in orders:
+        order.refresh_from_db()
+        assert order.status == Order.Status.CANCELLED
+        assert order.events.filter(note="Not paid in time").count() == 1

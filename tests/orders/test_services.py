@@ -131,7 +131,7 @@ def test_bank_transfer_cannot_be_packed_before_payment(make_order):
         ([], S.PENDING_PAYMENT),
         ([S.PAID], S.PAID),
         ([S.PAID], S.SHIPPED),
-        ([S.PAID, S.PACKED], S.CANCELLED),
+        ([S.PAID, S.PACKED], S.PAID),
         ([S.PAID, S.PACKED], S.DELIVERED),
         ([S.PAID, S.PACKED, S.SHIPPED], S.CANCELLED),
         ([S.PAID, S.PACKED, S.SHIPPED], S.PAID),
@@ -169,7 +169,19 @@ def test_every_status_change_writes_an_event(make_order):
 # --- cancelling ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [[], [S.PAID]], ids=["pending", "paid"])
+def test_a_cash_on_delivery_order_reads_as_confirmed_to_the_shopper(make_order):
+    cod, bank = make_order(payment="cod"), make_order(payment="bank_transfer")
+    assert cod.status == bank.status == S.PENDING_PAYMENT
+    assert cod.customer_status == "Confirmed, you pay on delivery"
+    assert bank.customer_status == "Pending payment"
+    assert [e.customer_status for e in cod.events.all()] == ["Confirmed, you pay on delivery"]
+    services.change_status(order=cod, to=S.PACKED)
+    assert cod.customer_status == "Packed"
+
+
+@pytest.mark.parametrize(
+    "path", [[], [S.PAID], [S.PAID, S.PACKED]], ids=["pending", "paid", "packed"]
+)
 def test_cancel_restores_stock_exactly_once(make_order, variant, path):
     order = make_order(payment="bank_transfer", quantity=3)
     for status in path:

@@ -85,11 +85,10 @@ def test_admin_adds_product_with_variant_and_image(staff_client, client):
     assert image.listing_url in client.get("/products/").content.decode()
 
 
-def test_admin_refuses_a_fake_image_with_a_clear_message(staff_client):
-    product = ProductFactory()
-    url = reverse("admin:catalog_product_change", args=[product.pk])
+def product_form_with_image(product, upload) -> dict:
+    """The product change form as the admin posts it, with one new picture."""
     variant = product.variants.get()
-    data = {
+    return {
         "name": product.name,
         "slug": product.slug,
         "series": product.series_id,
@@ -109,14 +108,44 @@ def test_admin_refuses_a_fake_image_with_a_clear_message(staff_client):
         "images-INITIAL_FORMS": "0",
         "images-MIN_NUM_FORMS": "0",
         "images-MAX_NUM_FORMS": "1000",
-        "images-0-image": SimpleUploadedFile("evil.jpg", b"<?php echo 1; ?>", "image/jpeg"),
+        "images-0-image": upload,
         "images-0-position": "0",
     }
-    response = staff_client.post(url, data)
+
+
+def test_admin_refuses_a_fake_image_with_a_clear_message(staff_client):
+    product = ProductFactory()
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    upload = SimpleUploadedFile("evil.jpg", b"<?php echo 1; ?>", "image/jpeg")
+    response = staff_client.post(url, product_form_with_image(product, upload))
     assert response.status_code == 200
     assert "Upload a valid image" in response.content.decode() or "not an image" in (
         response.content.decode()
     )
+    assert not ProductImage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "size", "message"),
+    [
+        ("BMP", (40, 30), "Upload a JPEG, PNG, WebP or GIF image (this file is BMP)."),
+        ("TIFF", (40, 30), "Upload a JPEG, PNG, WebP or GIF image (this file is TIFF)."),
+        ("PNG", (1500, 1000), "at most 1 megapixels are allowed"),
+    ],
+    ids=["bmp", "tiff", "too-many-pixels"],
+)
+def test_admin_refuses_images_django_itself_would_take(staff_client, settings, fmt, size, message):
+    """Django's own ImageField takes any picture Pillow reads; the shop's validator on the model
+    field is what refuses BMP, TIFF and oversized pictures in admin."""
+    settings.SHOP_IMAGE_MAX_PIXELS = 1_000_000
+    product = ProductFactory()
+    upload = SimpleUploadedFile("picture.jpg", image_bytes(fmt, size), "image/jpeg")
+    response = staff_client.post(
+        reverse("admin:catalog_product_change", args=[product.pk]),
+        product_form_with_image(product, upload),
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
     assert not ProductImage.objects.exists()
 
 
