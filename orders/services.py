@@ -382,3 +382,12 @@ def expire_unpaid_orders(*, now=None) -> int:
             change_status(order=order, to=S.CANCELLED, note="Not paid in time")
             expired += 1
     return expired
+
+
+def claim_guest_orders(*, user, email: str) -> int:
+    """Put the guest orders placed with ``email`` under ``user``'s account ("My orders").
+
+    Only for an address the member has just proved is theirs (allauth's e-mail confirmation):
+    whoever can read that mailbox could already look these orders up by number and e-mail.
+    """
+    return Order.objects.filter(user__isnull=True, email=email.strip().lower()).update(user=user)

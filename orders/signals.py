@@ -1,0 +1,21 @@
+from allauth.account.signals import email_confirmed
+from django.contrib import messages
+from django.dispatch import receiver
+from django.utils.translation import ngettext
+
+from . import services
+
+
+@receiver(email_confirmed, dispatch_uid="orders.claim_guest_orders")
+def claim_guest_orders_on_confirmation(sender, request, email_address, **kwargs):
+    claimed = services.claim_guest_orders(user=email_address.user, email=email_address.email)
+    if claimed and request is not None:
+        messages.info(
+            request,
+            ngettext(
+                "Your earlier order with this address is now under My orders.",
+                "Your %(count)d earlier orders with this address are now under My orders.",
+                claimed,
+            )
+            % {"count": claimed},
+        )

@@ -1,0 +1,67 @@
+"""Guest orders come under "My orders" once the buyer confirms that e-mail address in an
+account, never before and never for anyone else."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from core.models import OutboxMessage
+from orders.models import Order
+from tests.factories import ProductFactory, UserFactory
+
+from .helpers import CONTACT, make_cart, place
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-enough-passphrase-42"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()
+
+
+def confirm_link(email: str) -> str:
+    message = OutboxMessage.objects.filter(to=[email], kind="email_confirmation_signup").latest(
+        "created_at"
+    )
+    return re.search(r"/accounts/confirm-email/[^/\s]+/", message.body_text).group(0)
+
+
+def test_guest_orders_show_under_my_orders_after_the_address_is_confirmed(
+    standard_shipping, django_capture_on_commit_callbacks
+):
+    variant = ProductFactory(stock=10).variants.get()
+    mine = [place(make_cart((variant, 1)), standard_shipping) for _ in range(2)]
+    someone_else = place(make_cart((variant, 1)), standard_shipping)
+    Order.objects.filter(pk=someone_else.pk).update(email="other@example.com")
+    members_own = place(make_cart((variant, 1)), standard_shipping, user=UserFactory())
+    assert mine[0].email == CONTACT.email.lower()  # stored lower-case
+
+    client = Client()
+    signup = client.post(
+        reverse("account_signup"),
+        {"email": CONTACT.email.upper(), "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert signup.status_code == 302
+    # signed up, not yet confirmed: nothing is claimed (anyone can type an address)
+    assert not Order.objects.filter(user__isnull=False).exclude(pk=members_own.pk).exists()
+
+    link = confirm_link(CONTACT.email.lower())
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(link, follow=True)
+    assert "Your 2 earlier orders with this address are now under My orders." in (
+        confirmed.content.decode()
+    )
+
+    page = client.get(reverse("orders:my_orders")).content.decode()
+    for order in mine:
+        assert order.number in page
+    assert someone_else.number not in page
+    assert members_own.number not in page
+    members_own.refresh_from_db()
+    assert members_own.user.email != CONTACT.email.lower()  # another member's order stays theirs
+    assert client.get(reverse("orders:detail", args=[mine[0].number])).status_code == 200
