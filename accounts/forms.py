@@ -1,6 +1,12 @@
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+import unicodedata
 
-from .models import User
+from django import forms
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.validators import RegexValidator
+
+from core.forms import PHONE_MESSAGE, PHONE_PATTERN
+
+from .models import Address, User
 
 
 class StaffUserCreationForm(AdminUserCreationForm):
@@ -13,3 +19,68 @@ class StaffUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class SingleLineField(forms.CharField):
+    """Text on one line of a shipping label: runs of spaces, tabs and line breaks become one
+    space, and other control characters are refused (NUL, which PostgreSQL cannot store,
+    already by Django's own validator)."""
+
+    def to_python(self, value):
+        return " ".join(super().to_python(value).split())
+
+    def validate(self, value):
+        super().validate(value)
+        if any(ch != "\x00" and unicodedata.category(ch) == "Cc" for ch in value):
+            raise forms.ValidationError(
+                "Remove the control characters from this field.", code="control_characters"
+            )
+
+
+class AddressForm(forms.ModelForm):
+    """A saved shipping address, as the member types it in their address book."""
+
+    phone = SingleLineField(
+        label="Phone (optional)",
+        max_length=Address._meta.get_field("phone").max_length,
+        required=False,
+        validators=[RegexValidator(PHONE_PATTERN, PHONE_MESSAGE)],
+        help_text="For the carrier, in case they cannot find you.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    make_default = forms.BooleanField(label="Use as my default address", required=False)
+
+    class Meta:
+        model = Address
+        fields = ("full_name", "line1", "line2", "postcode", "city", "country", "phone")
+        field_classes = dict.fromkeys(fields, SingleLineField)
+        labels = {
+            "full_name": "Full name",
+            "line1": "Street and number",
+            "line2": "Address line 2 (optional)",
+            "postcode": "Postcode",
+            "city": "City",
+            "country": "Country",
+        }
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "country": forms.TextInput(attrs={"autocomplete": "country-name"}),
+        }
+
+    ADDRESS_FIELDS = Meta.fields
+
+    def __init__(self, *args, offer_default: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not offer_default:
+            # The first address, or the default itself: it is (and stays) the default anyway.
+            del self.fields["make_default"]
+
+    def address_data(self) -> dict:
+        """The cleaned values as keyword arguments for accounts.services."""
+        data = {name: self.cleaned_data[name] for name in self.ADDRESS_FIELDS}
+        data["make_default"] = bool(self.cleaned_data.get("make_default"))
+        return data

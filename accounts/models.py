@@ -63,6 +63,15 @@ class Address(models.Model):
     class Meta:
         ordering = ["-is_default", "-created_at"]
         verbose_name_plural = "addresses"
+        constraints = [
+            # accounts.services keeps exactly one default per member who has addresses; the
+            # database refuses a second one whatever writes the rows.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="one_default_address_per_user",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name}, {self.line1}, {self.postcode} {self.city}"

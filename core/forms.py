@@ -28,3 +28,8 @@ class LowercaseEmailField(forms.EmailField):
 
     def to_python(self, value):
         return super().to_python(value).lower()
+
+
+#: A phone number as the shop asks for it (checkout, address book), with the message for a miss.
+PHONE_PATTERN = r"^\+?[0-9 ()/.-]{5,40}$"
+PHONE_MESSAGE = "Enter a phone number with digits, spaces, +, ( ) or -."

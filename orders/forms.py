@@ -4,7 +4,7 @@ from django import forms
 
 from accounts.models import Address
 from cart.models import ShippingMethod
-from core.forms import LowercaseEmailField
+from core.forms import PHONE_MESSAGE, PHONE_PATTERN, LowercaseEmailField
 
 from .models import NUMBER_LENGTH, NUMBER_PREFIX, format_order_number
 from .payments import list_payment_methods
@@ -17,8 +17,8 @@ class ContactForm(forms.Form):
     phone = forms.RegexField(
         label="Phone",
         max_length=40,
-        regex=r"^\+?[0-9 ()/.-]{5,40}$",
-        error_messages={"invalid": "Enter a phone number with digits, spaces, +, ( ) or -."},
+        regex=PHONE_PATTERN,
+        error_messages={"invalid": PHONE_MESSAGE},
         help_text="For the carrier, in case they cannot find you.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )

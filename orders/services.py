@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Address
+from accounts.services import create_address
 from cart.models import Cart, CartLine, ShippingMethod
 from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
@@ -61,7 +62,8 @@ def save_member_address(*, user, address: ShippingAddress, phone: str = "") -> A
     """Keep a shipping address in the member's account, once.
 
     An address already saved that differs only in case or spacing is kept as it is (no copy
-    per order) and takes the phone given now, the one the carrier should call next time.
+    per order) and takes the phone given now, the one the carrier should call next time. A new
+    one is saved by the address book's rules: the member's first address becomes the default.
     """
     fields = ("full_name", "line1", "line2", "postcode", "city", "country")
     for saved in Address.objects.filter(user=user):
@@ -70,9 +72,7 @@ def save_member_address(*, user, address: ShippingAddress, phone: str = "") -> A
                 saved.phone = phone
                 saved.save(update_fields=["phone"])
             return saved
-    return Address.objects.create(
-        user=user, phone=phone, **{f: getattr(address, f) for f in fields}
-    )
+    return create_address(user=user, phone=phone, **{f: getattr(address, f) for f in fields})
 
 
 def can_transition(order: Order, to: str) -> bool:

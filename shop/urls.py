@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("guestbook/", include("guestbook.urls")),
     path("service/", include("service.urls")),
+    # the address book first: allauth's patterns under accounts/ stay as they are
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),

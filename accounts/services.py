@@ -1,0 +1,135 @@
+"""Changes to a member's address book: exactly one default address whenever there is any."""
+
+from django.db import transaction
+
+from .models import Address, User
+
+
+def _lock_address_book(*, user_id: int) -> list[Address]:
+    """Lock the member's address book for this transaction and return its rows by pk.
+
+    The member's own row is locked first: with no address saved yet there is no address row to
+    lock, and two tabs (or a double-clicked button) adding a first address would both make it
+    the default. ``no_key`` leaves orders and carts free to reference the member meanwhile.
+    """
+    list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
+    return list(Address.objects.select_for_update().filter(user_id=user_id).order_by("pk"))
+
+
+def _make_default(*, address: Address, book: list[Address]) -> None:
+    """The one default of the (locked) book; the others are cleared first (the constraint
+    allows no moment with two)."""
+    others = [a.pk for a in book if a.is_default and a.pk != address.pk]
+    if others:
+        Address.objects.filter(pk__in=others).update(is_default=False)
+    if not address.is_default:
+        Address.objects.filter(pk=address.pk).update(is_default=True)
+        address.is_default = True
+
+
+def _find(book: list[Address], address: Address) -> Address:
+    for row in book:
+        if row.pk == address.pk:
+            return row
+    # Deleted meanwhile (in another tab): the caller answers as for any unknown address.
+    raise Address.DoesNotExist(f"Address {address.pk} is gone")
+
+
+@transaction.atomic
+def create_address(
+    *,
+    user: User,
+    full_name: str,
+    line1: str,
+    postcode: str,
+    city: str,
+    country: str,
+    line2: str = "",
+    phone: str = "",
+    make_default: bool = False,
+) -> Address:
+    """Save a new address for the member.
+
+    It becomes the default when asked to, and always when it is the member's first (or none of
+    the others is the default).
+    """
+    book = _lock_address_book(user_id=user.pk)
+    address = Address.objects.create(
+        user=user,
+        full_name=full_name,
+        line1=line1,
+        line2=line2,
+        postcode=postcode,
+        city=city,
+        country=country,
+        phone=phone,
+    )
+    if make_default or not any(a.is_default for a in book):
+        _make_default(address=address, book=book)
+    return address
+
+
+@transaction.atomic
+def update_address(
+    *,
+    address: Address,
+    full_name: str,
+    line1: str,
+    postcode: str,
+    city: str,
+    country: str,
+    line2: str = "",
+    phone: str = "",
+    make_default: bool = False,
+) -> Address:
+    """Change a saved address, and make it the default when asked to.
+
+    Raises Address.DoesNotExist if it was deleted meanwhile.
+    """
+    book = _lock_address_book(user_id=address.user_id)
+    locked = _find(book, address)
+    values = {
+        "full_name": full_name,
+        "line1": line1,
+        "line2": line2,
+        "postcode": postcode,
+        "city": city,
+        "country": country,
+        "phone": phone,
+    }
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(values))
+    if make_default or not any(a.is_default for a in book):
+        _make_default(address=locked, book=book)
+    return locked
+
+
+@transaction.atomic
+def set_default_address(*, address: Address) -> Address:
+    """Make this the member's default address; their other addresses stop being it.
+
+    Raises Address.DoesNotExist if it was deleted meanwhile.
+    """
+    book = _lock_address_book(user_id=address.user_id)
+    locked = _find(book, address)
+    _make_default(address=locked, book=book)
+    return locked
+
+
+@transaction.atomic
+def delete_address(*, address: Address) -> Address | None:
+    """Delete a saved address. If it was the default, the most recent remaining address
+    becomes the default; returns that one (or None when no new default was needed).
+
+    Raises Address.DoesNotExist if it was deleted meanwhile.
+    """
+    book = _lock_address_book(user_id=address.user_id)
+    locked = _find(book, address)
+    rest = [a for a in book if a.pk != locked.pk]
+    locked.delete()
+    if not rest or any(a.is_default for a in rest):
+        return None
+    newest = max(rest, key=lambda a: (a.created_at, a.pk))
+    _make_default(address=newest, book=rest)
+    return newest

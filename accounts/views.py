@@ -1,0 +1,96 @@
+"""The member's address book: list, add, edit, delete, choose the default."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import AddressForm
+from .models import Address
+
+
+def _own_address(request, pk: int) -> Address:
+    """The signed-in member's address, else 404 (another member's looks like no address)."""
+    return get_object_or_404(Address, pk=pk, user=request.user)
+
+
+@login_required
+def address_list(request):
+    return render(
+        request,
+        "accounts/address_list.html",
+        {
+            "addresses": selectors.list_member_addresses(user=request.user),
+            "page_title": "Addresses",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_add(request):
+    first = not selectors.member_has_addresses(user=request.user)
+    form = AddressForm(request.POST or None, offer_default=not first)
+    if request.method == "POST" and form.is_valid():
+        services.create_address(user=request.user, **form.address_data())
+        messages.success(request, "Address saved.")
+        return redirect("accounts:addresses")
+    return render(
+        request,
+        "accounts/address_form.html",
+        {"form": form, "first": first, "page_title": "Add an address"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_edit(request, pk: int):
+    address = _own_address(request, pk)
+    form = AddressForm(request.POST or None, instance=address, offer_default=not address.is_default)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_address(address=address, **form.address_data())
+        except Address.DoesNotExist:
+            raise Http404("No such address") from None
+        messages.success(request, "Address saved.")
+        return redirect("accounts:addresses")
+    return render(
+        request,
+        "accounts/address_form.html",
+        {"form": form, "address": address, "page_title": "Edit address"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_delete(request, pk: int):
+    """GET asks to confirm; only the POST of that page deletes."""
+    address = _own_address(request, pk)
+    if request.method == "POST":
+        try:
+            services.delete_address(address=address)
+        except Address.DoesNotExist:
+            raise Http404("No such address") from None
+        messages.success(request, "Address deleted.")
+        return redirect("accounts:addresses")
+    return render(
+        request,
+        "accounts/address_confirm_delete.html",
+        {"address": address, "page_title": "Delete address"},
+    )
+
+
+@login_required
+def address_make_default(request, pk: int):
+    # The address is looked up first, so another member's answers 404 to every method alike.
+    address = _own_address(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.set_default_address(address=address)
+    except Address.DoesNotExist:
+        raise Http404("No such address") from None
+    messages.success(request, "Default address changed.")
+    return redirect("accounts:addresses")

@@ -1,0 +1,567 @@
+"""The member's address book: list, add, edit, delete and choose the default, only ever on
+one's own addresses, with exactly one default whenever there is any."""
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import Address
+from orders.services import ShippingAddress, save_member_address
+from tests.factories import ProductFactory, UserFactory
+from tests.orders.helpers import add_to_cart, form_defaults, messages_of
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("accounts:addresses")
+ADD_URL = reverse("accounts:address_add")
+FORM = {
+    "full_name": "Mia Member",
+    "line1": "Hauptstr. 9",
+    "line2": "",
+    "postcode": "80331",
+    "city": "München",
+    "country": "Germany",
+    "phone": "+49 89 123456",
+}
+
+
+def add(user, **fields) -> Address:
+    values = {k: v for k, v in FORM.items() if k != "line2"}
+    return services.create_address(user=user, **{**values, **fields})
+
+
+def defaults_of(user) -> list[int]:
+    return list(Address.objects.filter(user=user, is_default=True).values_list("pk", flat=True))
+
+
+def snapshot() -> list[tuple]:
+    return list(Address.objects.order_by("pk").values_list())
+
+
+@pytest.fixture
+def member(client):
+    user = UserFactory(email="member@example.com")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def stranger():
+    return UserFactory(email="stranger@example.com")
+
+
+# --- the pages, end to end -------------------------------------------------------------------
+
+
+def test_the_list_shows_every_address_with_the_default_first_and_marked(client, member):
+    old = add(member, full_name="Old Home", line1="Altweg 1")
+    office = add(member, full_name="Office", line1="Büroweg 2", line2="3. Stock")
+    services.set_default_address(address=office)
+    add(UserFactory(), full_name="Someone Else", line1="Fremdweg 7")
+
+    body = client.get(LIST_URL).content.decode()
+
+    assert body.index("Office") < body.index("Old Home")  # the default first
+    assert body.count(">Default</span>") == 1
+    assert "3. Stock" in body
+    assert "Someone Else" not in body
+    assert "Fremdweg" not in body
+    assert reverse("accounts:address_edit", args=[old.pk]) in body
+    assert reverse("accounts:address_delete", args=[old.pk]) in body
+    # only the other one can be made the default
+    assert reverse("accounts:address_make_default", args=[old.pk]) in body
+    assert reverse("accounts:address_make_default", args=[office.pk]) not in body
+    # the account pages' own navigation, with this page marked
+    assert f'href="{LIST_URL}" aria-current="page">Addresses</a>' in body
+
+
+def test_every_account_page_links_the_others(client, member):
+    for url in (
+        reverse("orders:my_orders"),
+        LIST_URL,
+        ADD_URL,
+        reverse("account_email"),
+        reverse("account_change_password"),
+    ):
+        body = client.get(url).content.decode()
+        nav = body[body.index('<nav class="account-subnav"') :]
+        nav = nav[: nav.index("</nav>")]
+        for target in (
+            reverse("orders:my_orders"),
+            LIST_URL,
+            reverse("account_email"),
+            reverse("account_change_password"),
+        ):
+            assert f'href="{target}"' in nav, (url, target)
+        assert nav.count('aria-current="page"') == (0 if url == ADD_URL else 1), url
+
+
+def test_an_empty_address_book_says_how_to_fill_it(client, member):
+    body = client.get(LIST_URL).content.decode()
+    assert "You have no saved addresses yet." in body
+    assert ADD_URL in body
+
+
+def test_adding_the_first_address_saves_it_tidied_as_the_default(client, member):
+    form = client.get(ADD_URL).content.decode()
+    assert "Your first address becomes your default address." in form
+    assert 'name="make_default"' not in form  # nothing to choose
+
+    response = client.post(
+        ADD_URL,
+        {**FORM, "full_name": "  Mia \t Member ", "line1": "Hauptstr.   9\r\n", "line2": "  "},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(LIST_URL, 302)]
+    assert messages_of(response) == ["Address saved."]
+    saved = Address.objects.get(user=member)
+    assert (saved.full_name, saved.line1, saved.line2, saved.city, saved.phone) == (
+        "Mia Member",
+        "Hauptstr. 9",
+        "",
+        "München",
+        "+49 89 123456",
+    )
+    assert saved.is_default
+    assert "Mia Member" in response.content.decode()
+
+
+def test_a_further_address_is_not_the_default_unless_asked(client, member):
+    first = add(member)
+    assert 'name="make_default"' in client.get(ADD_URL).content.decode()
+
+    client.post(ADD_URL, {**FORM, "full_name": "Second"})
+    assert defaults_of(member) == [first.pk]
+
+    client.post(ADD_URL, {**FORM, "full_name": "Third", "make_default": "on"})
+    third = Address.objects.get(full_name="Third")
+    assert defaults_of(member) == [third.pk]
+    assert Address.objects.filter(user=member).count() == 3
+
+
+def test_editing_changes_the_address_and_keeps_it_in_place(client, member):
+    address = add(member)
+    other = add(member, full_name="Other")
+    url = reverse("accounts:address_edit", args=[address.pk])
+    page = client.get(url)
+    assert form_defaults(page)["line1"] == "Hauptstr. 9"  # prefilled
+    assert "This is your default address" in page.content.decode()
+    assert 'name="make_default"' not in page.content.decode()
+
+    response = client.post(url, {**FORM, "line1": "Neuweg 1", "city": "Augsburg"}, follow=True)
+
+    assert messages_of(response) == ["Address saved."]
+    address.refresh_from_db()
+    assert (address.pk, address.line1, address.city, address.is_default) == (
+        address.pk,
+        "Neuweg 1",
+        "Augsburg",
+        True,
+    )
+    other.refresh_from_db()
+    assert (other.line1, other.city) == ("Hauptstr. 9", "München")  # untouched
+    assert Address.objects.count() == 2
+
+
+def test_editing_can_make_an_address_the_default(client, member):
+    first = add(member)
+    second = add(member, full_name="Second")
+    client.post(
+        reverse("accounts:address_edit", args=[second.pk]),
+        {**FORM, "full_name": "Second", "make_default": "on"},
+    )
+    assert defaults_of(member) == [second.pk]
+    first.refresh_from_db()
+    assert not first.is_default
+
+
+def test_an_invalid_edit_shows_errors_and_changes_nothing(client, member):
+    address = add(member)
+    before = snapshot()
+    response = client.post(
+        reverse("accounts:address_edit", args=[address.pk]), {**FORM, "city": " ", "phone": "abc"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Please correct the 2 fields marked below." in body
+    assert "This field is required." in body
+    assert "Enter a phone number with digits" in body
+    assert snapshot() == before
+
+
+def test_delete_asks_first_and_deletes_on_confirmation(client, member):
+    keep = add(member, full_name="Keep Me")
+    gone = add(member, full_name="Delete Me", line1="Weg 5")
+    url = reverse("accounts:address_delete", args=[gone.pk])
+
+    confirm = client.get(url)
+    assert "Delete this address?" in confirm.content.decode()
+    assert "Weg 5" in confirm.content.decode()
+    assert Address.objects.filter(pk=gone.pk).exists()  # a GET changes nothing
+
+    response = client.post(url, follow=True)
+
+    assert messages_of(response) == ["Address deleted."]
+    assert list(Address.objects.filter(user=member)) == [keep]
+    assert "Delete Me" not in response.content.decode()
+
+
+def test_make_default_switches_the_one_default(client, member):
+    first = add(member)
+    second = add(member, full_name="Second")
+    url = reverse("accounts:address_make_default", args=[second.pk])
+
+    assert client.get(url).status_code == 405  # only a POST changes it
+    assert defaults_of(member) == [first.pk]
+
+    response = client.post(url, follow=True)
+
+    assert messages_of(response) == ["Default address changed."]
+    assert defaults_of(member) == [second.pk]
+    body = response.content.decode()
+    assert body.index("Second") < body.index("Mia Member")
+
+
+def test_the_checkout_preselects_the_default_chosen_in_the_address_book(client, member):
+    add(member, full_name="Home")
+    office = add(member, full_name="Office")
+    client.post(reverse("accounts:address_make_default", args=[office.pk]))
+    add_to_cart(client, ProductFactory(stock=5).variants.get())
+    client.post(
+        reverse("orders:checkout_contact"), {"email": "member@example.com", "phone": "0171 555"}
+    )
+
+    page = client.get(reverse("orders:checkout_address"))
+
+    assert form_defaults(page)["saved_address"] == str(office.pk)
+    assert "Office, Hauptstr. 9, 80331 München (default)" in page.content.decode()
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+ADDRESS_URLS = ["address_edit", "address_delete", "address_make_default"]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", ["addresses", "address_add", *ADDRESS_URLS])
+def test_every_page_asks_a_visitor_to_sign_in_and_changes_nothing(client, name, method):
+    owner = UserFactory()
+    address = add(owner)
+    before = snapshot()
+    url = reverse(f"accounts:{name}", args=[address.pk] if name in ADDRESS_URLS else [])
+
+    response = getattr(client, method)(url, FORM)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", ADDRESS_URLS)
+@pytest.mark.parametrize("target", ["another member's", "unknown", "huge"])
+def test_an_address_not_ones_own_is_not_found_and_untouched(
+    client, member, stranger, name, method, target
+):
+    add(member)
+    theirs = add(stranger, full_name="Their Name", line1="Geheimweg 1")
+    pk = {
+        "another member's": theirs.pk,
+        "unknown": theirs.pk + 1000,
+        "huge": 99999999999999999999,  # more than a 64-bit integer column holds
+    }[target]
+    before = snapshot()
+
+    response = getattr(client, method)(
+        reverse(f"accounts:{name}", args=[pk]), {**FORM, "make_default": "on"}
+    )
+
+    assert response.status_code == 404
+    assert "Geheimweg" not in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_pk_that_is_not_a_number_is_not_found(client, member):
+    assert client.get("/accounts/addresses/abc/edit/").status_code == 404
+    assert client.post("/accounts/addresses/-1/delete/").status_code == 404
+
+
+# --- the one default -------------------------------------------------------------------------
+
+
+def test_there_is_exactly_one_default_through_every_change(member):
+    first = add(member)
+    assert defaults_of(member) == [first.pk]
+    second = add(member, full_name="Second")
+    third = add(member, full_name="Third", make_default=True)
+    assert defaults_of(member) == [third.pk]
+    services.set_default_address(address=second)
+    assert defaults_of(member) == [second.pk]
+    services.set_default_address(address=second)  # again: still the one
+    assert defaults_of(member) == [second.pk]
+    services.update_address(address=first, **{**FORM, "make_default": True})
+    assert defaults_of(member) == [first.pk]
+    services.delete_address(address=third)  # not the default: the default stays
+    assert defaults_of(member) == [first.pk]
+    services.delete_address(address=first)
+    assert defaults_of(member) == [second.pk]
+    services.delete_address(address=second)
+    assert defaults_of(member) == []
+    assert defaults_of(UserFactory()) == []
+
+
+def test_deleting_the_default_makes_the_most_recent_remaining_one_the_default(member):
+    now = timezone.now()
+    oldest, newest, default = add(member), add(member), add(member)
+    for address, age in ((oldest, 3), (newest, 1), (default, 2)):
+        Address.objects.filter(pk=address.pk).update(created_at=now - timedelta(days=age))
+    services.set_default_address(address=default)
+
+    promoted = services.delete_address(address=default)
+
+    assert promoted == newest
+    assert defaults_of(member) == [newest.pk]
+
+
+def test_an_address_book_without_a_default_gets_one_with_the_next_change(member):
+    # e.g. rows entered in the admin: the next address saved repairs the rule
+    legacy = Address.objects.create(user=member, **{**FORM, "full_name": "Legacy"})
+    added = add(member, full_name="Added")
+    assert defaults_of(member) == [added.pk]
+    assert not Address.objects.get(pk=legacy.pk).is_default
+
+
+def test_checkout_saves_a_members_first_address_as_the_default(member):
+    address = ShippingAddress(
+        full_name="Greta Guest",
+        line1="Lindenstr. 1",
+        postcode="10115",
+        city="Berlin",
+        country="Germany",
+    )
+    first = save_member_address(user=member, address=address, phone="030 1234")
+    second = save_member_address(
+        user=member, address=ShippingAddress(**{**address.__dict__, "city": "Potsdam"})
+    )
+    again = save_member_address(user=member, address=address, phone="030 9999")
+
+    assert first.is_default
+    assert not second.is_default
+    assert again == first
+    assert defaults_of(member) == [first.pk]
+    assert Address.objects.filter(user=member).count() == 2
+
+
+def test_the_database_refuses_a_second_default(member):
+    add(member)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Address.objects.create(user=member, is_default=True, **FORM)
+    other = add(member, full_name="Other")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Address.objects.filter(pk=other.pk).update(is_default=True)
+    # other members have their own default
+    assert add(UserFactory()).is_default
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_leaves_each_member_exactly_one_default_the_newest():
+    executor = MigrationExecutor(connection)
+    before = [("accounts", "0002_address")]
+    after = [("accounts", "0003_one_default_address_per_user")]
+    try:
+        executor.migrate(before)
+        old_apps = executor.loader.project_state(before).apps
+        OldUser = old_apps.get_model("accounts", "User")
+        OldAddress = old_apps.get_model("accounts", "Address")
+        now = timezone.now()
+
+        def address(user, days_old, is_default):
+            row = OldAddress.objects.create(
+                user=user, is_default=is_default, **{**FORM, "full_name": f"{days_old}"}
+            )
+            OldAddress.objects.filter(pk=row.pk).update(created_at=now - timedelta(days=days_old))
+            return row.pk
+
+        none = OldUser.objects.create(email="none@example.com")
+        several = OldUser.objects.create(email="several@example.com")
+        one = OldUser.objects.create(email="one@example.com")
+        OldUser.objects.create(email="empty@example.com")
+        address(none, 5, False)
+        newest_of_none = address(none, 1, False)
+        address(none, 3, False)
+        address(several, 9, True)
+        newest_default = address(several, 4, True)
+        address(several, 1, False)
+        kept = address(one, 8, True)
+        address(one, 1, False)
+
+        executor.loader.build_graph()
+        executor.migrate(after)
+
+        assert defaults_of(none.pk) == [newest_of_none]
+        assert defaults_of(several.pk) == [newest_default]
+        assert defaults_of(one.pk) == [kept]
+        assert Address.objects.count() == 8
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# --- hostile input ---------------------------------------------------------------------------
+
+SCRIPT = "<script>alert('x')</script>"
+HOSTILE = [
+    SCRIPT,
+    '"><img src=x onerror=alert(1)>',
+    "\x00",
+    "Main\x00Street",
+    "\x01\x02\x7f",
+    "\u202eevil\u202c",
+    "ｓｃｒｉｐｔ ᴀdmin раураl",
+    "🙂" * 50,
+    "x" * 100_000,
+    "' OR '1'='1' --",
+    " ",
+]
+MARKERS = ["<script>alert('x')", "<img src=x onerror=alert(1)>"]
+
+
+def assert_safe(response) -> str:
+    assert response.status_code < 500
+    body = response.content.decode(errors="replace")
+    for marker in MARKERS:
+        assert marker not in body
+    return body
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("field", [*FORM, "make_default"])
+def test_hostile_input_is_refused_with_a_message_or_stored_and_escaped(
+    client, member, field, value
+):
+    existing = add(member)
+    for url in (ADD_URL, reverse("accounts:address_edit", args=[existing.pk])):
+        before = snapshot()
+        response = client.post(url, {**FORM, field: value})
+        body = assert_safe(response)
+        if response.status_code == 200:  # refused: the form says why, nothing changed
+            assert "Please correct the" in body
+            assert snapshot() == before
+        else:
+            assert response.status_code == 302
+        assert_safe(client.get(LIST_URL))
+    for address in Address.objects.filter(user=member):
+        assert "\x00" not in "".join(str(v) for v in address.__dict__.values())
+        assert_safe(client.get(reverse("accounts:address_edit", args=[address.pk])))
+        assert_safe(client.get(reverse("accounts:address_delete", args=[address.pk])))
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("Main\x00Street", "Null characters are not allowed."),
+        ("Main\x07Street", "Remove the control characters from this field."),
+        ("x" * 100_000, "Ensure this value has at most 200 characters (it has 100000)."),
+        ("  ", "This field is required."),
+    ],
+)
+def test_the_form_says_what_is_wrong_with_a_line(client, member, value, error):
+    response = client.post(ADD_URL, {**FORM, "line1": value})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Address.objects.exists()
+
+
+def test_markup_and_unicode_are_stored_as_typed_and_shown_escaped(client, member):
+    client.post(ADD_URL, {**FORM, "full_name": SCRIPT, "city": "Zürich 🙂", "line2": "\u202eevil"})
+    saved = Address.objects.get()
+    assert (saved.full_name, saved.city) == (SCRIPT, "Zürich 🙂")
+    for url in (
+        LIST_URL,
+        reverse("accounts:address_edit", args=[saved.pk]),
+        reverse("accounts:address_delete", args=[saved.pk]),
+    ):
+        body = assert_safe(client.get(url))
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body
+        assert "Zürich 🙂" in body
+
+
+def test_the_fields_carry_the_models_limits_and_labels(client, member):
+    body = client.get(ADD_URL).content.decode()
+    for name, limit in (("full_name", 120), ("line1", 200), ("postcode", 20), ("phone", 40)):
+        assert re.search(rf'<input [^>]*name="{name}"[^>]*maxlength="{limit}"', body), name
+    for label in ("Full name", "Street and number", "Postcode", "City", "Country", "Phone"):
+        assert f">{label}" in body
+    assert 'value="Germany"' in body
+
+
+# --- cost ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_the_list_runs_a_fixed_number_of_queries(
+    client, member, django_assert_max_num_queries, count
+):
+    for i in range(count):
+        add(member, full_name=f"Person {i}")
+    client.get(LIST_URL)  # warm the session and caches as every later visit finds them
+    with django_assert_max_num_queries(4):
+        body = client.get(LIST_URL).content.decode()
+    assert body.count('class="address-lines"') == count
+
+
+# --- two tabs at once (row locks: PostgreSQL) ------------------------------------------------
+
+
+def run_at_once(jobs):
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def worker(index, job):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = job()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a change hung (deadlock?)"
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_first_addresses_at_once_make_one_default(postgres_only):
+    user = UserFactory()
+    results = run_at_once([lambda i=i: add(user, full_name=f"Tab {i}") for i in range(4)])
+    assert all(isinstance(r, Address) for r in results), results
+    assert len(defaults_of(user)) == 1
+    assert Address.objects.filter(user=user).count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_making_defaults_and_deleting_at_once_leaves_one_default(postgres_only):
+    user = UserFactory()
+    addresses = [add(user, full_name=f"A{i}") for i in range(6)]
+    jobs = [lambda a=a: services.set_default_address(address=a) for a in addresses[:3]]
+    jobs += [lambda a=a: services.delete_address(address=a) for a in addresses[3:]]
+    jobs.append(lambda: services.delete_address(address=addresses[0]))
+    results = run_at_once(jobs)
+    assert not [r for r in results if isinstance(r, IntegrityError)], results
+    assert len(defaults_of(user)) == 1
+    assert Address.objects.filter(user=user).count() == 2
