@@ -143,6 +143,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # on a spinning disk; on SSD or RAM it made PostgreSQL scan all 100,000 search documents
     # instead of their GIN index for a word that matches 10% of them (110 ms instead of 30).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    # Prepared statements: psycopg prepares a statement the fifth time a connection runs it, and
+    # PostgreSQL then skips planning, which costs more than running the shop's short queries
+    # (cart lines: 0.57 ms planned every time, 0.08 ms prepared). They need server-side binding.
+    # Off (DATABASE_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 # The embedded default. IMMEDIATE: a transaction takes the write lock when it begins and waits
 # up to `timeout` seconds for it. SQLite's default (DEFERRED) lets two transactions read, then
 # refuses one of them at once ("database is locked", no waiting) when both want to write: a
