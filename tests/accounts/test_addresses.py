@@ -2,7 +2,6 @@
 one's own addresses, with exactly one default whenever there is any."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Address
 from orders.services import ShippingAddress, save_member_address
+from tests.concurrency import run_at_once
 from tests.factories import ProductFactory, UserFactory
 from tests.orders.helpers import add_to_cart, form_defaults, messages_of
 
@@ -519,28 +519,6 @@ def test_the_list_runs_a_fixed_number_of_queries(
 
 
 # --- two tabs at once (row locks: PostgreSQL) ------------------------------------------------
-
-
-def run_at_once(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def worker(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a change hung (deadlock?)"
-    return results
 
 
 @pytest.mark.postgres

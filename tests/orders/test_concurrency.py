@@ -7,7 +7,6 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from cart import services as cart_services
 from cart.exceptions import CartError
@@ -17,34 +16,12 @@ from core.models import OutboxMessage
 from orders import services
 from orders.exceptions import OutOfStock, PriceChanged
 from orders.models import Order, OrderLine
+from tests.concurrency import run_at_once
 from tests.factories import ProductFactory
 
 from .helpers import make_cart, place
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(jobs):
-    """Start every job at the same moment in its own thread (own connection); collect outcomes."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def worker(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a checkout hung (deadlock?)"
-    return results
 
 
 def test_eight_buyers_for_three_units_make_exactly_three_orders(postgres_only, standard_shipping):
