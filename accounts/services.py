@@ -69,6 +69,31 @@ def create_address(
     return address
 
 
+ADDRESS_FIELDS = ("full_name", "line1", "line2", "postcode", "city", "country")
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+@transaction.atomic
+def keep_address(*, user: User, phone: str = "", **fields: str) -> Address:
+    """Keep an address (as typed at checkout) in the member's book, once.
+
+    An address already saved that differs only in case or spacing is kept as it is (no copy
+    per order) and takes the phone given now, the one the carrier should call next time. The
+    book is locked first, so two checkouts at once with the same new address save it once.
+    """
+    book = _lock_address_book(user_id=user.pk)
+    for saved in book:
+        if all(_same_text(getattr(saved, f), fields.get(f, "")) for f in ADDRESS_FIELDS):
+            if phone and saved.phone != phone:
+                saved.phone = phone
+                saved.save(update_fields=["phone"])
+            return saved
+    return create_address(user=user, phone=phone, **fields)
+
+
 @transaction.atomic
 def update_address(
     *,

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Address
-from accounts.services import create_address
+from accounts.services import ADDRESS_FIELDS, keep_address
 from cart.models import Cart, CartLine, ShippingMethod
 from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
@@ -54,25 +54,10 @@ class ShippingAddress:
     line2: str = ""
 
 
-def _same_text(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-
-
 def save_member_address(*, user, address: ShippingAddress, phone: str = "") -> Address:
-    """Keep a shipping address in the member's account, once.
-
-    An address already saved that differs only in case or spacing is kept as it is (no copy
-    per order) and takes the phone given now, the one the carrier should call next time. A new
-    one is saved by the address book's rules: the member's first address becomes the default.
-    """
-    fields = ("full_name", "line1", "line2", "postcode", "city", "country")
-    for saved in Address.objects.filter(user=user):
-        if all(_same_text(getattr(saved, f), getattr(address, f)) for f in fields):
-            if phone and saved.phone != phone:
-                saved.phone = phone
-                saved.save(update_fields=["phone"])
-            return saved
-    return create_address(user=user, phone=phone, **{f: getattr(address, f) for f in fields})
+    """Keep the shipping address of an order in the member's address book, once (see
+    accounts.services.keep_address); the member's first address becomes the default."""
+    return keep_address(user=user, phone=phone, **{f: getattr(address, f) for f in ADDRESS_FIELDS})
 
 
 def can_transition(order: Order, to: str) -> bool:

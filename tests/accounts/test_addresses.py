@@ -543,3 +543,22 @@ def test_making_defaults_and_deleting_at_once_leaves_one_default(postgres_only):
     assert not [r for r in results if isinstance(r, IntegrityError)], results
     assert len(defaults_of(user)) == 1
     assert Address.objects.filter(user=user).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checkouts_at_once_with_the_same_new_address_save_it_once(postgres_only):
+    user = UserFactory()
+    typed = [
+        ShippingAddress(
+            full_name=name, line1="Lindenstr. 1", postcode="10115", city="Berlin", country="Germany"
+        )
+        for name in ("Greta Guest", "greta  guest", "Greta Guest", "GRETA GUEST")
+    ]
+    results = run_at_once(
+        [lambda a=a: save_member_address(user=user, address=a, phone="030 1234") for a in typed]
+    )
+    assert all(isinstance(r, Address) for r in results), results
+    assert Address.objects.filter(user=user).count() == 1
+    assert len({r.pk for r in results}) == 1
+    assert len(defaults_of(user)) == 1
