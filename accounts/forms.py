@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.validators import RegexValidator
 
-from core.forms import PHONE_MESSAGE, PHONE_PATTERN
+from core.forms import PHONE_MESSAGE, PHONE_PATTERN, DeliveryCountryField
 
 from .models import Address, User
 
@@ -48,6 +48,7 @@ class AddressForm(forms.ModelForm):
         help_text="For the carrier, in case they cannot find you.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
+    country = DeliveryCountryField()
     make_default = forms.BooleanField(label="Use as my default address", required=False)
 
     class Meta:
@@ -60,7 +61,6 @@ class AddressForm(forms.ModelForm):
             "line2": "Address line 2 (optional)",
             "postcode": "Postcode",
             "city": "City",
-            "country": "Country",
         }
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -68,7 +68,6 @@ class AddressForm(forms.ModelForm):
             "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-            "country": forms.TextInput(attrs={"autocomplete": "country-name"}),
         }
 
     ADDRESS_FIELDS = Meta.fields

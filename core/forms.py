@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 
 class PublicMessageForm(forms.ModelForm):
@@ -33,3 +34,43 @@ class LowercaseEmailField(forms.EmailField):
 #: A phone number as the shop asks for it (checkout, address book), with the message for a miss.
 PHONE_PATTERN = r"^\+?[0-9 ()/.-]{5,40}$"
 PHONE_MESSAGE = "Enter a phone number with digits, spaces, +, ( ) or -."
+
+
+def delivery_countries() -> list[str]:
+    return list(settings.SHOP_DELIVERY_COUNTRIES)
+
+
+def delivery_countries_text() -> str:
+    """ "Germany", "Germany and Austria", "Germany, Austria and Switzerland"."""
+    countries = delivery_countries()
+    return " and ".join(
+        [", ".join(countries[:-1]), countries[-1]] if len(countries) > 1 else countries
+    )
+
+
+class DeliveryCountryField(forms.ChoiceField):
+    """A country the shop delivers to (SHOP_DELIVERY_COUNTRIES), chosen from a list: no typos,
+    and no order to a country the shop cannot serve."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Country")
+        kwargs.setdefault("initial", lambda: delivery_countries()[0])
+        kwargs.setdefault("widget", forms.Select(attrs={"autocomplete": "country-name"}))
+        super().__init__(choices=self._choices, **kwargs)
+        self.error_messages["invalid_choice"] = "We deliver to %(countries)s only."
+
+    @staticmethod
+    def _choices():
+        return [(country, country) for country in delivery_countries()]
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except forms.ValidationError as error:
+            if error.code == "invalid_choice":
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"countries": delivery_countries_text()},
+                ) from None
+            raise

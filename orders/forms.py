@@ -4,7 +4,14 @@ from django import forms
 
 from accounts.models import Address
 from cart.models import ShippingMethod
-from core.forms import PHONE_MESSAGE, PHONE_PATTERN, LowercaseEmailField
+from core.forms import (
+    PHONE_MESSAGE,
+    PHONE_PATTERN,
+    DeliveryCountryField,
+    LowercaseEmailField,
+    delivery_countries,
+    delivery_countries_text,
+)
 
 from .models import NUMBER_LENGTH, NUMBER_PREFIX, format_order_number
 from .payments import list_payment_methods
@@ -79,13 +86,7 @@ class AddressForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    country = forms.CharField(
-        label="Country",
-        max_length=60,
-        initial="Germany",
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
-    )
+    country = DeliveryCountryField(required=False)
     save_address = forms.BooleanField(label="Save this address to my account", required=False)
 
     REQUIRED = ("full_name", "line1", "postcode", "city", "country")
@@ -123,7 +124,14 @@ class AddressForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("saved_address") or "saved_address" in self.errors:
+        saved = data.get("saved_address")
+        if saved and saved.country not in delivery_countries():
+            self.add_error(
+                "saved_address",
+                f"We deliver to {delivery_countries_text()} only; this address is in "
+                f"{saved.country}. Choose another address or enter a new one.",
+            )
+        if saved or "saved_address" in self.errors:
             return data
         for name in self.REQUIRED:
             if name not in self.errors and not (data.get(name) or "").strip():

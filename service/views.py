@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
+from core.forms import delivery_countries_text
 from core.ratelimit import form_over_limit
 from orders.payments import list_payment_methods
 from orders.selectors import list_delivery_options
@@ -39,7 +40,10 @@ class ServicePageView(TemplateView):
 
     def extra_context_for_page(self) -> dict:
         if self.page == "delivery":
-            return {"shipping_methods": list_delivery_options()}
+            return {
+                "shipping_methods": list_delivery_options(),
+                "delivery_countries": delivery_countries_text(),
+            }
         if self.page == "payment":
             return {"payment_methods": list_payment_methods()}
         return {}

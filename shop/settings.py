@@ -55,6 +55,8 @@ GUESTBOOK_RATE = env.int("GUESTBOOK_RATE", default=5)
 CONTACT_RATE = env.int("CONTACT_RATE", default=5)
 # Staff receive new-order notices here.
 SHOP_STAFF_EMAILS = env.list("SHOP_STAFF_EMAILS", default=[SHOP_ADMIN_EMAIL])
+# The countries the shop delivers to, as shoppers choose them (the first is preselected).
+SHOP_DELIVERY_COUNTRIES = env.list("SHOP_DELIVERY_COUNTRIES", default=["Germany"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

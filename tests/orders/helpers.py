@@ -90,6 +90,13 @@ class _FormDefaults(HTMLParser):
         attrs = dict(attrs)
         if tag == "form" and not self._done and not attrs.get("action"):
             self._in_form = (attrs.get("method") or "").lower() == "post"
+        if self._in_form and tag == "select" and attrs.get("name"):
+            self._select, self._select_first = attrs["name"], True
+        elif self._in_form and tag == "option" and getattr(self, "_select", None):
+            # a select sends its selected option, or its first one when none is selected
+            if "selected" in attrs or self._select_first:
+                self.data[self._select] = attrs.get("value") or ""
+            self._select_first = False
         if not self._in_form or tag != "input" or not attrs.get("name"):
             return
         kind = (attrs.get("type") or "text").lower()
@@ -100,6 +107,8 @@ class _FormDefaults(HTMLParser):
             self.data[attrs["name"]] = attrs.get("value") or ""
 
     def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
         if tag == "form" and self._in_form:
             self._in_form = False
             self._done = True

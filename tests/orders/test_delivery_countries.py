@@ -1,0 +1,82 @@
+"""The shop delivers to the countries it names (SHOP_DELIVERY_COUNTRIES): shoppers choose
+one from a list at checkout and in their address book, and nothing else gets through."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Address
+from tests.factories import ProductFactory, UserFactory
+
+from .helpers import ADDRESS_FORM, add_to_cart, form_defaults
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS_URL = reverse("orders:checkout_address")
+
+
+@pytest.fixture
+def at_address_step(client, standard_shipping):
+    add_to_cart(client, ProductFactory(stock=5).variants.get())
+    client.post(
+        reverse("orders:checkout_contact"), {"email": "guest@example.com", "phone": "030 1234"}
+    )
+    return client
+
+
+def test_checkout_offers_the_delivery_countries_and_refuses_any_other(at_address_step, settings):
+    settings.SHOP_DELIVERY_COUNTRIES = ["Germany", "Austria"]
+    page = at_address_step.get(ADDRESS_URL).content.decode()
+    assert '<option value="Germany" selected>Germany</option>' in page
+    assert '<option value="Austria">Austria</option>' in page
+    assert form_defaults(at_address_step.get(ADDRESS_URL))["country"] == "Germany"
+
+    refused = at_address_step.post(ADDRESS_URL, {**ADDRESS_FORM, "country": "Narnia"})
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "We deliver to Germany and Austria only." in body
+    assert 'value="Lindenstr. 1"' in body  # nothing typed is lost
+    assert "address" not in at_address_step.session.get("checkout", {})
+
+    accepted = at_address_step.post(ADDRESS_URL, {**ADDRESS_FORM, "country": "Austria"})
+    assert accepted.url == reverse("orders:checkout_delivery")
+    assert at_address_step.session["checkout"]["address"]["country"] == "Austria"
+
+
+def test_a_saved_address_abroad_is_refused_at_checkout_with_the_reason(client, standard_shipping):
+    member = UserFactory()
+    client.force_login(member)
+    add_to_cart(client, ProductFactory(stock=5).variants.get())
+    client.post(reverse("orders:checkout_contact"), {"email": member.email, "phone": "030 1234"})
+    paris = Address.objects.create(
+        user=member,
+        full_name="Mia",
+        line1="1 Rue X",
+        postcode="75001",
+        city="Paris",
+        country="France",
+        is_default=True,
+    )
+    response = client.post(ADDRESS_URL, {"saved_address": paris.pk, **ADDRESS_FORM})
+    assert response.status_code == 200
+    assert (
+        "We deliver to Germany only; this address is in France. Choose another address or "
+        "enter a new one." in response.content.decode()
+    )
+    assert "address" not in client.session.get("checkout", {})
+
+
+def test_the_address_book_takes_only_delivery_countries(client):
+    member = UserFactory()
+    client.force_login(member)
+    data = dict(ADDRESS_FORM)
+    refused = client.post(reverse("accounts:address_add"), {**data, "country": "Atlantis"})
+    assert "We deliver to Germany only." in refused.content.decode()
+    assert not Address.objects.exists()
+    client.post(reverse("accounts:address_add"), data)
+    assert Address.objects.get().country == "Germany"
+
+
+def test_the_delivery_page_names_the_countries(client, settings):
+    settings.SHOP_DELIVERY_COUNTRIES = ["Germany", "Austria", "Switzerland"]
+    page = client.get(reverse("service:delivery")).content.decode()
+    assert "We deliver to Germany, Austria and Switzerland." in page
