@@ -15,7 +15,7 @@ PAGES = [
     ("guide", "Shopping guide", "How to find, order and pay for what you need."),
     ("commitments", "Our commitments", "What we promise every customer."),
     ("returns", "Returns and exchanges", "Send back or exchange any item within 7 days."),
-    ("payment", "Payment methods", "Card, bank transfer or cash on delivery."),
+    ("payment", "Payment methods", "Bank transfer or cash on delivery."),
     ("delivery", "Delivery fees and times", "What shipping costs and how long it takes."),
 ]
 

@@ -1,0 +1,29 @@
+"""The customer service center describes the shop as it is."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from orders.payments import list_payment_methods
+from service.views import PAGES
+
+pytestmark = pytest.mark.django_db
+
+
+def test_service_pages_promise_only_the_payment_methods_the_shop_takes(client):
+    """No card payments until a card method exists: a shopper reading "pay by card" in the
+    service center would find no way to do it at checkout."""
+    names = [method.name for method in list_payment_methods()]
+    takes_cards = any("card" in name.lower() for name in names)
+    for slug in ["index", *(slug for slug, _title, _summary in PAGES)]:
+        if slug == "contact":
+            continue
+        body = client.get(reverse(f"service:{slug}")).content.decode()
+        main = body[body.index("<main") : body.index("</main>")]
+        text = re.sub(r"<[^>]+>", " ", main)
+        if not takes_cards:
+            assert not re.search(r"\bcards?\b", text, re.IGNORECASE), slug
+    payment = client.get(reverse("service:payment")).content.decode()
+    for name in names:
+        assert name in payment
