@@ -74,6 +74,8 @@ class AddressForm(forms.ModelForm):
 
     def __init__(self, *args, offer_default: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["country"].show_current(self.instance.country)
         if not offer_default:
             # The first address, or the default itself: it is (and stays) the default anyway.
             del self.fields["make_default"]

@@ -22,9 +22,13 @@ def _back(request, default: str = "cart:detail"):
     return redirect(default)
 
 
-def _line_not_in_cart(request):
-    """A line of someone else's cart, or one removed in another tab: 404, with a way back."""
-    return render(request, "cart/line_not_in_cart.html", status=404)
+def _line_not_in_cart(request, line_id: int):
+    """A line of someone else's cart: 404 (with a way back to one's own). A line that no longer
+    exists (removed by a double click, or in another tab): back to the cart, saying so."""
+    if selectors.line_exists(line_id=line_id):
+        return render(request, "cart/line_not_in_cart.html", status=404)
+    messages.info(request, "That item was already removed from your cart.")
+    return redirect("cart:detail")
 
 
 def _form_errors(form) -> str:
@@ -77,7 +81,7 @@ def add(request):
 def update_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
     if cart is None:
-        return _line_not_in_cart(request)
+        return _line_not_in_cart(request, line_id)
     form = LineQuantityForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -87,7 +91,7 @@ def update_line(request, line_id: int):
             cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"]
         )
     except LineNotInCart:
-        return _line_not_in_cart(request)
+        return _line_not_in_cart(request, line_id)
     except CartError as exc:
         messages.error(request, str(exc))
     else:
@@ -99,7 +103,7 @@ def update_line(request, line_id: int):
 def remove_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
     if cart is None or not services.remove_line(cart=cart, line_id=line_id):
-        return _line_not_in_cart(request)
+        return _line_not_in_cart(request, line_id)
     messages.success(request, "Item removed from your cart.")
     return redirect("cart:detail")
 

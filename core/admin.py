@@ -40,7 +40,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def recipients(self, obj):
         return ", ".join(obj.to)
 
-    @admin.action(description="Send the selected unsent messages now")
+    @admin.action(description="Send the selected unsent messages now", permissions=["change"])
     def send_now(self, request, queryset):
         count = retry_now(queryset)
         self.message_user(

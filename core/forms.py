@@ -40,6 +40,13 @@ def delivery_countries() -> list[str]:
     return list(settings.SHOP_DELIVERY_COUNTRIES)
 
 
+def delivery_country(value: str) -> str | None:
+    """The delivery country ``value`` names, as the shop spells it ("germany " -> "Germany"),
+    or None if the shop does not deliver there."""
+    wanted = " ".join((value or "").split()).casefold()
+    return next((c for c in delivery_countries() if c.casefold() == wanted), None)
+
+
 def delivery_countries_text() -> str:
     """ "Germany", "Germany and Austria", "Germany, Austria and Switzerland"."""
     countries = delivery_countries()
@@ -50,18 +57,38 @@ def delivery_countries_text() -> str:
 
 class DeliveryCountryField(forms.ChoiceField):
     """A country the shop delivers to (SHOP_DELIVERY_COUNTRIES), chosen from a list: no typos,
-    and no order to a country the shop cannot serve."""
+    and no order to a country the shop cannot serve.
+
+    A value saved before (an address book entry typed as free text, or from a country the shop
+    no longer serves) is shown as it is, marked, and refused openly when the form is sent,
+    instead of the browser silently sending the first country of the list in its place.
+    """
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Country")
         kwargs.setdefault("initial", lambda: delivery_countries()[0])
         kwargs.setdefault("widget", forms.Select(attrs={"autocomplete": "country-name"}))
-        super().__init__(choices=self._choices, **kwargs)
+        super().__init__(choices=self._delivery_choices, **kwargs)
         self.error_messages["invalid_choice"] = "We deliver to %(countries)s only."
 
     @staticmethod
-    def _choices():
+    def _delivery_choices():
         return [(country, country) for country in delivery_countries()]
+
+    def show_current(self, value: str) -> None:
+        """Keep a stored value that is not a delivery country visible in the list."""
+        if value and delivery_country(value) is None:
+            self.choices = [
+                (value, f"{value} (we do not deliver there)"),
+                *self._delivery_choices(),
+            ]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return delivery_country(value) or value
+
+    def valid_value(self, value) -> bool:
+        return delivery_country(value) is not None
 
     def validate(self, value):
         try:

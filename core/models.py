@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -20,6 +21,7 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(
         default=timezone.now,
+        db_default=Now(),  # rows written by code from before this column (during a deploy)
         help_text="The sweep does not try a failing message again before this (backoff).",
     )
 

@@ -1,5 +1,4 @@
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
 
@@ -8,15 +7,20 @@ from .outbox import list_pending_message_ids, send_outbox_message, server_unavai
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task
 def send_outbox_message_task(message_id: int) -> None:
-    """Send one outbox e-mail (idempotent: a sent message is never sent again)."""
-    send_outbox_message(message_id=message_id)
+    """Send one outbox e-mail (idempotent: a sent message is never sent again).
+
+    A failure is recorded on the message with the time of its next attempt, which the sweep
+    keeps (1, 2, 4 ... minutes): the task does not retry by itself, as each of its own retries
+    would count as one more failure and push the next attempt hours away.
+    """
+    try:
+        send_outbox_message(message_id=message_id)
+    except Exception:
+        logger.warning(
+            "Outbox message %s failed; the sweep tries it again", message_id, exc_info=True
+        )
 
 
 @shared_task

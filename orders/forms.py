@@ -9,8 +9,8 @@ from core.forms import (
     PHONE_PATTERN,
     DeliveryCountryField,
     LowercaseEmailField,
-    delivery_countries,
     delivery_countries_text,
+    delivery_country,
 )
 
 from .models import NUMBER_LENGTH, NUMBER_PREFIX, format_order_number
@@ -125,7 +125,7 @@ class AddressForm(forms.Form):
     def clean(self):
         data = super().clean()
         saved = data.get("saved_address")
-        if saved and saved.country not in delivery_countries():
+        if saved and delivery_country(saved.country) is None:
             self.add_error(
                 "saved_address",
                 f"We deliver to {delivery_countries_text()} only; this address is in "
@@ -147,7 +147,10 @@ class AddressForm(forms.Form):
         data = self.cleaned_data
         saved = data.get("saved_address")
         source = saved.__dict__ if saved else data
-        return {k: (source.get(k) or "").strip() for k in (*self.REQUIRED, "line2")}
+        address = {k: (source.get(k) or "").strip() for k in (*self.REQUIRED, "line2")}
+        # as the shop spells it: a saved "germany " ships to "Germany"
+        address["country"] = delivery_country(address["country"]) or address["country"]
+        return address
 
     def wants_saved(self) -> bool:
         """A new address the member asked to keep (a saved one is already kept)."""

@@ -9,7 +9,9 @@ from . import services
 @receiver(email_confirmed, dispatch_uid="orders.claim_guest_orders")
 def claim_guest_orders_on_confirmation(sender, request, email_address, **kwargs):
     claimed = services.claim_guest_orders(user=email_address.user, email=email_address.email)
-    if claimed and request is not None:
+    # Told to the member confirming, not to staff marking an address verified in admin.
+    user = getattr(request, "user", None)
+    if claimed and user is not None and (user.is_anonymous or user.pk == email_address.user_id):
         messages.info(
             request,
             ngettext(

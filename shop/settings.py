@@ -56,7 +56,11 @@ CONTACT_RATE = env.int("CONTACT_RATE", default=5)
 # Staff receive new-order notices here.
 SHOP_STAFF_EMAILS = env.list("SHOP_STAFF_EMAILS", default=[SHOP_ADMIN_EMAIL])
 # The countries the shop delivers to, as shoppers choose them (the first is preselected).
-SHOP_DELIVERY_COUNTRIES = env.list("SHOP_DELIVERY_COUNTRIES", default=["Germany"])
+SHOP_DELIVERY_COUNTRIES = [
+    c.strip() for c in env.list("SHOP_DELIVERY_COUNTRIES", default=["Germany"]) if c.strip()
+]
+if not SHOP_DELIVERY_COUNTRIES:
+    raise ImproperlyConfigured("SHOP_DELIVERY_COUNTRIES must name at least one country.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -145,11 +149,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # on a spinning disk; on SSD or RAM it made PostgreSQL scan all 100,000 search documents
     # instead of their GIN index for a word that matches 10% of them (110 ms instead of 30).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
-    # Prepared statements: psycopg prepares a statement the fifth time a connection runs it, and
-    # PostgreSQL then skips planning, which costs more than running the shop's short queries
-    # (cart lines: 0.57 ms planned every time, 0.08 ms prepared). They need server-side binding.
-    # Off (DATABASE_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer.
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # Prepared statements (opt-in): psycopg prepares a statement the fifth time a connection
+    # runs it and PostgreSQL skips planning, which costs more than running the shop's short
+    # queries (cart lines: 0.57 ms planned every time, 0.08 ms prepared; bench/README.md). Off by
+    # default: they need server-side binding, where every value of an IN (...) list is one of
+    # at most 65,535 parameters (an admin action on all 100,000 products failed) and Django
+    # knows queries that behave differently (ticket #34255); and PgBouncer in transaction mode
+    # cannot keep them.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=False):
         DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 # The embedded default. IMMEDIATE: a transaction takes the write lock when it begins and waits
 # up to `timeout` seconds for it. SQLite's default (DEFERRED) lets two transactions read, then

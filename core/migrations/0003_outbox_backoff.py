@@ -1,3 +1,4 @@
+import django.db.models.functions.datetime
 import django.utils.timezone
 from django.db import migrations, models
 
@@ -12,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="outboxmessage",
             name="next_attempt_at",
             field=models.DateTimeField(
+                db_default=django.db.models.functions.datetime.Now(),
                 default=django.utils.timezone.now,
                 help_text="The sweep does not try a failing message again before this (backoff).",
             ),

@@ -167,3 +167,23 @@ def test_two_workers_sending_the_same_message_at_once_mail_it_once(postgres_only
     assert len(mail.outbox) == 1
     message.refresh_from_db()
     assert message.attempts == 1
+
+
+def test_staff_who_may_only_view_messages_cannot_send_them(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    (message,) = queue(1)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() + RETRY_MAX_DELAY
+    )
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_outboxmessage"))
+    client.force_login(viewer)
+    url = reverse("admin:core_outboxmessage_changelist")
+    assert "send_now" not in client.get(url).content.decode()
+    client.post(url, {"action": "send_now", "_selected_action": [message.pk]})
+    message.refresh_from_db()
+    assert message.next_attempt_at > timezone.now() + RETRY_MAX_DELAY - timedelta(minutes=1)
+    assert mail.outbox == []

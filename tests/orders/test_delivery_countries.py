@@ -80,3 +80,47 @@ def test_the_delivery_page_names_the_countries(client, settings):
     settings.SHOP_DELIVERY_COUNTRIES = ["Germany", "Austria", "Switzerland"]
     page = client.get(reverse("service:delivery")).content.decode()
     assert "We deliver to Germany, Austria and Switzerland." in page
+
+
+def test_editing_an_address_abroad_shows_its_country_and_refuses_it_openly(client):
+    """The browser would otherwise send the first country of the list in its place."""
+    member = UserFactory()
+    client.force_login(member)
+    paris = Address.objects.create(
+        user=member,
+        full_name="Mia",
+        line1="1 Rue X",
+        postcode="75001",
+        city="Paris",
+        country="France",
+        is_default=True,
+    )
+    url = reverse("accounts:address_edit", args=[paris.pk])
+    page = client.get(url)
+    assert '<option value="France" selected>France (we do not deliver there)</option>' in (
+        page.content.decode()
+    )
+    response = client.post(url, {**form_defaults(page), "phone": "030 1234"})
+    assert response.status_code == 200
+    assert "We deliver to Germany only." in response.content.decode()
+    paris.refresh_from_db()
+    assert (paris.country, paris.phone) == ("France", "")
+
+
+def test_a_saved_country_in_other_spelling_ships_as_the_shop_spells_it(client, standard_shipping):
+    member = UserFactory()
+    client.force_login(member)
+    add_to_cart(client, ProductFactory(stock=5).variants.get())
+    client.post(reverse("orders:checkout_contact"), {"email": member.email, "phone": "030 1"})
+    saved = Address.objects.create(
+        user=member,
+        full_name="Mia",
+        line1="Hauptstr. 9",
+        postcode="80331",
+        city="München",
+        country=" germany ",
+        is_default=True,
+    )
+    response = client.post(ADDRESS_URL, {"saved_address": saved.pk, **ADDRESS_FORM})
+    assert response.url == reverse("orders:checkout_delivery")
+    assert client.session["checkout"]["address"]["country"] == "Germany"

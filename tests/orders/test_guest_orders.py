@@ -65,3 +65,49 @@ def test_guest_orders_show_under_my_orders_after_the_address_is_confirmed(
     members_own.refresh_from_db()
     assert members_own.user.email != CONTACT.email.lower()  # another member's order stays theirs
     assert client.get(reverse("orders:detail", args=[mine[0].number])).status_code == 200
+
+
+def test_members_verified_before_the_claim_existed_get_their_guest_orders_once(
+    standard_shipping,
+):
+    import importlib
+
+    from allauth.account.models import EmailAddress
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "orders.migrations.0002_claim_guest_orders_of_verified_members"
+    )
+    variant = ProductFactory(stock=10).variants.get()
+    guest_order = place(make_cart((variant, 1)), standard_shipping)
+    unverified_order = place(make_cart((variant, 1)), standard_shipping)
+    Order.objects.filter(pk=unverified_order.pk).update(email="later@example.com")
+    member = UserFactory(email=CONTACT.email.lower())  # the factory verifies the address
+    assert EmailAddress.objects.filter(user=member, verified=True).exists()
+    EmailAddress.objects.create(user=UserFactory(), email="later@example.com", verified=False)
+
+    migration.claim(apps, None)
+
+    guest_order.refresh_from_db()
+    unverified_order.refresh_from_db()
+    assert guest_order.user == member
+    assert unverified_order.user is None
+
+
+def test_staff_marking_an_address_verified_claims_but_does_not_get_the_members_message(
+    admin_client, standard_shipping
+):
+    from allauth.account.models import EmailAddress
+
+    variant = ProductFactory(stock=10).variants.get()
+    order = place(make_cart((variant, 1)), standard_shipping)
+    member = UserFactory(email=CONTACT.email.lower(), verified_email=False)
+    address = EmailAddress.objects.create(user=member, email=member.email, verified=False)
+    response = admin_client.post(
+        reverse("admin:account_emailaddress_changelist"),
+        {"action": "make_verified", "_selected_action": [address.pk]},
+        follow=True,
+    )
+    order.refresh_from_db()
+    assert order.user == member
+    assert "earlier order" not in response.content.decode()

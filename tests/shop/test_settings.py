@@ -62,11 +62,11 @@ def test_production_settings_keep_the_promised_header_and_cookie_values():
 
 
 @pytest.mark.parametrize(
-    ("switch", "expected"), [({}, "True 5"), ({"DATABASE_PREPARED_STATEMENTS": "0"}, "None None")]
+    ("switch", "expected"), [({}, "None None"), ({"DATABASE_PREPARED_STATEMENTS": "1"}, "True 5")]
 )
-def test_postgresql_connections_prepare_repeated_queries_unless_switched_off(switch, expected):
+def test_postgresql_prepared_statements_are_opt_in(switch, expected):
     """Prepared statements (bench/README.md: planning cost more than the cart's query) need
-    server-side binding; behind a transaction-pooling PgBouncer they are switched off."""
+    server-side binding, which caps IN lists at 65,535 values: opt-in only."""
     env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://shop:shop@127.0.0.1:5432/shop", **switch}
     script = (
         "from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS'];"
@@ -75,6 +75,16 @@ def test_postgresql_connections_prepare_repeated_queries_unless_switched_off(swi
     result = run_manage("shell", "-c", script, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_delivery_countries_are_trimmed_and_one_is_required():
+    script = "from django.conf import settings as s; print('|'.join(s.SHOP_DELIVERY_COUNTRIES))"
+    env = {**PRODUCTION_ENV, "SHOP_DELIVERY_COUNTRIES": " Germany, Austria ,,"}
+    result = run_manage("shell", "-c", script, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "Germany|Austria"
+    refused = run_manage("check", env={**PRODUCTION_ENV, "SHOP_DELIVERY_COUNTRIES": " , "})
+    assert refused.returncode != 0
+    assert "SHOP_DELIVERY_COUNTRIES must name at least one country" in refused.stderr
 
 
 def test_the_outbox_sweep_is_scheduled():
@@ -89,18 +99,3 @@ def test_make_test_runs_bandit_and_ci_runs_the_audit_target():
     test_target = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "bandit" in test_target
     assert "pip-audit" in makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_a_query_run_again_and_again_is_prepared_once(postgres_only):
-    from django.db import connection
-
-    from cart.models import CartLine
-
-    for _ in range(6):
-        list(CartLine.objects.filter(cart_id=1).select_related("variant__product"))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert sum('FROM "cart_cartline"' in statement for statement in prepared) == 1
