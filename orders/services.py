@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Address
@@ -71,7 +72,12 @@ def can_transition(order: Order, to: str) -> bool:
 
 
 def _order_mail(
-    order: Order, template: str, *, to: list[str] | None = None, lines: list | None = None
+    order: Order,
+    template: str,
+    *,
+    to: list[str] | None = None,
+    lines: list | None = None,
+    admin_url: str = "",
 ) -> None:
     queue_mail(
         to=to or [order.email],
@@ -80,6 +86,7 @@ def _order_mail(
             "order": order,
             "lines": lines if lines is not None else list(order.lines.all()),
             "payment": payment_summary(order),
+            "admin_url": admin_url,
         },
         kind=template,
     )
@@ -105,8 +112,12 @@ def place_order(
     user=None,
     channel: str = "",
     expected_fingerprint: str | None = None,
+    site_url: str = "",
 ) -> Order:
     """Turn the cart into an order and take the stock, all or nothing.
+
+    ``site_url`` ("https://shop.example/", as the shopper reached the shop) gives the staff
+    e-mail a link to the order in admin that works from a mail client.
 
     A second call with the same idempotency key returns the first order. With
     ``expected_fingerprint`` (from the review page's pricing) a cart or price change since the
@@ -124,6 +135,7 @@ def place_order(
             user=user,
             channel=channel,
             expected_fingerprint=expected_fingerprint,
+            site_url=site_url,
         )
     except IntegrityError:
         # The same key won a race on another connection; this attempt rolled back whole.
@@ -145,6 +157,7 @@ def _place_order(
     user,
     channel,
     expected_fingerprint,
+    site_url,
 ) -> Order:
     existing = Order.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -210,7 +223,15 @@ def _place_order(
     OrderEvent.objects.create(order=order, status=order.status, note="Order placed")
     mark_cart_submitted(cart=locked_cart)
     _order_mail(order, "order_confirmation", lines=order_lines)
-    _order_mail(order, "staff_new_order", to=list(settings.SHOP_STAFF_EMAILS), lines=order_lines)
+    _order_mail(
+        order,
+        "staff_new_order",
+        to=list(settings.SHOP_STAFF_EMAILS),
+        lines=order_lines,
+        admin_url=site_url.rstrip("/") + reverse("admin:orders_order_change", args=[order.pk])
+        if site_url
+        else "",
+    )
     # Now lock the variant rows (primary-key order: no deadlocks) and re-price with what is
     # locked. Anything that moved since the unlocked read rolls the whole order back.
     locked = _price(quantities, shipping, lock=True)

@@ -239,6 +239,7 @@ def place_order(request):
             user=request.user,
             channel=getattr(request, "channel", ""),
             expected_fingerprint=state.get("review_fingerprint", ""),
+            site_url=request.build_absolute_uri("/"),
         )
     except OutOfStock as exc:
         for line in exc.lines:

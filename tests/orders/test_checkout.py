@@ -681,3 +681,24 @@ def test_review_page_query_count_does_not_grow_with_lines(
         response = client.get(reverse("orders:checkout_review"))
     assert len(response.context["pricing"].lines) == line_count
     assert header_count(response) == str(2 * line_count)  # units, from the priced cart
+
+
+def test_staff_are_told_of_a_new_order_with_its_address_and_a_link_to_it_in_admin(
+    settings, mug, standard_shipping, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from core.models import OutboxMessage
+
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    client = Client(HTTP_HOST="shop.example")
+    add_to_cart(client, mug, 1)
+    review = walk_checkout(client, standard_shipping)
+    client.post(reverse("orders:place_order"), {"idempotency_key": review_key(review)})
+    order = Order.objects.get()
+    staff = OutboxMessage.objects.get(kind="staff_new_order")
+    link = "http://shop.example" + reverse("admin:orders_order_change", args=[order.pk])
+    assert f"Open it in admin: {link}\n" in staff.body_text
+    assert f'<a href="{link}">Open the order in admin</a>' in staff.body_html
+    assert "Lindenstr. 1" in staff.body_text
+    assert "Lindenstr. 1" in staff.body_html
