@@ -203,11 +203,38 @@ def test_member_pages(axe_page, seeded_shop):
     page.goto("/accounts/password/change/")
     audit("account-password")
 
+    # the address book, reached through the account pages' own navigation
+    page.get_by_role("navigation", name="Your account").get_by_role(
+        "link", name="Addresses", exact=True
+    ).click()
+    expect(page.get_by_role("heading", name="Addresses")).to_be_visible()
+    audit("addresses")
+    page.get_by_role("link", name="Add an address").click()
+    page.get_by_role("button", name=re.compile("Save")).click()  # empty: errors, nothing saved
+    expect(page.get_by_text("Please correct")).to_be_visible()
+    audit("address-form-errors")
+    page.get_by_label("Full name").fill("Mira Member (Büro)")
+    page.get_by_label("Street and number").fill("Leopoldstr. 250")
+    page.get_by_label("Postcode").fill("80807")
+    page.get_by_label("City").fill("München")
+    page.get_by_label("Use as my default address").check()
+    page.get_by_role("button", name=re.compile("Save")).click()
+    expect(page.get_by_text("Address saved.")).to_be_visible()
+    assert Address.objects.get(user=member, is_default=True).line1 == "Leopoldstr. 250"
+    page.get_by_role("link", name=re.compile("^Delete.*Bergstr")).click()
+    audit("address-delete")
+    page.get_by_role("button", name=re.compile("Delete")).click()
+    expect(page.get_by_text("Address deleted.")).to_be_visible()
+    assert list(Address.objects.filter(user=member).values_list("line1", flat=True)) == [
+        "Leopoldstr. 250"
+    ]
+
     page.goto(seeded_shop.towel.get_absolute_url())
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_role("link", name="Checkout").click()
     fill_contact(page, email=member.email)
     expect(page.get_by_role("group", name="Saved addresses")).to_be_visible()
+    expect(page.get_by_role("radio", name=re.compile("Leopoldstr. 250"))).to_be_checked()
     audit("checkout-address-saved")
 
     audit.assert_clean()

@@ -23,6 +23,21 @@ def at_address_step(client, standard_shipping):
     return client
 
 
+@pytest.fixture
+def member_at_address_step(client, standard_shipping):
+    """A signed-in member with something in the cart, past the contact step."""
+    member = UserFactory()
+    client.force_login(member)
+    add_to_cart(client, ProductFactory(stock=5).variants.get())
+    client.post(reverse("orders:checkout_contact"), {"email": member.email, "phone": "030 1234"})
+    return member
+
+
+def saved(member, **fields) -> Address:
+    values = {"full_name": "Mia", "line1": "1 Rue X", "postcode": "75001", "city": "Paris"}
+    return Address.objects.create(user=member, is_default=True, **{**values, **fields})
+
+
 def test_checkout_offers_the_delivery_countries_and_refuses_any_other(at_address_step, settings):
     settings.SHOP_DELIVERY_COUNTRIES = ["Germany", "Austria"]
     page = at_address_step.get(ADDRESS_URL).content.decode()
@@ -42,20 +57,10 @@ def test_checkout_offers_the_delivery_countries_and_refuses_any_other(at_address
     assert at_address_step.session["checkout"]["address"]["country"] == "Austria"
 
 
-def test_a_saved_address_abroad_is_refused_at_checkout_with_the_reason(client, standard_shipping):
-    member = UserFactory()
-    client.force_login(member)
-    add_to_cart(client, ProductFactory(stock=5).variants.get())
-    client.post(reverse("orders:checkout_contact"), {"email": member.email, "phone": "030 1234"})
-    paris = Address.objects.create(
-        user=member,
-        full_name="Mia",
-        line1="1 Rue X",
-        postcode="75001",
-        city="Paris",
-        country="France",
-        is_default=True,
-    )
+def test_a_saved_address_abroad_is_refused_at_checkout_with_the_reason(
+    client, member_at_address_step
+):
+    paris = saved(member_at_address_step, country="France")
     response = client.post(ADDRESS_URL, {"saved_address": paris.pk, **ADDRESS_FORM})
     assert response.status_code == 200
     assert (
@@ -86,15 +91,7 @@ def test_editing_an_address_abroad_shows_its_country_and_refuses_it_openly(clien
     """The browser would otherwise send the first country of the list in its place."""
     member = UserFactory()
     client.force_login(member)
-    paris = Address.objects.create(
-        user=member,
-        full_name="Mia",
-        line1="1 Rue X",
-        postcode="75001",
-        city="Paris",
-        country="France",
-        is_default=True,
-    )
+    paris = saved(member, country="France")
     url = reverse("accounts:address_edit", args=[paris.pk])
     page = client.get(url)
     assert '<option value="France" selected>France (we do not deliver there)</option>' in (
@@ -107,20 +104,10 @@ def test_editing_an_address_abroad_shows_its_country_and_refuses_it_openly(clien
     assert (paris.country, paris.phone) == ("France", "")
 
 
-def test_a_saved_country_in_other_spelling_ships_as_the_shop_spells_it(client, standard_shipping):
-    member = UserFactory()
-    client.force_login(member)
-    add_to_cart(client, ProductFactory(stock=5).variants.get())
-    client.post(reverse("orders:checkout_contact"), {"email": member.email, "phone": "030 1"})
-    saved = Address.objects.create(
-        user=member,
-        full_name="Mia",
-        line1="Hauptstr. 9",
-        postcode="80331",
-        city="München",
-        country=" germany ",
-        is_default=True,
-    )
-    response = client.post(ADDRESS_URL, {"saved_address": saved.pk, **ADDRESS_FORM})
+def test_a_saved_country_in_other_spelling_ships_as_the_shop_spells_it(
+    client, member_at_address_step
+):
+    home = saved(member_at_address_step, city="München", country=" germany ")
+    response = client.post(ADDRESS_URL, {"saved_address": home.pk, **ADDRESS_FORM})
     assert response.url == reverse("orders:checkout_delivery")
     assert client.session["checkout"]["address"]["country"] == "Germany"
