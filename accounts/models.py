@@ -70,6 +70,9 @@ class Address(models.Model):
                 fields=["user"],
                 condition=models.Q(is_default=True),
                 name="one_default_address_per_user",
+                violation_error_message=(
+                    "This member already has a default address: untick it there first."
+                ),
             ),
         ]
 

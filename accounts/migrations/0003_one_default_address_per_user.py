@@ -32,6 +32,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(choose_one_default, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='address',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('user',), name='one_default_address_per_user'),
+            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('user',), name='one_default_address_per_user', violation_error_message='This member already has a default address: untick it there first.'),
         ),
     ]

@@ -562,3 +562,33 @@ def test_two_checkouts_at_once_with_the_same_new_address_save_it_once(postgres_o
     assert Address.objects.filter(user=user).count() == 1
     assert len({r.pk for r in results}) == 1
     assert len(defaults_of(user)) == 1
+
+
+def test_admin_refuses_a_second_default_address_with_a_clear_message(admin_client):
+    member = UserFactory()
+    Address.objects.create(
+        user=member,
+        full_name="A",
+        line1="x",
+        postcode="1",
+        city="B",
+        country="Germany",
+        is_default=True,
+    )
+    r = admin_client.post(
+        reverse("admin:accounts_address_add"),
+        {
+            "user": member.pk,
+            "full_name": "C",
+            "line1": "y",
+            "line2": "",
+            "postcode": "2",
+            "city": "D",
+            "country": "Germany",
+            "phone": "",
+            "is_default": "on",
+        },
+    )
+    assert r.status_code == 200
+    assert "This member already has a default address: untick it there first." in r.content.decode()
+    assert Address.objects.filter(user=member).count() == 1
