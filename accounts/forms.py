@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.validators import RegexValidator
 
-from core.forms import PHONE_MESSAGE, PHONE_PATTERN, DeliveryCountryField
+from core.forms import PHONE_MESSAGE, PHONE_PATTERN, DeliveryCountryField, delivery_country
 
 from .models import Address, User
 
@@ -75,7 +75,11 @@ class AddressForm(forms.ModelForm):
     def __init__(self, *args, offer_default: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["country"].show_current(self.instance.country)
+            country = delivery_country(self.instance.country)
+            if country:  # "germany" saved as typed: preselect the shop's own spelling
+                self.initial["country"] = country
+            else:
+                self.fields["country"].show_current(self.instance.country)
         if not offer_default:
             # The first address, or the default itself: it is (and stays) the default anyway.
             del self.fields["make_default"]

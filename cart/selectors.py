@@ -17,12 +17,6 @@ def find_cart(*, user, session) -> Cart | None:
     return Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
 
 
-def line_exists(*, line_id: int) -> bool:
-    """Whether a cart line with this id exists in any cart (for telling "someone else's" from
-    "already removed"; says nothing else about it)."""
-    return CartLine.objects.filter(pk=line_id).exists()
-
-
 def _open_cart_lines(*, user, session):
     """The lines of the visitor's open cart as one query, or None for a visitor without a cart."""
     if user is not None and user.is_authenticated:

@@ -23,12 +23,11 @@ def _back(request, default: str = "cart:detail"):
 
 
 def _line_not_in_cart(request, line_id: int):
-    """A line of someone else's cart: 404 (with a way back to one's own). A line that no longer
-    exists (removed by a double click, or in another tab): back to the cart, saying so."""
-    if selectors.line_exists(line_id=line_id):
-        return render(request, "cart/line_not_in_cart.html", status=404)
-    messages.info(request, "That item was already removed from your cart.")
-    return redirect("cart:detail")
+    """Any line id that is not in this visitor's cart, whoever's it is or whether it exists at
+    all (removed by a double click or in another tab, or someone else's): one answer, a 404
+    page that says nothing changed and leads back to the cart, so it tells nobody which ids
+    exist."""
+    return render(request, "cart/line_not_in_cart.html", status=404)
 
 
 def _form_errors(form) -> str:

@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -75,7 +76,7 @@ def test_a_failed_message_waits_for_its_backoff_before_the_sweep_tries_it_again(
 
 def test_a_refused_recipient_does_not_stop_the_other_messages():
     first, refused, last = queue(3)
-    real_send = mail.backends.locmem.EmailBackend.send_messages
+    real_send = locmem.EmailBackend.send_messages
 
     def send(backend, messages):
         if messages[0].to == refused.to:
@@ -141,7 +142,7 @@ def test_two_workers_sending_the_same_message_at_once_mail_it_once(postgres_only
     slow: the row lock makes the second one skip it instead of sending it again."""
     # a row as queue_message writes it, without its after-commit task (which would send it now)
     message = OutboxMessage.objects.create(to=["a@example.com"], subject="Hi", body_text="x")
-    real_send = mail.backends.locmem.EmailBackend.send_messages
+    real_send = locmem.EmailBackend.send_messages
 
     def slow_send(backend, messages):
         time.sleep(0.5)  # the other worker arrives while this one is still talking to SMTP

@@ -111,3 +111,18 @@ def test_a_saved_country_in_other_spelling_ships_as_the_shop_spells_it(
     response = client.post(ADDRESS_URL, {"saved_address": home.pk, **ADDRESS_FORM})
     assert response.url == reverse("orders:checkout_delivery")
     assert client.session["checkout"]["address"]["country"] == "Germany"
+
+
+def test_editing_an_address_saved_in_another_spelling_keeps_its_country(client, settings):
+    """With several countries, a saved "germany" must preselect Germany, not leave the browser
+    to send the first country of the list."""
+    settings.SHOP_DELIVERY_COUNTRIES = ["Austria", "Germany"]
+    member = UserFactory()
+    client.force_login(member)
+    home = saved(member, city="München", country="germany ")
+    url = reverse("accounts:address_edit", args=[home.pk])
+    page = client.get(url)
+    assert '<option value="Germany" selected>Germany</option>' in page.content.decode()
+    client.post(url, {**form_defaults(page), "phone": "030 1234"})
+    home.refresh_from_db()
+    assert (home.country, home.phone) == ("Germany", "030 1234")

@@ -86,7 +86,11 @@ def test_members_verified_before_the_claim_existed_get_their_guest_orders_once(
     assert EmailAddress.objects.filter(user=member, verified=True).exists()
     EmailAddress.objects.create(user=UserFactory(), email="later@example.com", verified=False)
 
-    migration.claim(apps, None)
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration.claim(apps, SimpleNamespace(connection=connection))  # SQL on PostgreSQL
 
     guest_order.refresh_from_db()
     unverified_order.refresh_from_db()
