@@ -22,7 +22,7 @@ def _back(request, default: str = "cart:detail"):
     return redirect(default)
 
 
-def _line_not_in_cart(request, line_id: int):
+def _line_not_in_cart(request):
     """Any line id that is not in this visitor's cart, whoever's it is or whether it exists at
     all (removed by a double click or in another tab, or someone else's): one answer, a 404
     page that says nothing changed and leads back to the cart, so it tells nobody which ids
@@ -80,7 +80,7 @@ def add(request):
 def update_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
     if cart is None:
-        return _line_not_in_cart(request, line_id)
+        return _line_not_in_cart(request)
     form = LineQuantityForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -90,7 +90,7 @@ def update_line(request, line_id: int):
             cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"]
         )
     except LineNotInCart:
-        return _line_not_in_cart(request, line_id)
+        return _line_not_in_cart(request)
     except CartError as exc:
         messages.error(request, str(exc))
     else:
@@ -102,7 +102,7 @@ def update_line(request, line_id: int):
 def remove_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
     if cart is None or not services.remove_line(cart=cart, line_id=line_id):
-        return _line_not_in_cart(request, line_id)
+        return _line_not_in_cart(request)
     messages.success(request, "Item removed from your cart.")
     return redirect("cart:detail")
 

@@ -95,7 +95,7 @@ def send_outbox_message(*, message_id: int) -> bool:
 
     The row is locked while sending, so two workers never send the same message twice.
     A failure is recorded on the row (attempts, last error, when the sweep may try again) and
-    re-raised so the task retries.
+    re-raised for the caller to log (the sweep also reads it to tell a server that is down).
     """
     error = None
     with transaction.atomic():
