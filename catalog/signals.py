@@ -36,8 +36,10 @@ def product_part_changed(sender, instance, **kwargs) -> None:
     bump_catalog_version(scopes=product_scopes(instance.product_id))
 
 
-# Sent after commit when stock moved without saving Variant rows (order placed or cancelled),
-# with ``product_ids``; listeners (search) refresh what they derive from stock.
+# Sent after commit when stock moved without saving Variant rows (order placed or cancelled)
+# in a way pages show (a level crossed the low-stock threshold or zero: see stock_shown, so
+# every product that sold out or came back), with ``product_ids``; listeners (search) refresh
+# what they derive from stock.
 stock_changed = Signal()
 # Sent after commit when products changed in bulk without saving them (admin activate and
 # deactivate), with ``product_ids``; listeners (search) refresh what they derive from them.

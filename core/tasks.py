@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from .outbox import list_pending_message_ids, send_outbox_message, server_unavailable
+from .outbox import list_pending_message_ids, send_each, send_outbox_message
 
 logger = logging.getLogger(__name__)
 
@@ -24,17 +24,15 @@ def send_outbox_message_task(message_id: int) -> None:
 
 
 @shared_task
+def send_outbox_messages_task(message_ids: list[int]) -> int:
+    """Send the e-mails one change queued together (an order's confirmation and staff notice),
+    each once; what fails is left to the sweep, as in send_outbox_message_task."""
+    return send_each(message_ids)
+
+
+@shared_task
 def send_pending_mail_task() -> int:
     """Sweep: send whatever is due (broker was down, worker killed mid-send, earlier failures
     whose backoff has passed). A message that fails does not stop the others; a mail server that
     is down ends the sweep at once instead of timing out once per message."""
-    sent = 0
-    for message_id in list_pending_message_ids():
-        try:
-            sent += send_outbox_message(message_id=message_id)
-        except Exception as error:
-            if server_unavailable(error):
-                logger.warning("Mail server unavailable (%s); the next sweep tries again", error)
-                break
-            logger.exception("Outbox message %s failed; it is tried again later", message_id)
-    return sent
+    return send_each(list_pending_message_ids())

@@ -19,7 +19,7 @@ from catalog.models import Variant, stock_change_shows
 from catalog.selectors import bump_catalog_version, product_scopes
 from catalog.services import refresh_stock_totals
 from catalog.signals import stock_changed
-from core.outbox import queue_mail
+from core.outbox import queue_messages, render_mail
 
 from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock, PriceChanged
 from .models import Order, OrderEvent, OrderLine
@@ -78,8 +78,9 @@ def _order_mail(
     to: list[str] | None = None,
     lines: list | None = None,
     admin_url: str = "",
-) -> None:
-    queue_mail(
+):
+    """The e-mail ``template`` about ``order``, rendered; queue it with queue_messages."""
+    return render_mail(
         to=to or [order.email],
         template=f"orders/email/{template}",
         context={
@@ -159,10 +160,8 @@ def _place_order(
     expected_fingerprint,
     site_url,
 ) -> Order:
-    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
-    # Lock the cart row: a double-clicked "Place order" waits here, then finds the order above.
+    # Lock the cart row first: a double-clicked "Place order" waits here, then finds the order
+    # the first click placed (the checkout view looked for it already, before the wait).
     locked_cart = Cart.objects.select_for_update().filter(pk=cart.pk).first()
     existing = Order.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -222,15 +221,20 @@ def _place_order(
     )
     OrderEvent.objects.create(order=order, status=order.status, note="Order placed")
     mark_cart_submitted(cart=locked_cart)
-    _order_mail(order, "order_confirmation", lines=order_lines)
-    _order_mail(
-        order,
-        "staff_new_order",
-        to=list(settings.SHOP_STAFF_EMAILS),
-        lines=order_lines,
-        admin_url=site_url.rstrip("/") + reverse("admin:orders_order_change", args=[order.pk])
-        if site_url
-        else "",
+    queue_messages(  # one INSERT, and one task for both after commit
+        [
+            _order_mail(order, "order_confirmation", lines=order_lines),
+            _order_mail(
+                order,
+                "staff_new_order",
+                to=list(settings.SHOP_STAFF_EMAILS),
+                lines=order_lines,
+                admin_url=site_url.rstrip("/")
+                + reverse("admin:orders_order_change", args=[order.pk])
+                if site_url
+                else "",
+            ),
+        ]
     )
     # Now lock the variant rows (primary-key order: no deadlocks) and re-price with what is
     # locked. Anything that moved since the unlocked read rolls the whole order back.
@@ -269,17 +273,19 @@ def _price(quantities: dict[int, int], shipping: ShippingMethod, *, lock: bool):
 
 
 def _after_stock_moved(product_ids: list[int], *, shows: bool) -> None:
-    """After commit: tell listeners (search's in-stock flags); and when the move changed what a
-    page shows (a low or sold-out level, see catalog.models.stock_shown), make cached pages
-    stale. An order that leaves plenty in stock keeps the page cache: on a sale day every
-    order would otherwise throw away every cached page."""
+    """When the move changed what a page shows (a low or sold-out level, see
+    catalog.models.stock_shown), after commit: tell listeners (search's in-stock flags) and
+    make cached pages stale. A move that leaves every level looking the same (plenty left)
+    does neither: on a sale day every order would otherwise throw away every cached page and
+    rewrite its products' search rows. A product that sells out or comes back always shows."""
 
     def notify() -> None:
         stock_changed.send(sender=Order, product_ids=product_ids)
-        if shows:  # after the listeners, so nothing caches the old state
-            bump_catalog_version(scopes=product_scopes(*product_ids))
+        # after the listeners, so nothing caches the old state
+        bump_catalog_version(scopes=product_scopes(*product_ids))
 
-    transaction.on_commit(notify)
+    if shows:
+        transaction.on_commit(notify)
 
 
 def _restore_stock(order: Order) -> None:
@@ -329,7 +335,7 @@ def change_status(*, order: Order, to: str, actor=None, note: str = "", **fields
         S.CANCELLED: "order_cancelled",
     }.get(to)
     if mail:
-        _order_mail(locked, mail)
+        queue_messages([_order_mail(locked, mail)])
     order.__dict__.update(locked.__dict__)
     return locked
 

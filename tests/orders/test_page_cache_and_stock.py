@@ -75,3 +75,46 @@ def test_a_cancellation_that_restores_sold_out_stock_shows_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         services.change_status(order=order, to=Order.Status.CANCELLED)
     assert "Only 1 left" in Client().get(url).content.decode()
+
+
+# --- search's in-stock flag follows orders; orders that leave plenty don't touch search -------
+
+
+def test_an_order_that_sells_out_and_its_cancellation_update_the_search_flag(
+    standard_shipping, django_capture_on_commit_callbacks
+):
+    from search.models import ProductDocument
+
+    with django_capture_on_commit_callbacks(execute=True):  # indexed after commit
+        product = ProductFactory(name="Camp Stool", stock=2)
+    document = ProductDocument.objects.filter(product=product)
+    assert document.get().in_stock is True
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(make_cart((product.variants.get(), 2)), standard_shipping)
+    assert document.get().in_stock is False
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(order=order, to=Order.Status.CANCELLED)
+    assert document.get().in_stock is True
+
+
+def test_an_order_that_leaves_plenty_sends_no_stock_signal(
+    standard_shipping, django_capture_on_commit_callbacks
+):
+    from catalog.signals import stock_changed
+
+    received = []
+
+    def listener(sender, product_ids, **kwargs):
+        received.append(list(product_ids))
+
+    product = ProductFactory(name="Camp Stool", stock=50)
+    stock_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            place(make_cart((product.variants.get(), 3)), standard_shipping)
+        assert received == []  # nothing a page or the search index shows has changed
+        with django_capture_on_commit_callbacks(execute=True):
+            place(make_cart((product.variants.get(), 44)), standard_shipping)  # 47 -> 3: low
+        assert received == [[product.pk]]
+    finally:
+        stock_changed.disconnect(listener)

@@ -1,6 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
-from smtplib import SMTPException
+from smtplib import SMTPException, SMTPRecipientsRefused
 from types import SimpleNamespace
 from unittest import mock
 
@@ -13,7 +13,11 @@ from django.utils import timezone
 from catalog.models import Product
 from core.models import OutboxMessage
 from core.outbox import queue_mail, send_outbox_message
-from core.tasks import send_outbox_message_task, send_pending_mail_task
+from core.tasks import (
+    send_outbox_message_task,
+    send_outbox_messages_task,
+    send_pending_mail_task,
+)
 from orders import services
 from orders.exceptions import IllegalTransition
 from orders.models import Order
@@ -273,10 +277,10 @@ def test_a_failed_placement_queues_no_mail(variant, standard_shipping):
 
 class _MissesTheFirstOrder:
     """``Order.objects`` as a racing request sees it: the other order is not committed yet
-    (its two look-ups before the insert miss; after the failed insert it is visible)."""
+    (its look-up before the insert misses; after the failed insert it is visible)."""
 
     def __init__(self):
-        self.misses = 2
+        self.misses = 1
 
     def filter(self, **kwargs):
         if self.misses:
@@ -381,6 +385,62 @@ def test_an_order_is_placed_even_when_mail_is_down(
         sorted(m.subject for m in mail.outbox)[1]
         == f"Your order {order.number} at {settings.SHOP_NAME}"
     )
+
+
+def test_an_order_queues_both_e_mails_in_one_task_after_commit(
+    variant, standard_shipping, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("core.tasks.send_outbox_messages_task.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        order = place(make_cart((variant, 1)), standard_shipping)
+    queued = list(OutboxMessage.objects.order_by("pk"))
+    assert [m.kind for m in queued] == ["order_confirmation", "staff_new_order"]
+    delay.assert_called_once_with([m.pk for m in queued])
+
+    send_outbox_messages_task.apply(args=[[m.pk for m in queued]])
+    send_outbox_messages_task.apply(args=[[m.pk for m in queued]])  # delivered twice: once
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [order.email, settings.SHOP_STAFF_EMAILS[0]]
+    )
+
+
+def test_one_refused_recipient_does_not_keep_the_other_e_mail_of_the_order(
+    variant, standard_shipping
+):
+    place(make_cart((variant, 1)), standard_shipping)
+    customer, staff = OutboxMessage.objects.order_by("pk")
+    refused = SMTPRecipientsRefused({customer.to[0]: (550, b"no such mailbox")})
+    real_send = mail.get_connection().__class__.send_messages
+
+    def send(backend, messages):
+        if messages[0].to == customer.to:
+            raise refused
+        return real_send(backend, messages)
+
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", send):
+        assert send_outbox_messages_task.apply(args=[[customer.pk, staff.pk]]).get() == 1
+    assert [m.to for m in mail.outbox] == [staff.to]
+    customer.refresh_from_db()
+    assert customer.sent_at is None  # the sweep tries it again
+    assert customer.attempts == 1
+
+
+def test_a_mail_server_that_is_down_ends_the_batch_and_leaves_it_to_the_sweep(
+    variant, standard_shipping
+):
+    place(make_cart((variant, 1)), standard_shipping)
+    ids = list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True))
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionRefusedError(111, "Connection refused"),
+    ) as send:
+        assert send_outbox_messages_task.apply(args=[ids]).get() == 0
+    assert send.call_count == 1  # not once per message
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    assert send_pending_mail_task() == 2
 
 
 # --- expiring unpaid orders ------------------------------------------------------------------
