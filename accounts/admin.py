@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
 from .forms import StaffUserChangeForm, StaffUserCreationForm
 from .models import Address, User
+from .services import settle_default_address
 
 
 @admin.register(User)
@@ -39,3 +41,37 @@ class AddressAdmin(admin.ModelAdmin):
     search_fields = ["full_name", "user__email", "city", "postcode"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+
+    # A member with addresses always has exactly one default (the address book and checkout
+    # rely on it). The constraint refuses a second one with a message; these hooks give one
+    # back when staff untick it, delete it, or move an address to another member.
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            unticked = obj.pk if change and "is_default" in form.changed_data else None
+            users = {obj.user_id, form.initial.get("user")} - {None}
+            for user_id in sorted(users):
+                self._settle(request, user_id, not_this=unticked)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            self._settle(request, obj.user_id)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            user_ids = sorted(set(queryset.values_list("user_id", flat=True)))
+            super().delete_queryset(request, queryset)
+            for user_id in user_ids:
+                self._settle(request, user_id)
+
+    def _settle(self, request, user_id, *, not_this=None) -> None:
+        made = settle_default_address(user_id=user_id, not_this=not_this)
+        if made is not None:
+            self.message_user(
+                request,
+                f"“{made}” is now {made.user}’s default address (a member with addresses "
+                "always has one).",
+                messages.INFO,
+            )

@@ -158,3 +158,17 @@ def delete_address(*, address: Address) -> Address | None:
     newest = max(rest, key=lambda a: (a.created_at, a.pk))
     _make_default(address=newest, book=rest)
     return newest
+
+
+@transaction.atomic
+def settle_default_address(*, user_id: int, not_this: int | None = None) -> Address | None:
+    """After a change made around the services (staff in admin: unticking the default,
+    deleting it, moving an address to another member): give a member who has addresses but no
+    default one again, the most recent, preferring any but ``not_this`` (the address staff just
+    unticked). Returns the address made the default, or None when nothing needed to change."""
+    book = _lock_address_book(user_id=user_id)
+    if not book or any(a.is_default for a in book):
+        return None
+    newest = max([a for a in book if a.pk != not_this] or book, key=lambda a: (a.created_at, a.pk))
+    _make_default(address=newest, book=book)
+    return newest

@@ -592,3 +592,93 @@ def test_admin_refuses_a_second_default_address_with_a_clear_message(admin_clien
     assert r.status_code == 200
     assert "This member already has a default address: untick it there first." in r.content.decode()
     assert Address.objects.filter(user=member).count() == 1
+
+
+# --- staff in admin: a member with addresses always keeps one default --------------------------
+
+
+def _book(member, *names, default=None):
+    return [
+        Address.objects.create(
+            user=member,
+            full_name=name,
+            line1="Street 1",
+            postcode="10115",
+            city="Berlin",
+            country="Germany",
+            is_default=(name == default),
+        )
+        for name in names
+    ]
+
+
+def default_names(member) -> list[str]:
+    return list(
+        Address.objects.filter(user=member, is_default=True).values_list("full_name", flat=True)
+    )
+
+
+def _admin_form(address, **changes):
+    data = {
+        "user": address.user_id,
+        "full_name": address.full_name,
+        "line1": address.line1,
+        "line2": address.line2,
+        "postcode": address.postcode,
+        "city": address.city,
+        "country": address.country,
+        "phone": address.phone,
+        **changes,
+    }
+    return data  # "is_default" left out: unticked, unless given in ``changes``
+
+
+def test_staff_unticking_the_default_in_admin_makes_another_address_the_default(admin_client):
+    member = UserFactory()
+    home, work = _book(member, "Home", "Work", default="Home")
+    response = admin_client.post(
+        reverse("admin:accounts_address_change", args=[home.pk]), _admin_form(home), follow=True
+    )
+    assert "is now" in response.content.decode()
+    assert default_names(member) == ["Work"]
+
+
+def test_unticking_the_only_address_in_admin_leaves_it_the_default(admin_client):
+    member = UserFactory()
+    (home,) = _book(member, "Home", default="Home")
+    admin_client.post(reverse("admin:accounts_address_change", args=[home.pk]), _admin_form(home))
+    assert default_names(member) == ["Home"]
+
+
+def test_deleting_the_default_in_admin_makes_the_newest_other_the_default(admin_client):
+    member = UserFactory()
+    home, _old, _new = _book(member, "Home", "Old", "New", default="Home")
+    admin_client.post(reverse("admin:accounts_address_delete", args=[home.pk]), {"post": "yes"})
+    assert default_names(member) == ["New"]
+
+
+def test_deleting_defaults_in_bulk_in_admin_leaves_each_member_one(admin_client):
+    ann, bob = UserFactory(), UserFactory()
+    ann_home, _ann_work = _book(ann, "Ann home", "Ann work", default="Ann home")
+    (bob_home,) = _book(bob, "Bob home", default="Bob home")
+    admin_client.post(
+        reverse("admin:accounts_address_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [ann_home.pk, bob_home.pk],
+            "post": "yes",
+        },
+    )
+    assert default_names(ann) == ["Ann work"]
+    assert defaults_of(bob) == []  # no address left: nothing to be the default
+
+
+def test_moving_the_default_to_another_member_in_admin_gives_the_first_a_new_one(admin_client):
+    ann, bob = UserFactory(), UserFactory()
+    home, _work = _book(ann, "Home", "Work", default="Home")
+    admin_client.post(
+        reverse("admin:accounts_address_change", args=[home.pk]),
+        _admin_form(home, user=bob.pk, is_default="on"),
+    )
+    assert default_names(ann) == ["Work"]
+    assert default_names(bob) == ["Home"]
