@@ -7,6 +7,7 @@ from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce, NullIf
 
 from core.cache import cache_get, cache_set
+from core.fixedquery import FixedQuery
 from core.pagecache import bump_content_version, content_version
 
 from .models import Category, Product, ProductImage, Series, Variant
@@ -183,21 +184,31 @@ def list_series_showcase(*, per_series: int = 4) -> list[tuple[Series, list[Prod
     ]
 
 
+# A product page's three look-ups, compiled once per process (core/fixedquery.py): on a
+# page-cache miss Django compiling them cost more than PostgreSQL answering them.
+_active_product_by_slug = FixedQuery(lambda slug: Product.objects.active().filter(slug=slug), str)
+_variants_of = FixedQuery(lambda pk: Variant.objects.filter(product_id=pk), int)
+_images_of = FixedQuery(lambda pk: ProductImage.objects.filter(product_id=pk), int)
+
+
 def get_product_for_page(*, slug: str) -> Product:
     """An active product with everything its page shows, in three small queries: the product,
     its variants (``variant_list``) and its pictures (``image_list``). Its series and category
     trail (``trail``: CategoryNodes, root first) come from the cached navigation, not from
     joins: on a page-cache miss the ORM's cost is most of the page's. Raises
     Product.DoesNotExist."""
-    product = Product.objects.active().get(slug=slug)
+    found = _active_product_by_slug(slug)
+    if not found:
+        raise Product.DoesNotExist(f"No active product {slug!r}")
+    product = found[0]
     nav = get_navigation()
     series = nav.series_by_id(product.series_id)
     if series is not None:
         product.series = series
     trail = nav.trail(product.category_id)
     product.trail = trail if trail is not None else product.category.ancestors_and_self()
-    product.variant_list = list(Variant.objects.filter(product_id=product.pk))
-    product.image_list = list(ProductImage.objects.filter(product_id=product.pk))
+    product.variant_list = _variants_of(product.pk)
+    product.image_list = _images_of(product.pk)
     for row in (*product.variant_list, *product.image_list):
         row.product = product  # as a prefetch would: no query per row for its product
     return product

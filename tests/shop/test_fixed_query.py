@@ -1,0 +1,82 @@
+"""core.fixedquery: compiled once per process, the same rows as the ORM, misuse refused."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import Product, Variant
+from core.fixedquery import FixedQuery
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_gives_the_rows_the_orm_gives_with_converted_values(django_assert_num_queries):
+    product = ProductFactory(name="Brass Lamp", price=Decimal("49.90"), stock=3)
+    ProductFactory(name="Other")
+    by_slug = FixedQuery(lambda slug: Product.objects.active().filter(slug=slug), str)
+
+    with django_assert_num_queries(1):  # counted, as every query through Django's cursor
+        (found,) = by_slug(product.slug)
+
+    expected = Product.objects.get(pk=product.pk)
+    for field in Product._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found.price == Decimal("49.90")
+    assert isinstance(found.price, Decimal)
+    assert found.created_at.tzinfo is not None
+    assert found._state.adding is False
+    assert found._state.db == "default"
+    assert by_slug("no-such-product") == []
+
+
+def test_compiles_once_and_sends_each_calls_own_arguments():
+    first, second = ProductFactory(stock=2), ProductFactory(stock=5)
+    builds = []
+
+    def build(pk):
+        builds.append(pk)
+        return Variant.objects.filter(product_id=pk).order_by("pk")
+
+    variants_of = FixedQuery(build, int)
+    assert [v.stock for v in variants_of(first.pk)] == [2]
+    assert [v.stock for v in variants_of(second.pk)] == [5]
+    assert [v.stock for v in variants_of(first.pk)] == [2]
+    assert len(builds) == 2  # the two compiles (checked against each other), then none
+    assert first.pk not in builds
+    assert second.pk not in builds
+
+
+def test_an_argument_of_another_type_goes_to_the_orm():
+    product = ProductFactory()
+    by_slug = FixedQuery(lambda slug: Product.objects.filter(slug=slug), str)
+    assert by_slug(None) == []  # slug IS NULL: another shape, built by the ORM
+    assert [p.pk for p in by_slug(product.slug)] == [product.pk]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda pk: Variant.objects.select_related("product").filter(product_id=pk),
+        lambda pk: Variant.objects.filter(product_id=pk).values("sku"),
+        lambda pk: Variant.objects.filter(product_id=pk).only("sku"),
+        lambda pk: Variant.objects.filter(Q(product_id=pk) | Q(product__category_id=pk)),
+        lambda pk: Variant.objects.filter(product_id=pk, product__created_at__lte=timezone.now()),
+        lambda pk: Variant.objects.all(),  # the argument is not in the query at all
+    ],
+    ids=["select_related", "values", "only", "argument-twice", "timestamp", "no-argument"],
+)
+def test_a_query_that_is_not_of_a_fixed_shape_is_refused_at_its_first_call(build):
+    product = ProductFactory()
+    with pytest.raises(ImproperlyConfigured):
+        FixedQuery(build, int)(product.pk)
+
+
+def test_an_argument_the_lookup_rewrites_is_refused():
+    ProductFactory(name="Brass Lamp")
+    containing = FixedQuery(lambda text: Product.objects.filter(name__icontains=text), str)
+    with pytest.raises(ImproperlyConfigured):  # the parameter is "%text%", not the argument
+        containing("brass")
