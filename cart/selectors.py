@@ -17,6 +17,15 @@ def find_cart(*, user, session) -> Cart | None:
     return Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
 
 
+def get_line_product_name(*, cart: Cart, line_id: int) -> str | None:
+    """The product name of a line of this cart (for a message about that line), or None."""
+    return (
+        CartLine.objects.filter(cart=cart, pk=line_id)
+        .values_list("variant__product__name", flat=True)
+        .first()
+    )
+
+
 def _open_cart_lines(*, user, session):
     """The lines of the visitor's open cart as one query, or None for a visitor without a cart."""
     if user is not None and user.is_authenticated:

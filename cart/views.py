@@ -9,8 +9,10 @@ from .exceptions import CartError, LineNotInCart
 from .forms import AddToCartForm, LineQuantityForm
 
 
-def _back(request, default: str = "cart:detail"):
-    target = request.POST.get("next", "")
+def _back(request, default: str = "cart:detail", *, field: str = "next"):
+    """A redirect to the page named in the POST's ``field`` when it is a path on this site,
+    else to ``default``."""
+    target = request.POST.get(field, "")
     if (
         target.startswith("/")
         and not target.startswith("//")
@@ -20,6 +22,15 @@ def _back(request, default: str = "cart:detail"):
     ):
         return HttpResponseRedirect(target)
     return redirect(default)
+
+
+def _back_after_error(request):
+    """Where a refused add-to-cart goes: back to the page of the product (``on_error``, sent
+    by the product page and the product cards), where the shopper can choose again, with the
+    message; else as after success."""
+    if request.POST.get("on_error"):
+        return _back(request, field="on_error")
+    return _back(request)
 
 
 def _line_not_in_cart(request):
@@ -58,7 +69,7 @@ def add(request):
     form = AddToCartForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form) or "Choose an option and a quantity.")
-        return _back(request)
+        return _back_after_error(request)
     cart = services.get_or_create_cart(user=request.user, session=request.session)
     try:
         line = services.add_to_cart(
@@ -68,7 +79,7 @@ def add(request):
         )
     except CartError as exc:
         messages.error(request, str(exc))
-        return _back(request)
+        return _back_after_error(request)
     messages.success(
         request,
         f"Added {form.cleaned_data['quantity']} × {line.variant.product.name} to your cart.",
@@ -83,7 +94,10 @@ def update_line(request, line_id: int):
         return _line_not_in_cart(request)
     form = LineQuantityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        name = selectors.get_line_product_name(cart=cart, line_id=line_id)
+        if name is None:
+            return _line_not_in_cart(request)
+        messages.error(request, f"{name}: {_form_errors(form)}")  # which line, on the cart page
         return redirect("cart:detail")
     try:
         line = services.set_line_quantity(

@@ -145,7 +145,9 @@ class ProductDetailView(DetailView):
             stock_state=stock_state(total),
             # one line holds one variant: no more than the best-stocked one has
             order_max=orderable_max(max((v.stock for v in variants), default=0)),
-            default_variant=next((v for v in variants if v.stock > 0), None),
+            # nothing is chosen for the shopper (a size picked by the shop is a return later),
+            # unless only one option can be bought
+            only_choice=_only_one(v for v in variants if v.stock > 0),
             related=selectors.list_related_products(product=product),
             trail=product.trail,
             category=product.trail[-1],
@@ -197,3 +199,8 @@ class ProductDetailView(DetailView):
                 for v in context["variants"]
             ],
         }
+
+
+def _only_one(items):
+    items = list(items)
+    return items[0] if len(items) == 1 else None

@@ -30,6 +30,7 @@ CARD = (
 FORM = (
     '<form method="post" action="{add_url}" class="qty-form">{csrf}'
     '<input type="hidden" name="variant" value="{variant}">'
+    '<input type="hidden" name="on_error" value="{url}">'
     '<label class="visually-hidden" for="qty-card-{pk}">Quantity of {name}</label>'
     '<input id="qty-card-{pk}" type="number" name="quantity" value="1" min="1" max="{max}"'
     ' inputmode="numeric">'
@@ -109,6 +110,7 @@ def _card(
         buy = format_html(
             FORM,
             add_url=add_url,
+            url=url,
             csrf=csrf,
             variant=product.first_variant_id,
             pk=product.pk,

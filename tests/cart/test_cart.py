@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -168,6 +169,46 @@ def test_add_to_cart_returns_to_a_safe_next_page_only(client):
         {"variant": variant.pk, "quantity": 1, "next": "https://evil.example/"},
     )
     assert response.url == reverse("cart:detail")
+
+
+@pytest.mark.django_db
+def test_a_refused_add_goes_back_to_the_product_page_with_the_reason(client):
+    product = ProductFactory(name="Tent", stock=3)
+    response = add(client, only_variant(product), 4, on_error=product.get_absolute_url())
+    assert response.redirect_chain[-1][0] == product.get_absolute_url()
+    assert messages_of(response) == ["Only 3 of Tent available; please choose 3 or fewer."]
+    assert "Only 3 of Tent available" in response.content.decode()  # shown on the product page
+    assert cart_rows() == []
+
+    away = add(client, only_variant(product), 4, on_error="https://evil.example/")
+    assert away.redirect_chain[-1][0] == reverse("cart:detail")  # never off the site
+
+    added = add(client, only_variant(product), 1, on_error=product.get_absolute_url())
+    assert added.redirect_chain[-1][0] == reverse("cart:detail")  # success: to the cart
+
+
+@pytest.mark.django_db
+def test_a_product_with_several_options_makes_the_shopper_choose_one(client):
+    product = ProductFactory(name="Rain Jacket", stock=False)
+    small = VariantFactory(product=product, sku="RJ-S", size="S", stock=4)
+    VariantFactory(product=product, sku="RJ-M", size="M", stock=2)
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert " checked" not in page.split('<form class="buy-form"')[1].split("</form>")[0]
+    assert f'name="on_error" value="{product.get_absolute_url()}"' in page
+
+    response = client.post(
+        reverse("cart:add"),
+        {"quantity": 1, "on_error": product.get_absolute_url()},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == product.get_absolute_url()
+    assert messages_of(response) == ["Choose an option (such as colour or size) first."]
+    assert cart_rows() == []
+
+    small.stock = 0
+    small.save()
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert re.search(r'value="\d+" required checked>', page)  # the one option left is chosen
 
 
 @pytest.mark.django_db
@@ -353,11 +394,11 @@ def test_anonymous_cart_becomes_the_member_cart_when_the_member_has_none(client)
     [
         ("-1", "Choose a quantity of at least 1."),
         ("0", "Choose a quantity of at least 1."),
-        ("abc", "Enter a whole number."),
-        ("1e9", "Enter a whole number."),
-        ("", "This field is required."),
-        (str(10**30), "Ensure this value is less than or equal to 999."),
-        ("2.5", "Enter a whole number."),
+        ("abc", "Enter the quantity as a whole number, such as 1 or 2."),
+        ("1e9", "Enter the quantity as a whole number, such as 1 or 2."),
+        ("", "Enter a quantity."),
+        (str(10**30), "You can order at most 999 of an item at a time."),
+        ("2.5", "Enter the quantity as a whole number, such as 1 or 2."),
     ],
 )
 def test_add_with_a_bad_quantity_explains_and_changes_nothing(client, quantity, message):
@@ -379,7 +420,7 @@ def test_add_with_a_bad_quantity_explains_and_changes_nothing(client, quantity, 
         ("<script>alert(1)</script>", "Enter a whole number."),
         ("999999", "That product could not be found."),
         (str(2**62), "That product could not be found."),
-        ("", "This field is required."),
+        ("", "Choose an option (such as colour or size) first."),
         (str(10**30), "Ensure this value is less than or equal to 4611686018427387904."),
     ],
 )
@@ -400,14 +441,14 @@ def test_add_with_a_bad_variant_explains_and_changes_nothing(client, variant_id,
     ("quantity", "message"),
     [
         ("-1", "Quantity cannot be negative."),
-        ("abc", "Enter a whole number."),
-        ("1e9", "Enter a whole number."),
-        ("", "This field is required."),
-        (str(10**30), "Ensure this value is less than or equal to 999."),
+        ("abc", "Enter the quantity as a whole number, such as 1 or 2."),
+        ("1e9", "Enter the quantity as a whole number, such as 1 or 2."),
+        ("", "Enter a quantity."),
+        (str(10**30), "You can order at most 999 of an item at a time."),
     ],
 )
 def test_set_quantity_with_bad_input_explains_and_changes_nothing(client, quantity, message):
-    add(client, only_variant(ProductFactory(stock=5)), 2)
+    add(client, only_variant(ProductFactory(name="Tent", stock=5)), 2)
     line = CartLine.objects.get()
     before = cart_rows()
 
@@ -416,7 +457,7 @@ def test_set_quantity_with_bad_input_explains_and_changes_nothing(client, quanti
     )
 
     assert response.status_code == 200
-    assert messages_of(response) == [message]
+    assert messages_of(response) == [f"Tent: {message}"]  # which line it is about
     assert cart_rows() == before
 
 

@@ -142,7 +142,7 @@ def test_product_page_shows_price_stock_variants_and_seo(client, catalog):
     assert "<title>Rain Jacket · " in body
     assert '<del><span class="visually-hidden">was </span>€129.00</del>' in body
     assert "Only 2 left" in body
-    assert re.search(r'id="variant-\d+" name="variant" value="\d+" disabled', body)
+    assert re.search(r'id="variant-\d+" name="variant" value="\d+" required disabled', body)
     assert '<link rel="canonical" href="http://testserver/products/' in body
     assert 'property="og:type" content="product"' in body
     data = json.loads(
