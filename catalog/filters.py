@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import django_filters
+from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from core.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
@@ -39,6 +40,16 @@ def _category_choices():
 
     walk(get_navigation().roots, 0)
     return choices
+
+
+class ProductFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if low is not None and high is not None and low > high:
+            # shown at the field and left out (the listing filters by the minimum only)
+            self.add_error("max_price", f"Enter a max price of at least {low} (the min price).")
+        return cleaned
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -94,6 +105,7 @@ class ProductFilter(django_filters.FilterSet):
     class Meta:
         model = Product
         fields: list[str] = []
+        form = ProductFilterForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

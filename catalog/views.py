@@ -58,6 +58,10 @@ class ProductListView(FilterView):
         context["meta_description"] = self.get_meta_description()
         context["navigation"] = selectors.get_navigation()
         page = context.get("page_obj")
+        if page is not None and page.number > 1:
+            # each page of a listing is its own page for search engines and browser tabs
+            context["page_title"] += f" – page {page.number}"
+            context["canonical_query"] = f"page={page.number}"
         if page is not None:
             context["page_range"] = page.paginator.get_elided_page_range(
                 page.number, on_each_side=2, on_ends=1

@@ -28,5 +28,5 @@ class EntryForm(PublicMessageForm):
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
         if len(message) < 2:
-            raise forms.ValidationError("Please write a message.")
+            raise forms.ValidationError("Please write a message (at least 2 characters).")
         return message

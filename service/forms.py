@@ -44,5 +44,5 @@ class ContactForm(PublicMessageForm):
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
         if len(message) < 2:
-            raise forms.ValidationError("Please write your question.")
+            raise forms.ValidationError("Please write your question (at least 2 characters).")
         return message

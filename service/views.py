@@ -14,7 +14,7 @@ from .forms import ContactForm
 PAGES = [
     ("guide", "Shopping guide", "How to find, order and pay for what you need."),
     ("commitments", "Our commitments", "What we promise every customer."),
-    ("returns", "Returns and exchanges", "Send back or exchange any item within 7 days."),
+    ("returns", "Returns and exchanges", "Send back or exchange any item within {days} days."),
     ("payment", "Payment methods", "Bank transfer or cash on delivery."),
     ("delivery", "Delivery fees and times", "What shipping costs and how long it takes."),
 ]
@@ -33,7 +33,9 @@ class ServicePageView(TemplateView):
             pages=PAGES,
             current=self.page,
             page_title=current[1] if current else "Customer service",
-            meta_description=current[2] if current else "Help with orders, payment and returns.",
+            meta_description=current[2].format(days=settings.SHOP_RETURN_DAYS)
+            if current
+            else "Help with orders, payment and returns.",
         )
         context.update(self.extra_context_for_page())
         return context
@@ -45,7 +47,10 @@ class ServicePageView(TemplateView):
                 "delivery_countries": delivery_countries_text(),
             }
         if self.page == "payment":
-            return {"payment_methods": list_payment_methods()}
+            return {
+                "payment_methods": list_payment_methods(),
+                "unpaid_days": settings.SHOP_UNPAID_ORDER_DAYS,
+            }
         return {}
 
 

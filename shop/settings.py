@@ -44,6 +44,9 @@ SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default="COBADEFFXXX")
 SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="Commerzbank")
 # Unpaid bank-transfer orders are cancelled (stock released) after this many days.
 SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
+# Days after delivery within which a shopper may return or exchange an item (service pages, home
+# page). Distance selling in the EU requires at least 14: set it when delivering there.
+SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=7)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
 # PostgreSQL text-search configuration (language) for product search.

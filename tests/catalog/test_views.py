@@ -114,6 +114,20 @@ def test_pagination_keeps_filters(client):
     assert 'href="?max_price=100&amp;sort=name&amp;page=2"' in body
     page2 = client.get(reverse("catalog:products"), {"max_price": "100", "sort": "name", "page": 2})
     assert names(page2) == [f"Item {i:02d}" for i in range(24, 30)]
+    # each page is its own page to a search engine and in a browser tab; filters are not
+    assert "<title>All products – page 2 · " in page2.content.decode()
+    assert 'rel="canonical" href="http://testserver/products/?page=2"' in page2.content.decode()
+    assert 'rel="canonical" href="http://testserver/products/"' in body
+    assert "<title>All products · " in body
+
+
+def test_a_min_price_above_the_max_price_is_explained_and_the_max_left_out(client, catalog):
+    response = client.get(reverse("catalog:products"), {"min_price": "30", "max_price": "10"})
+    body = response.content.decode()
+    assert "Enter a max price of at least 30 (the min price)." in body
+    everything_from_30 = client.get(reverse("catalog:products"), {"min_price": "30"})
+    assert names(everything_from_30)  # not an empty page: the max is left out
+    assert names(response) == names(everything_from_30)
 
 
 def test_out_of_range_page_shows_last_page(client, catalog):

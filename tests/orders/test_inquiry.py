@@ -207,3 +207,22 @@ def test_hostile_input_never_fails_and_is_escaped(client, shipped_order, number,
     assert "Trail Lamp" not in body
     form = response.context["form"]
     assert form.errors or messages_of(response) == [NO_MATCH]
+
+
+def test_the_inquiry_shows_only_name_and_town_while_my_orders_shows_the_whole_address(
+    client, standard_shipping
+):
+    from tests.factories import UserFactory
+
+    member = UserFactory(email="guest@example.com")
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    order = place(make_cart((variant, 1), user=member), standard_shipping, user=member)
+
+    public = ask(client, order.number, "guest@example.com").content.decode()
+    assert "Greta Guest, 10115 Berlin" in public
+    assert "Lindenstr. 1" not in public  # anyone with the number and e-mail: not the street
+
+    client.force_login(member)
+    mine = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert "Lindenstr. 1<br>" in mine  # the shopper can check where it goes
+    assert "10115 Berlin<br>Germany" in mine

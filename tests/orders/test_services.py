@@ -489,3 +489,12 @@ def test_orders_and_cancels_keep_the_listing_stock_total_current(standard_shippi
     services.cancel_order(order=order)
     product.refresh_from_db()
     assert product.stock_total == 5
+
+
+def test_free_shipping_reads_free_in_both_order_e_mails(standard_shipping):
+    variant = ProductFactory(price=Decimal("60.00"), stock=5).variants.get()  # over 50: free
+    place(make_cart((variant, 1)), standard_shipping)
+    for message in OutboxMessage.objects.all():
+        assert "Shipping (Standard): free" in message.body_text
+        assert "€0.00" not in message.body_text
+        assert "Free</td>" in message.body_html

@@ -27,3 +27,18 @@ def test_service_pages_promise_only_the_payment_methods_the_shop_takes(client):
     payment = client.get(reverse("service:payment")).content.decode()
     for name in names:
         assert name in payment
+
+
+@pytest.mark.django_db
+def test_the_return_period_and_the_bank_transfer_deadline_follow_the_settings(client, settings):
+    settings.SHOP_RETURN_DAYS = 14
+    settings.SHOP_UNPAID_ORDER_DAYS = 5
+    returns = client.get(reverse("service:returns")).content.decode()
+    assert "within <strong>14 days</strong> of receiving it" in returns
+    assert "7 days" not in returns
+    commitments = client.get(reverse("service:commitments")).content.decode()
+    assert "14 days to change your mind." in commitments
+    assert "newsletter" not in commitments  # no mailing list yet: promise nothing about one
+    payment = client.get(reverse("service:payment")).content.decode()
+    assert "not been paid within 5 days" in payment
+    assert "14 days to change your mind" in client.get("/").content.decode()

@@ -22,8 +22,16 @@ def test_seed_is_realistic_and_idempotent():
     assert Product.objects.count() == 30
     assert Variant.objects.count() >= 30
     assert ProductImage.objects.filter(product__isnull=False).count() >= 30
-    # pictures are shared by products, not one file each
-    assert ProductImage.objects.values("image").distinct().count() <= 30
+    # pictures are shared by products, not one file each: one per kind of product (a knife
+    # never shows a saucepan) and one view per category; the gallery numbers them itself
+    assert ProductImage.objects.values("image").distinct().count() <= 48
+    kind_of_file: dict[str, str] = {}
+    for image in ProductImage.objects.select_related("product"):
+        kind = image.product.name.split(" ", 1)[1].split(" Mk ")[0]  # "Cedar Chef's Knife"
+        shown = kind if image.position == 0 else image.product.category.name
+        assert kind_of_file.setdefault(image.image.name, shown) == shown, image.image.name
+        alt = image.product.name if image.position == 0 else f"{image.product.name}, another view"
+        assert image.alt_text == alt
     assert Category.objects.filter(parent__parent__isnull=False).exists()  # three levels
     staff = get_user_model().objects.get(is_staff=True)
     assert staff.is_superuser

@@ -182,7 +182,9 @@ PALETTE = {
     "speaker": (70, 70, 90),
     "lamp": (170, 130, 30),
 }
-IMAGES_PER_LEAF = 3
+# Each product shows two pictures: its own kind of thing (one file per kind, "Chef's Knife"),
+# and a second view shared by its category (labelled with the category, in another tint).
+CATEGORY_VIEW = -1
 
 
 @dataclass
@@ -194,7 +196,17 @@ class LeafInfo:
     sizes: list[str]
     price_range: tuple[int, int]
     shape: str
-    images: list[ProductImage | None]
+    images: dict[int, ProductImage | None]  # noun index (or CATEGORY_VIEW) -> the shared file
+
+
+def _picture_name(leaf: "LeafInfo", kind: int) -> str:
+    suffix = "view" if kind == CATEGORY_VIEW else f"kind{kind}"
+    return f"demo-{leaf.category.slug}-{suffix}.png"
+
+
+def _alt_text(product, position: int) -> str:
+    # the gallery says "Picture 2 of 2: ..." itself; the alt text describes what is shown
+    return product.name if position == 0 else f"{product.name}, another view"
 
 
 def draw_product_image(*, shape: str, label: str, variant: int) -> bytes:
@@ -339,22 +351,31 @@ class Command(BaseCommand):
         return leaves
 
     def _images(self, leaves: list[LeafInfo]) -> None:
-        """A small pool of pictures per category, shared by its products (not one file each)."""
+        """A small pool of pictures per category, shared by its products (not one file each):
+        one per kind of product (noun), so a knife never shows a saucepan, and one view of the
+        category."""
         for leaf in leaves:
-            leaf.images = []
-            for n in range(IMAGES_PER_LEAF):
-                name = f"demo-{leaf.category.slug}-{n}.png"
-                existing = ProductImage.objects.filter(image__endswith=name).order_by("id").first()
-                leaf.images.append(existing)
+            leaf.images = {}
+            for kind in [*range(len(leaf.nouns)), CATEGORY_VIEW]:
+                name = _picture_name(leaf, kind)
+                leaf.images[kind] = (
+                    ProductImage.objects.filter(image__endswith=name).order_by("id").first()
+                )
 
-    def _ensure_image(self, leaf: LeafInfo, n: int, product: Product) -> ProductImage:
-        """The first product of a category that needs picture ``n`` creates the file."""
-        image = ProductImage(product=product, position=0, alt_text=f"{product.name}, picture 1")
-        label = leaf.nouns[n % len(leaf.nouns)]
-        data = draw_product_image(shape=leaf.shape, label=label, variant=n)
-        image.image.save(f"demo-{leaf.category.slug}-{n}.png", ContentFile(data), save=True)
+    def _ensure_image(
+        self, leaf: LeafInfo, kind: int, product: Product, position: int
+    ) -> ProductImage:
+        """The first product that needs this picture creates the file."""
+        image = ProductImage(
+            product=product, position=position, alt_text=_alt_text(product, position)
+        )
+        if kind == CATEGORY_VIEW:
+            data = draw_product_image(shape=leaf.shape, label=leaf.category.name, variant=1)
+        else:
+            data = draw_product_image(shape=leaf.shape, label=leaf.nouns[kind], variant=0)
+        image.image.save(_picture_name(leaf, kind), ContentFile(data), save=True)
         make_thumbnails(image)
-        leaf.images[n] = image
+        leaf.images[kind] = image
         return image
 
     def _products(
@@ -418,7 +439,8 @@ class Command(BaseCommand):
                         description=(
                             f"The {name} is a {adjective} {kind} designed for everyday use.\n\n"
                             f"Part of our {leaf.series.name} series, it is made from materials "
-                            "chosen to last, backed by our 7-day return promise, and shipped from "
+                            "chosen to last, backed by our "
+                            f"{settings.SHOP_RETURN_DAYS}-day return promise, and shipped from "
                             "our own warehouse."
                         ),
                         price=price,
@@ -431,7 +453,7 @@ class Command(BaseCommand):
             # SQLite and PostgreSQL both return primary keys from bulk_create.
             variants, images = [], []
             for product, spec in zip(products, new, strict=True):
-                i, leaf, _name, _slug, _noun, _model, _price, _cmp, _feat, roll = spec
+                i, leaf, _name, _slug, noun, _model, _price, _cmp, _feat, roll = spec
                 existing.add(product.slug)
                 colours = leaf.colours or [""]
                 sizes = leaf.sizes or [""]
@@ -457,12 +479,10 @@ class Command(BaseCommand):
                             )
                         )
                         position += 1
-                for position, n in enumerate(
-                    sorted({i % IMAGES_PER_LEAF, (i + 1) % IMAGES_PER_LEAF})
-                ):
-                    source = leaf.images[n]
+                for position, kind in enumerate((leaf.nouns.index(noun), CATEGORY_VIEW)):
+                    source = leaf.images[kind]
                     if source is None:
-                        self._ensure_image(leaf, n, product)
+                        self._ensure_image(leaf, kind, product, position)
                         continue
                     images.append(
                         ProductImage(
@@ -473,7 +493,7 @@ class Command(BaseCommand):
                             thumb_listing=source.thumb_listing.name,
                             thumb_detail=source.thumb_detail.name,
                             thumb_zoom=source.thumb_zoom.name,
-                            alt_text=f"{product.name}, picture {position + 1}",
+                            alt_text=_alt_text(product, position),
                             position=position,
                         )
                     )
