@@ -432,33 +432,23 @@ def instrumented_pass(prepared: Prepared, out_dir: Path) -> dict:
     steps = [
         ("add to cart (POST)", "POST", "/cart/add/", {"variant": variant, "quantity": 1}),
         ("cart after add", "GET", "/cart/", None),
-        ("checkout contact (GET)", "GET", "/checkout/contact/", None),
+        ("checkout details (GET)", "GET", "/checkout/", None),
         (
-            "checkout contact (POST)",
+            "checkout details (POST)",
             "POST",
-            "/checkout/contact/",
-            {"email": "qc@bench.example", "phone": "+49 30 1234567"},
-        ),
-        (
-            "checkout address (POST)",
-            "POST",
-            "/checkout/address/",
+            "/checkout/",
             {
+                "email": "qc@bench.example",
+                "phone": "+49 30 1234567",
                 "full_name": "Bench Shopper",
                 "line1": "Teststrasse 1",
                 "postcode": "10115",
                 "city": "Berlin",
                 "country": "Germany",
+                "shipping_method": prepared.shipping_id,
+                "payment_method": "cod",
             },
         ),
-        ("checkout delivery (GET)", "GET", "/checkout/delivery/", None),
-        (
-            "checkout delivery (POST)",
-            "POST",
-            "/checkout/delivery/",
-            {"shipping_method": prepared.shipping_id},
-        ),
-        ("checkout payment (POST)", "POST", "/checkout/payment/", {"payment_method": "cod"}),
         ("checkout review (GET)", "GET", "/checkout/review/", None),
     ]
     for name, method, path, data in steps:

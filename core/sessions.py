@@ -2,7 +2,7 @@
 
 Django's database store wraps every session save in a transaction, also a plain update of an
 existing row: three round trips (BEGIN, UPDATE, COMMIT) on every request that changes the
-session, which is every checkout step. An UPDATE of one row is atomic by itself, so an update
+session, such as every checkout POST. An UPDATE of one row is atomic by itself, so an update
 here is that one statement (autocommit); creating a session keeps Django's transaction (it must
 tell a key collision apart). A session that vanished meanwhile still raises UpdateError, so the
 request ends as Django's would (SessionInterrupted).

@@ -21,11 +21,13 @@ register_converter(OrderNumberConverter, "order_number")
 app_name = "orders"
 
 urlpatterns = [
-    path("checkout/", views.checkout_contact, name="checkout"),
-    path("checkout/contact/", views.checkout_contact, name="checkout_contact"),
-    path("checkout/address/", views.checkout_address, name="checkout_address"),
-    path("checkout/delivery/", views.checkout_delivery, name="checkout_delivery"),
-    path("checkout/payment/", views.checkout_payment, name="checkout_payment"),
+    path("checkout/", views.checkout_details, name="checkout"),
+    # The old checkout's step pages (bookmarks, tabs open over a deploy): redirects to their
+    # section of the one details page.
+    path("checkout/contact/", views.checkout_step_moved, {"section": "contact"}),
+    path("checkout/address/", views.checkout_step_moved, {"section": "address"}),
+    path("checkout/delivery/", views.checkout_step_moved, {"section": "delivery"}),
+    path("checkout/payment/", views.checkout_step_moved, {"section": "payment"}),
     path("checkout/review/", views.checkout_review, name="checkout_review"),
     path("checkout/place/", views.place_order, name="place_order"),
     path("orders/inquiry/", views.inquiry, name="inquiry"),

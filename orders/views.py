@@ -3,9 +3,11 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Address
 from cart.selectors import (
@@ -34,14 +36,12 @@ from .payments import get_payment_method, list_payment_methods
 
 SESSION_KEY = "checkout"
 PLACED_KEY = "placed_orders"
+#: The steps navigation: (slug, label, URL name).
 STEPS = [
-    ("contact", "Contact"),
-    ("address", "Address"),
-    ("delivery", "Delivery"),
-    ("payment", "Payment"),
-    ("review", "Review"),
+    ("details", "Details", "orders:checkout"),
+    ("review", "Review", "orders:checkout_review"),
 ]
-STEP_NAMES = [name for name, _ in STEPS]
+STEP_LABELS = {slug: label for slug, label, _ in STEPS}
 
 
 def _state(request) -> dict:
@@ -55,20 +55,21 @@ def _save_state(request, **values) -> None:
 
 
 def _first_missing_step(state: dict) -> str | None:
+    """The first section of the details page the checkout has no answer for, or None."""
     needs = {
         "contact": "email",
         "address": "address",
         "delivery": "shipping_method_id",
         "payment": "payment_code",
     }
-    for step, key in needs.items():
+    for section, key in needs.items():
         if not state.get(key):
-            return step
+            return section
     return None
 
 
 def _guard(request, step: str):
-    """Redirect to the cart if it is empty or blocked, or to the first step not yet done."""
+    """Redirect to the cart if it is empty or blocked; the review also needs every detail."""
     pricing = price_open_cart(user=request.user, session=request.session)
     if not pricing.lines:
         messages.info(request, "Your cart is empty.")
@@ -76,47 +77,118 @@ def _guard(request, step: str):
     if pricing.problems:
         messages.error(request, "Some items in your cart need your attention before checkout.")
         return None, redirect("cart:detail")
-    missing = _first_missing_step(_state(request))
-    if missing and STEP_NAMES.index(missing) < STEP_NAMES.index(step):
-        return None, redirect(f"orders:checkout_{missing}")
+    if step == "review" and _first_missing_step(_state(request)):
+        return None, redirect("orders:checkout")
     return pricing, None
 
 
-def _render_step(request, step: str, form, pricing, **extra):
-    missing = _first_missing_step(_state(request))
-    reachable = STEP_NAMES.index(missing) if missing else len(STEP_NAMES) - 1
-    # Steps already completed (before the first missing one) link back; later ones don't.
-    done = {s for s in STEP_NAMES[:reachable] if s != step}
+def _render_step(request, step: str, pricing, **extra):
     return render(
         request,
         f"orders/checkout_{step}.html",
         {
-            "form": form,
             "pricing": pricing,
             "steps": STEPS,
             "current_step": step,
-            "done_steps": done,
-            "page_title": f"Checkout: {dict(STEPS)[step]}",
+            # The details page links back from the review; the review is reached by posting.
+            "done_steps": {"details"} if step == "review" else set(),
+            "page_title": f"Checkout: {STEP_LABELS[step]}",
             "cart_count": pricing.item_count,  # known here: the header needs no query for it
             **extra,
         },
     )
 
 
-def checkout_contact(request):
-    pricing, bounce = _guard(request, "contact")
+def _section_url(section: str) -> str:
+    """The details page at one of its sections (contact, address, delivery, payment)."""
+    return f"{reverse('orders:checkout')}#{section}"
+
+
+def checkout_details(request):
+    """Contact, shipping address, delivery and payment on one page, sent in one POST.
+
+    Valid: the answers go to the session (and a new address the member ticked to the address
+    book) and the shopper goes on to the review. Invalid: the page again, with everything as
+    typed, each section's errors in place and one summary of them all on top; nothing is kept
+    until the whole page is valid.
+    """
+    pricing, bounce = _guard(request, "details")
     if bounce:
         return bounce
     state = _state(request)
+    data = request.POST if request.method == "POST" else None
+    methods = list_shipping_methods()
+    forms = _details_forms(request, state, data, pricing, methods)
+    if data is not None and all(form.is_valid() for form in forms.values()):
+        contact = forms["contact"].cleaned_data
+        address_form = forms["address"]
+        address = address_form.address()
+        if address_form.wants_saved() and request.user.is_authenticated:
+            services.save_member_address(
+                user=request.user,
+                address=services.ShippingAddress(**address),
+                phone=contact["phone"],
+            )
+        _save_state(
+            request,
+            email=contact["email"],
+            phone=contact["phone"],
+            address=address,
+            address_choice=address_form.choice(),
+            shipping_method_id=forms["delivery"].cleaned_data["shipping_method"].pk,
+            payment_code=forms["payment"].cleaned_data["payment_method"],
+        )
+        return redirect("orders:checkout_review")
+    return _render_step(
+        request,
+        "details",
+        pricing,
+        **{f"{section}_form": form for section, form in forms.items()},
+        error_summary=_error_summary(forms),
+        quotes=[
+            (m, reprice_with_shipping(pricing, shipping_method=m).shipping_fee) for m in methods
+        ],
+        methods=list_payment_methods(),
+    )
+
+
+def _details_forms(request, state: dict, data, pricing, methods) -> dict[str, Form]:
+    """The four forms of the details page, bound to ``data`` (a POST) or showing what the
+    session holds, with a member's phone, saved address and the cheapest delivery offered."""
     phone = state.get("phone", "")
-    if not phone and request.method == "GET":  # a posted form shows what was typed instead
+    if not phone and data is None:  # a posted form shows what was typed instead
         phone = _member_phone(request.user)
-    initial = {"email": state.get("email") or getattr(request.user, "email", ""), "phone": phone}
-    form = ContactForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        _save_state(request, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"])
-        return redirect("orders:checkout_address")
-    return _render_step(request, "contact", form, pricing)
+    contact = {"email": state.get("email") or getattr(request.user, "email", ""), "phone": phone}
+
+    choice = state.get("address_choice")
+    # Typed fields come back only for a typed address; a saved one is preselected instead.
+    typed = state.get("address") if choice in (None, NEW_ADDRESS) else None
+    address = {**(typed or {}), "saved_address": choice}
+
+    chosen = state.get("shipping_method_id")
+    if not any(m.pk == chosen for m in methods):
+        # Nothing chosen yet (or that method was withdrawn): offer what the cart estimated.
+        cheapest = cheapest_shipping(methods, pricing.subtotal)
+        chosen = cheapest.pk if cheapest else None
+
+    return {
+        "contact": ContactForm(data, initial=contact),
+        "address": AddressForm(data, initial=address, user=request.user),
+        "delivery": DeliveryForm(data, initial={"shipping_method": chosen}),
+        "payment": PaymentForm(data, initial={"payment_method": state.get("payment_code")}),
+    }
+
+
+def _error_summary(forms: dict[str, Form]) -> list[tuple[str, str]]:
+    """(text, fragment) for every error on the page, in page order. A field links to itself; a
+    group of radio buttons (no single input to point at) and form-wide errors to their section."""
+    entries = []
+    for section, form in forms.items():
+        entries += [(str(error), section) for error in form.non_field_errors()]
+        entries += [
+            (str(field.label), field.id_for_label or section) for field in form if field.errors
+        ]
+    return entries
 
 
 def _member_phone(user) -> str:
@@ -129,58 +201,12 @@ def _member_phone(user) -> str:
     return saved.first() or last.first() or ""
 
 
-def checkout_address(request):
-    pricing, bounce = _guard(request, "address")
-    if bounce:
-        return bounce
-    state = _state(request)
-    choice = state.get("address_choice")
-    # Typed fields come back only for a typed address; a saved one is preselected instead.
-    typed = state.get("address") if choice in (None, NEW_ADDRESS) else None
-    initial = {**(typed or {}), "saved_address": choice}
-    form = AddressForm(request.POST or None, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        address = form.address()
-        if form.wants_saved() and request.user.is_authenticated:
-            services.save_member_address(
-                user=request.user,
-                address=services.ShippingAddress(**address),
-                phone=state.get("phone", ""),
-            )
-        _save_state(request, address=address, address_choice=form.choice())
-        return redirect("orders:checkout_delivery")
-    return _render_step(request, "address", form, pricing)
-
-
-def checkout_delivery(request):
-    pricing, bounce = _guard(request, "delivery")
-    if bounce:
-        return bounce
-    methods = list_shipping_methods()
-    chosen = _state(request).get("shipping_method_id")
-    if not any(m.pk == chosen for m in methods):
-        # Nothing chosen yet (or that method was withdrawn): offer what the cart page estimated.
-        cheapest = cheapest_shipping(methods, pricing.subtotal)
-        chosen = cheapest.pk if cheapest else None
-    form = DeliveryForm(request.POST or None, initial={"shipping_method": chosen})
-    if request.method == "POST" and form.is_valid():
-        _save_state(request, shipping_method_id=form.cleaned_data["shipping_method"].pk)
-        return redirect("orders:checkout_payment")
-    quotes = [(m, reprice_with_shipping(pricing, shipping_method=m).shipping_fee) for m in methods]
-    return _render_step(request, "delivery", form, pricing, quotes=quotes)
-
-
-def checkout_payment(request):
-    pricing, bounce = _guard(request, "payment")
-    if bounce:
-        return bounce
-    form = PaymentForm(
-        request.POST or None, initial={"payment_method": _state(request).get("payment_code")}
-    )
-    if request.method == "POST" and form.is_valid():
-        _save_state(request, payment_code=form.cleaned_data["payment_method"])
-        return redirect("orders:checkout_review")
-    return _render_step(request, "payment", form, pricing, methods=list_payment_methods())
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkout_step_moved(request, section: str):
+    """Where the old checkout's step pages were (bookmarks, a tab left open over a deploy): the
+    same section of the one details page. A POST's data is dropped; the page shows what the
+    session holds."""
+    return redirect(_section_url(section))
 
 
 def checkout_review(request):
@@ -191,7 +217,7 @@ def checkout_review(request):
     shipping = get_shipping_method(state["shipping_method_id"])
     if shipping is None:
         messages.error(request, "That delivery method is no longer offered; choose another.")
-        return redirect("orders:checkout_delivery")
+        return redirect(_section_url("delivery"))
     if not state.get("idempotency_key"):
         # One key per checkout: every POST of this page places the same single order.
         _save_state(request, idempotency_key=secrets.token_urlsafe(32))
@@ -203,7 +229,6 @@ def checkout_review(request):
     return _render_step(
         request,
         "review",
-        None,
         pricing,
         state=state,
         shipping=shipping,

@@ -89,7 +89,8 @@ local function location(headers)
 end
 
 -- ---------------------------------------------------------------------------------------------
--- the checkout flow: add to cart, contact, address, delivery, payment, review, place
+-- the checkout flow: add to cart, the details page (contact, address, delivery, payment in one
+-- POST), review, place: 4 requests per order (7 until the one-page checkout)
 
 local flow = nil   -- {session=, cookie=, ip=, step=, variant=, key=}
 local checkout_sessions, checkout_variants, scarce_variants
@@ -117,39 +118,28 @@ local function flow_request()
    if s == 0 then
       return post("/cart/add/", flow.cookie, flow.ip, "variant=" .. flow.variant .. "&quantity=1")
    elseif s == 1 then
-      return post("/checkout/contact/", flow.cookie, flow.ip,
-                  "email=shopper" .. flow.n .. "%40bench.example&phone=%2B49+30+1234567")
+      -- every field of the details page, as a browser sends it
+      return post("/checkout/", flow.cookie, flow.ip,
+                  "email=shopper" .. flow.n .. "%40bench.example&phone=%2B49+30+1234567" ..
+                  "&full_name=Bench+Shopper&line1=Teststrasse+1&line2=&postcode=10115" ..
+                  "&city=Berlin&country=Germany" ..
+                  "&shipping_method=" .. shipping_id .. "&payment_method=cod")
    elseif s == 2 then
-      return post("/checkout/address/", flow.cookie, flow.ip,
-                  "full_name=Bench+Shopper&line1=Teststrasse+1&line2=&postcode=10115" ..
-                  "&city=Berlin&country=Germany")
-   elseif s == 3 then
-      return post("/checkout/delivery/", flow.cookie, flow.ip, "shipping_method=" .. shipping_id)
-   elseif s == 4 then
-      return post("/checkout/payment/", flow.cookie, flow.ip, "payment_method=cod")
-   elseif s == 5 then
       return get("/checkout/review/", flow.cookie, flow.ip, "identity")
    else
       return post("/checkout/place/", flow.cookie, flow.ip, "idempotency_key=" .. flow.key)
    end
 end
 
-local expected_next = {
-   [1] = "/checkout/address/",
-   [2] = "/checkout/delivery/",
-   [3] = "/checkout/payment/",
-   [4] = "/checkout/review/",
-}
-
 -- returns true when the flow is over (either way)
 local function flow_response(status, headers, body)
    local s = flow.step
    if s == 0 then
       if status == 302 then flow.step = 1 return false end
-   elseif s >= 1 and s <= 4 then
+   elseif s == 1 then
       local loc = location(headers)
-      if status == 302 and loc:find(expected_next[s], 1, true) then
-         flow.step = s + 1
+      if status == 302 and loc:find("/checkout/review/", 1, true) then
+         flow.step = 2
          return false
       end
       if flow.scarce and status == 302 and loc:find("/cart/", 1, true) then
@@ -158,7 +148,7 @@ local function flow_response(status, headers, body)
          orders_rejected = orders_rejected + 1
          return true
       end
-   elseif s == 5 then
+   elseif s == 2 then
       if flow.scarce and status == 302 and location(headers):find("/cart/", 1, true) then
          orders_rejected = orders_rejected + 1
          return true
@@ -167,7 +157,7 @@ local function flow_response(status, headers, body)
          local key = body:match('name="idempotency_key" value="([^"]+)"')
          if key then
             flow.key = key
-            flow.step = 6
+            flow.step = 3
             return false
          end
       end

@@ -35,47 +35,63 @@ def test_invalid_checkout_forms_keep_input_and_point_at_the_errors(page, seeded_
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_role("link", name="Checkout").click()
 
-    # Contact: a broken e-mail address.
+    # One page, errors in three sections: a broken e-mail address, postcode and city left
+    # empty, no payment method chosen.
     page.get_by_label("E-mail").fill("greta.guest-at-example.com")
     page.get_by_label("Phone").fill(GUEST["phone"])
-    page.get_by_role("button", name="Continue to address").click()
-    summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("Please correct the 1 field marked below")
-    expect(summary.get_by_role("link", name="E-mail")).to_have_attribute("href", "#id_email")
-    assert_field_error(
-        page, "E-mail", "Enter a valid email address.", value="greta.guest-at-example.com"
-    )
-    expect(page.get_by_label("Phone")).to_have_value(GUEST["phone"])
-    expect(page.get_by_label("Phone")).not_to_have_attribute("aria-invalid", "true")
-    # The summary's link takes the shopper to the field.
-    summary.get_by_role("link", name="E-mail").click()
-    expect(page).to_have_url(re.compile("#id_email$"))
-    expect(page.get_by_label("E-mail")).to_be_in_viewport()
-
-    page.get_by_label("E-mail").fill(GUEST["email"])
-    page.get_by_role("button", name="Continue to address").click()
-
-    # Address: postcode and city left empty.
-    expect(page.get_by_role("heading", name="Checkout", exact=True)).to_be_visible()
     page.get_by_label("Full name").fill(GUEST["full_name"])
     page.get_by_label("Street and number").fill(GUEST["line1"])
     page.get_by_label("Address line 2").fill("Hinterhaus")
-    page.get_by_role("button", name="Continue to delivery").click()
+    page.get_by_role("radio", name=re.compile("^Express")).check()
+    page.get_by_role("button", name="Review your order").click()
+
     summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("Please correct the 2 fields marked below")
-    expect(summary.get_by_role("link")).to_have_text(["Postcode", "City"])
+    expect(summary).to_have_count(1)
+    expect(summary).to_contain_text("Please correct the 4 fields marked below")
+    expect(summary.get_by_role("link")).to_have_text(
+        ["E-mail", "Postcode", "City", "Payment method"]
+    )
+    expect(summary.get_by_role("link", name="E-mail")).to_have_attribute("href", "#id_email")
+    expect(summary.get_by_role("link", name="Payment method")).to_have_attribute("href", "#payment")
+    assert_field_error(
+        page, "E-mail", "Enter a valid email address.", value="greta.guest-at-example.com"
+    )
     assert_field_error(page, "Postcode", "This field is required.", value="")
     assert_field_error(page, "City", "This field is required.", value="")
+    payment = page.get_by_role("group", name="Payment method")
+    expect(payment).to_contain_text("Choose a payment method.")
+    expect(payment).to_have_attribute("aria-describedby", "payment-error")
+    # Nothing typed or chosen is lost, and what was right is not marked.
+    expect(page.get_by_label("Phone")).to_have_value(GUEST["phone"])
+    expect(page.get_by_label("Phone")).not_to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Full name")).to_have_value(GUEST["full_name"])
     expect(page.get_by_label("Street and number")).to_have_value(GUEST["line1"])
     expect(page.get_by_label("Address line 2")).to_have_value("Hinterhaus")
     expect(page.get_by_label("Country")).to_have_value("Germany")
+    expect(page.get_by_role("radio", name=re.compile("^Express"))).to_be_checked()
 
+    # The summary's links take the shopper to the field, or to the section of a choice.
+    summary.get_by_role("link", name="E-mail").click()
+    expect(page).to_have_url(re.compile("#id_email$"))
+    expect(page.get_by_label("E-mail")).to_be_in_viewport()
+    summary.get_by_role("link", name="Payment method").click()
+    expect(page).to_have_url(re.compile("#payment$"))
+    expect(payment).to_be_in_viewport()
+
+    page.get_by_label("E-mail").fill(GUEST["email"])
     page.get_by_label("Postcode").fill(GUEST["postcode"])
     page.get_by_label("City").fill(GUEST["city"])
-    page.get_by_role("button", name="Continue to delivery").click()
-    expect(page.get_by_role("group", name="Delivery method")).to_be_visible()
+    page.get_by_role("radio", name=re.compile("^Cash on delivery")).check()
+    page.get_by_role("button", name="Review your order").click()
+    expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
+
+    # "Change" on the review goes back to that section, with everything chosen kept.
+    page.get_by_role("link", name="Change delivery").click()
+    expect(page).to_have_url(re.compile("/checkout/#delivery$"))
+    expect(page.get_by_role("group", name="Delivery method")).to_be_in_viewport()
+    expect(page.get_by_role("radio", name=re.compile("^Express"))).to_be_checked()
+    expect(page.get_by_label("Address line 2")).to_have_value("Hinterhaus")
 
 
 def test_checkout_with_the_keyboard_only(page, seeded_shop):
@@ -87,6 +103,7 @@ def test_checkout_with_the_keyboard_only(page, seeded_shop):
     assert tab_to(page, "Checkout")["tag"] == "a"
     press_and_wait(page, "Enter")
 
+    # The whole details page, top to bottom.
     tab_to(page, "E-mail")
     page.keyboard.type(GUEST["email"])
     page.keyboard.press("Tab")
@@ -95,7 +112,6 @@ def test_checkout_with_the_keyboard_only(page, seeded_shop):
     tab_to(page, "E-mail", backwards=True)
     assert focus_outline(page)["visible"]
     page.keyboard.press("Tab")
-    press_and_wait(page, "Enter")
 
     tab_to(page, "Full name")
     page.keyboard.type(GUEST["full_name"])
@@ -105,8 +121,6 @@ def test_checkout_with_the_keyboard_only(page, seeded_shop):
     page.keyboard.type(GUEST["postcode"])
     tab_to(page, "City")
     page.keyboard.type(GUEST["city"])
-    tab_to(page, "Continue to delivery")
-    press_and_wait(page, "Enter")
 
     tab_to(page, "Standard")
     page.keyboard.press("Space")
@@ -115,8 +129,6 @@ def test_checkout_with_the_keyboard_only(page, seeded_shop):
     page.keyboard.press("ArrowUp")
     expect(page.get_by_role("radio", name=re.compile("^Standard"))).to_be_checked()
     assert focus_outline(page)["visible"]
-    tab_to(page, "Continue to payment")
-    press_and_wait(page, "Space")
 
     tab_to(page, "Cash on delivery")
     page.keyboard.press("ArrowDown")

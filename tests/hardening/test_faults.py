@@ -50,21 +50,21 @@ def checkout(client, variant, shipping, payment="cod"):
     assert (
         client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1}).status_code == 302
     )
-    client.post(
-        reverse("orders:checkout_contact"), {"email": "ann@example.com", "phone": "030 1234567"}
-    )
-    client.post(
-        reverse("orders:checkout_address"),
+    details = client.post(
+        reverse("orders:checkout"),
         {
+            "email": "ann@example.com",
+            "phone": "030 1234567",
             "full_name": "Ann Lee",
             "line1": "Main St 1",
             "postcode": "10115",
             "city": "Berlin",
             "country": "Germany",
+            "shipping_method": shipping.pk,
+            "payment_method": payment,
         },
     )
-    client.post(reverse("orders:checkout_delivery"), {"shipping_method": shipping.pk})
-    client.post(reverse("orders:checkout_payment"), {"payment_method": payment})
+    assert details.status_code == 302, details
     review = client.get(reverse("orders:checkout_review"))
     key = review.context["state"]["idempotency_key"]
     response = client.post(reverse("orders:place_order"), {"idempotency_key": key})

@@ -69,6 +69,38 @@ def test_every_query_parameter_survives(client, shop, value):
     assert_safe(client.get(reverse("search:suggest"), {"q": value}), "suggest")
 
 
+CHECKOUT_SECTIONS = {
+    "contact": ("email", "phone"),
+    "address": (
+        "saved_address",
+        "full_name",
+        "line1",
+        "line2",
+        "postcode",
+        "city",
+        "country",
+        "save_address",
+    ),
+    "delivery": ("shipping_method",),
+    "payment": ("payment_method",),
+}
+CHECKOUT_FIELDS = [name for names in CHECKOUT_SECTIONS.values() for name in names]
+
+
+def valid_checkout(shipping) -> dict:
+    return {
+        "email": "a@example.com",
+        "phone": "030 1234",
+        "full_name": "Ann Lee",
+        "line1": "Main St 1",
+        "postcode": "10115",
+        "city": "Berlin",
+        "country": "Germany",
+        "shipping_method": shipping.pk,
+        "payment_method": "cod",
+    }
+
+
 @pytest.mark.parametrize("value", CORPUS, ids=range(len(CORPUS)))
 def test_every_public_form_survives(shop, value):
     product, shipping = shop
@@ -84,16 +116,18 @@ def test_every_public_form_survives(shop, value):
     assert_safe(
         client.post(reverse("cart:update_line", args=[line.pk]), {"quantity": value}), "qty"
     )
-    assert_safe(
-        client.post(reverse("orders:checkout_contact"), {"email": value, "phone": value}), "contact"
-    )
-    client.post(reverse("orders:checkout_contact"), {"email": "a@example.com", "phone": "030 1234"})
-    address = dict.fromkeys(("full_name", "line1", "line2", "postcode", "city", "country"), value)
-    assert_safe(client.post(reverse("orders:checkout_address"), address), "address")
-    assert_safe(
-        client.post(reverse("orders:checkout_delivery"), {"shipping_method": value}), "delivery"
-    )
-    assert_safe(client.post(reverse("orders:checkout_payment"), {"payment_method": value}), "pay")
+    # The checkout's one details page: every field at once, then each section alone among
+    # valid answers (so a value valid there goes on to the review page as well).
+    checkout = reverse("orders:checkout")
+    assert_safe(client.post(checkout, dict.fromkeys(CHECKOUT_FIELDS, value)), "checkout")
+    for section, names in CHECKOUT_SECTIONS.items():
+        data = {**valid_checkout(shipping), **dict.fromkeys(names, value)}
+        assert_safe(client.post(checkout, data), f"checkout {section}")
+        assert_safe(client.get(reverse("orders:checkout_review")), f"review after {section}")
+    member = Client()
+    member.force_login(UserFactory())
+    member.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
+    assert_safe(member.post(checkout, dict.fromkeys(CHECKOUT_FIELDS, value)), "member checkout")
     assert_safe(client.post(reverse("orders:place_order"), {"idempotency_key": value}), "place")
     assert_safe(
         client.post(reverse("orders:inquiry"), {"number": value, "email": value}), "inquiry"
@@ -135,10 +169,10 @@ def test_hostile_text_stored_through_checkout_renders_escaped_everywhere(shop):
     product, shipping = shop
     client = Client()
     client.post(reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1})
-    client.post(reverse("orders:checkout_contact"), {"email": "a@example.com", "phone": "030 1234"})
     client.post(
-        reverse("orders:checkout_address"),
+        reverse("orders:checkout"),
         {
+            **valid_checkout(shipping),
             "full_name": SCRIPT,
             "line1": '"><img src=x onerror=alert(1)>',
             "postcode": "1",
@@ -146,8 +180,6 @@ def test_hostile_text_stored_through_checkout_renders_escaped_everywhere(shop):
             "country": "Germany",  # a list now: other values are refused (see the corpus test)
         },
     )
-    client.post(reverse("orders:checkout_delivery"), {"shipping_method": shipping.pk})
-    client.post(reverse("orders:checkout_payment"), {"payment_method": "cod"})
     key = client.get(reverse("orders:checkout_review")).context["state"]["idempotency_key"]
     confirmation = client.post(reverse("orders:place_order"), {"idempotency_key": key}, follow=True)
     assert_safe(confirmation, "confirmation")
@@ -255,10 +287,12 @@ def test_one_customer_cannot_use_another_customers_saved_address(client, shop):
     )
     client.force_login(UserFactory(email="intruder@example.com"))
     client.post(reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1})
-    client.post(reverse("orders:checkout_contact"), {"email": "i@example.com", "phone": "030 1234"})
-    page = client.get(reverse("orders:checkout_address"))
+    page = client.get(reverse("orders:checkout"))
     assert "Secret St 1" not in page.content.decode()
-    response = client.post(reverse("orders:checkout_address"), {"saved_address": theirs.pk})
+    response = client.post(
+        reverse("orders:checkout"),
+        {"email": "i@example.com", "phone": "030 1234", "saved_address": theirs.pk},
+    )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
 

@@ -17,6 +17,7 @@ from tests.factories import ProductFactory, UserFactory, VariantFactory
 from .helpers import (
     ADDRESS_FORM,
     add_to_cart,
+    checkout_data,
     form_defaults,
     messages_of,
     review_key,
@@ -32,6 +33,9 @@ def mug():
     """€19.99, 5 in stock."""
     product = ProductFactory(name="Camp Mug", price=Decimal("19.99"), stock=5)
     return product.variants.get()
+
+
+CHECKOUT_URL = reverse("orders:checkout")
 
 
 def place(client, key, **extra):
@@ -161,47 +165,152 @@ def test_confirmation_and_staff_mails_are_sent_only_after_commit(
 # --- forms -----------------------------------------------------------------------------------
 
 
-def test_contact_step_keeps_typed_input_and_shows_the_error(client, mug, standard_shipping):
+def test_contact_errors_keep_what_was_typed_on_the_whole_page(client, mug, standard_shipping):
     add_to_cart(client, mug)
-    response = client.post(
-        reverse("orders:checkout_contact"), {"email": "greta-at-example", "phone": "+49 30 555"}
-    )
+    data = {**checkout_data(standard_shipping), "email": "greta-at-example", "phone": "+49 30 555"}
+    response = client.post(CHECKOUT_URL, data)
     assert response.status_code == 200
     body = response.content.decode()
     assert "Enter a valid email address." in body
     assert 'value="greta-at-example"' in body
     assert 'value="+49 30 555"' in body
+    assert 'value="Lindenstr. 1"' in body  # the other sections keep what was typed too
     assert "Please correct the 1 field marked below." in body
-    assert "checkout" not in client.session or "email" not in client.session["checkout"]
+    assert "email" not in client.session.get("checkout", {})
 
 
-def test_address_step_keeps_typed_input_and_flags_empty_fields(client, mug, standard_shipping):
+def test_address_errors_keep_what_was_typed_and_flag_empty_fields(client, mug, standard_shipping):
     add_to_cart(client, mug)
-    client.post(reverse("orders:checkout_contact"), {"email": "g@example.com", "phone": "12345"})
-    data = {**ADDRESS_FORM, "line1": "   ", "city": ""}
+    data = {**checkout_data(standard_shipping), "line1": "   ", "city": ""}
 
-    response = client.post(reverse("orders:checkout_address"), data)
+    response = client.post(CHECKOUT_URL, data)
 
     assert response.status_code == 200
     body = response.content.decode()
     assert body.count("This field is required.") == 2
     assert 'value="Greta Guest"' in body
     assert 'value="10115"' in body
+    assert 'value="guest@example.com"' in body
     assert "Please correct the 2 fields marked below." in body
-    assert "address" not in client.session["checkout"]
+    assert "checkout" not in client.session  # nothing is kept until the whole page is valid
 
 
-def test_steps_cannot_be_skipped(client, mug, standard_shipping):
+def test_every_sections_errors_show_at_once_with_one_summary_and_nothing_typed_is_lost(
+    client, mug, standard_shipping
+):
+    add_to_cart(client, mug)
+    data = {
+        "email": "greta-at-example",
+        "phone": "call me",
+        "full_name": "Greta Guest",
+        "line1": "Lindenstr. 1",
+        "line2": "Hinterhaus",
+        "postcode": "",
+        "city": "Berlin",
+        "country": "Narnia",
+        "shipping_method": "999999",
+        "payment_method": "gold-bars",
+    }
+
+    response = client.post(CHECKOUT_URL, data)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('role="alert"') == 1
+    summary = body[body.index('id="form-errors"') : body.index("</div>", body.index("form-errors"))]
+    assert "Please correct the 6 fields marked below." in summary
+    for target, label in [
+        ("id_email", "E-mail"),
+        ("id_phone", "Phone"),
+        ("id_postcode", "Postcode"),
+        ("id_country", "Country"),
+        ("delivery", "Delivery method"),  # a group of radio buttons: its section
+        ("payment", "Payment method"),
+    ]:
+        assert f'<a href="#{target}">{label}</a>' in summary, target
+    for section in ("contact", "address", "delivery", "payment"):
+        assert f'<section id="{section}"' in body
+    for message in (
+        "Enter a valid email address.",
+        "Enter a phone number",
+        "This field is required.",
+        "We deliver to Germany only.",
+        "Choose one of the delivery methods shown.",
+        "Choose one of the payment methods shown.",
+    ):
+        assert message in body, message
+    for value in ("greta-at-example", "call me", "Greta Guest", "Lindenstr. 1", "Hinterhaus"):
+        assert f'value="{value}"' in body, value
+    assert 'aria-describedby="shipping-error"' in body
+    assert 'aria-describedby="payment-error"' in body
+    assert "checkout" not in client.session
+
+
+def test_one_valid_post_goes_straight_to_the_review(client, mug, standard_shipping):
+    add_to_cart(client, mug, 2)
+
+    response = client.post(CHECKOUT_URL, checkout_data(standard_shipping, payment="bank_transfer"))
+
+    assert response.url == reverse("orders:checkout_review")
+    state = client.session["checkout"]
+    assert (state["email"], state["phone"]) == ("guest@example.com", "+49 30 1234567")
+    assert state["address"] == ADDRESS_FORM
+    assert state["address_choice"] == "new"
+    assert (state["shipping_method_id"], state["payment_code"]) == (
+        standard_shipping.pk,
+        "bank_transfer",
+    )
+    review = client.get(response.url).content.decode()
+    assert "Greta Guest, Lindenstr. 1, 10115 Berlin, Germany" in review
+    assert "Bank transfer" in review
+
+
+def test_the_details_page_has_the_four_sections_and_one_button(client, mug, standard_shipping):
+    add_to_cart(client, mug)
+
+    body = client.get(CHECKOUT_URL).content.decode()
+
+    positions = [body.index(f'<section id="{s}"') for s in ("contact", "address", "delivery")]
+    positions.append(body.index('<section id="payment"'))
+    assert positions == sorted(positions)
+    assert body.count("<legend>") >= 4
+    assert body.count('<button type="submit">Review your order</button>') == 1
+    assert 'role="alert"' not in body  # nothing posted yet: no errors
+    assert "Sign in</a> to use your saved addresses" in body  # guests are offered to sign in
+    assert '<li aria-current="step">Details</li>' in body
+
+
+@pytest.mark.parametrize("section", ["contact", "address", "delivery", "payment"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_old_step_urls_redirect_to_their_section(client, mug, section, method):
+    add_to_cart(client, mug)
+
+    response = getattr(client, method)(f"/checkout/{section}/", {"email": "x@example.com"})
+
+    assert response.status_code == 302
+    assert response.url == f"/checkout/#{section}"
+    assert "checkout" not in client.session  # a POST's data is dropped
+
+
+def test_the_review_needs_every_detail(client, mug, standard_shipping):
     add_to_cart(client, mug)
     response = client.get(reverse("orders:checkout_review"))
-    assert response.url == reverse("orders:checkout_contact")
+    assert response.url == CHECKOUT_URL
     response = client.post(reverse("orders:place_order"), {"idempotency_key": "made-up"})
     assert response.url == reverse("cart:detail")
     assert not Order.objects.exists()
 
 
+def test_the_reviews_change_links_go_to_the_sections(client, mug, standard_shipping):
+    add_to_cart(client, mug)
+    body = walk_checkout(client, standard_shipping).content.decode()
+    for section in ("contact", "address", "delivery", "payment"):
+        assert f'href="/checkout/#{section}">Change' in body
+    assert '<li class="done"><a href="/checkout/">Details</a></li>' in body
+
+
 def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
-    response = client.get(reverse("orders:checkout_contact"), follow=True)
+    response = client.get(CHECKOUT_URL, follow=True)
     assert response.redirect_chain[-1][0] == reverse("cart:detail")
     assert "Your cart is empty." in messages_of(response)
 
@@ -325,8 +434,8 @@ def test_member_checks_out_with_a_saved_address_and_finds_the_order(client, mug,
     client.force_login(member)
     add_to_cart(client, mug, 1)
 
-    contact = client.get(reverse("orders:checkout_contact")).content.decode()
-    assert 'value="member@example.com"' in contact  # prefilled from the account
+    page = client.get(CHECKOUT_URL).content.decode()
+    assert 'value="member@example.com"' in page  # prefilled from the account
     review = walk_checkout(
         client, standard_shipping, email="member@example.com", address={"saved_address": saved.pk}
     )
@@ -388,28 +497,25 @@ def saved_address(user, **fields) -> Address:
 
 
 @pytest.fixture
-def member_at_address_step(client, mug, standard_shipping):
-    """A signed-in member with a mug in the cart, past the contact step."""
+def member_at_checkout(client, mug, standard_shipping):
+    """A signed-in member with a mug in the cart."""
     member = UserFactory(email="member@example.com")
     client.force_login(member)
     add_to_cart(client, mug, 1)
-    client.post(
-        reverse("orders:checkout_contact"), {"email": "member@example.com", "phone": "0171 555"}
-    )
     return member
 
 
-ADDRESS_URL = reverse("orders:checkout_address")
+#: What a member types besides the address: the e-mail comes from the account, the delivery
+#: method is preselected.
+MEMBER_TYPES = {"phone": "0171 555", "payment_method": "cod"}
 
 
-def test_the_default_saved_address_is_preselected_and_a_new_one_offered(
-    client, member_at_address_step
-):
-    saved_address(member_at_address_step, full_name="Old Home", line1="Altweg 1")
-    default = saved_address(member_at_address_step, is_default=True)
-    saved_address(member_at_address_step, full_name="Newest Office", line1="Neuweg 3")
+def test_the_default_saved_address_is_preselected_and_a_new_one_offered(client, member_at_checkout):
+    saved_address(member_at_checkout, full_name="Old Home", line1="Altweg 1")
+    default = saved_address(member_at_checkout, is_default=True)
+    saved_address(member_at_checkout, full_name="Newest Office", line1="Neuweg 3")
 
-    response = client.get(ADDRESS_URL)
+    response = client.get(CHECKOUT_URL)
 
     body = response.content.decode()
     assert form_defaults(response)["saved_address"] == str(default.pk)
@@ -419,24 +525,22 @@ def test_the_default_saved_address_is_preselected_and_a_new_one_offered(
         assert label in body
 
 
-def test_without_a_default_the_most_recent_saved_address_is_preselected(
-    client, member_at_address_step
-):
-    saved_address(member_at_address_step, full_name="Old Home")
-    newest = saved_address(member_at_address_step, full_name="New Home")
+def test_without_a_default_the_most_recent_saved_address_is_preselected(client, member_at_checkout):
+    saved_address(member_at_checkout, full_name="Old Home")
+    newest = saved_address(member_at_checkout, full_name="New Home")
 
-    assert form_defaults(client.get(ADDRESS_URL))["saved_address"] == str(newest.pk)
+    assert form_defaults(client.get(CHECKOUT_URL))["saved_address"] == str(newest.pk)
 
 
 def test_continue_with_the_preselected_saved_address_needs_no_other_fields(
-    client, member_at_address_step
+    client, member_at_checkout
 ):
-    saved = saved_address(member_at_address_step, line2="Hinterhaus")
+    saved = saved_address(member_at_checkout, line2="Hinterhaus")
 
-    response = submit_as_rendered(client, ADDRESS_URL)
+    response = submit_as_rendered(client, CHECKOUT_URL, **MEMBER_TYPES)
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert response.url == reverse("orders:checkout_delivery")
+    assert response.url == reverse("orders:checkout_review")
     assert client.session["checkout"]["address"] == {
         "full_name": "Mia Member",
         "line1": "Hauptstr. 9",
@@ -449,34 +553,40 @@ def test_continue_with_the_preselected_saved_address_needs_no_other_fields(
 
 
 def test_a_new_address_is_validated_only_when_chosen_and_keeps_what_was_typed(
-    client, member_at_address_step
+    client, member_at_checkout
 ):
-    saved_address(member_at_address_step)
+    saved_address(member_at_checkout)
 
-    response = submit_as_rendered(client, ADDRESS_URL, saved_address="new", full_name="Neu Mann")
+    response = submit_as_rendered(
+        client, CHECKOUT_URL, saved_address="new", full_name="Neu Mann", **MEMBER_TYPES
+    )
 
     assert response.status_code == 200
     body = response.content.decode()
     assert "Please correct the 3 fields marked below." in body  # line1, postcode, city
     assert 'value="Neu Mann"' in body
     assert form_defaults(response)["saved_address"] == "new"  # the choice is kept too
-    assert "address" not in client.session["checkout"]
+    assert "checkout" not in client.session
 
-    response = submit_as_rendered(client, ADDRESS_URL, saved_address="new", **ADDRESS_FORM)
+    response = submit_as_rendered(
+        client, CHECKOUT_URL, saved_address="new", **ADDRESS_FORM, **MEMBER_TYPES
+    )
 
-    assert response.url == reverse("orders:checkout_delivery")
+    assert response.url == reverse("orders:checkout_review")
     assert client.session["checkout"]["address"]["line1"] == "Lindenstr. 1"
 
 
-def test_going_back_to_the_address_step_keeps_the_choice(client, member_at_address_step):
-    first = saved_address(member_at_address_step, full_name="First", is_default=True)
-    second = saved_address(member_at_address_step, full_name="Second")
-    client.post(ADDRESS_URL, {"saved_address": second.pk})
+def test_coming_back_from_the_review_keeps_the_address_choice(
+    client, member_at_checkout, standard_shipping
+):
+    first = saved_address(member_at_checkout, full_name="First", is_default=True)
+    second = saved_address(member_at_checkout, full_name="Second")
+    walk_checkout(client, standard_shipping, address={"saved_address": second.pk})
 
-    assert form_defaults(client.get(ADDRESS_URL))["saved_address"] == str(second.pk)
+    assert form_defaults(client.get(CHECKOUT_URL))["saved_address"] == str(second.pk)
 
-    client.post(ADDRESS_URL, {"saved_address": "new", **ADDRESS_FORM})
-    again = form_defaults(client.get(ADDRESS_URL))
+    walk_checkout(client, standard_shipping, address={"saved_address": "new", **ADDRESS_FORM})
+    again = form_defaults(client.get(CHECKOUT_URL))
     assert (again["saved_address"], again["full_name"], again["city"]) == (
         "new",
         "Greta Guest",
@@ -486,32 +596,26 @@ def test_going_back_to_the_address_step_keeps_the_choice(client, member_at_addre
 
 
 def test_saving_the_same_address_again_keeps_one_copy_with_the_latest_phone(
-    client, member_at_address_step
+    client, member_at_checkout, standard_shipping
 ):
-    client.post(ADDRESS_URL, {**ADDRESS_FORM, "saved_address": "new", "save_address": "on"})
-    client.post(
-        reverse("orders:checkout_contact"), {"email": "member@example.com", "phone": "0171 999"}
+    def post(phone="0171 555", **address):
+        data = checkout_data(standard_shipping, phone=phone, address={**ADDRESS_FORM, **address})
+        return client.post(CHECKOUT_URL, {**data, "saved_address": "new"})
+
+    post(save_address="on")
+    assert list(Address.objects.values_list("line1", "phone")) == [("Lindenstr. 1", "0171 555")]
+    response = post(
+        phone="0171 999", full_name="greta  guest", line1=" LINDENSTR. 1 ", save_address="on"
     )
-    same_but_typed_differently = {
-        **ADDRESS_FORM,
-        "full_name": "greta  guest",
-        "line1": " LINDENSTR. 1 ",
-        "saved_address": "new",
-        "save_address": "on",
-    }
-    response = client.post(ADDRESS_URL, same_but_typed_differently)
 
     assert response.status_code == 302
-    assert list(
-        Address.objects.filter(user=member_at_address_step).values_list("line1", "phone")
-    ) == [("Lindenstr. 1", "0171 999")]
+    assert list(Address.objects.filter(user=member_at_checkout).values_list("line1", "phone")) == [
+        ("Lindenstr. 1", "0171 999")
+    ]
 
-    client.post(ADDRESS_URL, {**ADDRESS_FORM, "city": "Potsdam", "saved_address": "new"})
+    post(city="Potsdam")
     assert Address.objects.count() == 1  # not ticked: not saved
-    client.post(
-        ADDRESS_URL,
-        {**ADDRESS_FORM, "city": "Potsdam", "saved_address": "new", "save_address": "on"},
-    )
+    post(city="Potsdam", save_address="on")
     assert sorted(Address.objects.values_list("city", flat=True)) == ["Berlin", "Potsdam"]
 
 
@@ -521,7 +625,7 @@ def test_the_contact_step_prefills_the_phone_kept_with_the_saved_address(client,
     client.force_login(member)
     add_to_cart(client, mug, 1)
 
-    body = client.get(reverse("orders:checkout_contact")).content.decode()
+    body = client.get(CHECKOUT_URL).content.decode()
 
     assert 'value="+49 89 7654321"' in body
 
@@ -535,25 +639,25 @@ def test_without_a_saved_phone_the_contact_step_prefills_the_last_orders_phone(
     place(client, review_key(walk_checkout(client, standard_shipping)))  # phone +49 30 1234567
     add_to_cart(client, mug, 1)
 
-    body = client.get(reverse("orders:checkout_contact")).content.decode()
+    body = client.get(CHECKOUT_URL).content.decode()
 
     assert 'value="+49 30 1234567"' in body
 
 
 def test_another_customers_saved_address_is_refused_even_with_saved_addresses_of_ones_own(
-    client, member_at_address_step
+    client, member_at_checkout
 ):
-    saved_address(member_at_address_step)
+    saved_address(member_at_checkout)
     theirs = saved_address(UserFactory(email="owner@example.com"), line1="Secret St 1")
 
-    response = client.post(ADDRESS_URL, {"saved_address": theirs.pk})
+    response = client.post(CHECKOUT_URL, {**MEMBER_TYPES, "saved_address": theirs.pk})
 
     assert response.status_code == 200
     body = response.content.decode()
     assert "Select a valid choice" in body
     assert "Secret St 1" not in body
-    assert "address" not in client.session["checkout"]
-    assert client.get(reverse("orders:checkout_delivery")).url == ADDRESS_URL
+    assert "checkout" not in client.session
+    assert client.get(reverse("orders:checkout_review")).url == CHECKOUT_URL
 
 
 # --- delivery step -----------------------------------------------------------------------------
@@ -569,33 +673,64 @@ def express(db):
 
 def test_the_cheapest_delivery_method_is_preselected(client, mug, standard_shipping, express):
     add_to_cart(client, mug, 1)
-    client.post(reverse("orders:checkout_contact"), {"email": "g@example.com", "phone": "12345"})
-    client.post(ADDRESS_URL, ADDRESS_FORM)
+    typed = {"email": "g@example.com", "phone": "12345", "payment_method": "cod"}
 
-    response = submit_as_rendered(client, reverse("orders:checkout_delivery"))
+    response = submit_as_rendered(client, CHECKOUT_URL, **typed, **ADDRESS_FORM)
 
-    assert response.url == reverse("orders:checkout_payment")
+    assert response.url == reverse("orders:checkout_review")
     assert client.session["checkout"]["shipping_method_id"] == standard_shipping.pk
 
 
 def test_the_only_delivery_method_is_preselected(client, mug, standard_shipping):
     add_to_cart(client, mug, 1)
-    client.post(reverse("orders:checkout_contact"), {"email": "g@example.com", "phone": "12345"})
-    client.post(ADDRESS_URL, ADDRESS_FORM)
 
-    page = client.get(reverse("orders:checkout_delivery"))
+    page = client.get(CHECKOUT_URL)
 
-    assert form_defaults(page) == {"shipping_method": str(standard_shipping.pk)}
+    assert form_defaults(page)["shipping_method"] == str(standard_shipping.pk)
+    assert page.content.decode().count('name="shipping_method"') == 1
 
 
-def test_going_back_to_the_delivery_step_keeps_the_choice(client, mug, standard_shipping, express):
+def test_the_delivery_quotes_show_each_methods_fee_for_this_cart(
+    client, mug, standard_shipping, express
+):
+    add_to_cart(client, mug, 3)  # €59.97: Standard is free from €50.00
+
+    body = client.get(CHECKOUT_URL).content.decode()
+
+    assert "Standard — free" in body
+    assert "Express — €9.90" in body
+
+
+def test_coming_back_from_the_review_keeps_the_delivery_and_payment_choice(
+    client, mug, standard_shipping, express
+):
+    add_to_cart(client, mug, 1)
+    walk_checkout(client, express, payment="bank_transfer")
+
+    page = client.get(CHECKOUT_URL)
+
+    defaults = form_defaults(page)
+    assert (defaults["shipping_method"], defaults["payment_method"]) == (
+        str(express.pk),
+        "bank_transfer",
+    )
+    assert (defaults["email"], defaults["city"]) == ("guest@example.com", "Berlin")
+    assert "Choose a delivery method." not in page.content.decode()
+
+
+def test_a_withdrawn_delivery_method_sends_the_review_back_to_the_delivery_section(
+    client, mug, standard_shipping, express
+):
     add_to_cart(client, mug, 1)
     walk_checkout(client, express)
+    express.is_active = False
+    express.save()
 
-    page = client.get(reverse("orders:checkout_delivery"))
+    response = client.get(reverse("orders:checkout_review"))
 
-    assert form_defaults(page)["shipping_method"] == str(express.pk)
-    assert "Choose a delivery method." not in page.content.decode()
+    assert response.url == CHECKOUT_URL + "#delivery"
+    page = client.get(CHECKOUT_URL)
+    assert form_defaults(page)["shipping_method"] == str(standard_shipping.pk)
 
 
 # --- the confirmation e-mail -------------------------------------------------------------------

@@ -7,30 +7,32 @@ from django.urls import reverse
 from accounts.models import Address
 from tests.factories import ProductFactory, UserFactory
 
-from .helpers import ADDRESS_FORM, add_to_cart, form_defaults
+from .helpers import ADDRESS_FORM, add_to_cart, checkout_data, form_defaults
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS_URL = reverse("orders:checkout_address")
+CHECKOUT_URL = reverse("orders:checkout")
 
 
 @pytest.fixture
-def at_address_step(client, standard_shipping):
+def at_checkout(client, standard_shipping):
     add_to_cart(client, ProductFactory(stock=5).variants.get())
-    client.post(
-        reverse("orders:checkout_contact"), {"email": "guest@example.com", "phone": "030 1234"}
-    )
     return client
 
 
 @pytest.fixture
-def member_at_address_step(client, standard_shipping):
-    """A signed-in member with something in the cart, past the contact step."""
+def member_at_checkout(client, standard_shipping):
+    """A signed-in member with something in the cart."""
     member = UserFactory()
     client.force_login(member)
     add_to_cart(client, ProductFactory(stock=5).variants.get())
-    client.post(reverse("orders:checkout_contact"), {"email": member.email, "phone": "030 1234"})
     return member
+
+
+@pytest.fixture
+def details(standard_shipping):
+    """The details page's fields other than the address, filled in."""
+    return {k: v for k, v in checkout_data(standard_shipping).items() if k not in ADDRESS_FORM}
 
 
 def saved(member, **fields) -> Address:
@@ -38,30 +40,32 @@ def saved(member, **fields) -> Address:
     return Address.objects.create(user=member, is_default=True, **{**values, **fields})
 
 
-def test_checkout_offers_the_delivery_countries_and_refuses_any_other(at_address_step, settings):
+def test_checkout_offers_the_delivery_countries_and_refuses_any_other(
+    at_checkout, details, settings
+):
     settings.SHOP_DELIVERY_COUNTRIES = ["Germany", "Austria"]
-    page = at_address_step.get(ADDRESS_URL).content.decode()
+    page = at_checkout.get(CHECKOUT_URL).content.decode()
     assert '<option value="Germany" selected>Germany</option>' in page
     assert '<option value="Austria">Austria</option>' in page
-    assert form_defaults(at_address_step.get(ADDRESS_URL))["country"] == "Germany"
+    assert form_defaults(at_checkout.get(CHECKOUT_URL))["country"] == "Germany"
 
-    refused = at_address_step.post(ADDRESS_URL, {**ADDRESS_FORM, "country": "Narnia"})
+    refused = at_checkout.post(CHECKOUT_URL, {**details, **ADDRESS_FORM, "country": "Narnia"})
     assert refused.status_code == 200
     body = refused.content.decode()
     assert "We deliver to Germany and Austria only." in body
     assert 'value="Lindenstr. 1"' in body  # nothing typed is lost
-    assert "address" not in at_address_step.session.get("checkout", {})
+    assert "address" not in at_checkout.session.get("checkout", {})
 
-    accepted = at_address_step.post(ADDRESS_URL, {**ADDRESS_FORM, "country": "Austria"})
-    assert accepted.url == reverse("orders:checkout_delivery")
-    assert at_address_step.session["checkout"]["address"]["country"] == "Austria"
+    accepted = at_checkout.post(CHECKOUT_URL, {**details, **ADDRESS_FORM, "country": "Austria"})
+    assert accepted.url == reverse("orders:checkout_review")
+    assert at_checkout.session["checkout"]["address"]["country"] == "Austria"
 
 
 def test_a_saved_address_abroad_is_refused_at_checkout_with_the_reason(
-    client, member_at_address_step
+    client, member_at_checkout, details
 ):
-    paris = saved(member_at_address_step, country="France")
-    response = client.post(ADDRESS_URL, {"saved_address": paris.pk, **ADDRESS_FORM})
+    paris = saved(member_at_checkout, country="France")
+    response = client.post(CHECKOUT_URL, {**details, "saved_address": paris.pk, **ADDRESS_FORM})
     assert response.status_code == 200
     assert (
         "We deliver to Germany only; this address is in France. Choose another address or "
@@ -105,11 +109,11 @@ def test_editing_an_address_abroad_shows_its_country_and_refuses_it_openly(clien
 
 
 def test_a_saved_country_in_other_spelling_ships_as_the_shop_spells_it(
-    client, member_at_address_step
+    client, member_at_checkout, details
 ):
-    home = saved(member_at_address_step, city="München", country=" germany ")
-    response = client.post(ADDRESS_URL, {"saved_address": home.pk, **ADDRESS_FORM})
-    assert response.url == reverse("orders:checkout_delivery")
+    home = saved(member_at_checkout, city="München", country=" germany ")
+    response = client.post(CHECKOUT_URL, {**details, "saved_address": home.pk, **ADDRESS_FORM})
+    assert response.url == reverse("orders:checkout_review")
     assert client.session["checkout"]["address"]["country"] == "Germany"
 
 
