@@ -4,7 +4,13 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.validators import RegexValidator
 
-from core.forms import PHONE_MESSAGE, PHONE_PATTERN, DeliveryCountryField, delivery_country
+from core.forms import (
+    PHONE_MESSAGE,
+    PHONE_PATTERN,
+    DeliveryCountryField,
+    clean_postcode,
+    delivery_country,
+)
 
 from .models import Address, User
 
@@ -83,6 +89,16 @@ class AddressForm(forms.ModelForm):
         if not offer_default:
             # The first address, or the default itself: it is (and stays) the default anyway.
             del self.fields["make_default"]
+
+    def clean(self):
+        data = super().clean()
+        country, postcode = data.get("country"), data.get("postcode")
+        if country and postcode and "country" not in self.errors:
+            try:
+                data["postcode"] = clean_postcode(country=country, postcode=postcode)
+            except forms.ValidationError as error:
+                self.add_error("postcode", error)
+        return data
 
     def address_data(self) -> dict:
         """The cleaned values as keyword arguments for accounts.services."""

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 
@@ -34,6 +36,47 @@ class LowercaseEmailField(forms.EmailField):
 #: A phone number as the shop asks for it (checkout, address book), with the message for a miss.
 PHONE_PATTERN = r"^\+?[0-9 ()/.-]{5,40}$"
 PHONE_MESSAGE = "Enter a phone number with digits, spaces, +, ( ) or -."
+
+
+# Postcodes of the countries a shop here is most likely to deliver to: (pattern of the code
+# with spaces and case tidied, how it is written, an example for the message). A country not
+# listed takes any postcode as typed.
+_POSTCODES = {
+    "germany": (r"\d{5}", "{}", "10115"),
+    "austria": (r"\d{4}", "{}", "1010"),
+    "switzerland": (r"\d{4}", "{}", "8001"),
+    "liechtenstein": (r"\d{4}", "{}", "9490"),
+    "france": (r"\d{5}", "{}", "75001"),
+    "italy": (r"\d{5}", "{}", "00184"),
+    "spain": (r"\d{5}", "{}", "28013"),
+    "belgium": (r"\d{4}", "{}", "1000"),
+    "luxembourg": (r"(?:L-?)?(\d{4})", "L-{}", "L-1009"),
+    "netherlands": (r"(\d{4}) ?([A-Z]{2})", "{} {}", "1012 AB"),
+    "denmark": (r"\d{4}", "{}", "1050"),
+    "poland": (r"(\d{2})-?(\d{3})", "{}-{}", "00-950"),
+    "czech republic": (r"(\d{3}) ?(\d{2})", "{} {}", "110 00"),
+    "czechia": (r"(\d{3}) ?(\d{2})", "{} {}", "110 00"),
+    "sweden": (r"(\d{3}) ?(\d{2})", "{} {}", "111 22"),
+    "portugal": (r"(\d{4})-?(\d{3})", "{}-{}", "1000-001"),
+}
+
+
+def clean_postcode(*, country: str, postcode: str) -> str:
+    """``postcode`` as it is written in ``country`` ("1012ab" -> "1012 AB" in the
+    Netherlands); raises ValidationError when it cannot be one there (a German postcode has
+    five digits: a parcel to "1062 Berlin" never arrives). Any postcode for other countries."""
+    typed = " ".join(postcode.split())
+    rule = _POSTCODES.get(" ".join(country.split()).casefold())
+    if rule is None or not typed:
+        return typed
+    pattern, written, example = rule
+    match = re.fullmatch(pattern, typed.upper())
+    if match is None:
+        raise forms.ValidationError(
+            f"Enter a postcode as it is written in {country.strip()}, such as {example}.",
+            code="postcode",
+        )
+    return written.format(*(match.groups() or [match.group(0)]))
 
 
 def delivery_countries() -> list[str]:

@@ -9,6 +9,7 @@ from core.forms import (
     PHONE_PATTERN,
     DeliveryCountryField,
     LowercaseEmailField,
+    clean_postcode,
     delivery_countries_text,
     delivery_country,
 )
@@ -136,6 +137,13 @@ class AddressForm(forms.Form):
         for name in self.REQUIRED:
             if name not in self.errors and not (data.get(name) or "").strip():
                 self.add_error(name, "This field is required.")
+        if not {"country", "postcode"} & set(self.errors):
+            try:
+                data["postcode"] = clean_postcode(
+                    country=data["country"], postcode=data["postcode"]
+                )
+            except forms.ValidationError as error:
+                self.add_error("postcode", error)
         return data
 
     def choice(self) -> str:

@@ -139,10 +139,14 @@ def checkout_details(request):
             payment_code=forms["payment"].cleaned_data["payment_method"],
         )
         return redirect("orders:checkout_review")
+    # The summary's total with the delivery method chosen on the page (as posted, or the one
+    # preselected), so it is the total the review will show; none known: before delivery.
+    shown = _chosen_shipping(forms["delivery"], methods)
+    summary = reprice_with_shipping(pricing, shipping_method=shown) if shown else pricing
     return _render_step(
         request,
         "details",
-        pricing,
+        summary,
         **{f"{section}_form": form for section, form in forms.items()},
         error_summary=_error_summary(forms),
         quotes=[
@@ -177,6 +181,15 @@ def _details_forms(request, state: dict, data, pricing, methods) -> dict[str, Fo
         "delivery": DeliveryForm(data, initial={"shipping_method": chosen}),
         "payment": PaymentForm(data, initial={"payment_method": state.get("payment_code")}),
     }
+
+
+def _chosen_shipping(form: DeliveryForm, methods):
+    """The delivery method the details page shows as chosen: the posted one when valid, else
+    (a GET) the preselected one; None when nothing valid is chosen."""
+    if form.is_bound:
+        return form.cleaned_data["shipping_method"] if form.is_valid() else None
+    chosen = form.initial.get("shipping_method")
+    return next((m for m in methods if m.pk == chosen), None)
 
 
 def _error_summary(forms: dict[str, Form]) -> list[tuple[str, str]]:

@@ -679,3 +679,54 @@ def test_moving_the_default_to_another_member_in_admin_gives_the_first_a_new_one
     )
     assert default_names(ann) == ["Work"]
     assert default_names(bob) == ["Home"]
+
+
+# --- postcodes as they are written in the country ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "kept"),
+    [
+        ("Germany", " 80331 ", "80331"),
+        ("Austria", "1010", "1010"),
+        ("Netherlands", "1012ab", "1012 AB"),
+        ("Poland", "00950", "00-950"),
+        ("Luxembourg", "1009", "L-1009"),
+        ("Norway", "0150 Oslo-ish", "0150 Oslo-ish"),  # a country without a rule: as typed
+    ],
+)
+def test_a_postcode_is_kept_as_written_in_its_country(
+    client, member, settings, country, typed, kept
+):
+    settings.SHOP_DELIVERY_COUNTRIES = ["Germany", country]
+    response = client.post(ADD_URL, {**FORM, "country": country, "postcode": typed})
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    assert Address.objects.get(user=member).postcode == kept
+
+
+@pytest.mark.parametrize(("postcode", "country"), [("1062", "Germany"), ("10115", "Austria")])
+def test_a_postcode_that_cannot_be_one_there_is_refused_with_an_example(
+    client, member, settings, postcode, country
+):
+    settings.SHOP_DELIVERY_COUNTRIES = ["Germany", "Austria"]
+    response = client.post(ADD_URL, {**FORM, "postcode": postcode, "country": country})
+    body = response.content.decode()
+    example = {"Germany": "10115", "Austria": "1010"}[country]
+    assert f"Enter a postcode as it is written in {country}, such as {example}." in body
+    assert f'value="{postcode}"' in body  # nothing typed is lost
+    assert not Address.objects.filter(user=member).exists()
+
+
+def test_the_checkout_refuses_a_german_postcode_of_four_digits(client):
+    from tests.orders.helpers import ADDRESS_FORM
+
+    add_to_cart(client, ProductFactory(stock=3).variants.get())
+    response = client.post(
+        reverse("orders:checkout"),
+        {"email": "g@example.com", "phone": "030 1234", **ADDRESS_FORM, "postcode": "1062"},
+    )
+    assert response.status_code == 200
+    assert (
+        "Enter a postcode as it is written in Germany, such as 10115." in response.content.decode()
+    )
+    assert "address" not in client.session.get("checkout", {})

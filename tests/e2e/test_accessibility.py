@@ -118,7 +118,9 @@ def test_service_and_account_pages(axe_page, seeded_shop):
 def test_cart_checkout_and_order_pages(axe_page, live_server, seeded_shop):
     page, audit = axe_page, PageAudit(axe_page)
     page.goto(seeded_shop.backpack.get_absolute_url())
+    page.get_by_role("radio", name="Green / M").check()  # several options: the shopper chooses
     page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
     page.goto(seeded_shop.towel.get_absolute_url())
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()

@@ -96,6 +96,11 @@ def test_invalid_checkout_forms_keep_input_and_point_at_the_errors(page, seeded_
 
 def test_checkout_with_the_keyboard_only(page, seeded_shop):
     page.goto(seeded_shop.backpack.get_absolute_url())
+    # several options and none chosen for the shopper: the browser asks for one first
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("radio", name="Green / M")).to_be_focused()  # the browser points at it
+    expect(page).to_have_url(re.compile("/products/alpine-backpack/$"))
+    page.get_by_role("radio", name="Green / M").check()
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 

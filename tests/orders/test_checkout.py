@@ -837,3 +837,28 @@ def test_staff_are_told_of_a_new_order_with_its_address_and_a_link_to_it_in_admi
     assert f'<a href="{link}">Open the order in admin</a>' in staff.body_html
     assert "Lindenstr. 1" in staff.body_text
     assert "Lindenstr. 1" in staff.body_html
+
+
+def summary_of(response) -> str:
+    body = response.content.decode()
+    return body[body.index('<aside class="panel wash"') : body.index("</aside>")]
+
+
+def test_the_details_pages_total_includes_the_delivery_chosen_on_it(
+    client, mug, standard_shipping, express
+):
+    add_to_cart(client, mug, 1)  # €19.99: Standard costs €4.90
+    page = summary_of(client.get(CHECKOUT_URL))
+    assert "Shipping (Standard)" in page  # the preselected, cheapest method
+    assert "€24.89" in page  # what the review will charge, not €19.99
+
+    data = checkout_data(standard_shipping)
+    posted = summary_of(
+        client.post(CHECKOUT_URL, {**data, "email": "x", "shipping_method": express.pk})
+    )
+    assert "Shipping (Express)" in posted  # as chosen on the page that came back with an error
+    assert "€29.89" in posted
+
+    nothing = summary_of(client.post(CHECKOUT_URL, {**data, "shipping_method": "999"}))
+    assert "Total before delivery" in nothing
+    assert "€19.99" in nothing

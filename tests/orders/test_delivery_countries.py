@@ -56,7 +56,10 @@ def test_checkout_offers_the_delivery_countries_and_refuses_any_other(
     assert 'value="Lindenstr. 1"' in body  # nothing typed is lost
     assert "address" not in at_checkout.session.get("checkout", {})
 
-    accepted = at_checkout.post(CHECKOUT_URL, {**details, **ADDRESS_FORM, "country": "Austria"})
+    accepted = at_checkout.post(
+        CHECKOUT_URL,
+        {**details, **ADDRESS_FORM, "postcode": "1010", "city": "Wien", "country": "Austria"},
+    )
     assert accepted.url == reverse("orders:checkout_review")
     assert at_checkout.session["checkout"]["address"]["country"] == "Austria"
 
