@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APPS := accounts cart catalog core guestbook orders search service shop
 
-.PHONY: run test e2e audit bench install install-dev migrate seed lint format collectstatic check-deploy clean
+.PHONY: run test e2e audit bench install install-dev migrate seed lint format collectstatic messages check-deploy clean
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=python3.11).")'
@@ -75,6 +75,11 @@ format: install-dev
 
 collectstatic: install
 	$(PY) manage.py collectstatic --noinput
+
+## make messages: compile locale/en/LC_MESSAGES/django.po (the shop's wording for allauth's
+## pages) after editing it; needs GNU gettext (apt-get install gettext). The .mo is committed.
+messages: install
+	$(PY) manage.py compilemessages --locale en --ignore .venv
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3 media

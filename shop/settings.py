@@ -248,6 +248,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # I18N -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The shop's own wording for django-allauth's pages (locale/en/LC_MESSAGES/django.po)
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

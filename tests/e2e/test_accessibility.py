@@ -104,7 +104,7 @@ def test_service_and_account_pages(axe_page, seeded_shop):
     page.goto("/accounts/login/")
     page.get_by_label(re.compile("e-?mail", re.I)).fill("nobody@example.com")
     page.get_by_label("Password").fill("wrong password")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text(re.compile("not correct|incorrect", re.I))).to_be_visible()
     audit("sign-in-error")
 
@@ -180,11 +180,11 @@ def test_member_pages(axe_page, seeded_shop):
         page.goto("/accounts/login/")
         page.get_by_label(re.compile("e-?mail", re.I)).fill(member.email)
         page.get_by_label("Password").fill("correct-horse-battery-9")
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Sign in").click()
 
     # E-mail verification is mandatory: the first sign-in asks for it.
     sign_in()
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm your e-mail address")).to_be_visible()
     audit("verify-email")
     EmailAddress.objects.update_or_create(
         user=member, email=member.email, defaults={"verified": True, "primary": True}
