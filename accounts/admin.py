@@ -4,7 +4,7 @@ from django.db import transaction
 
 from .forms import StaffUserChangeForm, StaffUserCreationForm
 from .models import Address, User
-from .services import settle_default_address
+from .services import lock_address_books, settle_default_address
 
 
 @admin.register(User)
@@ -44,24 +44,29 @@ class AddressAdmin(admin.ModelAdmin):
 
     # A member with addresses always has exactly one default (the address book and checkout
     # rely on it). The constraint refuses a second one with a message; these hooks give one
-    # back when staff untick it, delete it, or move an address to another member.
+    # back when staff untick it, delete it, or move an address to another member. The books
+    # are locked first, in the services' order (member row, then addresses): a member editing
+    # their book at the same moment waits, instead of deadlocking with staff.
 
     def save_model(self, request, obj, form, change):
+        users = sorted({obj.user_id, form.initial.get("user")} - {None})
         with transaction.atomic():
+            lock_address_books(user_ids=users)
             super().save_model(request, obj, form, change)
             unticked = obj.pk if change and "is_default" in form.changed_data else None
-            users = {obj.user_id, form.initial.get("user")} - {None}
-            for user_id in sorted(users):
+            for user_id in users:
                 self._settle(request, user_id, not_this=unticked)
 
     def delete_model(self, request, obj):
         with transaction.atomic():
+            lock_address_books(user_ids=[obj.user_id])
             super().delete_model(request, obj)
             self._settle(request, obj.user_id)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             user_ids = sorted(set(queryset.values_list("user_id", flat=True)))
+            lock_address_books(user_ids=user_ids)
             super().delete_queryset(request, queryset)
             for user_id in user_ids:
                 self._settle(request, user_id)

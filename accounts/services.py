@@ -161,6 +161,15 @@ def delete_address(*, address: Address) -> Address | None:
 
 
 @transaction.atomic
+def lock_address_books(*, user_ids) -> None:
+    """Lock these members' address books for the rest of the transaction, in one order (by
+    member id, each member's row before its addresses, as every service here locks): for a
+    change made around the services (admin), before it touches an address row."""
+    for user_id in sorted({uid for uid in user_ids if uid is not None}):
+        _lock_address_book(user_id=user_id)
+
+
+@transaction.atomic
 def settle_default_address(*, user_id: int, not_this: int | None = None) -> Address | None:
     """After a change made around the services (staff in admin: unticking the default,
     deleting it, moving an address to another member): give a member who has addresses but no

@@ -28,6 +28,7 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _SENTINEL_BASE = -(2**62)  # an id no row has: integer arguments are compiled with these
 _sentinels = count()
 
@@ -115,9 +116,12 @@ class FixedQuery:
 
     def __call__(self, *args, using: str = "default") -> list[Model]:
         if len(args) != len(self.kinds) or not all(
-            type(a) is k for a, k in zip(args, self.kinds, strict=True)
+            type(a) is k and (k is not int or _INT64_MIN <= a <= _INT64_MAX)
+            for a, k in zip(args, self.kinds, strict=True)
         ):
-            return list(self.build(*args))  # an unexpected argument: the ORM, as always
+            # an unexpected argument (or an integer no column holds, which the ORM answers
+            # with no rows rather than a database error): the ORM, as always
+            return list(self.build(*args))
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
         for slot, value in zip(compiled.slots, args, strict=True):

@@ -39,25 +39,26 @@ PHONE_MESSAGE = "Enter a phone number with digits, spaces, +, ( ) or -."
 
 
 # Postcodes of the countries a shop here is most likely to deliver to: (pattern of the code
-# with spaces and case tidied, how it is written, an example for the message). A country not
-# listed takes any postcode as typed.
+# with spaces and case tidied, how it is written, an example for the message), by the country's
+# English name as SHOP_DELIVERY_COUNTRIES spells it. A country not listed (or named otherwise,
+# "Deutschland") takes any postcode as typed.
 _POSTCODES = {
-    "germany": (r"\d{5}", "{}", "10115"),
-    "austria": (r"\d{4}", "{}", "1010"),
-    "switzerland": (r"\d{4}", "{}", "8001"),
-    "liechtenstein": (r"\d{4}", "{}", "9490"),
-    "france": (r"\d{5}", "{}", "75001"),
-    "italy": (r"\d{5}", "{}", "00184"),
-    "spain": (r"\d{5}", "{}", "28013"),
-    "belgium": (r"\d{4}", "{}", "1000"),
-    "luxembourg": (r"(?:L-?)?(\d{4})", "L-{}", "L-1009"),
-    "netherlands": (r"(\d{4}) ?([A-Z]{2})", "{} {}", "1012 AB"),
-    "denmark": (r"\d{4}", "{}", "1050"),
-    "poland": (r"(\d{2})-?(\d{3})", "{}-{}", "00-950"),
-    "czech republic": (r"(\d{3}) ?(\d{2})", "{} {}", "110 00"),
-    "czechia": (r"(\d{3}) ?(\d{2})", "{} {}", "110 00"),
-    "sweden": (r"(\d{3}) ?(\d{2})", "{} {}", "111 22"),
-    "portugal": (r"(\d{4})-?(\d{3})", "{}-{}", "1000-001"),
+    "germany": (r"[0-9]{5}", "{}", "10115"),
+    "austria": (r"[0-9]{4}", "{}", "1010"),
+    "switzerland": (r"[0-9]{4}", "{}", "8001"),
+    "liechtenstein": (r"[0-9]{4}", "{}", "9490"),
+    "france": (r"[0-9]{5}", "{}", "75001"),
+    "italy": (r"[0-9]{5}", "{}", "00184"),
+    "spain": (r"[0-9]{5}", "{}", "28013"),
+    "belgium": (r"[0-9]{4}", "{}", "1000"),
+    "luxembourg": (r"(?:L-?)?([0-9]{4})", "L-{}", "L-1009"),
+    "netherlands": (r"([0-9]{4}) ?([A-Z]{2})", "{} {}", "1012 AB"),
+    "denmark": (r"[0-9]{4}", "{}", "1050"),
+    "poland": (r"([0-9]{2})-?([0-9]{3})", "{}-{}", "00-950"),
+    "czech republic": (r"([0-9]{3}) ?([0-9]{2})", "{} {}", "110 00"),
+    "czechia": (r"([0-9]{3}) ?([0-9]{2})", "{} {}", "110 00"),
+    "sweden": (r"([0-9]{3}) ?([0-9]{2})", "{} {}", "111 22"),
+    "portugal": (r"([0-9]{4})-?([0-9]{3})", "{}-{}", "1000-001"),
 }
 
 
@@ -70,7 +71,7 @@ def clean_postcode(*, country: str, postcode: str) -> str:
     if rule is None or not typed:
         return typed
     pattern, written, example = rule
-    match = re.fullmatch(pattern, typed.upper())
+    match = re.fullmatch(pattern, typed.upper(), re.ASCII)  # "１０１１５" is not a postcode
     if match is None:
         raise forms.ValidationError(
             f"Enter a postcode as it is written in {country.strip()}, such as {example}.",

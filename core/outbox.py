@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 #: and keeps trying: a message is never dropped (staff see it, and can send it now, in admin).
 RETRY_FIRST_DELAY = timedelta(minutes=1)
 RETRY_MAX_DELAY = timedelta(hours=6)
+#: Staff's "send now" queues one task per this many messages.
+SEND_NOW_BATCH = 50
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -196,6 +198,7 @@ def retry_now(queryset) -> int:
     """Make unsent messages due at once (staff's "send now"); returns how many."""
     ids = list(queryset.filter(sent_at__isnull=True).values_list("pk", flat=True))
     OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
-    if ids:
-        transaction.on_commit(lambda: _enqueue(ids))
+    for start in range(0, len(ids), SEND_NOW_BATCH):  # several workers share a large selection
+        chunk = ids[start : start + SEND_NOW_BATCH]
+        transaction.on_commit(lambda chunk=chunk: _enqueue(chunk))
     return len(ids)

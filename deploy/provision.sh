@@ -454,6 +454,24 @@ else
 fi
 
 # ------------------------------------------------------------------------------------------------
+log "Log retention"
+# ------------------------------------------------------------------------------------------------
+# The shop's privacy page says request logs (they hold client addresses) are deleted after two
+# weeks: nginx's logrotate keeps 14 daily files on Debian and Ubuntu, and the journal, which
+# holds gunicorn's access log, is told the same here.
+JOURNALD_DROPIN=/etc/systemd/journald.conf.d/shop-retention.conf
+mkdir -p "$(dirname "$JOURNALD_DROPIN")"
+retention=$(mktemp)
+printf '[Journal]\nMaxRetentionSec=14day\n' >"$retention"
+if install_if_changed "$retention" "$JOURNALD_DROPIN" 0644; then
+    systemctl restart systemd-journald
+    note "journal entries are deleted after 14 days ($JOURNALD_DROPIN)"
+else
+    note "journal retention already 14 days"
+fi
+rm -f "$retention"
+
+# ------------------------------------------------------------------------------------------------
 log "TLS (certbot)"
 # ------------------------------------------------------------------------------------------------
 if [[ $WANT_TLS == 0 ]]; then

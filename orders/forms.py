@@ -132,6 +132,16 @@ class AddressForm(forms.Form):
                 f"We deliver to {delivery_countries_text()} only; this address is in "
                 f"{saved.country}. Choose another address or enter a new one.",
             )
+        if saved and "saved_address" not in self.errors:
+            try:  # saved before postcodes were checked: a parcel to it would never arrive
+                clean_postcode(country=saved.country, postcode=saved.postcode)
+            except forms.ValidationError:
+                self.add_error(
+                    "saved_address",
+                    f"The postcode of this address ({saved.postcode}) cannot be right for "
+                    f"{saved.country}. Correct it in your address book, or enter the address "
+                    "as a new one.",
+                )
         if saved or "saved_address" in self.errors:
             return data
         for name in self.REQUIRED:

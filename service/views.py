@@ -17,6 +17,8 @@ PAGES = [
     ("returns", "Returns and exchanges", "Send back or exchange any item within {days} days."),
     ("payment", "Payment methods", "Bank transfer or cash on delivery."),
     ("delivery", "Delivery fees and times", "What shipping costs and how long it takes."),
+    ("legal", "Legal notice", "Who runs this shop and how to reach us."),
+    ("privacy", "Privacy", "What we keep about you, why, and for how long."),
 ]
 
 
@@ -45,6 +47,18 @@ class ServicePageView(TemplateView):
             return {
                 "shipping_methods": list_delivery_options(),
                 "delivery_countries": delivery_countries_text(),
+            }
+        if self.page in ("legal", "privacy"):
+            return {
+                "legal": {
+                    "name": settings.SHOP_LEGAL_NAME,
+                    "address": [line for line in settings.SHOP_LEGAL_ADDRESS if line.strip()],
+                    "representative": settings.SHOP_LEGAL_REPRESENTATIVE,
+                    "register": settings.SHOP_LEGAL_REGISTER,
+                    "vat_id": settings.SHOP_VAT_ID,
+                    "phone": settings.SHOP_PHONE,
+                },
+                "unpaid_days": settings.SHOP_UNPAID_ORDER_DAYS,
             }
         if self.page == "payment":
             return {

@@ -42,11 +42,27 @@ SHOP_BANK_ACCOUNT_HOLDER = env.str("SHOP_BANK_ACCOUNT_HOLDER", default=SHOP_NAME
 SHOP_BANK_IBAN = env.str("SHOP_BANK_IBAN", default="DE89 3704 0044 0532 0130 00")
 SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default="COBADEFFXXX")
 SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="Commerzbank")
+# Who runs the shop, for the legal notice and privacy pages (an online shop in Germany must
+# publish them). Demo values until set; address lines comma-separated; empty ones are left out.
+SHOP_LEGAL_NAME = env.str("SHOP_LEGAL_NAME", default=f"{SHOP_NAME} GmbH")
+SHOP_LEGAL_ADDRESS = env.list(
+    "SHOP_LEGAL_ADDRESS", default=["Lindenstraße 1", "10115 Berlin", "Germany"]
+)
+SHOP_LEGAL_REPRESENTATIVE = env.str(
+    "SHOP_LEGAL_REPRESENTATIVE", default="Managing director: Ada Pine"
+)
+SHOP_LEGAL_REGISTER = env.str(
+    "SHOP_LEGAL_REGISTER", default="Amtsgericht Berlin-Charlottenburg, HRB 000000 (demo)"
+)
+SHOP_VAT_ID = env.str("SHOP_VAT_ID", default="DE000000000 (demo)")
+SHOP_PHONE = env.str("SHOP_PHONE", default="")
 # Unpaid bank-transfer orders are cancelled (stock released) after this many days.
 SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
 # Days after delivery within which a shopper may return or exchange an item (service pages, home
-# page). Distance selling in the EU requires at least 14: set it when delivering there.
-SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=7)
+# page). 14 by default: distance selling into the EU requires at least that, and the default
+# delivery country is Germany. A shop outside the EU may promise less (the planning documents
+# say 7).
+SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=14)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
 # PostgreSQL text-search configuration (language) for product search.

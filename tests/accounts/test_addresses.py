@@ -730,3 +730,47 @@ def test_the_checkout_refuses_a_german_postcode_of_four_digits(client):
         "Enter a postcode as it is written in Germany, such as 10115." in response.content.decode()
     )
     assert "address" not in client.session.get("checkout", {})
+
+
+def test_full_width_or_other_script_digits_are_not_a_postcode(client, member):
+    for typed in ("１０１１５", "١٠١١٥"):
+        response = client.post(ADD_URL, {**FORM, "postcode": typed})
+        assert "Enter a postcode as it is written in Germany" in response.content.decode()
+    assert not Address.objects.filter(user=member).exists()
+
+
+def test_a_saved_address_with_an_impossible_postcode_is_refused_at_checkout(client, member):
+    bad = add(member, postcode="1062")  # saved before postcodes were checked
+    add_to_cart(client, ProductFactory(stock=3).variants.get())
+    response = client.post(
+        reverse("orders:checkout"),
+        {
+            "email": "member@example.com",
+            "phone": "030 1234",
+            "saved_address": bad.pk,
+            "shipping_method": "",
+        },
+    )
+    body = response.content.decode()
+    assert "The postcode of this address (1062) cannot be right for Germany." in body
+    assert "address" not in client.session.get("checkout", {})
+
+
+def test_staff_changing_an_address_lock_the_book_before_writing_it(admin_client):
+    """The services lock a member's row, then their addresses; admin must take them in the same
+    order, or a member editing at the same moment deadlocks with staff."""
+    from django.test.utils import CaptureQueriesContext
+
+    member = UserFactory()
+    home, _work = _book(member, "Home", "Work", default="Home")
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.post(
+            reverse("admin:accounts_address_change", args=[home.pk]), _admin_form(home)
+        )
+    sql = [q["sql"] for q in queries.captured_queries]
+    # the book's lock: the member's row alone (FOR NO KEY UPDATE on PostgreSQL)
+    lock = 'SELECT "accounts_user"."id" AS "pk" FROM "accounts_user" WHERE'
+    first_user_lock = next(i for i, s in enumerate(sql) if s.startswith(lock))
+    first_write = next(i for i, s in enumerate(sql) if s.startswith('UPDATE "accounts_address"'))
+    assert first_user_lock < first_write
+    assert default_names(member) == ["Work"]

@@ -188,3 +188,17 @@ def test_staff_who_may_only_view_messages_cannot_send_them(client):
     message.refresh_from_db()
     assert message.next_attempt_at > timezone.now() + RETRY_MAX_DELAY - timedelta(minutes=1)
     assert mail.outbox == []
+
+
+def test_send_now_on_many_messages_queues_them_in_batches(django_capture_on_commit_callbacks):
+    from core.outbox import SEND_NOW_BATCH, retry_now
+
+    queue(SEND_NOW_BATCH * 2 + 3)
+    with (
+        mock.patch("core.tasks.send_outbox_messages_task.delay") as many,
+        mock.patch("core.tasks.send_outbox_message_task.delay") as one,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert retry_now(OutboxMessage.objects.all()) == SEND_NOW_BATCH * 2 + 3
+    sizes = [len(c.args[0]) for c in many.call_args_list] + [1] * one.call_count
+    assert sorted(sizes) == [3, SEND_NOW_BATCH, SEND_NOW_BATCH]  # several workers share them

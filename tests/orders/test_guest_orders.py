@@ -115,3 +115,17 @@ def test_staff_marking_an_address_verified_claims_but_does_not_get_the_members_m
     order.refresh_from_db()
     assert order.user == member
     assert "earlier order" not in response.content.decode()
+
+
+def test_the_confirmation_page_names_the_account_the_address_is_added_to(client):
+    """Someone adds another person's address to their own account: the owner of the address
+    must see whose account it joins (confirming hands it that address's guest orders)."""
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    attacker = UserFactory(email="taker@example.com")
+    added = EmailAddress.objects.create(user=attacker, email="victim@example.com")
+    key = EmailConfirmationHMAC(added).key
+    page = client.get(reverse("account_confirm_email", args=[key])).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "may be added to the account taker@example.com" in text
+    assert "Confirm only if that account is yours" in text

@@ -42,3 +42,30 @@ def test_the_return_period_and_the_bank_transfer_deadline_follow_the_settings(cl
     payment = client.get(reverse("service:payment")).content.decode()
     assert "not been paid within 5 days" in payment
     assert "14 days to change your mind" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_legal_notice_names_who_runs_the_shop_from_the_settings(client, settings):
+    settings.SHOP_LEGAL_NAME = "Pine <Trading> GmbH"
+    settings.SHOP_LEGAL_ADDRESS = ["Hafenweg 3", "", "20457 Hamburg", "Germany"]
+    settings.SHOP_LEGAL_REGISTER = "Amtsgericht Hamburg, HRB 123"
+    settings.SHOP_VAT_ID = ""
+    settings.SHOP_PHONE = "+49 40 123456"
+    body = client.get(reverse("service:legal")).content.decode()
+    assert "Pine &lt;Trading&gt; GmbH<br>Hafenweg 3<br>20457 Hamburg<br>Germany</address>" in body
+    assert "Amtsgericht Hamburg, HRB 123" in body
+    assert "+49 40 123456" in body
+    assert "VAT ID" not in body  # an empty value leaves its line out
+    assert settings.SHOP_ADMIN_EMAIL in body
+
+
+@pytest.mark.django_db
+def test_every_page_links_the_legal_notice_and_privacy(client, settings):
+    settings.SHOP_UNPAID_ORDER_DAYS = 5
+    home = client.get("/").content.decode()
+    assert f'<a href="{reverse("service:legal")}">Legal notice</a>' in home
+    assert f'<a href="{reverse("service:privacy")}">Privacy</a>' in home
+    privacy = client.get(reverse("service:privacy")).content.decode()
+    assert "No tracking, no analytics, no advertising cookies" in privacy
+    assert "not paid within 5 days" in privacy
+    assert "deleted after two weeks" in privacy

@@ -80,3 +80,11 @@ def test_an_argument_the_lookup_rewrites_is_refused():
     containing = FixedQuery(lambda text: Product.objects.filter(name__icontains=text), str)
     with pytest.raises(ImproperlyConfigured):  # the parameter is "%text%", not the argument
         containing("brass")
+
+
+def test_an_integer_no_column_holds_finds_nothing_instead_of_failing():
+    product = ProductFactory()
+    by_pk = FixedQuery(lambda pk: Product.objects.filter(pk=pk), int)
+    assert by_pk(2**70) == []  # the ORM answers it (no rows); the database would refuse it
+    assert by_pk(-(2**70)) == []
+    assert [p.pk for p in by_pk(product.pk)] == [product.pk]
