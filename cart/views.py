@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .exceptions import CartError, LineNotInCart
@@ -121,8 +121,18 @@ def remove_line(request, line_id: int):
     return redirect("cart:detail")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def clear(request):
+    """GET asks first (a whole cart is a lot to lose to a stray click); POST empties it."""
+    if request.method != "POST":
+        pricing = selectors.price_open_cart(user=request.user, session=request.session)
+        if not pricing.lines:
+            return redirect("cart:detail")
+        return render(
+            request,
+            "cart/clear_confirm.html",
+            {"pricing": pricing, "cart_count": pricing.item_count, "page_title": "Empty cart?"},
+        )
     cart = selectors.find_cart(user=request.user, session=request.session)
     if cart is not None:
         services.clear_cart(cart=cart)

@@ -333,3 +333,11 @@ def test_search_page_without_a_query_string_is_a_normal_page(client, shop, param
     response = client.get(URL, params) if params is not None else client.get(URL)
     assert response.status_code == 200
     assert response.context["query"] == ""
+
+
+def test_an_empty_search_says_what_to_do_without_a_count_or_filters(client):
+    for params in (None, {"q": ""}, {"q": "   "}):
+        body = client.get(URL, params).content.decode()
+        assert "Type what you are looking for into the search box" in body
+        assert "0 products" not in body
+        assert "Filter and sort" not in body
