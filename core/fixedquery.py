@@ -6,18 +6,20 @@ four times what PostgreSQL takes to answer (in-process on the bench database: ~0
 ~0.5 ms per query). A ``FixedQuery`` compiles its QuerySet once per process and database,
 with sentinel arguments, remembers the SQL and where each argument goes among the
 parameters, and from then on sends that SQL with the call's arguments and builds the rows
-with ``Model.from_db`` and the backend's converters, as the ORM would.
+as the ORM's ModelIterable does: the backend's converters, ``Model.from_db``, and Django's
+populators for the models of ``select_related``.
 
-Only for a single-model query whose shape (tables, columns, conditions, order, limits) does
-not depend on the arguments' values, only on their presence: ``build(slug)`` returning
-``Product.objects.active().filter(slug=slug)`` is one; a query that turns None into
-``IS NULL``, or that adds a filter only for some values, is not. Every other parameter is
-kept as compiled: a value computed when the query is built (``timezone.now()``) would be
-frozen, so such a query is not one either. The first compile checks
-what it can (each sentinel exactly once among the parameters, every selected column a field
-of the model, no select_related or annotations) and raises ImproperlyConfigured otherwise, so
-a misuse fails its first test, not a page. Queries go through Django's cursor, so query
-counting, execute wrappers and connection health checks see them as any other.
+Only for a query of model instances whose shape (tables, columns, conditions, order,
+limits) does not depend on the arguments' values, only on their presence: ``build(slug)``
+returning ``Product.objects.active().filter(slug=slug)`` is one; a query that turns None into
+``IS NULL``, or that adds a filter only for some values, is not. Every other parameter is kept
+as compiled: a value computed when the query is built (``timezone.now()``) would be frozen, so
+such a query is not one either. The first compile checks what it can (the same SQL and other
+parameters from two builds, each sentinel exactly once among the parameters, every selected
+column a field of a model, no annotations, values() or only()) and raises
+ImproperlyConfigured otherwise, so a misuse fails its first test, not a page. Queries go
+through Django's cursor, so query counting, execute wrappers and connection health checks see
+them as any other.
 """
 
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from itertools import count
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, get_related_populators
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _SENTINEL_BASE = -(2**62)  # an id no row has: integer arguments are compiled with these
@@ -42,27 +44,30 @@ def _sentinel(kind: type, n: int):
 
 
 class _Compiled:
-    __slots__ = ("sql", "params", "slots", "attnames", "converters", "model")
+    __slots__ = ("sql", "params", "slots", "init", "converters", "model", "related")
 
     def __init__(self, queryset: QuerySet, sentinels: list, using: str):
         query = queryset.query
         if (
             queryset._iterable_class is not ModelIterable  # values(), values_list()
-            or query.select_related
+            or queryset._known_related_objects  # a related manager's queryset
             or query.annotations
             or query.extra
             or query.combinator
             or query.deferred_loading[0]  # only(), defer()
         ):
-            raise ImproperlyConfigured("FixedQuery takes a plain single-model QuerySet")
+            raise ImproperlyConfigured("FixedQuery takes a plain QuerySet of model instances")
         compiler = query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         columns = [col for col, _alias, _ in compiler.select]
         fields = [getattr(col, "target", None) for col in columns]
-        model = queryset.model
-        concrete = set(model._meta.concrete_fields)
-        if any(field not in concrete for field in fields):
-            raise ImproperlyConfigured("FixedQuery selects only the model's own columns")
+        if any(field is None or field not in field.model._meta.concrete_fields for field in fields):
+            raise ImproperlyConfigured("FixedQuery selects only the models' own columns")
+        # as ModelIterable: the model's own columns, then select_related's models, filled in by
+        # Django's populators (built once here; they only read their settings per row)
+        klass_info = compiler.klass_info
+        model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         params = list(params)
         slots = []
         for sentinel in sentinels:
@@ -76,7 +81,8 @@ class _Compiled:
         self.sql = sql
         self.params = params
         self.slots = slots
-        self.attnames = [field.attname for field in fields]
+        self.init = (start, end, [field.attname for field in fields[start:end]])
+        self.related = get_related_populators(klass_info, compiler.select, using)
         self.converters = list(compiler.get_converters(columns).items())
         self.model = model
 
@@ -138,8 +144,14 @@ class FixedQuery:
                     for converter in converters:
                         value = converter(value, expression, connection)
                     row[pos] = value
-        model, attnames = compiled.model, compiled.attnames
-        return [model.from_db(using, attnames, row) for row in rows]
+        model, (start, end, attnames), related = compiled.model, compiled.init, compiled.related
+        objects = []
+        for row in rows:
+            obj = model.from_db(using, attnames, row[start:end])
+            for populator in related:
+                populator.populate(row, obj)
+            objects.append(obj)
+        return objects
 
     def forget(self) -> None:
         """Compile again on the next call (tests that change settings the SQL depends on)."""
