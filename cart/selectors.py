@@ -1,21 +1,27 @@
 from core.cache import cache_get, cache_get_many, cache_set, current_generation
-from core.fixedquery import FixedQuery
 from core.pagecache import SessionFill, content_version
 from core.templatetags.shop_tags import cart_badge
 
 from .models import Cart, CartLine, ShippingMethod
 from .pricing import CartPricing, price_lines, shipping_fee
+from .queries import (
+    first_or_none,
+    guest_cart_lines,
+    guest_open_cart,
+    member_cart_lines,
+    member_open_cart,
+)
 from .services import CART_COUNT_TTL, CART_GENERATION_TTL, SESSION_KEY, cart_count_keys
 
 
 def find_cart(*, user, session) -> Cart | None:
     """The visitor's open cart, or None (never creates one)."""
     if user is not None and user.is_authenticated:
-        return Cart.objects.filter(user=user, status=Cart.Status.OPEN).first()
+        return first_or_none(member_open_cart(user.pk))
     cart_id = session.get(SESSION_KEY)
     if not cart_id:
         return None
-    return Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
+    return first_or_none(guest_open_cart(cart_id))
 
 
 def get_line_product_name(*, cart: Cart, line_id: int) -> str | None:
@@ -75,30 +81,13 @@ def _cart_badge_of(session) -> bytes:
 page_cache_fill = SessionFill(neutral=cart_badge(0).encode(), personal=_cart_badge_of)
 
 
-# The lines of an open cart with their variants and products: every cart page and checkout
-# request prices them, and Django compiling this four-table join cost a fifth of the cart page
-# (core/fixedquery.py compiles it once per process).
-_member_cart_lines = FixedQuery(
-    lambda user_id: CartLine.objects.filter(
-        cart__user_id=user_id, cart__status=Cart.Status.OPEN
-    ).select_related("variant__product"),
-    int,
-)
-_guest_cart_lines = FixedQuery(
-    lambda cart_id: CartLine.objects.filter(
-        cart_id=cart_id, cart__user__isnull=True, cart__status=Cart.Status.OPEN
-    ).select_related("variant__product"),
-    int,
-)
-
-
 def price_open_cart(*, user, session) -> CartPricing:
     """The visitor's open cart priced with current prices and stock, in one query (none for a
     visitor without a cart)."""
     if user is not None and user.is_authenticated:
-        lines = _member_cart_lines(user.pk)
+        lines = member_cart_lines(user.pk)
     elif session.get(SESSION_KEY):
-        lines = _guest_cart_lines(session[SESSION_KEY])
+        lines = guest_cart_lines(session[SESSION_KEY])
     else:
         return price_lines(items=[], shipping_method=None)
     return price_lines(

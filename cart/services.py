@@ -1,7 +1,7 @@
 """Every change to a cart."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import MAX_LINE_QUANTITY, Variant
@@ -9,6 +9,7 @@ from core.cache import bump_generation
 
 from .exceptions import CartError, LineNotInCart, NotEnoughStock
 from .models import Cart, CartLine
+from .queries import first_or_none, guest_open_cart, member_open_cart, variant_with_line
 
 SESSION_KEY = "cart_id"
 
@@ -32,15 +33,13 @@ def cart_changed(cart_id) -> None:
 def _variant_for_sale(variant_id: int, *, cart: Cart) -> Variant:
     """The variant with its product and, in the same query, the id and quantity of ``cart``'s
     line of it (``line_id``, ``in_cart``; None without one)."""
-    line = CartLine.objects.filter(cart=cart, variant=OuterRef("pk"))
-    variants = Variant.objects.select_related("product").annotate(
-        line_id=Subquery(line.values("pk")[:1]),
-        in_cart=Subquery(line.values("quantity")[:1]),
-    )
     try:
-        variant = variants.get(pk=variant_id)
-    except (Variant.DoesNotExist, ValueError, TypeError):
-        raise CartError("That product could not be found.") from None
+        found = variant_with_line(variant_id, cart.pk)
+    except (ValueError, TypeError):
+        found = []
+    if not found:
+        raise CartError("That product could not be found.")
+    variant = found[0]
     if not variant.product.is_active:
         raise CartError(f"Sorry, {variant.product.name} is no longer sold.")
     return variant
@@ -60,7 +59,7 @@ def _label(variant: Variant) -> str:
 def get_or_create_cart(*, user, session) -> Cart:
     """The visitor's open cart, created on first use."""
     if user is not None and user.is_authenticated:
-        cart = Cart.objects.filter(user=user, status=Cart.Status.OPEN).first()
+        cart = first_or_none(member_open_cart(user.pk))
         if cart is None:
             try:
                 with transaction.atomic():
@@ -69,11 +68,7 @@ def get_or_create_cart(*, user, session) -> Cart:
                 cart = Cart.objects.get(user=user, status=Cart.Status.OPEN)
         return cart
     cart_id = session.get(SESSION_KEY)
-    cart = (
-        Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
-        if cart_id
-        else None
-    )
+    cart = first_or_none(guest_open_cart(cart_id)) if cart_id else None
     if cart is None:
         if session.session_key is None:
             session.save()

@@ -15,8 +15,8 @@ returning ``Product.objects.active().filter(slug=slug)`` is one; a query that tu
 ``IS NULL``, or that adds a filter only for some values, is not. Every other parameter is kept
 as compiled: a value computed when the query is built (``timezone.now()``) would be frozen, so
 such a query is not one either. The first compile checks what it can (the same SQL and other
-parameters from two builds, each sentinel exactly once among the parameters, every selected
-column a field of a model, no annotations, values() or only()) and raises
+parameters from two builds, each sentinel among the parameters as given, every selected
+column a field of a model or an annotation, no values() or only()) and raises
 ImproperlyConfigured otherwise, so a misuse fails its first test, not a page. Queries go
 through Django's cursor, so query counting, execute wrappers and connection health checks see
 them as any other.
@@ -44,14 +44,13 @@ def _sentinel(kind: type, n: int):
 
 
 class _Compiled:
-    __slots__ = ("sql", "params", "slots", "init", "converters", "model", "related")
+    __slots__ = ("sql", "params", "slots", "init", "converters", "model", "related", "annotations")
 
     def __init__(self, queryset: QuerySet, sentinels: list, using: str):
         query = queryset.query
         if (
             queryset._iterable_class is not ModelIterable  # values(), values_list()
             or queryset._known_related_objects  # a related manager's queryset
-            or query.annotations
             or query.extra
             or query.combinator
             or query.deferred_loading[0]  # only(), defer()
@@ -61,33 +60,39 @@ class _Compiled:
         sql, params = compiler.as_sql()
         columns = [col for col, _alias, _ in compiler.select]
         fields = [getattr(col, "target", None) for col in columns]
-        if any(field is None or field not in field.model._meta.concrete_fields for field in fields):
-            raise ImproperlyConfigured("FixedQuery selects only the models' own columns")
+        annotated = set(compiler.annotation_col_map.values())
+        if any(
+            i not in annotated and (field is None or field not in field.model._meta.concrete_fields)
+            for i, field in enumerate(fields)
+        ):
+            raise ImproperlyConfigured("FixedQuery selects models' columns and annotations only")
         # as ModelIterable: the model's own columns, then select_related's models, filled in by
         # Django's populators (built once here; they only read their settings per row)
         klass_info = compiler.klass_info
         model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         params = list(params)
-        slots = []
-        for sentinel in sentinels:
+        slots = []  # (position among the parameters, index of the argument)
+        for n, sentinel in enumerate(sentinels):
             found = [i for i, value in enumerate(params) if value == sentinel]
-            if len(found) != 1:
+            if not found:
                 raise ImproperlyConfigured(
-                    "FixedQuery: each argument must appear once among the query's parameters"
-                    f" (found {len(found)} times); is the query's shape fixed?"
+                    "FixedQuery: an argument is not among the query's parameters as it was "
+                    "given (a lookup such as icontains rewrites it); is the query's shape fixed?"
                 )
-            slots.append(found[0])
+            slots += [(i, n) for i in found]
         self.sql = sql
         self.params = params
         self.slots = slots
         self.init = (start, end, [field.attname for field in fields[start:end]])
+        self.annotations = list(compiler.annotation_col_map.items())
         self.related = get_related_populators(klass_info, compiler.select, using)
         self.converters = list(compiler.get_converters(columns).items())
         self.model = model
 
     def fixed_params(self) -> list:
-        return [value for i, value in enumerate(self.params) if i not in self.slots]
+        slotted = {i for i, _n in self.slots}
+        return [value for i, value in enumerate(self.params) if i not in slotted]
 
 
 class FixedQuery:
@@ -130,8 +135,8 @@ class FixedQuery:
             return list(self.build(*args))
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
-        for slot, value in zip(compiled.slots, args, strict=True):
-            params[slot] = value
+        for slot, n in compiled.slots:
+            params[slot] = args[n]
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
@@ -150,6 +155,8 @@ class FixedQuery:
             obj = model.from_db(using, attnames, row[start:end])
             for populator in related:
                 populator.populate(row, obj)
+            for name, pos in compiled.annotations:
+                setattr(obj, name, row[pos])
             objects.append(obj)
         return objects
 
