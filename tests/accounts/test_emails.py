@@ -35,3 +35,17 @@ def test_password_reset_mails_name_the_shop_and_the_address(client):
         assert "from !" not in message.body_text
         assert " on ." not in message.body_text
     assert "nobody@example.com" in unknown.body_text  # "an account with email ..."
+
+
+def test_account_mail_subjects_use_the_shops_words(client):
+    UserFactory(email="known@example.com")
+    client.post(
+        reverse("account_signup"),
+        {"email": "fresh@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    client.post(reverse("account_reset_password"), {"email": "known@example.com"})
+    subjects = {m.to[0]: m.subject for m in OutboxMessage.objects.all()}
+    assert subjects["fresh@example.com"] == (
+        f"{settings.SHOP_NAME}: Please confirm your e-mail address"
+    )
+    assert subjects["known@example.com"] == f"{settings.SHOP_NAME}: Choose a new password"
