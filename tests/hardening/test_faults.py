@@ -16,6 +16,7 @@ from orders.models import Order
 from shop.celery import app as celery_app
 from tests.conftest import DEAD_REDIS
 from tests.factories import ProductFactory, UserFactory
+from tests.orders.helpers import checkout_data
 
 pytestmark = pytest.mark.django_db
 
@@ -52,17 +53,7 @@ def checkout(client, variant, shipping, payment="cod"):
     )
     details = client.post(
         reverse("orders:checkout"),
-        {
-            "email": "ann@example.com",
-            "phone": "030 1234567",
-            "full_name": "Ann Lee",
-            "line1": "Main St 1",
-            "postcode": "10115",
-            "city": "Berlin",
-            "country": "Germany",
-            "shipping_method": shipping.pk,
-            "payment_method": payment,
-        },
+        checkout_data(shipping, payment=payment, email="ann@example.com", phone="030 1234567"),
     )
     assert details.status_code == 302, details
     review = client.get(reverse("orders:checkout_review"))

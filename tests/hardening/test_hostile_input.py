@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cart.models import CartLine, ShippingMethod
 from tests.factories import ProductFactory, UserFactory
+from tests.orders.helpers import checkout_data
 
 pytestmark = pytest.mark.django_db
 
@@ -88,17 +89,7 @@ CHECKOUT_FIELDS = [name for names in CHECKOUT_SECTIONS.values() for name in name
 
 
 def valid_checkout(shipping) -> dict:
-    return {
-        "email": "a@example.com",
-        "phone": "030 1234",
-        "full_name": "Ann Lee",
-        "line1": "Main St 1",
-        "postcode": "10115",
-        "city": "Berlin",
-        "country": "Germany",
-        "shipping_method": shipping.pk,
-        "payment_method": "cod",
-    }
+    return checkout_data(shipping, email="a@example.com", phone="030 1234")
 
 
 @pytest.mark.parametrize("value", CORPUS, ids=range(len(CORPUS)))
