@@ -65,6 +65,7 @@ SUGGEST_QUERIES = [
     "ket",
 ]
 PLENTY = 1_000_000  # stock of the bench's own variants while it runs
+MIXED_VISITORS_PER_THREAD = 100
 SCARCE_STOCK = 2  # units of each "scarce" variant the checkout scenario races for
 SESSION_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -206,7 +207,8 @@ def prepare(datadir: Path, *, threads: int, seed: int = 2026) -> Prepared:
         checkout_keys = _new_sessions(n, lambda i, k: {"bench": 1})
         _write(datadir, f"{name}_checkout_sessions.txt", checkout_keys)
         keys += checkout_keys
-    visitors = _carts_with_items(max(threads, 1), plenty, 2, rng)
+    # a succession of visitors per thread (bench/wrk/shop.lua: 30 requests each)
+    visitors = _carts_with_items(max(threads, 1) * MIXED_VISITORS_PER_THREAD, plenty, 2, rng)
     _write(datadir, "mixed_visitors.txt", visitors)
     keys += visitors
 

@@ -11,14 +11,14 @@ from .queries import (
     member_cart_lines,
     member_open_cart,
 )
-from .services import CART_COUNT_TTL, CART_GENERATION_TTL, SESSION_KEY, cart_count_keys
+from .services import CART_COUNT_TTL, CART_GENERATION_TTL, cart_count_keys, session_cart_id
 
 
 def find_cart(*, user, session) -> Cart | None:
     """The visitor's open cart, or None (never creates one)."""
     if user is not None and user.is_authenticated:
         return first_or_none(member_open_cart(user.pk))
-    cart_id = session.get(SESSION_KEY)
+    cart_id = session_cart_id(session)
     if not cart_id:
         return None
     return first_or_none(guest_open_cart(cart_id))
@@ -37,7 +37,7 @@ def _open_cart_lines(*, user, session):
     """The lines of the visitor's open cart as one query, or None for a visitor without a cart."""
     if user is not None and user.is_authenticated:
         return CartLine.objects.filter(cart__user=user, cart__status=Cart.Status.OPEN)
-    cart_id = session.get(SESSION_KEY)
+    cart_id = session_cart_id(session)
     if not cart_id:
         return None
     return CartLine.objects.filter(
@@ -51,7 +51,7 @@ def get_cart_count(*, user, session) -> int:
     cart_changed), one query otherwise; none for a visitor without a cart."""
     if user is not None and user.is_authenticated:
         return _count(_open_cart_lines(user=user, session=session))
-    cart_id = session.get(SESSION_KEY)
+    cart_id = session_cart_id(session)
     if not cart_id:
         return 0
     generation_key, count_key = cart_count_keys(cart_id)
@@ -86,8 +86,8 @@ def price_open_cart(*, user, session) -> CartPricing:
     visitor without a cart)."""
     if user is not None and user.is_authenticated:
         lines = member_cart_lines(user.pk)
-    elif session.get(SESSION_KEY):
-        lines = guest_cart_lines(session[SESSION_KEY])
+    elif session_cart_id(session):
+        lines = guest_cart_lines(session_cart_id(session))
     else:
         return price_lines(items=[], shipping_method=None)
     return price_lines(

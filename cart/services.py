@@ -19,6 +19,16 @@ CART_COUNT_TTL = 60 * 60
 CART_GENERATION_TTL = 24 * 60 * 60
 
 
+def session_cart_id(session) -> int | None:
+    """The id of the anonymous visitor's cart as their session keeps it, or None: anything
+    that is not a possible id (a session written by older code, or corrupted) counts as no
+    cart rather than failing a page."""
+    cart_id = session.get(SESSION_KEY)
+    if type(cart_id) is int and 0 < cart_id < 2**63:
+        return cart_id
+    return None
+
+
 def cart_count_keys(cart_id) -> tuple[str, str]:
     """The cache keys of a cart's generation and of its count."""
     return f"cart:gen:{cart_id}", f"cart:count:{cart_id}"
@@ -67,7 +77,7 @@ def get_or_create_cart(*, user, session) -> Cart:
             except IntegrityError:  # created meanwhile by another request of the same member
                 cart = Cart.objects.get(user=user, status=Cart.Status.OPEN)
         return cart
-    cart_id = session.get(SESSION_KEY)
+    cart_id = session_cart_id(session)
     cart = first_or_none(guest_open_cart(cart_id)) if cart_id else None
     if cart is None:
         if session.session_key is None:
@@ -132,12 +142,8 @@ def clear_cart(*, cart: Cart) -> None:
 @transaction.atomic
 def merge_anonymous_cart(*, user, session) -> None:
     """At sign-in, move the anonymous cart's lines into the member's cart (capped at stock)."""
-    cart_id = session.get(SESSION_KEY)
-    anonymous = (
-        Cart.objects.filter(pk=cart_id, user__isnull=True, status=Cart.Status.OPEN).first()
-        if cart_id
-        else None
-    )
+    cart_id = session_cart_id(session)
+    anonymous = first_or_none(guest_open_cart(cart_id)) if cart_id else None
     session.pop(SESSION_KEY, None)
     if anonymous is None:
         return

@@ -22,16 +22,22 @@ through Django's cursor, so query counting, execute wrappers and connection heal
 them as any other.
 """
 
+import weakref
 from collections.abc import Callable
 from itertools import count
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, FullResultSet, ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
+from django.dispatch import receiver
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-_SENTINEL_BASE = -(2**62)  # an id no row has: integer arguments are compiled with these
+# Integer arguments are compiled with these: negative (no id has them) and within a 32-bit
+# column's range, as Django (5.0+) turns an exact look-up of a value its column cannot hold
+# into "no rows" when compiling, which would leave the argument out of the SQL.
+_SENTINEL_BASE = -(2**31) + 1
 _sentinels = count()
 
 
@@ -51,13 +57,22 @@ class _Compiled:
         if (
             queryset._iterable_class is not ModelIterable  # values(), values_list()
             or queryset._known_related_objects  # a related manager's queryset
+            or queryset._prefetch_related_lookups  # done by the QuerySet after its query
+            or query.select_for_update  # its "only in a transaction" check runs when compiling
+            or query.is_empty()  # none()
             or query.extra
             or query.combinator
             or query.deferred_loading[0]  # only(), defer()
         ):
             raise ImproperlyConfigured("FixedQuery takes a plain QuerySet of model instances")
         compiler = query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet):
+            raise ImproperlyConfigured(
+                "FixedQuery: Django answers this query without SQL for the sentinel arguments "
+                "(an integer column smaller than 32 bits, or an unsigned one?)"
+            ) from None
         columns = [col for col, _alias, _ in compiler.select]
         fields = [getattr(col, "target", None) for col in columns]
         annotated = set(compiler.annotation_col_map.values())
@@ -106,6 +121,7 @@ class FixedQuery:
         self.build = build
         self.kinds = kinds
         self._compiled: dict[str, _Compiled] = {}
+        _every.add(self)
 
     def _compile(self, using: str) -> _Compiled:
         # twice, with other sentinels: the same SQL and the same other parameters, or the
@@ -163,3 +179,13 @@ class FixedQuery:
     def forget(self) -> None:
         """Compile again on the next call (tests that change settings the SQL depends on)."""
         self._compiled.clear()
+
+
+_every: "weakref.WeakSet[FixedQuery]" = weakref.WeakSet()
+
+
+@receiver(setting_changed)
+def _forget_on_settings_change(**kwargs) -> None:
+    """Tests that change settings (databases, time zones) get SQL compiled for them."""
+    for query in list(_every):
+        query.forget()

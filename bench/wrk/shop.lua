@@ -182,7 +182,13 @@ end
 local list_paths
 local cart_sessions
 local add_pool        -- {session, {v1, v2, v3}}
-local visitor         -- mixed: this thread's own visitor session (cookie) and its variants
+local visitor         -- mixed: the visitor this thread is now (session cookie, address)
+local visitors        -- mixed: this thread's visitors, one after the other
+local visitor_requests = 0
+-- A visitor browses this many requests, then the thread goes on as the next one: one visitor
+-- per thread for the whole run made ~10 searches a second from one address at today's speed,
+-- which the shop's per-client limit (120 a minute) rightly refuses as a bot.
+local VISIT_REQUESTS = 30
 local mixed_add_variants
 
 function init(args)
@@ -220,9 +226,14 @@ function init(args)
       for _, kind in ipairs({ "home", "category", "product", "search", "suggest" }) do
          paths_by_kind[kind] = read_lines("paths_" .. kind .. ".txt")
       end
-      local visitors = read_lines("mixed_visitors.txt")
-      local session = visitors[(tid - 1) % #visitors + 1]
-      visitor = { cookie = cookie_for(session), ip = ip_for(50000 + tid) }
+      -- the visitors prepared for this run, split between the threads
+      visitors = {}
+      for i, session in ipairs(read_lines("mixed_visitors.txt")) do
+         if (i - 1) % nthreads == tid - 1 then
+            visitors[#visitors + 1] = { cookie = cookie_for(session), ip = ip_for(50000 + i) }
+         end
+      end
+      visitor = visitors[1]
       mixed_add_variants = read_lines("checkout_variants.txt")
    end
 end
@@ -231,6 +242,12 @@ end
 -- cart 7% (view 4, add 3), checkout 3% (a whole checkout flow, 7 requests)
 local function mixed_request()
    if flow then return flow_request() end
+   visitor_requests = visitor_requests + 1
+   if visitor_requests > VISIT_REQUESTS then  -- the next visitor of this thread
+      visitor_requests = 1
+      table.insert(visitors, table.remove(visitors, 1))
+      visitor = visitors[1]
+   end
    local r = math.random() * 100
    if r < 10 then
       return get(pick(paths_by_kind.home), visitor.cookie, visitor.ip)

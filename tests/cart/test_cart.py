@@ -649,3 +649,18 @@ def test_a_changed_delivery_fee_shows_at_once_on_the_cart_page(
     with django_capture_on_commit_callbacks(execute=True):
         standard_shipping.delete()
     assert "€6.50" not in client.get(reverse("cart:detail")).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["abc", "12", 2**70, 1.5, -3, 0, None, [1]])
+def test_a_session_with_an_odd_cart_id_is_a_visitor_without_a_cart(client, stored):
+    """Written by older code or corrupted: never a failing page, and adding starts a cart."""
+    session = client.session
+    session["cart_id"] = stored
+    session.save()
+    assert client.get(reverse("cart:detail")).status_code == 200
+    assert client.get("/").status_code == 200
+    assert client.get(reverse("orders:checkout")).status_code == 302  # empty: to the cart
+    response = add(client, only_variant(ProductFactory(name="Tent", stock=5)), 1)
+    assert "Added 1 × Tent to your cart." in messages_of(response)
+    assert [quantity for _cart, _variant, quantity in cart_rows()] == [1]

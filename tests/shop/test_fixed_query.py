@@ -62,10 +62,13 @@ def test_an_argument_of_another_type_goes_to_the_orm():
     [
         lambda pk: Variant.objects.filter(product_id=pk).values("sku"),
         lambda pk: Variant.objects.filter(product_id=pk).only("sku"),
+        lambda pk: Variant.objects.filter(product_id=pk).select_for_update(),
+        lambda pk: Variant.objects.filter(product_id=pk).prefetch_related("product"),
+        lambda pk: Variant.objects.filter(product_id=pk).none(),
         lambda pk: Variant.objects.filter(product_id=pk, product__created_at__lte=timezone.now()),
         lambda pk: Variant.objects.all(),  # the argument is not in the query at all
     ],
-    ids=["values", "only", "timestamp", "no-argument"],
+    ids=["values", "only", "for-update", "prefetch", "none", "timestamp", "no-argument"],
 )
 def test_a_query_that_is_not_of_a_fixed_shape_is_refused_at_its_first_call(build):
     product = ProductFactory()
@@ -130,3 +133,23 @@ def test_an_argument_used_twice_and_annotations_are_sent_and_set_as_the_orm_does
     assert (found.line_id, found.in_cart) == (line.pk, 2)
     (found,) = with_line(variant.pk, other.pk)
     assert (found.line_id, found.in_cart) == (None, None)
+
+
+def test_a_32_bit_primary_key_takes_the_sentinels_too():
+    """Django answers a look-up of a value a column cannot hold without SQL; the integer
+    sentinels fit a 32-bit column (auth's Group has one on PostgreSQL)."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Packers")
+    by_pk = FixedQuery(lambda pk: Group.objects.filter(pk=pk), int)
+    assert [g.name for g in by_pk(group.pk)] == ["Packers"]
+
+
+def test_settings_changes_compile_again():
+    from django.test import override_settings
+
+    by_pk = FixedQuery(lambda pk: Product.objects.filter(pk=pk), int)
+    by_pk(1)
+    assert by_pk._compiled
+    with override_settings(USE_TZ=True):
+        assert not by_pk._compiled  # forgotten: compiled for these settings on the next call
