@@ -95,6 +95,8 @@ def test_service_and_account_pages(axe_page, seeded_shop):
             ("service-returns", "/service/returns/"),
             ("service-payment", "/service/payment/"),
             ("service-delivery", "/service/delivery/"),
+            ("service-legal", "/service/legal/"),
+            ("service-privacy", "/service/privacy/"),
             ("inquiry-form", "/orders/inquiry/"),
             ("sign-in", "/accounts/login/"),
             ("sign-up", "/accounts/signup/"),
@@ -125,6 +127,11 @@ def test_cart_checkout_and_order_pages(axe_page, live_server, seeded_shop):
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
     audit("cart")
+    page.get_by_role("link", name="Empty cart").click()  # asks first
+    expect(page.get_by_role("heading", name="Empty your cart?")).to_be_visible()
+    audit("cart-empty-confirm")
+    page.get_by_role("link", name="Keep my cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
     page.get_by_role("link", name="Checkout").click()
     expect(page.get_by_role("button", name="Review your order")).to_be_visible()
