@@ -1,5 +1,7 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.html import format_html
@@ -84,6 +86,25 @@ class ProductImageInline(admin.TabularInline):
         return thumbnail_tag(obj, 64)
 
 
+class ProductListForm(forms.ModelForm):
+    """A row of the product list (price, active, featured edited in place). Product.clean
+    names the compare-at price, which the list does not edit: its error is shown at the price
+    instead of failing the page (Django refuses errors for fields a form lacks)."""
+
+    def _update_errors(self, errors):
+        moved = getattr(errors, "error_dict", {}).pop("compare_at_price", None)
+        if moved is not None and "compare_at_price" not in self.fields:
+            errors.error_dict.setdefault("price", []).append(
+                ValidationError(
+                    f"Must stay below the compare-at price "
+                    f"({self.instance.compare_at_price}); change that on the product's page."
+                )
+            )
+        elif moved is not None:
+            errors.error_dict["compare_at_price"] = moved
+        super()._update_errors(errors)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = [
@@ -119,6 +140,9 @@ class ProductAdmin(admin.ModelAdmin):
         ("Price", {"fields": ["price", "compare_at_price"]}),
         ("Visibility", {"fields": ["is_active", "is_featured", "created_at", "updated_at"]}),
     ]
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=ProductListForm, **kwargs)
 
     def get_queryset(self, request):
         return (

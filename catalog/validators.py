@@ -14,7 +14,11 @@ def validate_image_upload(upload) -> None:
     """Refuse files that are too big, not images (whatever their name), corrupt or bombs.
 
     Raises ValidationError with a message meant for the person who uploaded the file.
+    A picture already stored (a product saved again in admin) was checked when it came in and
+    is left alone: its file is closed by then, and reading it again would fail.
     """
+    if getattr(upload, "_committed", False):
+        return
     size = getattr(upload, "size", None)
     if size is not None and size > settings.SHOP_IMAGE_MAX_BYTES:
         raise ValidationError(

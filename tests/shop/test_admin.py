@@ -167,3 +167,44 @@ def test_admin_list_edit_price(staff_client):
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.price == Decimal("12.34")
+
+
+def test_staff_save_a_product_that_has_pictures_again(staff_client):
+    """The picture already stored is not checked again (its file is closed by then): saving
+    the product page unchanged, or with a new name, just works."""
+    from tests.orders.helpers import form_defaults
+
+    product = ProductFactory(name="Camp Mug")
+    image = ProductImage(product=product, alt_text="A mug")
+    image.image.save("mug.png", SimpleUploadedFile("mug.png", image_bytes()), save=True)
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    data = form_defaults(staff_client.get(url))
+    data["name"] = "Camp Mug, blue"
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    product.refresh_from_db()
+    assert product.name == "Camp Mug, blue"
+    assert list(product.images.values_list("pk", flat=True)) == [image.pk]
+
+
+def test_a_list_price_above_the_compare_at_price_is_explained_not_a_500(staff_client):
+    product = ProductFactory(name="Storm Jacket", price=Decimal("80.00"))
+    Product.objects.filter(pk=product.pk).update(compare_at_price=Decimal("100.00"))
+    url = reverse("admin:catalog_product_changelist")
+    response = staff_client.post(
+        url,
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": product.pk,
+            "form-0-price": "120.00",
+            "form-0-is_active": "on",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 200
+    assert "Must stay below the compare-at price (100.00)" in response.content.decode()
+    product.refresh_from_db()
+    assert product.price == Decimal("80.00")
