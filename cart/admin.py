@@ -1,14 +1,48 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import BaseModelFormSet
 
 from .models import Cart, CartLine, ShippingMethod
 from .services import cart_changed
 
+NONE_ACTIVE = "At least one delivery method must stay active: without one, nobody can check out."
+
+
+class ShippingMethodForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        others = ShippingMethod.objects.filter(is_active=True).exclude(pk=self.instance.pk)
+        if not cleaned.get("is_active") and not others.exists():
+            self.add_error("is_active", NONE_ACTIVE)
+        return cleaned
+
+
+class ShippingMethodListFormSet(BaseModelFormSet):
+    """The list edits several methods at once: together they must leave one active."""
+
+    def clean(self):
+        super().clean()
+        shown = [f for f in self.forms if f.instance.pk]
+        elsewhere = (
+            ShippingMethod.objects.filter(is_active=True)
+            .exclude(pk__in=[f.instance.pk for f in shown])
+            .exists()
+        )
+        active_here = any(getattr(f, "cleaned_data", {}).get("is_active") for f in self.forms)
+        if not elsewhere and not active_here:
+            raise ValidationError(NONE_ACTIVE)
+
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
+    form = ShippingMethodForm
     list_display = ["name", "fee", "free_over", "min_days", "max_days", "is_active", "position"]
     list_editable = ["fee", "free_over", "is_active", "position"]
+
+    def get_changelist_formset(self, request, **kwargs):
+        return super().get_changelist_formset(request, formset=ShippingMethodListFormSet, **kwargs)
 
 
 class CartLineInline(admin.TabularInline):

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from .images import make_thumbnails
@@ -175,12 +176,16 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description="Activate selected products")
     def activate(self, request, queryset):
         count = self._set_active(queryset, True)
-        self.message_user(request, f"{count} products activated.", messages.SUCCESS)
+        self.message_user(
+            request, f"{count} product{pluralize(count)} activated.", messages.SUCCESS
+        )
 
     @admin.action(description="Deactivate selected products")
     def deactivate(self, request, queryset):
         count = self._set_active(queryset, False)
-        self.message_user(request, f"{count} products deactivated.", messages.SUCCESS)
+        self.message_user(
+            request, f"{count} product{pluralize(count)} deactivated.", messages.SUCCESS
+        )
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
@@ -19,14 +19,17 @@ class ShipOrdersForm(forms.Form):
 
     carrier = forms.ChoiceField(choices=CARRIER_CHOICES)
 
-    def __init__(self, *args, orders, **kwargs):
+    def __init__(self, *args, orders, correcting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.orders = orders
         for order in orders:
             self.fields[self.field_name(order)] = forms.CharField(
                 label=f"Tracking number of {order.number} ({order.full_name}, {order.city})",
                 max_length=80,
+                initial=order.tracking_number if correcting else None,
             )
+        if correcting and orders:
+            self.fields["carrier"].initial = orders[0].carrier
 
     @staticmethod
     def field_name(order) -> str:
@@ -64,6 +67,28 @@ class PaymentMethodFilter(admin.SimpleListFilter):
         return queryset.filter(payment_method=self.value()) if self.value() else queryset
 
 
+class WorkFilter(admin.SimpleListFilter):
+    """What the warehouse does next: orders to pack (paid, or cash on delivery, which ships
+    before payment) and packed orders to hand to the carrier."""
+
+    title = "to do"
+    parameter_name = "todo"
+
+    def lookups(self, request, model_admin):
+        return [("pack", "Ready to pack"), ("ship", "Packed, to ship")]
+
+    def queryset(self, request, queryset):
+        S = Order.Status
+        if self.value() == "pack":
+            pay_later = [m.code for m in list_payment_methods() if m.ships_before_payment]
+            return queryset.filter(
+                Q(status=S.PAID) | Q(status=S.PENDING_PAYMENT, payment_method__in=pay_later)
+            )
+        if self.value() == "ship":
+            return queryset.filter(status=S.PACKED)
+        return queryset
+
+
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
@@ -99,14 +124,15 @@ class OrderAdmin(admin.ModelAdmin):
         "total_amount",
         "line_count",
     ]
-    list_filter = ["status", PaymentMethodFilter, "shipping_method", "created_at"]
-    search_fields = ["number", "email", "full_name", "phone", "tracking_number"]
+    list_filter = [WorkFilter, "status", PaymentMethodFilter, "shipping_method", "created_at"]
+    search_fields = ["number", "email", "full_name", "phone", "tracking_number", "lines__sku"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, OrderEventInline]
     actions = [
         "mark_paid",
         "mark_packed",
         "mark_shipped",
+        "correct_tracking",
         "mark_delivered",
         "mark_completed",
         "cancel",
@@ -204,6 +230,11 @@ class OrderAdmin(admin.ModelAdmin):
         ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
         return redirect(reverse("admin:orders_order_ship") + f"?ids={ids}")
 
+    @admin.action(description="Correct tracking number (shipped orders)")
+    def correct_tracking(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(reverse("admin:orders_order_ship") + f"?ids={ids}&correct=1")
+
     @admin.action(description="Mark delivered")
     def mark_delivered(self, request, queryset):
         self._apply(request, queryset, services.mark_delivered, "marked delivered")
@@ -212,9 +243,30 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_completed(self, request, queryset):
         self._apply(request, queryset, services.mark_completed, "marked completed")
 
-    @admin.action(description="Cancel (puts the stock back)")
+    @admin.action(description="Cancel (asks first; puts the stock back)")
     def cancel(self, request, queryset):
-        self._apply(request, queryset, services.cancel_order, "cancelled")
+        """Asks first, on a page that lists the orders (and which were paid: the money must go
+        back), with a reason for the timeline; the customer is e-mailed and it cannot be undone."""
+        if request.POST.get("confirmed") == "yes":
+            note = " ".join(request.POST.get("reason", "").split())[:200] or "Cancelled"
+            self._apply(
+                request,
+                queryset,
+                lambda order, actor: services.cancel_order(order=order, actor=actor, note=note),
+                "cancelled",
+            )
+            return None
+        orders = list(queryset.order_by("pk"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel orders?",
+            "opts": self.model._meta,
+            "orders": [
+                (order, services.can_transition(order, Order.Status.CANCELLED)) for order in orders
+            ],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return render(request, "admin/orders/cancel_confirm.html", context)
 
     def get_urls(self):
         return [
@@ -222,20 +274,43 @@ class OrderAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def ship_view(self, request):
+        """Ship a batch (carrier + a tracking number per parcel), or, with ``correct=1``, put
+        right the carrier or tracking numbers of shipped orders. Orders the step cannot apply
+        to are listed with the reason and asked nothing."""
         if not self.has_change_permission(request):
             return redirect("admin:index")
+        correcting = (request.GET.get("correct") or request.POST.get("correct")) == "1"
         raw = request.GET.get("ids") or request.POST.get("ids") or ""
         ids = [int(x) for x in raw.split(",") if x.strip().isdigit()][:200]
-        orders = list(Order.objects.filter(pk__in=ids).order_by("pk"))
-        form = ShipOrdersForm(request.POST or None, orders=orders)
-        if request.method == "POST" and form.is_valid():
+        selected = list(Order.objects.filter(pk__in=ids).order_by("pk"))
+        if correcting:
+            orders = [o for o in selected if o.status == Order.Status.SHIPPED]
+        else:
+            orders = [o for o in selected if services.can_transition(o, Order.Status.SHIPPED)]
+        left_out = [o for o in selected if o not in orders]
+        form = ShipOrdersForm(request.POST or None, orders=orders, correcting=correcting)
+        if request.method == "POST" and orders and form.is_valid():
             for order in orders:
+                number = form.tracking_number(order)
                 try:
+                    if correcting:
+                        if services.correct_tracking(
+                            order=order,
+                            actor=request.user,
+                            carrier=form.cleaned_data["carrier"],
+                            tracking_number=number,
+                        ):
+                            self.message_user(
+                                request,
+                                f"{order.number}: tracking corrected; the customer is told.",
+                                messages.SUCCESS,
+                            )
+                        continue
                     services.mark_shipped(
                         order=order,
                         actor=request.user,
                         carrier=form.cleaned_data["carrier"],
-                        tracking_number=form.tracking_number(order),
+                        tracking_number=number,
                     )
                     self.message_user(request, f"{order.number} marked shipped.", messages.SUCCESS)
                 except IllegalTransition as exc:
@@ -243,10 +318,12 @@ class OrderAdmin(admin.ModelAdmin):
             return redirect("admin:orders_order_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Mark orders shipped",
+            "title": "Correct tracking numbers" if correcting else "Mark orders shipped",
             "orders": orders,
+            "left_out": left_out,
+            "correcting": correcting,
             "form": form,
-            "ids": ",".join(str(o.pk) for o in orders),
+            "ids": ",".join(str(o.pk) for o in selected),
             "opts": self.model._meta,
         }
         return render(request, "admin/orders/ship.html", context)

@@ -78,8 +78,10 @@ def _order_mail(
     to: list[str] | None = None,
     lines: list | None = None,
     admin_url: str = "",
+    corrected: bool = False,
 ):
-    """The e-mail ``template`` about ``order``, rendered; queue it with queue_messages."""
+    """The e-mail ``template`` about ``order``, rendered; queue it with queue_messages.
+    ``corrected``: it puts right an earlier one (a wrong tracking number)."""
     return render_mail(
         to=to or [order.email],
         template=f"orders/email/{template}",
@@ -88,6 +90,7 @@ def _order_mail(
             "lines": lines if lines is not None else list(order.lines.all()),
             "payment": payment_summary(order),
             "admin_url": admin_url,
+            "corrected": corrected,
         },
         kind=template,
     )
@@ -357,6 +360,34 @@ def mark_shipped(*, order: Order, carrier: str, tracking_number: str, actor=None
         carrier=carrier,
         tracking_number=tracking_number,
     )
+
+
+@transaction.atomic
+def correct_tracking(*, order: Order, carrier: str, tracking_number: str, actor=None) -> bool:
+    """Put right the carrier or tracking number of a shipped order (a typo the customer was
+    already mailed): the change is recorded on the timeline and the customer gets the shipping
+    e-mail again, saying it corrects the first. Returns False when nothing changed.
+
+    Raises IllegalTransition unless the order is shipped (and not yet delivered).
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != S.SHIPPED:
+        raise IllegalTransition(locked.get_status_display(), S.SHIPPED.label)
+    before = f"{locked.carrier} {locked.tracking_number}".strip()
+    if (locked.carrier, locked.tracking_number) == (carrier, tracking_number):
+        return False
+    locked.carrier, locked.tracking_number = carrier, tracking_number
+    locked.save(update_fields=["carrier", "tracking_number"])
+    OrderEvent.objects.create(
+        order=locked,
+        status=S.SHIPPED,
+        previous_status=S.SHIPPED,
+        note=f"Tracking corrected: {carrier} {tracking_number} (was {before})"[:300],
+        actor=actor,
+    )
+    queue_messages([_order_mail(locked, "order_shipped", corrected=True)])
+    order.__dict__.update(locked.__dict__)
+    return True
 
 
 def mark_delivered(*, order: Order, actor=None) -> Order:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 
 from orders import services
+from orders.exceptions import IllegalTransition
 from orders.models import Order
 from tests.factories import ProductFactory, UserFactory
 
@@ -131,14 +132,37 @@ def test_an_illegal_action_is_refused_per_order(staff_client, new_order):
     }
 
 
-def test_cancel_action_puts_the_stock_back(staff_client, new_order, lamp):
-    order = new_order()
-    run_action(staff_client, "cancel", order)
-    run_action(staff_client, "cancel", order)  # a second click changes nothing
+def confirm_cancel(client, *orders, reason=""):
+    return client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "cancel",
+            "_selected_action": [o.pk for o in orders],
+            "confirmed": "yes",
+            "reason": reason,
+        },
+    )
+
+
+def test_cancel_asks_first_then_puts_the_stock_back(staff_client, new_order, lamp):
+    order = new_order(payment="bank_transfer")
+    services.mark_paid(order=order)
+    question = run_action(staff_client, "cancel", order)
+    page = question.content.decode()
+    assert "Cancel orders?" in page
+    assert "paid: the money must be refunded" in page
+    order.refresh_from_db()
+    assert order.status == S.PAID  # asking changes nothing
+    lamp.refresh_from_db()
+    assert lamp.stock == 19
+
+    confirm_cancel(staff_client, order, reason="Customer asked by phone")
+    confirm_cancel(staff_client, order)  # a second click changes nothing
     lamp.refresh_from_db()
     assert lamp.stock == 20
     order.refresh_from_db()
     assert order.status == S.CANCELLED
+    assert order.events.last().note == "Customer asked by phone"
 
 
 def test_ship_flow_then_the_public_inquiry_shows_tracking(
@@ -195,15 +219,64 @@ def test_ship_form_needs_a_known_carrier_and_a_tracking_number(staff_client, new
 
 def test_shipping_an_order_that_is_not_packed_is_refused(staff_client, new_order):
     order = new_order(payment="bank_transfer")
+    ship_url = reverse("admin:orders_order_ship")
+    page = staff_client.get(ship_url, {"ids": f"{order.pk},junk,<script>"}).content.decode()
+    assert f"<strong>{order.number}</strong>: Pending payment (not paid yet" in page
+    assert f'name="tracking_{order.pk}"' not in page  # not asked for a number it cannot use
     response = staff_client.post(
-        reverse("admin:orders_order_ship"),
+        ship_url,
         {"ids": f"{order.pk},junk,<script>", "carrier": "DHL", f"tracking_{order.pk}": "1"},
     )
-    assert flash(response) == [
-        f"{order.number}: An order cannot go from “Pending payment” to “Shipped”."
-    ]
+    assert response.status_code == 200
+    assert "None of the selected orders can be shipped now." in response.content.decode()
     order.refresh_from_db()
     assert order.status == S.PENDING_PAYMENT
+
+
+def test_staff_correct_a_wrong_tracking_number_and_the_customer_is_told(
+    staff_client, new_order, django_capture_on_commit_callbacks
+):
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    services.mark_shipped(order=order, carrier="DHL", tracking_number="JJD0001")
+    mail.outbox.clear()
+    response = run_action(staff_client, "correct_tracking", order)
+    form_url = reverse("admin:orders_order_ship") + f"?ids={order.pk}&correct=1"
+    assert response.url == form_url
+    page = staff_client.get(form_url).content.decode()
+    assert 'value="JJD0001"' in page  # the number to correct, as it is
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            form_url,
+            {
+                "ids": str(order.pk),
+                "correct": "1",
+                "carrier": "DHL",
+                f"tracking_{order.pk}": "JJD0002",
+            },
+            follow=True,
+        )
+    assert f"{order.number}: tracking corrected; the customer is told." in [
+        str(m) for m in response.context["messages"]
+    ]
+    order.refresh_from_db()
+    assert (order.status, order.tracking_number) == (S.SHIPPED, "JJD0002")
+    assert order.events.last().note == "Tracking corrected: DHL JJD0002 (was DHL JJD0001)"
+    (sent,) = mail.outbox
+    assert sent.subject.startswith(f"Corrected tracking number for order {order.number}")
+    assert "JJD0002" in sent.body
+    assert "was wrong, sorry" in sent.body
+
+
+def test_only_shipped_orders_can_have_their_tracking_corrected(staff_client, new_order):
+    order = new_order(payment="cod")
+    with pytest.raises(IllegalTransition):
+        services.correct_tracking(order=order, carrier="DHL", tracking_number="1")
+    page = staff_client.get(
+        reverse("admin:orders_order_ship"), {"ids": str(order.pk), "correct": "1"}
+    ).content.decode()
+    assert "None of the selected orders can be corrected now." in page
 
 
 def test_customers_cannot_reach_the_ship_view(client, new_order):
@@ -262,3 +335,21 @@ def test_order_admin_names_payment_methods_and_shows_amounts_as_money(staff_clie
     assert "Bank transfer" in body
     assert f"€{order.subtotal:,.2f}" in body
     assert "View on site" not in body  # the order's page is its customer's, not staff's
+
+
+def test_staff_find_what_to_pack_and_ship_and_orders_by_sku(staff_client, new_order, lamp):
+    paid = new_order(payment="bank_transfer")
+    services.mark_paid(order=paid)
+    unpaid = new_order(payment="bank_transfer")
+    cod = new_order(payment="cod")
+    packed = new_order(payment="cod")
+    services.mark_packed(order=packed)
+
+    def listed(**params):
+        return {
+            o.pk for o in staff_client.get(reverse(CHANGELIST), params).context["cl"].result_list
+        }
+
+    assert listed(todo="pack") == {paid.pk, cod.pk}  # not the unpaid bank transfer
+    assert listed(todo="ship") == {packed.pk}
+    assert unpaid.pk in listed(q=lamp.sku)

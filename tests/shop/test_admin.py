@@ -208,3 +208,39 @@ def test_a_list_price_above_the_compare_at_price_is_explained_not_a_500(staff_cl
     assert "Must stay below the compare-at price (100.00)" in response.content.decode()
     product.refresh_from_db()
     assert product.price == Decimal("80.00")
+
+
+def test_staff_cannot_switch_off_the_last_delivery_method(staff_client):
+    from cart.admin import NONE_ACTIVE
+    from cart.models import ShippingMethod
+
+    standard = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"), position=1)
+    express = ShippingMethod.objects.create(name="Express", fee=Decimal("9.90"), position=2)
+    listing = reverse("admin:cart_shippingmethod_changelist")
+
+    def row(i, method, active):
+        data = {
+            f"form-{i}-id": method.pk,
+            f"form-{i}-fee": str(method.fee),
+            f"form-{i}-free_over": "",
+            f"form-{i}-position": method.position,
+        }
+        return data | ({f"form-{i}-is_active": "on"} if active else {})
+
+    both_off = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "_save": "Save"}
+    both_off |= row(0, standard, False) | row(1, express, False)
+    response = staff_client.post(listing, both_off)
+    assert NONE_ACTIVE in response.content.decode()
+    assert ShippingMethod.objects.filter(is_active=True).count() == 2
+
+    one_off = {**both_off, **row(1, express, True)}
+    assert staff_client.post(listing, one_off).status_code == 302
+    assert list(ShippingMethod.objects.filter(is_active=True)) == [express]
+
+    page = reverse("admin:cart_shippingmethod_change", args=[express.pk])
+    data = {"name": "Express", "description": "", "fee": "9.90", "free_over": ""}
+    data |= {"min_days": "1", "max_days": "1", "position": "2"}  # is_active unticked
+    response = staff_client.post(page, data)
+    assert NONE_ACTIVE in response.content.decode()
+    express.refresh_from_db()
+    assert express.is_active
