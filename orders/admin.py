@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
@@ -168,6 +170,7 @@ class OrderAdmin(admin.ModelAdmin):
         ),
     ]
     view_on_site = False  # its page is the customer's own (guests look orders up by e-mail)
+    change_form_template = "admin/orders/order/change_form.html"  # packing slip, e-mails
 
     def get_readonly_fields(self, request, obj=None):
         # Status and money change only through the actions (which check the transitions).
@@ -271,7 +274,25 @@ class OrderAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("ship/", self.admin_site.admin_view(self.ship_view), name="orders_order_ship"),
+            path(
+                "<int:pk>/packing-slip/",
+                self.admin_site.admin_view(self.packing_slip_view),
+                name="orders_order_packing_slip",
+            ),
         ] + super().get_urls()
+
+    def packing_slip_view(self, request, pk: int):
+        """A printable packing slip: the address, the lines to pick, no prices."""
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        order = Order.objects.filter(pk=pk).prefetch_related("lines").first()
+        if order is None:
+            raise Http404("No such order")
+        return render(
+            request,
+            "admin/orders/packing_slip.html",
+            {"order": order, "lines": order.lines.all(), "SHOP_NAME": settings.SHOP_NAME},
+        )
 
     def ship_view(self, request):
         """Ship a batch (carrier + a tracking number per parcel), or, with ``correct=1``, put

@@ -353,3 +353,34 @@ def test_staff_find_what_to_pack_and_ship_and_orders_by_sku(staff_client, new_or
     assert listed(todo="pack") == {paid.pk, cod.pk}  # not the unpaid bank transfer
     assert listed(todo="ship") == {packed.pk}
     assert unpaid.pk in listed(q=lamp.sku)
+
+
+def test_the_order_page_links_a_printable_packing_slip_and_the_orders_e_mails(
+    staff_client, new_order
+):
+    order = new_order(payment="cod")
+    page = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    slip_url = reverse("admin:orders_order_packing_slip", args=[order.pk])
+    body = page.content.decode()
+    assert f'href="{slip_url}"' in body
+    assert f"?q={order.number}" in body  # the outbox, searched for this order
+
+    slip = staff_client.get(slip_url).content.decode()
+    assert f"Packing slip {order.number}" in slip
+    assert "Lindenstr. 1" in slip
+    assert order.lines.get().sku in slip
+    assert "Cash on delivery: the carrier collects" in slip
+    assert (
+        staff_client.get(
+            reverse("admin:orders_order_packing_slip", args=[order.pk + 999])
+        ).status_code
+        == 404
+    )
+
+
+def test_customers_cannot_open_a_packing_slip(client, new_order):
+    order = new_order(payment="cod")
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:orders_order_packing_slip", args=[order.pk]))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
