@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version, product_scopes
+from .selectors import bump_catalog_version, get_navigation, product_scopes
 from .signals import products_changed
 
 
@@ -87,6 +87,32 @@ class ProductImageInline(admin.TabularInline):
         return thumbnail_tag(obj, 64)
 
 
+class CategoryTreeFilter(admin.SimpleListFilter):
+    """Products of a category and its subcategories, from the cached category tree (Django's
+    related filter printed each category's path with a query per category)."""
+
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        nav = get_navigation()
+        choices = []
+
+        def walk(nodes, path):
+            for node in nodes:
+                label = f"{path} › {node.name}" if path else node.name
+                choices.append((str(node.id), label))
+                walk(node.children, label)
+
+        walk(nav.roots, "")
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        node = get_navigation().by_id.get(int(value)) if value and value.isdigit() else None
+        return queryset.filter(category_id__in=node.descendant_ids()) if node else queryset
+
+
 class ProductListForm(forms.ModelForm):
     """A row of the product list (price, active, featured edited in place). Product.clean
     names the compare-at price, which the list does not edit: its error is shown at the price
@@ -122,7 +148,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_editable = ["price", "is_active", "is_featured"]
     list_filter = [
         "series",
-        ("category", admin.RelatedOnlyFieldListFilter),
+        CategoryTreeFilter,
         "is_active",
         "is_featured",
         StockLevelFilter,

@@ -244,3 +244,23 @@ def test_staff_cannot_switch_off_the_last_delivery_method(staff_client):
     assert NONE_ACTIVE in response.content.decode()
     express.refresh_from_db()
     assert express.is_active
+
+
+def test_the_product_list_filters_by_category_with_its_subcategories_in_few_queries(
+    staff_client, django_assert_max_num_queries
+):
+    outdoor = CategoryFactory(name="Outdoor")
+    packs = CategoryFactory(name="Packs", parent=outdoor)
+    kitchen = CategoryFactory(name="Kitchen")
+    ProductFactory(name="Day Pack", category=packs)
+    ProductFactory(name="Kettle", category=kitchen)
+    for i in range(15):
+        ProductFactory(category=CategoryFactory(name=f"Other {i}", parent=kitchen))
+    url = reverse("admin:catalog_product_changelist")
+    staff_client.get(url)  # the category tree is cached from here on
+    with django_assert_max_num_queries(12):
+        body = staff_client.get(url, {"category": outdoor.pk}).content.decode()
+    assert "Day Pack" in body
+    assert "Kettle" not in body
+    assert "Outdoor › Packs" in body  # the filter's choices show each category's path
+    assert staff_client.get(url, {"category": "99999999999999999999"}).status_code == 200
