@@ -30,6 +30,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "sent_at",
         "attempts",
         "next_attempt_at",
+        "error",
     ]
     list_filter = [FailingFilter, "kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "to"]
@@ -39,6 +40,24 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description="to")
     def recipients(self, obj):
         return ", ".join(obj.to)
+
+    @admin.display(description="last error")
+    def error(self, obj):
+        return obj.last_error[:80]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # a record of what was sent: read, never edited or deleted ("send now" is the action)
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.action(description="Send the selected unsent messages now", permissions=["change"])
     def send_now(self, request, queryset):

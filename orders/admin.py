@@ -172,6 +172,31 @@ class OrderAdmin(admin.ModelAdmin):
     view_on_site = False  # its page is the customer's own (guests look orders up by e-mail)
     change_form_template = "admin/orders/order/change_form.html"  # packing slip, e-mails
 
+    # The order page offers the next steps its status allows, as buttons that run the list's
+    # actions on this one order (shipping and cancelling ask first, as there).
+    NEXT_STEPS = [
+        (Order.Status.PAID, "mark_paid", "Mark paid"),
+        (Order.Status.PACKED, "mark_packed", "Mark packed"),
+        (Order.Status.SHIPPED, "mark_shipped", "Ship…"),
+        (Order.Status.DELIVERED, "mark_delivered", "Mark delivered"),
+        (Order.Status.COMPLETED, "mark_completed", "Mark completed"),
+        (Order.Status.CANCELLED, "cancel", "Cancel…"),
+    ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        steps = []
+        if order is not None and self.has_change_permission(request, order):
+            steps = [
+                (action, label)
+                for to, action, label in self.NEXT_STEPS
+                if services.can_transition(order, to)
+            ]
+            if order.status == Order.Status.SHIPPED:
+                steps.insert(0, ("correct_tracking", "Correct tracking…"))
+        extra_context = {**(extra_context or {}), "next_steps": steps}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_readonly_fields(self, request, obj=None):
         # Status and money change only through the actions (which check the transitions).
         shown = ["number", "payment", "subtotal_amount", "shipping_amount", "total_amount"]
@@ -214,7 +239,10 @@ class OrderAdmin(admin.ModelAdmin):
                 func(order=order, actor=request.user)
                 done += 1
             except IllegalTransition as exc:
-                refused.append(f"{order.number}: {exc}")
+                hint = ""
+                if label == "marked packed" and order.status == Order.Status.PENDING_PAYMENT:
+                    hint = " It is not paid yet: mark it paid first."
+                refused.append(f"{order.number}: {exc}{hint}")
         if done:
             self.message_user(request, f"{done} order(s) {label}.", messages.SUCCESS)
         for text in refused:

@@ -384,3 +384,34 @@ def test_customers_cannot_open_a_packing_slip(client, new_order):
     response = client.get(reverse("admin:orders_order_packing_slip", args=[order.pk]))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+def test_the_order_page_offers_the_next_steps_its_status_allows(staff_client, new_order):
+    order = new_order(payment="bank_transfer")
+    url = reverse("admin:orders_order_change", args=[order.pk])
+
+    def steps():
+        body = staff_client.get(url).content.decode()
+        return [
+            v
+            for v in ("mark_paid", "mark_packed", "mark_shipped", "cancel")
+            if f'value="{v}"' in body
+        ]
+
+    assert steps() == ["mark_paid", "cancel"]  # not packed before it is paid
+    response = staff_client.post(
+        reverse(CHANGELIST), {"action": "mark_paid", "_selected_action": [order.pk]}
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == S.PAID
+    assert steps() == ["mark_packed", "cancel"]
+
+
+def test_packing_an_unpaid_bank_transfer_says_to_mark_it_paid_first(staff_client, new_order):
+    order = new_order(payment="bank_transfer")
+    response = run_action(staff_client, "mark_packed", order)
+    assert flash(response) == [
+        f"{order.number}: An order cannot go from “Pending payment” to “Packed”. "
+        "It is not paid yet: mark it paid first."
+    ]

@@ -231,3 +231,38 @@ def test_addresses_are_stored_lowercased_by_every_public_form():
     ):
         assert form.is_valid(), form.errors
         assert form.cleaned_data["email"] == "ada@example.com"
+
+
+@pytest.mark.django_db
+def test_staff_reach_the_order_and_write_back_from_a_message(client):
+    message = ContactMessage.objects.create(
+        name="Ann",
+        email="ann@example.com",
+        topic="order",
+        order_number="MP-ABCD-2345",
+        message="Where is my parcel?",
+    )
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    body = client.get(
+        reverse("admin:service_contactmessage_change", args=[message.pk])
+    ).content.decode()
+    assert f'href="{reverse("admin:orders_order_changelist")}?q=MP-ABCD-2345"' in body
+    assert 'href="mailto:ann@example.com?subject=Re%3A%20your%20message%20to%20' in body
+
+
+@pytest.mark.django_db
+def test_an_outbox_message_is_read_only_in_admin(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    message = OutboxMessage.objects.create(to=["a@example.com"], subject="Hi", body_text="x")
+    body = client.get(
+        reverse("admin:core_outboxmessage_change", args=[message.pk])
+    ).content.decode()
+    assert 'name="_save"' not in body
+    assert "deletelink" not in body
+    assert (
+        client.post(
+            reverse("admin:core_outboxmessage_delete", args=[message.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert OutboxMessage.objects.filter(pk=message.pk).exists()
