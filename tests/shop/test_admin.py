@@ -264,3 +264,37 @@ def test_the_product_list_filters_by_category_with_its_subcategories_in_few_quer
     assert "Kettle" not in body
     assert "Outdoor › Packs" in body  # the filter's choices show each category's path
     assert staff_client.get(url, {"category": "99999999999999999999"}).status_code == 200
+
+
+def test_the_shop_staff_group_runs_the_shop_but_not_peoples_rights(client):
+    from django.contrib.auth.models import Group
+
+    from shop.staff import GROUP_NAME, ensure_staff_group
+
+    ensure_staff_group()
+    ensure_staff_group()  # again (every migrate): nothing doubles, nothing is taken away
+    packer = UserFactory(email="packer@shop.example", is_staff=True)
+    packer.groups.add(Group.objects.get(name=GROUP_NAME))
+    client.force_login(packer)
+    for name in (
+        "orders_order_changelist",
+        "catalog_product_add",
+        "cart_shippingmethod_changelist",
+        "guestbook_entry_changelist",
+        "service_contactmessage_changelist",
+        "core_outboxmessage_changelist",
+        "accounts_user_changelist",
+    ):
+        assert client.get(reverse(f"admin:{name}")).status_code == 200, name
+    for name in ("accounts_user_add", "auth_group_changelist", "auth_group_add"):
+        assert client.get(reverse(f"admin:{name}")).status_code == 403, name
+    someone = UserFactory()
+    assert (
+        client.post(
+            reverse("admin:accounts_user_change", args=[someone.pk]),
+            {"email": someone.email, "is_superuser": "on", "is_staff": "on"},
+        ).status_code
+        == 403
+    )
+    someone.refresh_from_db()
+    assert not someone.is_superuser
