@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
@@ -74,6 +74,8 @@ class VariantInline(admin.TabularInline):
     extra = 0
     min_num = 1
     fields = ["sku", "colour", "size", "price_override", "stock", "position"]
+    # the admin's 20em text inputs made this table 1,667 px wide on a 1,280 px screen
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 14})}}
 
 
 class ProductImageInline(admin.TabularInline):
