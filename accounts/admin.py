@@ -1,15 +1,35 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .forms import StaffUserChangeForm, StaffUserCreationForm
 from .models import Address, User
 from .services import lock_address_books, settle_default_address
 
 
+class AddressInline(admin.TabularInline):
+    """The member's address book, to read (members keep it themselves; the address admin
+    edits one, keeping the default rule)."""
+
+    model = Address
+    extra = 0
+    can_delete = False
+    fields = ["full_name", "line1", "line2", "postcode", "city", "country", "phone", "is_default"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = StaffUserChangeForm
+    inlines = [AddressInline]
     add_form = StaffUserCreationForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
@@ -17,13 +37,23 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "orders")}),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
+    readonly_fields = ["orders"]
+
+    @admin.display(description="orders")
+    def orders(self, obj):
+        """A link to this member's orders (by e-mail: their guest orders too)."""
+        if obj is None or not obj.pk:
+            return "-"
+        url = reverse("admin:orders_order_changelist") + "?" + urlencode({"q": obj.email})
+        return format_html('<a href="{}">Orders of {}</a>', url, obj.email)
+
     add_fieldsets = (
         (
             None,

@@ -298,3 +298,23 @@ def test_the_shop_staff_group_runs_the_shop_but_not_peoples_rights(client):
     )
     someone.refresh_from_db()
     assert not someone.is_superuser
+
+
+def test_a_members_page_shows_their_addresses_and_links_their_orders(staff_client):
+    from accounts.models import Address
+
+    member = UserFactory(email="mia@example.com")
+    Address.objects.create(
+        user=member,
+        full_name="Mia",
+        line1="Hauptstr. 9",
+        postcode="80331",
+        city="München",
+        country="Germany",
+        is_default=True,
+    )
+    body = staff_client.get(
+        reverse("admin:accounts_user_change", args=[member.pk])
+    ).content.decode()
+    assert "Hauptstr. 9" in body
+    assert f'href="{reverse("admin:orders_order_changelist")}?q=mia%40example.com"' in body
