@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
+from core.forms import DeliveryCountryField, clean_postcode
 from core.money import format_money as money
 
 from . import services
@@ -67,6 +68,31 @@ class PaymentMethodFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(payment_method=self.value()) if self.value() else queryset
+
+
+class OrderAddressForm(forms.ModelForm):
+    """The order page: the delivery address, while it may change, checked as at checkout
+    (a country the shop delivers to, a postcode as written there)."""
+
+    class Meta:
+        model = Order
+        fields = list(services.ORDER_ADDRESS_FIELDS)  # admin narrows it to what is editable
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "country" in self.fields:
+            self.fields["country"] = DeliveryCountryField()
+            self.fields["country"].show_current(self.instance.country)
+
+    def clean(self):
+        cleaned = super().clean()
+        country, postcode = cleaned.get("country"), cleaned.get("postcode")
+        if country and postcode is not None and "country" not in self.errors:
+            try:
+                cleaned["postcode"] = clean_postcode(country=country, postcode=postcode)
+            except forms.ValidationError as error:
+                self.add_error("postcode", error)
+        return cleaned
 
 
 class WorkFilter(admin.SimpleListFilter):
@@ -197,10 +223,41 @@ class OrderAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "next_steps": steps}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    form = OrderAddressForm
+
     def get_readonly_fields(self, request, obj=None):
-        # Status and money change only through the actions (which check the transitions).
+        # Status and money change only through the actions (which check the transitions); the
+        # address and phone may change until the parcel leaves (services.change_shipping_address).
         shown = ["number", "payment", "subtotal_amount", "shipping_amount", "total_amount"]
-        return [f.name for f in Order._meta.fields if f.name not in ("id",)] + shown
+        editable = (
+            services.ORDER_ADDRESS_FIELDS
+            if obj is not None and obj.status in services.ADDRESS_EDITABLE
+            else ()
+        )
+        fields = [f.name for f in Order._meta.fields if f.name not in ("id", *editable)]
+        return fields + shown
+
+    def save_model(self, request, obj, form, change):
+        # Never obj.save(): it would write back every field as loaded, a status changed
+        # meanwhile included. Only the address, through the service, under a row lock.
+        changed = set(form.changed_data) & set(services.ORDER_ADDRESS_FIELDS)
+        if not change or not changed:
+            return
+        try:
+            done = services.change_shipping_address(
+                order=obj,
+                actor=request.user,
+                **{
+                    f: form.cleaned_data[f]
+                    for f in services.ORDER_ADDRESS_FIELDS
+                    if f in form.cleaned_data
+                },
+            )
+        except IllegalTransition as exc:
+            self.message_user(request, f"Address not changed: {exc}", messages.ERROR)
+            return
+        if done:
+            self.message_user(request, "Address changed; the timeline records the old one.")
 
     @admin.display(description="payment", ordering="payment_method")
     def payment(self, obj):

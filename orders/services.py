@@ -362,6 +362,45 @@ def mark_shipped(*, order: Order, carrier: str, tracking_number: str, actor=None
     )
 
 
+#: Until it is handed to the carrier, staff may change where an order goes (a customer's call).
+ADDRESS_EDITABLE = (S.PENDING_PAYMENT, S.PAID, S.PACKED)
+ORDER_ADDRESS_FIELDS = ("full_name", "line1", "line2", "postcode", "city", "country", "phone")
+
+
+@transaction.atomic
+def change_shipping_address(*, order: Order, actor=None, **values: str) -> bool:
+    """Change the delivery address (and phone) of an order not yet shipped, recording the old
+    and new address on the timeline. Only these fields are written: a status or payment that
+    changed meanwhile (another request) is never overwritten. Returns False when nothing changed.
+
+    Raises IllegalTransition once the order has left (shipped, delivered, cancelled...).
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status not in ADDRESS_EDITABLE:
+        raise IllegalTransition(locked.get_status_display(), "a changed address")
+    changed = [f for f in ORDER_ADDRESS_FIELDS if f in values and getattr(locked, f) != values[f]]
+    if not changed:
+        return False
+
+    def one_line(o) -> str:
+        parts = [o.full_name, o.line1, o.line2, f"{o.postcode} {o.city}", o.country, o.phone]
+        return ", ".join(p for p in parts if p)
+
+    before = one_line(locked)
+    for name in changed:
+        setattr(locked, name, values[name])
+    Order.objects.filter(pk=locked.pk).update(**{f: values[f] for f in changed})
+    OrderEvent.objects.create(
+        order=locked,
+        status=locked.status,
+        previous_status=locked.status,
+        note=f"Address changed: {one_line(locked)} (was {before})"[:300],
+        actor=actor,
+    )
+    order.__dict__.update({f: values[f] for f in changed})
+    return True
+
+
 @transaction.atomic
 def correct_tracking(*, order: Order, carrier: str, tracking_number: str, actor=None) -> bool:
     """Put right the carrier or tracking number of a shipped order (a typo the customer was

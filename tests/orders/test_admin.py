@@ -415,3 +415,67 @@ def test_packing_an_unpaid_bank_transfer_says_to_mark_it_paid_first(staff_client
         f"{order.number}: An order cannot go from “Pending payment” to “Packed”. "
         "It is not paid yet: mark it paid first."
     ]
+
+
+def address_form(client, order, **changes) -> dict:
+    """The order page's form as the browser sends it (inline management forms included)."""
+    from .helpers import form_defaults
+
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    return {**form_defaults(page), **changes}
+
+
+def test_staff_change_the_address_of_an_order_not_yet_shipped(staff_client, new_order):
+    order = new_order(payment="cod")
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    assert 'name="line1"' in staff_client.get(url).content.decode()
+
+    response = staff_client.post(
+        url, address_form(staff_client, order, line1="Lindenstr. 10", postcode=" 10117")
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    order.refresh_from_db()
+    assert (order.line1, order.postcode, order.status) == (
+        "Lindenstr. 10",
+        "10117",
+        S.PENDING_PAYMENT,
+    )
+    assert order.events.last().note.startswith("Address changed: Greta Guest, Lindenstr. 10,")
+    assert "(was Greta Guest, Lindenstr. 1, 10115 Berlin" in order.events.last().note
+
+    refused = staff_client.post(url, address_form(staff_client, order, postcode="1062"))
+    assert "Enter a postcode as it is written in Germany" in refused.content.decode()
+    abroad = staff_client.post(url, address_form(staff_client, order, country="Narnia"))
+    assert "We deliver to Germany only." in abroad.content.decode()
+    order.refresh_from_db()
+    assert order.postcode == "10117"
+
+
+def test_an_address_edit_never_overwrites_a_status_changed_meanwhile(staff_client, new_order):
+    from unittest import mock
+
+    from orders.admin import OrderAdmin
+
+    order = new_order(payment="bank_transfer")
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    data = address_form(staff_client, order, city="Potsdam", postcode="14467")
+    stale = Order.objects.get(pk=order.pk)  # as admin loads it for the POST...
+    services.mark_paid(order=order)  # ...while another request marks it paid
+    with mock.patch.object(OrderAdmin, "get_object", return_value=stale):
+        staff_client.post(url, data)
+    order.refresh_from_db()
+    assert (order.status, order.city) == (S.PAID, "Potsdam")
+    assert order.paid_at is not None
+
+
+def test_a_shipped_orders_address_cannot_change(staff_client, new_order):
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    services.mark_shipped(order=order, carrier="DHL", tracking_number="1")
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    assert 'name="line1"' not in staff_client.get(url).content.decode()
+    staff_client.post(url, address_form(staff_client, order, line1="Elsewhere 1"))
+    order.refresh_from_db()
+    assert order.line1 == "Lindenstr. 1"
+    with pytest.raises(IllegalTransition):
+        services.change_shipping_address(order=order, line1="Elsewhere 1")
