@@ -69,8 +69,33 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class VariantForm(forms.ModelForm):
+    def clean_sku(self):
+        """A SKU in use elsewhere names the product that has it (not just "already exists")."""
+        sku = self.cleaned_data["sku"]
+        other = (
+            Variant.objects.filter(sku=sku).exclude(pk=self.instance.pk).select_related("product")
+        )
+        taken = other.first()
+        if taken is not None:
+            raise ValidationError(f"SKU {sku} is already used by “{taken.product.name}”.")
+        return sku
+
+
+class ProductForm(forms.ModelForm):
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        taken = Product.objects.filter(slug=slug).exclude(pk=self.instance.pk).first()
+        if taken is not None:
+            raise ValidationError(
+                f"The address /products/{slug}/ is already used by “{taken.name}”; choose another."
+            )
+        return slug
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantForm
     extra = 0
     min_num = 1
     fields = ["sku", "colour", "size", "price_override", "stock", "position"]
@@ -146,6 +171,7 @@ class ProductAdmin(admin.ModelAdmin):
         "is_active",
         "is_featured",
     ]
+    form = ProductForm
     list_display_links = ["thumbnail", "name"]
     list_editable = ["price", "is_active", "is_featured"]
     list_filter = [

@@ -479,3 +479,13 @@ def test_a_shipped_orders_address_cannot_change(staff_client, new_order):
     assert order.line1 == "Lindenstr. 1"
     with pytest.raises(IllegalTransition):
         services.change_shipping_address(order=order, line1="Elsewhere 1")
+
+
+def test_deleting_an_ordered_product_suggests_deactivating_it(staff_client, new_order, lamp):
+    new_order(payment="cod")
+    url = reverse("admin:catalog_product_delete", args=[lamp.product_id])
+    body = staff_client.get(url).content.decode()
+    assert "has been ordered: its order lines keep it, so it cannot be deleted." in body
+    assert "untick “Active”" in body
+    staff_client.post(url, {"post": "yes"})
+    assert type(lamp).objects.filter(pk=lamp.pk).exists()

@@ -318,3 +318,31 @@ def test_a_members_page_shows_their_addresses_and_links_their_orders(staff_clien
     ).content.decode()
     assert "Hauptstr. 9" in body
     assert f'href="{reverse("admin:orders_order_changelist")}?q=mia%40example.com"' in body
+
+
+def test_a_taken_sku_or_address_names_the_product_that_has_it(staff_client):
+    ProductFactory(name="Old Mug", slug="camp-mug").variants.update(sku="MUG-1")
+    series, category = SeriesFactory(), CategoryFactory()
+    data = {
+        "name": "Camp Mug",
+        "slug": "camp-mug",
+        "series": series.pk,
+        "category": category.pk,
+        "price": "12.50",
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-sku": "MUG-1",
+        "variants-0-stock": "7",
+        "variants-0-position": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
+    }
+    body = staff_client.post(reverse("admin:catalog_product_add"), data).content.decode()
+    assert "The address /products/camp-mug/ is already used by “Old Mug”" in body
+    assert "SKU MUG-1 is already used by “Old Mug”." in body
+    assert Product.objects.count() == 1
