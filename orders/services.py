@@ -362,6 +362,13 @@ def mark_shipped(*, order: Order, carrier: str, tracking_number: str, actor=None
     )
 
 
+def _record(order: Order, note: str, *, actor) -> None:
+    """A line on the order's timeline for a change that keeps its status."""
+    OrderEvent.objects.create(
+        order=order, status=order.status, previous_status=order.status, note=note[:300], actor=actor
+    )
+
+
 #: Until it is handed to the carrier, staff may change where an order goes (a customer's call).
 ADDRESS_EDITABLE = (S.PENDING_PAYMENT, S.PAID, S.PACKED)
 ORDER_ADDRESS_FIELDS = ("full_name", "line1", "line2", "postcode", "city", "country", "phone")
@@ -390,13 +397,7 @@ def change_shipping_address(*, order: Order, actor=None, **values: str) -> bool:
     for name in changed:
         setattr(locked, name, values[name])
     Order.objects.filter(pk=locked.pk).update(**{f: values[f] for f in changed})
-    OrderEvent.objects.create(
-        order=locked,
-        status=locked.status,
-        previous_status=locked.status,
-        note=f"Address changed: {one_line(locked)} (was {before})"[:300],
-        actor=actor,
-    )
+    _record(locked, f"Address changed: {one_line(locked)} (was {before})", actor=actor)
     order.__dict__.update({f: values[f] for f in changed})
     return True
 
@@ -417,13 +418,7 @@ def correct_tracking(*, order: Order, carrier: str, tracking_number: str, actor=
         return False
     locked.carrier, locked.tracking_number = carrier, tracking_number
     locked.save(update_fields=["carrier", "tracking_number"])
-    OrderEvent.objects.create(
-        order=locked,
-        status=S.SHIPPED,
-        previous_status=S.SHIPPED,
-        note=f"Tracking corrected: {carrier} {tracking_number} (was {before})"[:300],
-        actor=actor,
-    )
+    _record(locked, f"Tracking corrected: {carrier} {tracking_number} (was {before})", actor=actor)
     queue_messages([_order_mail(locked, "order_shipped", corrected=True)])
     order.__dict__.update(locked.__dict__)
     return True
