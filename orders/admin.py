@@ -121,11 +121,19 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ["product_name", "variant_label", "sku", "unit_price", "quantity", "line_total"]
+    fields = ["product_name", "variant_label", "sku", "price", "quantity", "total"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="unit price")
+    def price(self, line):
+        return money(line.unit_price)
+
+    @admin.display(description="line total")
+    def total(self, line):
+        return money(line.line_total)
 
 
 class OrderEventInline(admin.TabularInline):

@@ -163,7 +163,8 @@ class OrderEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.previous_status or '—'} → {self.status}"
+        before = self.get_previous_status_display() or "—"
+        return f"{before} → {self.get_status_display()}"
 
     @property
     def customer_status(self) -> str:

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.timezone import localtime
 
+from core.money import format_money as money
 from orders import services
 from orders.exceptions import IllegalTransition
 from orders.models import Order
@@ -489,3 +490,12 @@ def test_deleting_an_ordered_product_suggests_deactivating_it(staff_client, new_
     assert "untick “Active”" in body
     staff_client.post(url, {"post": "yes"})
     assert type(lamp).objects.filter(pk=lamp.pk).exists()
+
+
+def test_the_order_page_shows_money_and_statuses_as_staff_read_them(staff_client, new_order):
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    body = staff_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert money(order.lines.get().unit_price) in body  # "€30.00", not "30.00"
+    assert "Pending payment → Packed" in body
+    assert "pending_payment" not in body.split('id="events-group"')[-1][:3000]
