@@ -72,7 +72,15 @@ class PaymentMethodFilter(admin.SimpleListFilter):
 
 class OrderAddressForm(forms.ModelForm):
     """The order page: the delivery address, while it may change, checked as at checkout
-    (a country the shop delivers to, a postcode as written there)."""
+    (a country the shop delivers to, a postcode as written there); and a note for staff."""
+
+    staff_note = forms.CharField(
+        label="Add a note",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="For staff only: shown on this page's timeline, never to the customer.",
+    )
 
     class Meta:
         model = Order
@@ -140,7 +148,7 @@ class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "previous_status", "status", "note", "actor"]
+    fields = ["created_at", "previous_status", "status", "note", "internal", "actor"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -176,6 +184,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["shipping_method"]
     fieldsets = [
         (None, {"fields": ["number", "status", "created_at", "user", "channel"]}),
+        ("Notes", {"fields": ["staff_note"]}),
         ("Customer", {"fields": ["email", "phone"]}),
         ("Ship to", {"fields": ["full_name", "line1", "line2", "postcode", "city", "country"]}),
         (
@@ -248,6 +257,10 @@ class OrderAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Never obj.save(): it would write back every field as loaded, a status changed
         # meanwhile included. Only the address, through the service, under a row lock.
+        if change and services.add_staff_note(
+            order=obj, note=form.cleaned_data.get("staff_note", ""), actor=request.user
+        ):
+            self.message_user(request, "Note added to the timeline (staff only).")
         changed = set(form.changed_data) & set(services.ORDER_ADDRESS_FIELDS)
         if not change or not changed:
             return

@@ -154,6 +154,9 @@ class OrderEvent(models.Model):
     status = models.CharField(max_length=20, choices=Order.Status.choices)
     previous_status = models.CharField(max_length=20, choices=Order.Status.choices, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    # staff's own note (a customer's call, a packing remark): on the admin timeline only, never
+    # on the customer's order page or the public order inquiry
+    internal = models.BooleanField(default=False, db_default=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

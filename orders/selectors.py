@@ -8,7 +8,12 @@ from .models import Order, OrderEvent
 
 def _with_details(queryset):
     return queryset.select_related("shipping_method").prefetch_related(
-        "lines", Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id"))
+        "lines",
+        # the customer's timeline: staff's internal notes left out
+        Prefetch(
+            "events",
+            queryset=OrderEvent.objects.filter(internal=False).order_by("created_at", "id"),
+        ),
     )
 
 

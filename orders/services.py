@@ -362,11 +362,26 @@ def mark_shipped(*, order: Order, carrier: str, tracking_number: str, actor=None
     )
 
 
-def _record(order: Order, note: str, *, actor) -> None:
+def _record(order: Order, note: str, *, actor, internal: bool = False) -> None:
     """A line on the order's timeline for a change that keeps its status."""
     OrderEvent.objects.create(
-        order=order, status=order.status, previous_status=order.status, note=note[:300], actor=actor
+        order=order,
+        status=order.status,
+        previous_status=order.status,
+        note=note[:300],
+        actor=actor,
+        internal=internal,
     )
+
+
+def add_staff_note(*, order: Order, note: str, actor=None) -> bool:
+    """Staff's own note on the order's timeline (a customer's call, a packing remark): shown in
+    admin, never to the customer. Returns False for an empty note."""
+    note = " ".join(note.split())
+    if not note:
+        return False
+    _record(order, note, actor=actor, internal=True)
+    return True
 
 
 #: Until it is handed to the carrier, staff may change where an order goes (a customer's call).

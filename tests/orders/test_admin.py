@@ -499,3 +499,24 @@ def test_the_order_page_shows_money_and_statuses_as_staff_read_them(staff_client
     assert money(order.lines.get().unit_price) in body  # "€30.00", not "30.00"
     assert "Pending payment → Packed" in body
     assert "pending_payment" not in body.split('id="events-group"')[-1][:3000]
+
+
+def test_staff_notes_show_in_admin_and_never_to_the_customer(staff_client, client, new_order):
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    services.mark_shipped(order=order, carrier="DHL", tracking_number="JJD1")  # address fixed now
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    data = address_form(staff_client, order, staff_note="Customer called: leave at the kiosk")
+    response = staff_client.post(url, data, follow=True)
+    assert "Note added to the timeline (staff only)." in [
+        str(m) for m in response.context["messages"]
+    ]
+    assert "Customer called: leave at the kiosk" in staff_client.get(url).content.decode()
+    note = order.events.get(internal=True)
+    assert (note.status, note.note) == (S.SHIPPED, "Customer called: leave at the kiosk")
+
+    public = client.post(
+        reverse("orders:inquiry"), {"number": order.number, "email": order.email}
+    ).content.decode()
+    assert "Shipped" in public
+    assert "kiosk" not in public
