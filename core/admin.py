@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
 from .models import OutboxMessage
-from .outbox import retry_now
+from .outbox import SEND_NOW_BATCH, retry_now, send_again
 
 
 class FailingFilter(admin.SimpleListFilter):
@@ -35,7 +35,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_filter = [FailingFilter, "kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "to"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
-    actions = ["send_now"]
+    actions = ["send_now", "send_copy"]
 
     @admin.display(description="to")
     def recipients(self, obj):
@@ -68,6 +68,33 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             % count,
             messages.SUCCESS if count else messages.WARNING,
         )
+
+    @admin.action(description="Send a copy of the selected sent messages", permissions=["change"])
+    def send_copy(self, request, queryset):
+        count = send_again(queryset)
+        if count:
+            self.message_user(
+                request,
+                ngettext(
+                    "A copy of %d message is on its way.",
+                    "Copies of %d messages are on their way.",
+                    count,
+                )
+                % count,
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                "None of the selected messages was sent yet: use “send now”.",
+                messages.WARNING,
+            )
+        if queryset.filter(sent_at__isnull=False).count() > SEND_NOW_BATCH:
+            self.message_user(
+                request,
+                f"At most {SEND_NOW_BATCH} at a time: select the rest again.",
+                messages.WARNING,
+            )
 
     def has_add_permission(self, request):
         return False

@@ -194,6 +194,25 @@ def list_pending_message_ids(*, limit: int = 500) -> list[int]:
     )
 
 
+def send_again(queryset) -> int:
+    """Queue a copy of each message already sent (staff, when a customer says the mail never
+    came: a spam folder, a full mailbox); the copy is a message of its own, sent once."""
+    copies = [
+        _message(
+            to=m.to,
+            subject=m.subject,
+            body_text=m.body_text,
+            body_html=m.body_html,
+            kind=m.kind,
+            reply_to=m.reply_to,
+        )
+        for m in queryset.filter(sent_at__isnull=False).order_by("pk")[:SEND_NOW_BATCH]
+    ]
+    if copies:
+        queue_messages(copies)
+    return len(copies)
+
+
 def retry_now(queryset) -> int:
     """Make unsent messages due at once (staff's "send now"); returns how many."""
     ids = list(queryset.filter(sent_at__isnull=True).values_list("pk", flat=True))

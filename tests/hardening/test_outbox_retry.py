@@ -202,3 +202,18 @@ def test_send_now_on_many_messages_queues_them_in_batches(django_capture_on_comm
         assert retry_now(OutboxMessage.objects.all()) == SEND_NOW_BATCH * 2 + 3
     sizes = [len(c.args[0]) for c in many.call_args_list] + [1] * one.call_count
     assert sorted(sizes) == [3, SEND_NOW_BATCH, SEND_NOW_BATCH]  # several workers share them
+
+
+def test_staff_send_a_copy_of_a_sent_message_once(admin_client, django_capture_on_commit_callbacks):
+    sent, unsent = queue(2)
+    OutboxMessage.objects.filter(pk=sent.pk).update(sent_at=timezone.now())
+    url = reverse("admin:core_outboxmessage_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url, {"action": "send_copy", "_selected_action": [sent.pk, unsent.pk]}, follow=True
+        )
+    assert "A copy of 1 message is on its way." in response.content.decode()
+    assert [m.subject for m in mail.outbox] == [sent.subject]  # the copy; the unsent one waits
+    copy = OutboxMessage.objects.exclude(pk__in=[sent.pk, unsent.pk]).get()
+    assert (copy.to, copy.body_text, copy.sent_at is not None) == (sent.to, sent.body_text, True)
+    assert OutboxMessage.objects.get(pk=unsent.pk).sent_at is None
