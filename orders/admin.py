@@ -111,7 +111,11 @@ class WorkFilter(admin.SimpleListFilter):
     parameter_name = "todo"
 
     def lookups(self, request, model_admin):
-        return [("pack", "Ready to pack"), ("ship", "Packed, to ship")]
+        return [
+            ("pack", "Ready to pack"),
+            ("ship", "Packed, to ship"),
+            ("refund", "Cancelled after payment: refund due"),
+        ]
 
     def queryset(self, request, queryset):
         S = Order.Status
@@ -122,6 +126,10 @@ class WorkFilter(admin.SimpleListFilter):
             )
         if self.value() == "ship":
             return queryset.filter(status=S.PACKED)
+        if self.value() == "refund":
+            return queryset.filter(
+                status=S.CANCELLED, paid_at__isnull=False, refunded_at__isnull=True
+            )
         return queryset
 
 
@@ -180,6 +188,7 @@ class OrderAdmin(admin.ModelAdmin):
         "mark_delivered",
         "mark_completed",
         "cancel",
+        "mark_refunded",
     ]
     list_select_related = ["shipping_method"]
     fieldsets = [
@@ -205,6 +214,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     "payment",
                     "paid_at",
+                    "refunded_at",
                     "subtotal_amount",
                     "shipping_amount",
                     "total_amount",
@@ -237,6 +247,8 @@ class OrderAdmin(admin.ModelAdmin):
             ]
             if order.status == Order.Status.SHIPPED:
                 steps.insert(0, ("correct_tracking", "Correct tracking…"))
+            if order.status == Order.Status.CANCELLED and order.paid_at and not order.refunded_at:
+                steps.append(("mark_refunded", "Mark refunded"))
         extra_context = {**(extra_context or {}), "next_steps": steps}
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -351,6 +363,23 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Mark completed")
     def mark_completed(self, request, queryset):
         self._apply(request, queryset, services.mark_completed, "marked completed")
+
+    @admin.action(description="Mark refunded (cancelled after payment; e-mails the customer)")
+    def mark_refunded(self, request, queryset):
+        done, refused = 0, []
+        for order in queryset.order_by("pk"):
+            try:
+                done += services.mark_refunded(order=order, actor=request.user)
+            except IllegalTransition:
+                refused.append(order.number)
+        if done:
+            self.message_user(request, f"{done} order(s) marked refunded.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"Not cancelled after payment, so nothing to refund: {', '.join(refused)}.",
+                messages.ERROR,
+            )
 
     @admin.action(description="Cancel (asks first; puts the stock back)")
     def cancel(self, request, queryset):

@@ -81,6 +81,8 @@ class Order(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # a cancelled order that had been paid: when staff sent the money back (once)
+    refunded_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=80, blank=True)

@@ -374,6 +374,26 @@ def _record(order: Order, note: str, *, actor, internal: bool = False) -> None:
     )
 
 
+@transaction.atomic
+def mark_refunded(*, order: Order, actor=None) -> bool:
+    """Record that the money of a cancelled, paid order went back; the customer is told. Once:
+    a second call (a double click, two staff) changes nothing and returns False.
+
+    Raises IllegalTransition for an order that is not cancelled or was never paid.
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != S.CANCELLED or locked.paid_at is None:
+        raise IllegalTransition(locked.get_status_display(), "Refunded")
+    if locked.refunded_at is not None:
+        return False
+    locked.refunded_at = timezone.now()
+    locked.save(update_fields=["refunded_at"])
+    _record(locked, "Payment refunded", actor=actor)
+    queue_messages([_order_mail(locked, "order_refunded")])
+    order.__dict__.update(locked.__dict__)
+    return True
+
+
 def add_staff_note(*, order: Order, note: str, actor=None) -> bool:
     """Staff's own note on the order's timeline (a customer's call, a packing remark): shown in
     admin, never to the customer. Returns False for an empty note."""

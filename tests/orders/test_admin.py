@@ -520,3 +520,34 @@ def test_staff_notes_show_in_admin_and_never_to_the_customer(staff_client, clien
     ).content.decode()
     assert "Shipped" in public
     assert "kiosk" not in public
+
+
+def test_a_cancelled_paid_order_is_refund_due_until_staff_mark_it_refunded_once(
+    staff_client, new_order, django_capture_on_commit_callbacks
+):
+    paid = new_order(payment="bank_transfer")
+    services.mark_paid(order=paid)
+    services.cancel_order(order=paid)
+    unpaid = new_order(payment="bank_transfer")
+    services.cancel_order(order=unpaid)
+
+    def due():
+        page = staff_client.get(reverse(CHANGELIST), {"todo": "refund"})
+        return {o.pk for o in page.context["cl"].result_list}
+
+    assert due() == {paid.pk}
+    change = staff_client.get(reverse("admin:orders_order_change", args=[paid.pk]))
+    assert 'value="mark_refunded"' in change.content.decode()
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(staff_client, "mark_refunded", paid, unpaid)
+        run_action(staff_client, "mark_refunded", paid)  # a second click: nothing more
+    assert "1 order(s) marked refunded." in flash(response)
+    assert f"Not cancelled after payment, so nothing to refund: {unpaid.number}." in flash(response)
+    assert due() == set()
+    paid.refresh_from_db()
+    assert paid.refunded_at is not None
+    assert paid.events.filter(note="Payment refunded").count() == 1
+    (sent,) = mail.outbox
+    assert sent.subject == f"Your payment for order {paid.number} was refunded"

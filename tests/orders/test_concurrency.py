@@ -200,3 +200,21 @@ def test_two_expiry_runs_at_once_cancel_each_order_and_restore_its_stock_once(
         order.refresh_from_db()
         assert order.status == Order.Status.CANCELLED
         assert order.events.filter(note="Not paid in time").count() == 1
+
+
+def test_two_staff_marking_one_refund_at_once_refund_it_once(postgres_only, standard_shipping):
+    from core.models import OutboxMessage
+
+    variant = ProductFactory(stock=3).variants.get()
+    order = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+    services.mark_paid(order=order)
+    services.cancel_order(order=order)
+    before = OutboxMessage.objects.count()
+
+    results = run_at_once(
+        [lambda: services.mark_refunded(order=Order.objects.get(pk=order.pk)) for _ in range(4)]
+    )
+
+    assert sorted(results) == [False, False, False, True], results
+    assert order.events.filter(note="Payment refunded").count() == 1
+    assert OutboxMessage.objects.count() == before + 1  # one "refunded" e-mail
