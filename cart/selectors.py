@@ -84,10 +84,11 @@ page_cache_fill = SessionFill(neutral=cart_badge(0).encode(), personal=_cart_bad
 def price_open_cart(*, user, session) -> CartPricing:
     """The visitor's open cart priced with current prices and stock, in one query (none for a
     visitor without a cart)."""
+    cart_id = session_cart_id(session)
     if user is not None and user.is_authenticated:
         lines = member_cart_lines(user.pk)
-    elif session_cart_id(session):
-        lines = guest_cart_lines(session_cart_id(session))
+    elif cart_id:
+        lines = guest_cart_lines(cart_id)
     else:
         return price_lines(items=[], shipping_method=None)
     return price_lines(

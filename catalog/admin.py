@@ -122,17 +122,10 @@ class CategoryTreeFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        nav = get_navigation()
-        choices = []
-
-        def walk(nodes, path):
-            for node in nodes:
-                label = f"{path} › {node.name}" if path else node.name
-                choices.append((str(node.id), label))
-                walk(node.children, label)
-
-        walk(nav.roots, "")
-        return choices
+        return [
+            (str(node.id), " › ".join(n.name for n in (*ancestors, node)))
+            for node, ancestors in get_navigation().walk()
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -31,15 +31,10 @@ def _series_choices():
 
 
 def _category_choices():
-    choices = []
-
-    def walk(nodes, depth):
-        for node in nodes:
-            choices.append((node.slug, f"{'— ' * depth}{node.name}"))
-            walk(node.children, depth + 1)
-
-    walk(get_navigation().roots, 0)
-    return choices
+    return [
+        (node.slug, f"{'— ' * len(ancestors)}{node.name}")
+        for node, ancestors in get_navigation().walk()
+    ]
 
 
 class ProductFilterForm(forms.Form):

@@ -68,6 +68,16 @@ class Navigation:
             node = self.by_id.get(node.parent_id) if node.parent_id else None
         return list(reversed(chain)) or None
 
+    def walk(self):
+        """Every category node, depth first in menu order, with its ancestors (root first)."""
+
+        def down(nodes, ancestors):
+            for node in nodes:
+                yield node, ancestors
+                yield from down(node.children, (*ancestors, node))
+
+        yield from down(self.roots, ())
+
     def series_by_id(self, series_id: int) -> Series | None:
         return next((s for s in self.series if s.id == series_id), None)
 

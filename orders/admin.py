@@ -223,6 +223,7 @@ class OrderAdmin(admin.ModelAdmin):
         ),
     ]
     view_on_site = False  # its page is the customer's own (guests look orders up by e-mail)
+    form = OrderAddressForm
     change_form_template = "admin/orders/order/change_form.html"  # packing slip, e-mails
 
     # The order page offers the next steps its status allows, as buttons that run the list's
@@ -247,12 +248,10 @@ class OrderAdmin(admin.ModelAdmin):
             ]
             if order.status == Order.Status.SHIPPED:
                 steps.insert(0, ("correct_tracking", "Correct tracking…"))
-            if order.status == Order.Status.CANCELLED and order.paid_at and not order.refunded_at:
+            if order.refund_due:
                 steps.append(("mark_refunded", "Mark refunded"))
         extra_context = {**(extra_context or {}), "next_steps": steps}
         return super().change_view(request, object_id, form_url, extra_context)
-
-    form = OrderAddressForm
 
     def get_readonly_fields(self, request, obj=None):
         # Status and money change only through the actions (which check the transitions); the
@@ -322,17 +321,15 @@ class OrderAdmin(admin.ModelAdmin):
     def line_count(self, obj):
         return obj._lines
 
-    def _apply(self, request, queryset, func, label):
+    def _apply(self, request, queryset, func, label, *, hint=lambda order: ""):
+        """Run ``func`` on each selected order; ``hint(order)`` adds what to do to a refusal."""
         done, refused = 0, []
         for order in queryset.order_by("pk"):
             try:
                 func(order=order, actor=request.user)
                 done += 1
             except IllegalTransition as exc:
-                hint = ""
-                if label == "marked packed" and order.status == Order.Status.PENDING_PAYMENT:
-                    hint = " It is not paid yet: mark it paid first."
-                refused.append(f"{order.number}: {exc}{hint}")
+                refused.append(f"{order.number}: {exc}{hint(order)}")
         if done:
             self.message_user(request, f"{done} order(s) {label}.", messages.SUCCESS)
         for text in refused:
@@ -344,7 +341,17 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark packed")
     def mark_packed(self, request, queryset):
-        self._apply(request, queryset, services.mark_packed, "marked packed")
+        self._apply(
+            request,
+            queryset,
+            services.mark_packed,
+            "marked packed",
+            hint=lambda order: (
+                " It is not paid yet: mark it paid first."
+                if order.status == Order.Status.PENDING_PAYMENT
+                else ""
+            ),
+        )
 
     @admin.action(description="Mark shipped (asks carrier and tracking number)")
     def mark_shipped(self, request, queryset):

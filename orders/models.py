@@ -112,6 +112,11 @@ class Order(models.Model):
         return self.paid_at is not None
 
     @property
+    def refund_due(self) -> bool:
+        """Cancelled after it was paid, and the money not sent back yet."""
+        return self.status == self.Status.CANCELLED and self.is_paid and self.refunded_at is None
+
+    @property
     def customer_status(self) -> str:
         """The status as the shopper reads it (see customer_status_label)."""
         return customer_status_label(self.status, self.payment_method)

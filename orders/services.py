@@ -382,9 +382,9 @@ def mark_refunded(*, order: Order, actor=None) -> bool:
     Raises IllegalTransition for an order that is not cancelled or was never paid.
     """
     locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status != S.CANCELLED or locked.paid_at is None:
+    if locked.status != S.CANCELLED or not locked.is_paid:
         raise IllegalTransition(locked.get_status_display(), "Refunded")
-    if locked.refunded_at is not None:
+    if not locked.refund_due:  # refunded already
         return False
     locked.refunded_at = timezone.now()
     locked.save(update_fields=["refunded_at"])
