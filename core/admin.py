@@ -1,5 +1,10 @@
 from django.contrib import admin, messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import escape, format_html
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from .models import OutboxMessage
 from .outbox import SEND_NOW_BATCH, retry_now, send_again
@@ -34,8 +39,68 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     ]
     list_filter = [FailingFilter, "kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "to"]
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    fields = [
+        "to",
+        "reply_to",
+        "subject",
+        "kind",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "as_the_customer_sees_it",
+        "body_text",
+        "body_html",
+    ]
+    readonly_fields = fields
     actions = ["send_now", "send_copy"]
+
+    class Media:
+        css = {"all": ["css/admin_outbox.css"]}
+
+    # The HTML part is shown rendered in a sandboxed frame: its own page, served with a policy
+    # that allows no script, no form, no request anywhere (an e-mail may carry text a shopper
+    # typed; it is escaped when rendered, and this keeps it harmless even if it were not).
+    PREVIEW_POLICY = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+    )
+
+    def get_urls(self):
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="core_outboxmessage_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    @xframe_options_sameorigin
+    def preview_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise Http404
+        try:
+            message = get_object_or_404(OutboxMessage, pk=int(object_id))
+        except ValueError:
+            raise Http404 from None
+        body = message.body_html or (
+            '<pre style="white-space: pre-wrap; font-family: inherit;">'
+            f"{escape(message.body_text)}</pre>"
+        )
+        response = HttpResponse(body, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = self.PREVIEW_POLICY
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @admin.display(description="as the customer sees it")
+    def as_the_customer_sees_it(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        return format_html(
+            '<iframe class="outbox-preview" sandbox src="{}" title="{}"></iframe>',
+            reverse("admin:core_outboxmessage_preview", args=[obj.pk]),
+            f"The e-mail “{obj.subject}” as the customer sees it",
+        )
 
     @admin.display(description="to")
     def recipients(self, obj):

@@ -266,3 +266,50 @@ def test_an_outbox_message_is_read_only_in_admin(client):
         == 403
     )
     assert OutboxMessage.objects.filter(pk=message.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_outbox_message_is_shown_as_the_customer_sees_it_in_a_sandbox(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    html = '<p style="color: green">Thank you</p><script>alert(1)</script>'
+    message = OutboxMessage.objects.create(
+        to=["a@example.com"], subject="Hi <b>", body_text="x", body_html=html
+    )
+    preview = reverse("admin:core_outboxmessage_preview", args=[message.pk])
+    page = client.get(reverse("admin:core_outboxmessage_change", args=[message.pk]))
+    body = page.content.decode()
+    assert f'<iframe class="outbox-preview" sandbox src="{preview}"' in body
+    assert "Hi &lt;b&gt;" in body and "Hi <b>" not in body
+
+    response = client.get(preview)
+    assert response.status_code == 200
+    assert response.content.decode() == html  # the message itself, in a frame that runs nothing
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "script-src" not in policy
+    assert "frame-ancestors 'self'" in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "no-store" in response["Cache-Control"]
+    # the admin's own pages keep their stricter policy
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_a_text_only_outbox_message_is_previewed_escaped(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    message = OutboxMessage.objects.create(
+        to=["a@example.com"], subject="Hi", body_text="<img src=x onerror=alert(1)> & more"
+    )
+    body = client.get(reverse("admin:core_outboxmessage_preview", args=[message.pk]))
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; more" in body.content.decode()
+
+
+@pytest.mark.django_db
+def test_only_staff_who_may_read_the_outbox_see_a_preview(client):
+    message = OutboxMessage.objects.create(to=["a@example.com"], subject="Hi", body_text="x")
+    preview = reverse("admin:core_outboxmessage_preview", args=[message.pk])
+    assert client.get(preview).status_code == 302  # to the admin login
+    client.force_login(UserFactory(is_staff=True))  # staff without the outbox permission
+    assert client.get(preview).status_code == 404
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(preview.replace(f"/{message.pk}/", "/nope/")).status_code == 404
+    assert client.get(preview.replace(f"/{message.pk}/", "/999999/")).status_code == 404

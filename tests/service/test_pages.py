@@ -36,6 +36,8 @@ def test_the_return_period_and_the_bank_transfer_deadline_follow_the_settings(cl
     returns = client.get(reverse("service:returns")).content.decode()
     assert "within <strong>14 days</strong> of receiving it" in returns
     assert "7 days" not in returns
+    # distance-selling law: a whole order sent back gets its standard delivery refunded too
+    assert "we also refund what you paid for its standard delivery" in returns
     commitments = client.get(reverse("service:commitments")).content.decode()
     assert "14 days to change your mind." in commitments
     assert "newsletter" not in commitments  # no mailing list yet: promise nothing about one
