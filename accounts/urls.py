@@ -10,4 +10,6 @@ urlpatterns = [
     path("addresses/<int:pk>/edit/", views.address_edit, name="address_edit"),
     path("addresses/<int:pk>/delete/", views.address_delete, name="address_delete"),
     path("addresses/<int:pk>/default/", views.address_make_default, name="address_make_default"),
+    path("data/", views.your_data, name="your_data"),
+    path("close/", views.close_account, name="close_account"),
 ]

@@ -1,12 +1,16 @@
-"""The member's address book: list, add, edit, delete, choose the default."""
+"""The member's address book (list, add, edit, delete, choose the default), their data and
+closing the account."""
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
+from .exceptions import AccountNotClosable
 from .forms import AddressForm
 from .models import Address
 
@@ -94,3 +98,27 @@ def address_make_default(request, pk: int):
         raise Http404("No such address") from None
     messages.success(request, "Default address changed.")
     return redirect("accounts:addresses")
+
+
+@login_required
+def your_data(request):
+    """What the shop keeps about the member: a download of it, and closing the account."""
+    return render(request, "accounts/your_data.html", {"page_title": "Your data"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def close_account(request):
+    """GET asks to confirm; the POST asks for the password again (allauth's reauthentication,
+    which then carries the POST out) and closes the account."""
+    if request.method == "POST" and not request.user.is_staff:
+        try:
+            services.close_account(user=request.user)
+        except AccountNotClosable:  # made staff since the page was shown
+            pass
+        else:
+            logout(request)
+            messages.success(request, "Your account is closed. We sent you an e-mail to confirm.")
+            return redirect("home")
+    return render(request, "accounts/close_account.html", {"page_title": "Close your account"})

@@ -126,3 +126,22 @@ def reprice_with_shipping(pricing: CartPricing, *, shipping_method) -> CartPrici
 def cheapest_shipping(methods: list[ShippingMethod], subtotal) -> ShippingMethod | None:
     """The method a cart page estimates with: the cheapest for this subtotal."""
     return min(methods, key=lambda m: (shipping_fee(m, subtotal), m.position), default=None)
+
+
+def list_member_cart_data(*, user) -> list[dict]:
+    """What is in the member's open cart, for their own download (one query)."""
+    lines = (
+        CartLine.objects.filter(cart__user=user, cart__status=Cart.Status.OPEN)
+        .select_related("variant__product")
+        .order_by("added_at", "pk")
+    )
+    return [
+        {
+            "product": line.variant.product.name,
+            "option": line.variant.label,
+            "sku": line.variant.sku,
+            "quantity": line.quantity,
+            "added": line.added_at,
+        }
+        for line in lines
+    ]

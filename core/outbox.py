@@ -45,6 +45,7 @@ def render_mail(
     context = {
         "SHOP_NAME": settings.SHOP_NAME,
         "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
+        "SHOP_RETURN_DAYS": settings.SHOP_RETURN_DAYS,
         **context,
     }
     return _message(

@@ -253,11 +253,17 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
+# Before closing an account: the password only (not "send me a code", which signing in lacks too)
+ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    # Both take the current password: allauth's 5 or 10 a minute would let someone holding a
+    # signed-in session guess thousands a day.
+    "change_password": "5/5m/user,20/d/user",
+    "reauthenticate": "5/5m/user,20/d/user",
 }
 # nginx in front adds exactly one X-Forwarded-For hop; a client-sent header is never trusted.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

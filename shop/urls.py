@@ -27,6 +27,7 @@ urlpatterns = [
     path("guestbook/", include("guestbook.urls")),
     path("service/", include("service.urls")),
     # the address book first: allauth's patterns under accounts/ stay as they are
+    path("accounts/data/download/", views.your_data_download, name="your_data_download"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -4,7 +4,9 @@ Each page must have no serious or critical axe violation, no sideways scrolling 
 no broken picture. The screenshots land in ``screenshots/`` for a person to look at.
 """
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -251,5 +253,27 @@ def test_member_pages(axe_page, seeded_shop):
     expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
     expect(page.get_by_text(re.compile("Leopoldstr. 250, 80807 München"))).to_be_visible()
     audit("checkout-review-member")
+
+    # Your data: download it, then close the account (the password is asked for again)
+    page.goto("/accounts/addresses/")
+    page.get_by_role("navigation", name="Your account").get_by_role(
+        "link", name="Your data"
+    ).click()
+    expect(page.get_by_role("heading", name="Your data", exact=True)).to_be_visible()
+    audit("your-data")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download your data").click()
+    data = json.loads(Path(download.value.path()).read_text())
+    assert [o["number"] for o in data["orders"]] == [order.number]
+    page.get_by_role("link", name=re.compile("Close your account")).click()
+    expect(page.get_by_role("heading", name="Close your account?")).to_be_visible()
+    audit("close-account")
+    page.get_by_role("button", name="Close my account").click()
+    page.get_by_label("Password").fill("correct-horse-battery-9")
+    audit("close-account-password")
+    page.get_by_role("button", name=re.compile("Confirm|Continue|Sign in")).click()
+    expect(page.get_by_text("Your account is closed.")).to_be_visible()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    assert not User.objects.filter(email=member.email).exists()
 
     audit.assert_clean()

@@ -1,0 +1,20 @@
+from .models import ContactMessage
+
+
+def list_messages_by_senders(*, emails: list[str]) -> list[dict]:
+    """Messages to customer service sent from these (proven) addresses, for their sender's
+    download."""
+    if not emails:
+        return []
+    messages = ContactMessage.objects.filter(email__in=emails).order_by("created_at", "pk")
+    return [
+        {
+            "sent": m.created_at,
+            "name": m.name,
+            "email": m.email,
+            "topic": m.get_topic_display(),
+            "order_number": m.order_number,
+            "message": m.message,
+        }
+        for m in messages
+    ]

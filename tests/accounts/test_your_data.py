@@ -1,0 +1,239 @@
+"""A member's own data: download everything the shop keeps, close the account."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts import services
+from accounts.exceptions import AccountNotClosable
+from accounts.models import Address, User
+from cart.models import Cart, CartLine, ShippingMethod
+from core.models import OutboxMessage
+from guestbook.models import Entry
+from orders.models import OrderEvent
+from service.models import ContactMessage
+from tests.concurrency import run_at_once
+from tests.factories import UserFactory, VariantFactory
+from tests.orders.helpers import make_cart, place
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def shipping():
+    return ShippingMethod.objects.create(
+        name="Standard", fee=Decimal("4.90"), free_over=Decimal("50.00"), min_days=2, max_days=4
+    )
+
+
+@pytest.fixture
+def member():
+    user = UserFactory(email="mia@example.com")
+    Address.objects.create(
+        user=user,
+        full_name="Mia Member",
+        line1="Gartenweg 3",
+        postcode="20095",
+        city="Hamburg",
+        country="Germany",
+        is_default=True,
+    )
+    return user
+
+
+def order_for(user, shipping, **variant):
+    variant = VariantFactory(stock=5, **variant)
+    return place(make_cart((variant, 1)), shipping, user=user)
+
+
+def test_a_member_downloads_everything_the_shop_keeps_about_them(client, member, shipping):
+    order = order_for(member, shipping, sku="TENT-2P")
+    OrderEvent.objects.create(
+        order=order, status=order.status, note="Customer sounded angry", internal=True
+    )
+    CartLine.objects.create(
+        cart=Cart.objects.create(user=member), variant=VariantFactory(sku="MUG-1"), quantity=2
+    )
+    Entry.objects.create(name="Mia", email="mia@example.com", message="Lovely tent")
+    Entry.objects.create(name="Someone", email="other@example.com", message="Not hers")
+    ContactMessage.objects.create(name="Mia", email="mia@example.com", message="Where is it?")
+    someone_else = order_for(UserFactory(), shipping)
+    client.force_login(member)
+
+    response = client.get(reverse("your_data_download"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith('attachment; filename="')
+    assert "no-store" in response["Cache-Control"]
+    data = json.loads(response.content)
+    assert data["account"]["email"] == "mia@example.com"
+    assert data["email_addresses"] == [
+        {"email": "mia@example.com", "verified": True, "primary": True}
+    ]
+    assert data["addresses"][0]["city"] == "Hamburg"
+    assert [o["number"] for o in data["orders"]] == [order.number]
+    (line,) = data["orders"][0]["lines"]
+    assert line["sku"] == "TENT-2P"
+    assert line["quantity"] == 1
+    assert data["orders"][0]["total"] == str(order.total)  # money as exact text, never float
+    assert data["orders"][0]["payment_method"] == "Cash on delivery"
+    assert [c["sku"] for c in data["cart"]] == ["MUG-1"]
+    assert [g["message"] for g in data["guestbook_messages"]] == ["Lovely tent"]
+    assert [m["message"] for m in data["messages_to_customer_service"]] == ["Where is it?"]
+    text = response.content.decode()
+    assert "Customer sounded angry" not in text  # staff's internal notes stay internal
+    assert someone_else.number not in text
+    assert "pbkdf2" not in text
+    assert "password" not in text
+
+
+def test_only_proven_addresses_pull_in_what_was_written_from_them(client, shipping):
+    # someone adds the address of another person to their account without confirming it
+    user = UserFactory(email="eve@example.com")
+    user.emailaddress_set.create(email="victim@example.com", verified=False, primary=False)
+    Entry.objects.create(name="Victim", email="victim@example.com", message="Private-ish")
+    ContactMessage.objects.create(name="Victim", email="victim@example.com", message="Secret")
+    client.force_login(user)
+    data = json.loads(client.get(reverse("your_data_download")).content)
+    assert data["guestbook_messages"] == []
+    assert data["messages_to_customer_service"] == []
+
+
+def test_the_download_costs_the_same_few_queries_for_many_orders(
+    client, member, shipping, django_assert_max_num_queries
+):
+    for _ in range(8):
+        order_for(member, shipping)
+    client.force_login(member)
+    with django_assert_max_num_queries(14):
+        data = json.loads(client.get(reverse("your_data_download")).content)
+    assert len(data["orders"]) == 8
+
+
+def test_your_data_pages_are_for_signed_in_members_only(client):
+    for name in ("accounts:your_data", "accounts:close_account", "your_data_download"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+
+
+def close_with_password(client, password=PASSWORD):
+    """Press "Close my account", then give the password as allauth asks."""
+    asked = client.post(reverse("accounts:close_account"))
+    assert asked.status_code == 302
+    assert asked.url.startswith(reverse("account_reauthenticate"))
+    return client.post(asked.url, {"password": password})
+
+
+def test_a_member_closes_their_account_after_giving_their_password(
+    client, member, shipping, django_capture_on_commit_callbacks
+):
+    order = order_for(member, shipping)
+    CartLine.objects.create(
+        cart=Cart.objects.create(user=member), variant=VariantFactory(), quantity=1
+    )
+    client.force_login(member)
+    page = client.get(reverse("accounts:close_account"))
+    assert "Close my account" in page.content.decode()
+    assert User.objects.filter(pk=member.pk).exists()  # asking changes nothing
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = close_with_password(client)
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert not Address.objects.filter(user_id=member.pk).exists()
+    assert not Cart.objects.filter(user_id=member.pk).exists()
+    order.refresh_from_db()
+    assert order.user_id is None
+    assert order.email
+    closed = OutboxMessage.objects.get(kind="account_closed")
+    assert closed.to == ["mia@example.com"]
+    assert [m.subject for m in mail.outbox if "closed" in m.subject] == [closed.subject]
+    home = client.get(response.url)
+    assert "Your account is closed" in home.content.decode()
+    assert not home.wsgi_request.user.is_authenticated
+    # the order inquiry still finds the order by number and e-mail
+    found = client.post(
+        reverse("orders:inquiry"), {"number": order.number, "email": order.email}, follow=True
+    )
+    assert order.number in found.content.decode()
+
+
+def test_closing_ends_every_session_of_the_member(client, member):
+    other_device = client.__class__()
+    other_device.force_login(member)
+    assert other_device.get(reverse("orders:my_orders")).status_code == 200
+    client.force_login(member)
+    close_with_password(client)
+    response = other_device.get(reverse("orders:my_orders"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_a_wrong_password_closes_nothing(client, member):
+    client.force_login(member)
+    response = close_with_password(client, password="not-my-password")
+    assert response.status_code == 200  # the password page again, with its error
+    assert User.objects.filter(pk=member.pk).exists()
+    assert not OutboxMessage.objects.filter(kind="account_closed").exists()
+
+
+def test_guessing_the_password_again_and_again_is_stopped(client, member):
+    client.force_login(member)
+    for _ in range(5):
+        close_with_password(client, password="guess")
+    stopped = close_with_password(client, password=PASSWORD)  # even the right one, for now
+    assert User.objects.filter(pk=member.pk).exists()
+    assert stopped.status_code == 429
+    assert "Too many" in stopped.content.decode()
+
+
+def test_staff_accounts_are_not_closed_by_their_owner(client):
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    page = client.get(reverse("accounts:close_account")).content.decode()
+    assert "another administrator removes it" in page
+    assert "Close my account" not in page
+    close_with_password(client)
+    assert User.objects.filter(pk=staff.pk).exists()
+    with pytest.raises(AccountNotClosable):
+        services.close_account(user=staff)
+
+
+def test_closing_twice_at_once_closes_once_and_mails_once(member):
+    stale_copy = User.objects.get(pk=member.pk)
+    assert services.close_account(user=member) is True
+    assert services.close_account(user=stale_copy) is False
+    assert OutboxMessage.objects.filter(kind="account_closed").count() == 1
+
+
+def test_the_return_period_in_the_delivered_mail_and_home_page_follows_the_setting(
+    client, settings, member, shipping
+):
+    from orders.services import _order_mail
+
+    settings.SHOP_RETURN_DAYS = 30
+    order = order_for(member, shipping)
+    delivered = _order_mail(order, "order_delivered")
+    assert "within 30 days of receiving it" in delivered.body_text
+    assert "within 30 days of receiving it" in delivered.body_html
+    assert "with 30-day returns" in client.get("/").content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_close_closes_once_and_mails_once(postgres_only, member):
+    copies = [User.objects.get(pk=member.pk) for _ in range(4)]
+    results = run_at_once([lambda u=u: services.close_account(user=u) for u in copies])
+    assert sorted(results) == [False, False, False, True]
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert OutboxMessage.objects.filter(kind="account_closed").count() == 1
