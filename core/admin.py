@@ -49,7 +49,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "last_error",
-        "as_the_customer_sees_it",
+        "as_the_recipient_sees_it",
         "body_text",
         "body_html",
     ]
@@ -92,14 +92,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    @admin.display(description="as the customer sees it")
-    def as_the_customer_sees_it(self, obj):
+    @admin.display(description="as the recipient sees it")
+    def as_the_recipient_sees_it(self, obj):
         if obj is None or obj.pk is None:
             return "–"
         return format_html(
             '<iframe class="outbox-preview" sandbox src="{}" title="{}"></iframe>',
             reverse("admin:core_outboxmessage_preview", args=[obj.pk]),
-            f"The e-mail “{obj.subject}” as the customer sees it",
+            f"The e-mail “{obj.subject}” as the recipient sees it",
         )
 
     @admin.display(description="to")
