@@ -2,9 +2,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 
 from core.forms import DeliveryCountryField, clean_postcode
 from core.money import format_money as money
@@ -12,6 +13,7 @@ from core.money import format_money as money
 from . import services
 from .carriers import CARRIER_CHOICES
 from .exceptions import IllegalTransition
+from .exports import orders_csv
 from .models import Order, OrderEvent, OrderLine
 from .payments import get_payment_method, list_payment_methods
 
@@ -189,6 +191,7 @@ class OrderAdmin(admin.ModelAdmin):
         "mark_completed",
         "cancel",
         "mark_refunded",
+        "export_csv",
     ]
     list_select_related = ["shipping_method"]
     fieldsets = [
@@ -334,6 +337,14 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} order(s) {label}.", messages.SUCCESS)
         for text in refused:
             self.message_user(request, text, messages.ERROR)
+
+    @admin.action(description="Export the selected orders (CSV)", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(orders_csv(queryset), content_type="text/csv; charset=utf-8")
+        name = f"orders-{timezone.localtime():%Y-%m-%d-%H%M}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @admin.action(description="Mark paid")
     def mark_paid(self, request, queryset):

@@ -551,3 +551,60 @@ def test_a_cancelled_paid_order_is_refund_due_until_staff_mark_it_refunded_once(
     assert paid.events.filter(note="Payment refunded").count() == 1
     (sent,) = mail.outbox
     assert sent.subject == f"Your payment for order {paid.number} was refunded"
+
+
+# --- export for the bookkeeping --------------------------------------------------------------
+
+
+def exported_rows(response) -> list[dict]:
+    import csv
+    import io
+
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # spreadsheets read the accents right
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_staff_export_the_selected_orders_as_csv(staff_client, new_order, lamp, standard_shipping):
+    first = new_order(payment="bank_transfer")
+    services.mark_paid(order=first)
+    second = place(make_cart((lamp, 2)), standard_shipping)
+    Order.objects.filter(pk=second.pk).update(full_name='=HYPERLINK("http://evil.example")')
+    not_selected = new_order()
+
+    response = run_action(staff_client, "export_csv", second, first)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="orders-')
+    rows = exported_rows(response)
+    assert [r["order number"] for r in rows] == [first.number, second.number]  # oldest first
+    paid = rows[0]
+    assert paid["payment method"] == "Bank transfer"
+    assert paid["status"] == "Paid"
+    assert paid["paid"] == localtime(Order.objects.get(pk=first.pk).paid_at).strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    assert paid["total"] == str(first.total)  # exact, with a decimal point
+    assert paid["items"] == f"1 × Trail Lamp [{lamp.sku}]"
+    assert rows[1]["items"].startswith("2 × Trail Lamp")
+    # a name typed as a formula stays text in a spreadsheet
+    assert rows[1]["name"] == '\'=HYPERLINK("http://evil.example")'
+    assert not_selected.number not in response.content.decode()
+
+
+def test_the_export_costs_a_few_queries_for_many_orders(
+    staff_client, new_order, django_assert_max_num_queries
+):
+    orders = [new_order() for _ in range(12)]
+    with django_assert_max_num_queries(7):  # session, user, the selection, orders, lines
+        rows = exported_rows(run_action(staff_client, "export_csv", *orders))
+    assert len(rows) == 12
+
+
+def test_staff_without_order_rights_cannot_export(client, new_order):
+    order = new_order()
+    client.force_login(UserFactory(is_staff=True))
+    response = run_action(client, "export_csv", order)
+    assert response.status_code == 403
+    assert order.number not in response.content.decode()
