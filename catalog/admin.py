@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import bump_catalog_version, get_navigation, product_scopes
+from .services import lock_variants, save_variant_for_staff
 from .signals import products_changed
 
 
@@ -69,7 +70,72 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class StockWidget(forms.MultiWidget):
+    """The stock box, and beside it (hidden) the stock the page showed when it was loaded."""
+
+    def __init__(self, attrs=None):
+        typed = forms.NumberInput(attrs={"class": "vIntegerField", "min": 0, **(attrs or {})})
+        # named "stock" and "stock_shown" ("" keeps the box's own name)
+        super().__init__({"": typed, "shown": forms.HiddenInput()}, attrs)
+
+    def decompress(self, value):
+        return [value, value]
+
+
+class StockField(forms.MultiValueField):
+    """Cleans to the number typed; ``shown`` is the number the page showed (None if unknown)."""
+
+    widget = StockWidget
+
+    def __init__(self, **kwargs):
+        kwargs.pop("max_value", None)
+        kwargs.pop("min_value", None)
+        kwargs.pop("step_size", None)
+        fields = (
+            forms.IntegerField(min_value=0, max_value=2_147_483_647),
+            forms.IntegerField(required=False),
+        )
+        super().__init__(fields, require_all_fields=False, **kwargs)
+        self.shown = None
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        self.shown = data_list[1] if len(data_list) > 1 else None
+        return data_list[0]
+
+
 class VariantForm(forms.ModelForm):
+    """Stock typed by staff moves the stock by what they changed on the page, applied to the
+    stock as it is when they save: orders placed meanwhile keep their units (writing back the
+    number the page showed would sell units that are gone)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "stock" in self.fields:
+            field = self.fields["stock"]
+            self.fields["stock"] = StockField(
+                label=field.label, help_text=field.help_text, required=field.required
+            )
+        self.stock_shortfall = 0
+
+    @property
+    def stock_change(self) -> int | None:
+        field = self.fields.get("stock")
+        typed = self.cleaned_data.get("stock")
+        if field is None or field.shown is None or typed is None or self.instance.pk is None:
+            return None
+        return typed - field.shown
+
+    def save(self, commit=True):
+        variant = super().save(commit=False)
+        if commit:
+            self.stock_shortfall = save_variant_for_staff(
+                variant=variant, stock_change=self.stock_change
+            )
+            self._save_m2m()
+        return variant
+
     def clean_sku(self):
         """A SKU in use elsewhere names the product that has it (not just "already exists")."""
         sku = self.cleaned_data["sku"]
@@ -80,6 +146,22 @@ class VariantForm(forms.ModelForm):
         if taken is not None:
             raise ValidationError(f"SKU {sku} is already used by “{taken.product.name}”.")
         return sku
+
+
+def tell_stock_shortfall(request, form) -> None:
+    """Tell staff when their stock change could not be applied as typed."""
+    shortfall = getattr(form, "stock_shortfall", 0)
+    variant = form.instance
+    if shortfall == -1:
+        messages.warning(
+            request, f"{variant.sku} was deleted meanwhile: its changes were not saved."
+        )
+    elif shortfall > 0:
+        messages.warning(
+            request,
+            f"{variant.sku}: orders took units while you edited; stock is now 0, "
+            f"{shortfall} unit{pluralize(shortfall)} fewer could be taken away than you asked.",
+        )
 
 
 class ProductForm(forms.ModelForm):
@@ -192,6 +274,14 @@ class ProductAdmin(admin.ModelAdmin):
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=ProductListForm, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The product's variant rows first, then the product row: the order checkout takes
+            # them in (its stock update, then the product's stock total). Saving the product
+            # first and its variants after could deadlock with an order for it.
+            lock_variants(product_id=obj.pk)
+        super().save_model(request, obj, form, change)
+
     def get_queryset(self, request):
         return (
             super()
@@ -236,6 +326,9 @@ class ProductAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
+        if formset.model is Variant:
+            for variant_form in formset.forms:
+                tell_stock_shortfall(request, variant_form)
         if formset.model is ProductImage:
             changed = list(formset.new_objects) + [
                 obj for obj, fields in formset.changed_objects if "image" in fields
@@ -255,3 +348,14 @@ class VariantAdmin(admin.ModelAdmin):
     search_fields = ["sku", "product__name"]
     autocomplete_fields = ["product"]
     ordering = ["stock", "sku"]
+    form = VariantForm
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=VariantForm, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        form.stock_shortfall = save_variant_for_staff(variant=obj, stock_change=form.stock_change)
+        tell_stock_shortfall(request, form)
