@@ -1,11 +1,13 @@
 """Changes to a member's address book (exactly one default address whenever there is any) and
 closing an account."""
 
+from django.contrib.admin.models import LogEntry
 from django.db import transaction
+from django.db.models import SET_NULL
 
 from core.outbox import queue_mail
 
-from .exceptions import AccountNotClosable
+from .exceptions import AccountClosed, AccountNotClosable
 from .models import Address, User
 
 
@@ -16,7 +18,8 @@ def _lock_address_book(*, user_id: int) -> list[Address]:
     lock, and two tabs (or a double-clicked button) adding a first address would both make it
     the default. ``no_key`` leaves orders and carts free to reference the member meanwhile.
     """
-    list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
+    if not list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk")):
+        raise AccountClosed  # an address for it would fail at commit (its user is gone)
     return list(Address.objects.select_for_update().filter(user_id=user_id).order_by("pk"))
 
 
@@ -198,10 +201,16 @@ def close_account(*, user: User) -> bool:
     """
     if user.is_staff:
         raise AccountNotClosable
-    # Locked first: two posts at once (a double click) close it and send the e-mail once.
+    # Checkout locks the member's cart, then (its foreign-key check at commit) the member's
+    # row: the same order here, or an order placed at this moment deadlocks with the close.
+    # (the carts through the reverse relation: accounts imports no app above it)
+    list(user.carts.select_for_update().values_list("pk", flat=True))
+    # Locked: two posts at once (a double click) close it and send the e-mail once.
     row = User.objects.select_for_update().filter(pk=user.pk).first()
     if row is None:
         return False
+    if _acted_for_the_shop(row):
+        raise AccountNotClosable
     queue_mail(
         to=[row.email],
         template="accounts/email/account_closed",
@@ -210,3 +219,23 @@ def close_account(*, user: User) -> bool:
     )
     row.delete()
     return True
+
+
+def _acted_for_the_shop(user: User) -> bool:
+    """Staff now, or once (rights taken away on leaving): the admin's history (LogEntry) and
+    the records naming who did something (an order step's actor, a guestbook reply's author:
+    relations that keep their row when the user goes) must keep pointing at an account."""
+    if user.is_staff or user.is_superuser or user.groups.exists():
+        return True
+    if LogEntry.objects.filter(user_id=user.pk).exists():
+        return True
+    # SET_NULL relations other than a customer's own link ("user": orders) record an act;
+    # include_hidden: those fields have no reverse accessor (related_name="+")
+    for relation in User._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete or not relation.is_relation:
+            continue
+        if getattr(relation, "on_delete", None) is SET_NULL and relation.field.name != "user":
+            model = relation.related_model
+            if model._default_manager.filter(**{relation.field.name: user}).exists():
+                return True
+    return False

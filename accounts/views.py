@@ -1,18 +1,39 @@
 """The member's address book (list, add, edit, delete, choose the default), their data and
 closing the account."""
 
+from functools import wraps
+
 from allauth.account.decorators import reauthentication_required
+from allauth.account.internal.flows.reauthentication import (
+    STATE_SESSION_KEY as REAUTHENTICATION_STATE,
+)
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
-from .exceptions import AccountNotClosable
+from .exceptions import AccountClosed, AccountNotClosable
 from .forms import AddressForm
 from .models import Address
+
+
+def _while_open(view):
+    """An address change whose account was closed meanwhile (another tab) signs out and goes
+    to the sign-in page instead of failing."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AccountClosed:
+            logout(request)
+            return redirect_to_login(request.get_full_path())
+
+    return wrapper
 
 
 def _own_address(request, pk: int) -> Address:
@@ -33,6 +54,7 @@ def address_list(request):
 
 
 @login_required
+@_while_open
 @require_http_methods(["GET", "POST"])
 def address_add(request):
     first = not selectors.member_has_addresses(user=request.user)
@@ -49,6 +71,7 @@ def address_add(request):
 
 
 @login_required
+@_while_open
 @require_http_methods(["GET", "POST"])
 def address_edit(request, pk: int):
     address = _own_address(request, pk)
@@ -68,6 +91,7 @@ def address_edit(request, pk: int):
 
 
 @login_required
+@_while_open
 @require_http_methods(["GET", "POST"])
 def address_delete(request, pk: int):
     """GET asks to confirm; only the POST of that page deletes."""
@@ -87,6 +111,7 @@ def address_delete(request, pk: int):
 
 
 @login_required
+@_while_open
 def address_make_default(request, pk: int):
     # The address is looked up first, so another member's answers 404 to every method alike.
     address = _own_address(request, pk)
@@ -100,9 +125,16 @@ def address_make_default(request, pk: int):
     return redirect("accounts:addresses")
 
 
+def _forget_pending_close(request) -> None:
+    # A "Close my account" that stopped at the password page is not carried out by a later
+    # password prompt (allauth keeps the suspended POST in the session until then).
+    request.session.pop(REAUTHENTICATION_STATE, None)
+
+
 @login_required
 def your_data(request):
     """What the shop keeps about the member: a download of it, and closing the account."""
+    _forget_pending_close(request)
     return render(request, "accounts/your_data.html", {"page_title": "Your data"})
 
 
@@ -112,11 +144,17 @@ def your_data(request):
 def close_account(request):
     """GET asks to confirm; the POST asks for the password again (allauth's reauthentication,
     which then carries the POST out) and closes the account."""
+    if request.method == "GET":
+        _forget_pending_close(request)
     if request.method == "POST" and not request.user.is_staff:
         try:
             services.close_account(user=request.user)
-        except AccountNotClosable:  # made staff since the page was shown
-            pass
+        except AccountNotClosable:
+            messages.error(
+                request,
+                "This account has done work for the shop (staff): an administrator removes "
+                "it, so that the record of who did what stays.",
+            )
         else:
             logout(request)
             messages.success(request, "Your account is closed. We sent you an e-mail to confirm.")

@@ -155,6 +155,17 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # stock_total is written only by refresh_stock_totals: a product saved from a copy
+        # read before an order (an admin form) would otherwise put back the old total.
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "stock_total"
+            ]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return cached_reverse("catalog:product", kwargs={"slug": self.slug})
 

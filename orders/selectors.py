@@ -64,6 +64,7 @@ def list_member_order_data(*, user) -> list[dict]:
             },
             "delivery": o.shipping_name,
             "payment_method": _payment_name(o.payment_method),
+            "came_from": o.channel,  # the promotion channel of the visit, if any
             "lines": [
                 {
                     "product": line.product_name,

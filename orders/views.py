@@ -1,4 +1,5 @@
 import secrets
+from contextlib import suppress
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.exceptions import AccountClosed
 from accounts.models import Address
 from cart.selectors import (
     cheapest_shipping,
@@ -124,11 +126,13 @@ def checkout_details(request):
         address_form = forms["address"]
         address = address_form.address()
         if address_form.wants_saved() and request.user.is_authenticated:
-            services.save_member_address(
-                user=request.user,
-                address=services.ShippingAddress(**address),
-                phone=contact["phone"],
-            )
+            # closed in another tab meanwhile: there is no address book to keep it in
+            with suppress(AccountClosed):
+                services.save_member_address(
+                    user=request.user,
+                    address=services.ShippingAddress(**address),
+                    phone=contact["phone"],
+                )
         _save_state(
             request,
             email=contact["email"],

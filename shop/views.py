@@ -82,9 +82,11 @@ def server_error(request, *args, **kwargs):
 @require_GET
 @login_required
 def your_data_download(request):
-    """Everything the shop keeps about the signed-in member, as one JSON file ("take it with
-    you"): account, addresses, orders, cart, and what they wrote to the guestbook and to
-    customer service from an address they proved is theirs. A bounded number of queries."""
+    """What the shop keeps about the signed-in member, as one JSON file ("take it with you"):
+    account, addresses, orders, cart, and what they wrote to the guestbook and to customer
+    service from an address they proved is theirs (staff's internal order notes and the
+    outbox's copies of e-mails sent are not in it; the page says to ask). A bounded number of
+    queries."""
     user = request.user
     emails = list_verified_emails(user=user)
     data = {

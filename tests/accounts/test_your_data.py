@@ -13,7 +13,7 @@ from accounts.models import Address, User
 from cart.models import Cart, CartLine, ShippingMethod
 from core.models import OutboxMessage
 from guestbook.models import Entry
-from orders.models import OrderEvent
+from orders.models import Order, OrderEvent
 from service.models import ContactMessage
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, VariantFactory
@@ -139,6 +139,9 @@ def test_a_member_closes_their_account_after_giving_their_password(
         cart=Cart.objects.create(user=member), variant=VariantFactory(), quantity=1
     )
     client.force_login(member)
+    session = client.session
+    session["checkout"] = {"phone": "+49 40 555"}
+    session.save()
     page = client.get(reverse("accounts:close_account"))
     assert "Close my account" in page.content.decode()
     assert User.objects.filter(pk=member.pk).exists()  # asking changes nothing
@@ -161,6 +164,7 @@ def test_a_member_closes_their_account_after_giving_their_password(
     home = client.get(response.url)
     assert "Your account is closed" in home.content.decode()
     assert not home.wsgi_request.user.is_authenticated
+    assert "checkout" not in client.session  # signed out: the session was emptied
     # the order inquiry still finds the order by number and e-mail
     found = client.post(
         reverse("orders:inquiry"), {"number": order.number, "email": order.email}, follow=True
@@ -172,11 +176,16 @@ def test_closing_ends_every_session_of_the_member(client, member):
     other_device = client.__class__()
     other_device.force_login(member)
     assert other_device.get(reverse("orders:my_orders")).status_code == 200
+    session = other_device.session
+    session["checkout"] = {"email": "mia@example.com", "phone": "+49 40 555"}
+    session.save()
     client.force_login(member)
     close_with_password(client)
     response = other_device.get(reverse("orders:my_orders"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
+    # what the session held for the member (checkout details) went with the account
+    assert "checkout" not in other_device.session
 
 
 def test_a_wrong_password_closes_nothing(client, member):
@@ -237,3 +246,136 @@ def test_a_double_clicked_close_closes_once_and_mails_once(postgres_only, member
     assert sorted(results) == [False, False, False, True]
     assert not User.objects.filter(pk=member.pk).exists()
     assert OutboxMessage.objects.filter(kind="account_closed").count() == 1
+
+
+def test_an_account_that_did_work_for_the_shop_is_not_closed_by_its_owner(client, shipping):
+    """Staff rights taken away on leaving: the admin history and the timeline's "who did it"
+    must keep pointing at the account."""
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    former = UserFactory(email="ex-staff@example.com")
+    order = order_for(UserFactory(), shipping)
+    OrderEvent.objects.create(order=order, status="paid", note="Payment received", actor=former)
+    with pytest.raises(AccountNotClosable):
+        services.close_account(user=former)
+
+    logged = UserFactory(email="ex-admin@example.com")
+    LogEntry.objects.create(
+        user=logged,
+        content_type=ContentType.objects.get_for_model(Order),
+        object_id=str(order.pk),
+        object_repr=str(order),
+        action_flag=ADDITION,
+    )
+    client.force_login(logged)
+    response = close_with_password(client)
+    assert User.objects.filter(pk=logged.pk).exists()
+    assert LogEntry.objects.filter(user=logged).exists()
+    page = client.get(response.url) if response.status_code == 302 else response
+    assert "an administrator removes it" in page.content.decode()
+    assert OrderEvent.objects.get(note="Payment received").actor_id == former.pk
+
+
+def test_a_close_given_up_at_the_password_page_is_not_carried_out_later(client, member):
+    client.force_login(member)
+    asked = client.post(reverse("accounts:close_account"))  # pressed, then changed her mind
+    assert asked.url.startswith(reverse("account_reauthenticate"))
+    client.get(reverse("accounts:your_data"))  # "Keep it"
+    # later, in the same session, a link to the password page that leads back to closing
+    prompt = reverse("account_reauthenticate") + "?next=" + reverse("accounts:close_account")
+    page = client.get(prompt).content.decode()
+    assert "closes your account mia@example.com" in page  # the page says what it will do
+    client.post(prompt, {"password": PASSWORD})
+    assert User.objects.filter(pk=member.pk).exists()
+
+
+def test_the_password_page_asks_for_the_password_only(client, member):
+    client.force_login(member)
+    page = client.get(client.post(reverse("accounts:close_account")).url).content.decode()
+    assert 'type="password"' in page
+    assert "sign-in code" not in page.lower()
+
+
+def test_guessing_the_current_password_when_changing_it_is_stopped(client, member, monkeypatch):
+    import time
+
+    from allauth.core.internal import ratelimit
+
+    client.force_login(member)
+    url = reverse("account_change_password")
+    for _ in range(5):
+        client.post(url, {"oldpassword": "guess", "password1": "x" * 14, "password2": "x" * 14})
+    # a minute and a half later (allauth's own limit, 5 a minute, would let guessing go on)
+    later = time.time() + 90
+    monkeypatch.setattr(ratelimit.time, "time", lambda: later)
+    new = "new-long-pass-123"
+    stopped = client.post(url, {"oldpassword": PASSWORD, "password1": new, "password2": new})
+    assert stopped.status_code == 429
+    member.refresh_from_db()
+    assert member.check_password(PASSWORD)
+
+
+def test_an_address_saved_as_the_account_closes_is_refused_cleanly(member):
+    from accounts.exceptions import AccountClosed
+
+    copy = User.objects.get(pk=member.pk)
+    User.objects.filter(pk=member.pk).delete()  # closed on another device a moment ago
+    with pytest.raises(AccountClosed):
+        services.create_address(
+            user=copy, full_name="M", line1="X 1", postcode="20095", city="Hamburg", country="DE"
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_order_placed_while_the_account_closes_is_kept(postgres_only, monkeypatch):
+    """Checkout (cart locked, order written, not yet committed) and closing at the same
+    moment: no deadlock, the order is kept (detached), the account is closed."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from orders import services as order_services
+
+    shipping = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
+    member = UserFactory(email="mia@example.com")
+    cart = make_cart((VariantFactory(stock=5), 1), user=member)
+    inside = threading.Event()
+    real = order_services._after_stock_moved
+
+    def slow_end(*args, **kwargs):
+        real(*args, **kwargs)
+        inside.set()
+        time.sleep(1)  # the checkout's last statements; the close starts meanwhile
+
+    monkeypatch.setattr(order_services, "_after_stock_moved", slow_end)
+    results = {}
+
+    def checkout():
+        try:
+            results["order"] = place(cart, shipping, user=member)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+            results["order"] = exc
+        finally:
+            connection.close()
+
+    def close():
+        inside.wait(10)
+        try:
+            results["close"] = services.close_account(user=User.objects.get(pk=member.pk))
+        except Exception as exc:  # noqa: BLE001
+            results["close"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=checkout), threading.Thread(target=close)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not [v for v in results.values() if isinstance(v, Exception)], results
+    assert results["close"] is True
+    assert Order.objects.get(pk=results["order"].pk).user_id is None
+    assert not User.objects.filter(pk=member.pk).exists()
