@@ -171,3 +171,15 @@ def test_staff_saving_while_shoppers_buy_loses_no_unit(postgres_only):
         variant.refresh_from_db()
         assert variant.stock == 100 - sold + 4 * (round_ + 1)
     assert Product.objects.get(pk=variant.product_id).stock_total == variant.stock
+
+
+def test_saving_a_product_read_before_an_order_keeps_its_stock_total(variant):
+    from catalog.services import refresh_stock_totals
+
+    stale = Product.objects.get(pk=variant.product_id)  # an admin form's copy
+    orders_take(variant, 2)
+    refresh_stock_totals(product_ids=[variant.product_id])
+    stale.name = "Trail Lamp, brass"
+    stale.save()
+    product = Product.objects.get(pk=variant.product_id)
+    assert (product.name, product.stock_total) == ("Trail Lamp, brass", 3)
