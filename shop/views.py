@@ -1,22 +1,27 @@
 import json
 import logging
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, HttpResponseServerError
+from django.db import connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.text import slugify
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from accounts.selectors import get_member_data, list_verified_emails
 from cart.selectors import list_member_cart_data
 from catalog import selectors
+from core.models import OutboxMessage
 from core.pagecache import cache_anonymous_page
 from guestbook.selectors import list_entries_by_authors
 from orders.selectors import list_member_order_data
@@ -60,6 +65,34 @@ def robots_txt(request):
         f"Sitemap: {sitemap}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """For a load balancer or an uptime monitor: 200 while the shop can serve (its database
+    answers), 503 when it cannot. The cache being unreachable is "degraded", still 200: the shop
+    works without it, only slower. ``outbox_overdue`` counts e-mails due for over 10 minutes
+    and not sent: more than a few means no Celery worker is sending."""
+    checks: dict[str, object] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # any failure of the database means: do not send traffic here
+        logger.exception("Health check: database")
+        checks["database"] = "unavailable"
+    token = secrets.token_hex(8)
+    cache.set("healthz:probe", token, 10)
+    checks["cache"] = "ok" if cache.get("healthz:probe") == token else "unavailable"
+    if checks["database"] == "ok":
+        overdue = timezone.now() - timedelta(minutes=10)
+        checks["outbox_overdue"] = OutboxMessage.objects.filter(
+            sent_at__isnull=True, next_attempt_at__lte=overdue
+        ).count()
+    healthy = checks["database"] == "ok"
+    status = "ok" if healthy and checks["cache"] == "ok" else ("degraded" if healthy else "down")
+    return JsonResponse({"status": status, **checks}, status=200 if healthy else 503)
 
 
 def server_error(request, *args, **kwargs):
