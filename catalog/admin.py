@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -10,7 +12,7 @@ from django.utils.html import format_html
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import bump_catalog_version, get_navigation, product_scopes
-from .services import lock_variants, save_variant_for_staff
+from .services import STOCK_MAX, StaffStockEdit, lock_variants, save_variant_for_staff
 from .signals import products_changed
 
 
@@ -71,29 +73,35 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 class StockWidget(forms.MultiWidget):
-    """The stock box, and beside it (hidden) the stock the page showed when it was loaded."""
+    """The stock box, and beside it (hidden) what the page showed: the stock and the count of
+    staff's stock edits (Variant.stock_edits), as "stock:edits"."""
 
     def __init__(self, attrs=None):
         typed = forms.NumberInput(attrs={"class": "vIntegerField", "min": 0, **(attrs or {})})
+        self.edits = 0  # the variant's stock_edits, set by the form
         # named "stock" and "stock_shown" ("" keeps the box's own name)
         super().__init__({"": typed, "shown": forms.HiddenInput()}, attrs)
 
     def decompress(self, value):
-        return [value, value]
+        return [value, "" if value in (None, "") else f"{value}:{self.edits}"]
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_  # the label points at the box
+
+
+SHOWN = re.compile(r"(\d{1,10}):(\d{1,10})", re.ASCII)
 
 
 class StockField(forms.MultiValueField):
-    """Cleans to the number typed; ``shown`` is the number the page showed (None if unknown)."""
+    """Cleans to the number typed; ``shown`` is (stock, edits) as the page showed them, or None
+    when the post did not say (a new variant, a script)."""
 
     widget = StockWidget
 
     def __init__(self, **kwargs):
-        kwargs.pop("max_value", None)
-        kwargs.pop("min_value", None)
-        kwargs.pop("step_size", None)
         fields = (
-            forms.IntegerField(min_value=0, max_value=2_147_483_647),
-            forms.IntegerField(required=False),
+            forms.IntegerField(min_value=0, max_value=STOCK_MAX),
+            forms.CharField(required=False),
         )
         super().__init__(fields, require_all_fields=False, **kwargs)
         self.shown = None
@@ -101,38 +109,62 @@ class StockField(forms.MultiValueField):
     def compress(self, data_list):
         if not data_list:
             return None
-        self.shown = data_list[1] if len(data_list) > 1 else None
+        self.shown = self._shown(data_list[1] if len(data_list) > 1 else "")
         return data_list[0]
+
+    @staticmethod
+    def _shown(raw) -> tuple[int, int] | None:
+        if not raw:
+            return None
+        match = SHOWN.fullmatch(str(raw))
+        if match is None or int(match[1]) > STOCK_MAX or int(match[2]) > STOCK_MAX:
+            raise ValidationError("This page is out of date: reload it and type the stock again.")
+        return int(match[1]), int(match[2])
+
+    def has_changed(self, initial, data):
+        # Changed when staff typed another number than the page showed (orders moving the
+        # stock meanwhile is not a change of theirs: no save, no "Changed stock" history).
+        try:
+            typed, shown = data[0], self._shown(data[1])
+        except (TypeError, IndexError, ValidationError):
+            return super().has_changed(initial, data)
+        if shown is None:
+            return super().has_changed(initial, data)
+        try:
+            return int(typed) != shown[0]
+        except (TypeError, ValueError):
+            return True
 
 
 class VariantForm(forms.ModelForm):
     """Stock typed by staff moves the stock by what they changed on the page, applied to the
     stock as it is when they save: orders placed meanwhile keep their units (writing back the
-    number the page showed would sell units that are gone)."""
+    number the page showed would sell units that are gone). See save_variant_for_staff."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "stock" in self.fields:
-            field = self.fields["stock"]
-            self.fields["stock"] = StockField(
-                label=field.label, help_text=field.help_text, required=field.required
+            old = self.fields["stock"]
+            field = StockField(
+                label=old.label, help_text=old.help_text, required=old.required, initial=old.initial
             )
-        self.stock_shortfall = 0
+            field.widget.edits = self.instance.stock_edits if self.instance.pk else 0
+            self.fields["stock"] = field
+        self.stock_outcome = (StaffStockEdit.SAVED, 0)
 
     @property
-    def stock_change(self) -> int | None:
+    def stock_edit(self) -> StaffStockEdit | None:
         field = self.fields.get("stock")
         typed = self.cleaned_data.get("stock")
         if field is None or field.shown is None or typed is None or self.instance.pk is None:
             return None
-        return typed - field.shown
+        shown, edits = field.shown
+        return StaffStockEdit(shown=shown, edits=edits, typed=typed)
 
     def save(self, commit=True):
         variant = super().save(commit=False)
         if commit:
-            self.stock_shortfall = save_variant_for_staff(
-                variant=variant, stock_change=self.stock_change
-            )
+            self.stock_outcome = save_variant_for_staff(variant=variant, edit=self.stock_edit)
             self._save_m2m()
         return variant
 
@@ -148,20 +180,50 @@ class VariantForm(forms.ModelForm):
         return sku
 
 
-def tell_stock_shortfall(request, form) -> None:
-    """Tell staff when their stock change could not be applied as typed."""
-    shortfall = getattr(form, "stock_shortfall", 0)
-    variant = form.instance
-    if shortfall == -1:
-        messages.warning(
-            request, f"{variant.sku} was deleted meanwhile: its changes were not saved."
+def tell_stock_outcome(request, form) -> None:
+    """Tell staff when their edit of a variant was not saved as typed."""
+    outcome, shortfall = getattr(form, "stock_outcome", (StaffStockEdit.SAVED, 0))
+    sku = form.instance.sku
+    if outcome == StaffStockEdit.DELETED:
+        messages.warning(request, f"{sku} was deleted meanwhile: its changes were not saved.")
+    elif outcome == StaffStockEdit.EDITED_MEANWHILE:
+        messages.error(
+            request,
+            f"{sku}: its stock was changed by someone else since your page was loaded (or the "
+            "page was sent twice): your changes to it were not saved. Reload and check.",
         )
     elif shortfall > 0:
         messages.warning(
             request,
-            f"{variant.sku}: orders took units while you edited; stock is now 0, "
+            f"{sku}: orders took units while you edited; stock is now 0, "
             f"{shortfall} unit{pluralize(shortfall)} fewer could be taken away than you asked.",
         )
+
+
+def posted_row_ids(request) -> list[int]:
+    """The ids of the rows an admin list's "Save" sends (form-N-id), whatever their number."""
+    try:
+        total = min(int(request.POST.get("form-TOTAL_FORMS", 0)), 1000)
+    except ValueError:
+        return []
+    ids = (request.POST.get(f"form-{n}-id", "") for n in range(total))
+    return [int(i) for i in ids if i.isascii() and i.isdigit() and len(i) < 19]
+
+
+class LocksVariantsOnListSave:
+    """An admin list's "Save" writes its rows one by one in the order the list shows; taken one
+    at a time, their rows deadlock with an order holding some of them (checkout locks
+    variants in primary-key order, then updates their products). So every variant the save can
+    touch is locked first, in that order, in the same transaction as the save."""
+
+    lock_rows_as = "variant_ids"  # or "product_ids": the list's rows are products
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "_save" in request.POST:
+            with transaction.atomic():
+                lock_variants(**{self.lock_rows_as: posted_row_ids(request)})
+                return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, extra_context)
 
 
 class ProductForm(forms.ModelForm):
@@ -235,7 +297,8 @@ class ProductListForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(LocksVariantsOnListSave, admin.ModelAdmin):
+    lock_rows_as = "product_ids"
     list_display = [
         "thumbnail",
         "name",
@@ -279,7 +342,7 @@ class ProductAdmin(admin.ModelAdmin):
             # The product's variant rows first, then the product row: the order checkout takes
             # them in (its stock update, then the product's stock total). Saving the product
             # first and its variants after could deadlock with an order for it.
-            lock_variants(product_id=obj.pk)
+            lock_variants(product_ids=[obj.pk])
         super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
@@ -328,7 +391,7 @@ class ProductAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is Variant:
             for variant_form in formset.forms:
-                tell_stock_shortfall(request, variant_form)
+                tell_stock_outcome(request, variant_form)
         if formset.model is ProductImage:
             changed = list(formset.new_objects) + [
                 obj for obj, fields in formset.changed_objects if "image" in fields
@@ -338,7 +401,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(LocksVariantsOnListSave, admin.ModelAdmin):
     """Stock keeping: the low-stock view is this list filtered by stock."""
 
     list_display = ["sku", "product", "colour", "size", "price_override", "stock"]
@@ -357,5 +420,5 @@ class VariantAdmin(admin.ModelAdmin):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        form.stock_shortfall = save_variant_for_staff(variant=obj, stock_change=form.stock_change)
-        tell_stock_shortfall(request, form)
+        form.stock_outcome = save_variant_for_staff(variant=obj, edit=form.stock_edit)
+        tell_stock_outcome(request, form)

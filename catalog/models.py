@@ -159,10 +159,11 @@ class Product(models.Model):
         # stock_total is written only by refresh_stock_totals: a product saved from a copy
         # read before an order (an admin form) would otherwise put back the old total.
         if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()  # a copy read with only(): its loaded fields
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "stock_total"
+                if not f.primary_key and f.name != "stock_total" and f.attname not in deferred
             ]
         super().save(*args, **kwargs)
 
@@ -250,6 +251,9 @@ class Variant(models.Model):
         help_text="Leave empty to sell at the product's price.",
     )
     stock = models.PositiveIntegerField(default=0)
+    # Counts staff's stock edits (orders do not): an admin form carries it, so the same edit
+    # sent twice (a double click) or over another staff member's is refused, not added twice.
+    stock_edits = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from .models import Product, Variant
@@ -27,38 +27,63 @@ def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
     return products.update(stock_total=Coalesce(Subquery(units), 0))
 
 
-def lock_variants(*, product_id: int) -> None:
-    """Row-lock the product's variants (primary-key order, as checkout does) until the
-    transaction ends."""
+def lock_variants(*, product_ids: Iterable[int] = (), variant_ids: Iterable[int] = ()) -> None:
+    """Row-lock these variants, and all variants of these products, in primary-key order (as
+    checkout does) until the transaction ends. Staff saves that write several variants or
+    products take them all first: one at a time, in the order a list shows, deadlocks with
+    an order holding some of them."""
+    product_ids, variant_ids = list(product_ids), list(variant_ids)
+    if not product_ids and not variant_ids:
+        return
     list(
         Variant.objects.select_for_update(no_key=True)
-        .filter(product_id=product_id)
+        .filter(Q(product_id__in=product_ids) | Q(pk__in=variant_ids))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
 
 
-def save_variant_for_staff(*, variant: Variant, stock_change: int | None) -> int:
-    """Save staff's edit of an existing variant, with its stock moved by ``stock_change`` from
-    the stock as it is now (under a row lock), not set to the number their page showed: orders
-    placed since the page was loaded keep their units. Returns the units that could not be
-    taken away (stock stops at 0); -1 if the variant was deleted meanwhile (nothing saved).
+STOCK_MAX = 2_147_483_647  # the stock column's largest value (PostgreSQL integer)
 
-    ``stock_change`` None: the stock typed is taken as it is (a variant without a page behind
-    the edit, e.g. a new one)."""
+
+class StaffStockEdit:
+    """What an admin form knows about a stock edit: the stock and the edit count (see
+    Variant.stock_edits) its page showed, and the stock typed."""
+
+    SAVED, DELETED, EDITED_MEANWHILE = "saved", "deleted", "edited meanwhile"
+
+    def __init__(self, *, shown: int, edits: int, typed: int):
+        self.shown, self.edits, self.typed = shown, edits, typed
+
+
+def save_variant_for_staff(*, variant: Variant, edit: StaffStockEdit | None) -> tuple[str, int]:
+    """Save staff's edit of an existing variant. Its stock moves by what they changed
+    (typed - shown) from the stock as it is now, under a row lock, not to the number their page
+    showed: orders placed since the page was loaded keep their units.
+
+    Returns (outcome, shortfall): SAVED, with the units that could not be taken away (stock
+    stops at 0); DELETED (the variant is gone: nothing saved); EDITED_MEANWHILE (another staff
+    stock edit, or this same form sent twice, came first: nothing saved, as adding the change
+    again would count it twice). ``edit`` None: saved as it is (a new variant, or a post
+    without what its page showed)."""
     with transaction.atomic():
-        if variant.pk is None or stock_change is None:
+        if variant.pk is None or edit is None:
             variant.save()
-            return 0
+            return StaffStockEdit.SAVED, 0
         current = (
             Variant.objects.select_for_update(no_key=True)
             .filter(pk=variant.pk)
-            .values_list("stock", flat=True)
+            .values_list("stock", "stock_edits")
             .first()
         )
         if current is None:
-            return -1
-        wanted = current + stock_change
-        variant.stock = max(wanted, 0)
+            return StaffStockEdit.DELETED, 0
+        stock, edits = current
+        change = edit.typed - edit.shown
+        if change and edit.edits != edits:
+            return StaffStockEdit.EDITED_MEANWHILE, 0
+        wanted = stock + change
+        variant.stock = min(max(wanted, 0), STOCK_MAX)
+        variant.stock_edits = edits + 1 if change else edits
         variant.save()
-        return variant.stock - wanted
+        return StaffStockEdit.SAVED, max(variant.stock - wanted, 0)

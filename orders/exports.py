@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from django.utils import timezone
 
@@ -35,8 +36,10 @@ COLUMNS = [
 ]
 
 # A cell a spreadsheet would run as a formula ("=HYPERLINK(...)" typed as a name at checkout):
-# written with a leading apostrophe, which spreadsheets show as text and do not run.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# written with a leading apostrophe, which spreadsheets show as text and do not run. Phone
+# numbers ("+49 30 1234567") run nothing and are left as typed.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PHONE_LIKE = re.compile(r"[+-]?[\d\s()./-]+", re.ASCII)
 
 
 def _cell(value) -> str:
@@ -45,7 +48,10 @@ def _cell(value) -> str:
     if hasattr(value, "tzinfo"):  # datetimes in the shop's time zone, to the minute
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    stripped = text.lstrip()  # " =1+1": some spreadsheets skip the space
+    if stripped.startswith(_FORMULA_STARTS) and not _PHONE_LIKE.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _row(order: Order) -> list[str]:

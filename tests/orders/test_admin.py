@@ -590,6 +590,7 @@ def test_staff_export_the_selected_orders_as_csv(staff_client, new_order, lamp, 
     assert rows[1]["items"].startswith("2 × Trail Lamp")
     # a name typed as a formula stays text in a spreadsheet
     assert rows[1]["name"] == '\'=HYPERLINK("http://evil.example")'
+    assert rows[1]["phone"] == second.phone  # "+49 ..." runs nothing: left as typed
     assert not_selected.number not in response.content.decode()
 
 
