@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
@@ -343,6 +344,9 @@ class ProductAdmin(LocksVariantsOnListSave, admin.ModelAdmin):
             # them in (its stock update, then the product's stock total). Saving the product
             # first and its variants after could deadlock with an order for it.
             lock_variants(product_ids=[obj.pk])
+            if not Product.objects.filter(pk=obj.pk).exists():
+                # deleted by someone else since the page was loaded: not brought back
+                raise Http404("This product was deleted meanwhile.")
         super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):

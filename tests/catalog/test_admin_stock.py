@@ -379,3 +379,12 @@ def test_the_variant_list_and_the_product_page_saved_at_once(postgres_only, monk
     assert run_at_once([lambda: one.post(LIST, data).status_code, product_page]) == [302, 302]
     product.refresh_from_db()
     assert (product.name, product.stock_total) == ("Trail Lamp 2", 17)
+
+
+def test_saving_a_product_deleted_meanwhile_is_a_404_not_a_500(staff_client, variant):
+    url = reverse("admin:catalog_product_change", args=[variant.product_id])
+    data = form_defaults(staff_client.get(url)) | {"name": "Trail Lamp, brass"}
+    Product.objects.filter(pk=variant.product_id).delete()  # another staff member
+    response = staff_client.post(url, data)
+    assert response.status_code in (302, 404)  # the admin's own "no longer exists", or ours
+    assert not Product.objects.exists()
