@@ -480,7 +480,8 @@ if [[ $WANT_TLS == 0 ]]; then
     else
         note "SKIP_TLS=1: TLS skipped"
     fi
-    note "The site is on plain http. Signing in needs https (the cookies are Secure)."
+    note "The site is on plain http: pages show, but every form (cart, checkout, sign-in, admin)"
+    note "fails with 403 until it has a certificate (the cookies are Secure; see README.md)."
 elif grep -qF "/etc/letsencrypt/live/$DOMAIN/" "$NGINX_SITE"; then
     note "certificate already installed in $NGINX_SITE; certbot.timer renews it"
 else
