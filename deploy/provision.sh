@@ -513,7 +513,7 @@ failed=0
 if [[ $code == 200 ]]; then
     note "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> 200"
 else
-    warn "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> $code (journalctl -u shop-gunicorn)"
+    warn "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> $code (sudo journalctl -u shop-gunicorn)"
     failed=1
 fi
 # Celery: a worker answers a ping through the broker (this also proves the broker is reachable
@@ -529,7 +529,7 @@ done
 if [[ $replies =~ ^[1-9] ]]; then
     note "celery: $replies worker(s) answered a ping"
 else
-    warn "celery: no worker answered a ping (journalctl -u shop-celery-worker)"
+    warn "celery: no worker answered a ping (sudo journalctl -u shop-celery-worker)"
     failed=1
 fi
 # Through nginx: 200 on plain http, or certbot's redirect to https.
@@ -545,7 +545,7 @@ for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx postgr
     if systemctl is-active --quiet "$unit"; then
         note "$unit: active"
     else
-        warn "$unit: $(systemctl is-active "$unit" || true) (journalctl -u $unit)"
+        warn "$unit: $(systemctl is-active "$unit" || true) (sudo journalctl -u $unit)"
         failed=1
     fi
 done
@@ -556,5 +556,5 @@ scheme=https
 log "Done: $scheme://$DOMAIN/"
 note "Settings:     $ENV_FILE (then: sudo systemctl restart ${SERVICES[*]})"
 note "Staff login:  sudo shop-manage createsuperuser, then $scheme://$DOMAIN/admin/"
-note "Logs:         journalctl -u shop-gunicorn -u shop-celery-worker -u shop-celery-beat -f"
+note "Logs:         sudo journalctl -u shop-gunicorn -u shop-celery-worker -u shop-celery-beat -f"
 note "Backups:      $BACKUP_DIR (nightly: systemctl list-timers shop-backup.timer)"
