@@ -387,6 +387,11 @@ systemctl start shop-gunicorn.socket
 # New code, settings or units: restart. Requests that arrive meanwhile wait in the socket.
 systemctl restart "${SERVICES[@]}"
 systemctl start shop-backup.timer
+# Pages in the Redis page cache were rendered by the code and templates before this run, and
+# would be served for up to 5 minutes more: make them all stale now that the new code runs.
+/usr/local/bin/shop-manage shell -c \
+    'from core.pagecache import bump_content_version; bump_content_version()' >/dev/null \
+    || warn "could not empty the page cache; pages of the old code show for up to 5 minutes"
 
 # ------------------------------------------------------------------------------------------------
 log "nginx"
