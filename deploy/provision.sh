@@ -293,7 +293,8 @@ log "Settings: $ENV_FILE"
 if [[ -f $ENV_FILE ]]; then
     note "$ENV_FILE exists; left as it is"
     grep -Eq "^ALLOWED_HOSTS=(.*,)?\"?$DOMAIN\"?(,|$)" "$ENV_FILE" \
-        || warn "ALLOWED_HOSTS in $ENV_FILE does not list $DOMAIN"
+        || warn "ALLOWED_HOSTS in $ENV_FILE does not list $DOMAIN: the app will answer 400 for it.
+Add $DOMAIN to ALLOWED_HOSTS (and CSRF_TRUSTED_ORIGINS) there, then run this script again."
 else
     SECRET_KEY=$(/usr/bin/python3 -c 'import secrets;print(secrets.token_urlsafe(64))')
     if [[ $WANT_TLS == 1 ]]; then
