@@ -43,9 +43,16 @@ case $DB_URL in
     *) die "DATABASE_URL is not a PostgreSQL URL; nothing to dump" ;;
 esac
 
-stamp=$(date +%Y%m%d-%H%M)
-cutoff=$(date -d "$KEEP_DAYS days ago" +%Y%m%d-%H%M)
 mkdir -p "$BACKUP_DIR"
+# One run per minute at most: a second run in the same minute (e.g. README's safety copy right
+# after a backup taken before an update) would replace that dump with the current state.
+stamp=$(date +%Y%m%d-%H%M)
+while [[ -e $BACKUP_DIR/db-$stamp.dump || -e $BACKUP_DIR/media-changed/$stamp ]]; do
+    log "a backup of $stamp exists already; waiting for the next minute"
+    sleep 10
+    stamp=$(date +%Y%m%d-%H%M)
+done
+cutoff=$(date -d "$KEEP_DAYS days ago" +%Y%m%d-%H%M)
 
 # 1. Database. Written under a temporary name and checked before it takes its real name, so a
 #    db-*.dump file is always a complete, readable archive.

@@ -293,7 +293,8 @@ log "Settings: $ENV_FILE"
 if [[ -f $ENV_FILE ]]; then
     note "$ENV_FILE exists; left as it is"
     grep -Eq "^ALLOWED_HOSTS=(.*,)?\"?$DOMAIN\"?(,|$)" "$ENV_FILE" \
-        || warn "ALLOWED_HOSTS in $ENV_FILE does not list $DOMAIN"
+        || warn "ALLOWED_HOSTS in $ENV_FILE does not list $DOMAIN: the app will answer 400 for it.
+Add $DOMAIN to ALLOWED_HOSTS (and CSRF_TRUSTED_ORIGINS) there, then run this script again."
 else
     SECRET_KEY=$(/usr/bin/python3 -c 'import secrets;print(secrets.token_urlsafe(64))')
     if [[ $WANT_TLS == 1 ]]; then
@@ -387,6 +388,11 @@ systemctl start shop-gunicorn.socket
 # New code, settings or units: restart. Requests that arrive meanwhile wait in the socket.
 systemctl restart "${SERVICES[@]}"
 systemctl start shop-backup.timer
+# Pages in the Redis page cache were rendered by the code and templates before this run, and
+# would be served for up to 5 minutes more: make them all stale now that the new code runs.
+/usr/local/bin/shop-manage shell -c \
+    'from core.pagecache import bump_content_version; bump_content_version()' >/dev/null \
+    || warn "could not empty the page cache; pages of the old code show for up to 5 minutes"
 
 # ------------------------------------------------------------------------------------------------
 log "nginx"
@@ -480,7 +486,8 @@ if [[ $WANT_TLS == 0 ]]; then
     else
         note "SKIP_TLS=1: TLS skipped"
     fi
-    note "The site is on plain http. Signing in needs https (the cookies are Secure)."
+    note "The site is on plain http: pages show, but every form (cart, checkout, sign-in, admin)"
+    note "fails with 403 until it has a certificate (the cookies are Secure; see README.md)."
 elif grep -qF "/etc/letsencrypt/live/$DOMAIN/" "$NGINX_SITE"; then
     note "certificate already installed in $NGINX_SITE; certbot.timer renews it"
 else
@@ -512,7 +519,7 @@ failed=0
 if [[ $code == 200 ]]; then
     note "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> 200"
 else
-    warn "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> $code (journalctl -u shop-gunicorn)"
+    warn "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> $code (sudo journalctl -u shop-gunicorn)"
     failed=1
 fi
 # Celery: a worker answers a ping through the broker (this also proves the broker is reachable
@@ -528,7 +535,7 @@ done
 if [[ $replies =~ ^[1-9] ]]; then
     note "celery: $replies worker(s) answered a ping"
 else
-    warn "celery: no worker answered a ping (journalctl -u shop-celery-worker)"
+    warn "celery: no worker answered a ping (sudo journalctl -u shop-celery-worker)"
     failed=1
 fi
 # Through nginx: 200 on plain http, or certbot's redirect to https.
@@ -544,7 +551,7 @@ for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx postgr
     if systemctl is-active --quiet "$unit"; then
         note "$unit: active"
     else
-        warn "$unit: $(systemctl is-active "$unit" || true) (journalctl -u $unit)"
+        warn "$unit: $(systemctl is-active "$unit" || true) (sudo journalctl -u $unit)"
         failed=1
     fi
 done
@@ -555,5 +562,5 @@ scheme=https
 log "Done: $scheme://$DOMAIN/"
 note "Settings:     $ENV_FILE (then: sudo systemctl restart ${SERVICES[*]})"
 note "Staff login:  sudo shop-manage createsuperuser, then $scheme://$DOMAIN/admin/"
-note "Logs:         journalctl -u shop-gunicorn -u shop-celery-worker -u shop-celery-beat -f"
+note "Logs:         sudo journalctl -u shop-gunicorn -u shop-celery-worker -u shop-celery-beat -f"
 note "Backups:      $BACKUP_DIR (nightly: systemctl list-timers shop-backup.timer)"
