@@ -508,20 +508,26 @@ fi
 # ------------------------------------------------------------------------------------------------
 log "Health check"
 # ------------------------------------------------------------------------------------------------
+# /healthz: 200 while the app reaches its database; its body says whether the cache answers.
 code=000
+health=$(mktemp)
 for _ in $(seq 30); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --unix-socket "$GUNICORN_SOCKET" \
-        -H "Host: $DOMAIN" -H 'X-Forwarded-Proto: https' http://localhost/robots.txt) || true
+    code=$(curl -s -o "$health" -w '%{http_code}' --max-time 10 --unix-socket "$GUNICORN_SOCKET" \
+        -H "Host: $DOMAIN" -H 'X-Forwarded-Proto: https' http://localhost/healthz) || true
     [[ $code != 200 ]] || break
     sleep 1
 done
 failed=0
 if [[ $code == 200 ]]; then
-    note "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> 200"
+    note "gunicorn: GET /healthz on $GUNICORN_SOCKET -> 200 $(head -c 200 "$health")"
+    grep -q '"status": "ok"' "$health" \
+        || warn "the app runs without its cache (Redis): sudo systemctl status redis-server"
 else
-    warn "gunicorn: GET /robots.txt on $GUNICORN_SOCKET -> $code (sudo journalctl -u shop-gunicorn)"
+    warn "gunicorn: GET /healthz on $GUNICORN_SOCKET -> $code $(head -c 200 "$health")" \
+        "(sudo journalctl -u shop-gunicorn)"
     failed=1
 fi
+rm -f "$health"
 # Celery: a worker answers a ping through the broker (this also proves the broker is reachable
 # with the installed kombu/redis versions).
 replies=0
