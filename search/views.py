@@ -105,7 +105,8 @@ class SearchView(ProductListView):
         page = context["page_obj"]
         total = page.paginator.count if page else 0
         suggestion = None
-        if self.query and total < 3:
+        # few results: maybe a typo; but a query that is a SKU found exactly what was meant
+        if self.query and total < 3 and not self.sku_hit:
             suggestion = selectors.did_you_mean(query=self.query)
         self.total = total
         self.counted = bool(self.query) and self.request.GET.get("page", "1") == "1"

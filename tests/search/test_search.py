@@ -86,6 +86,15 @@ def test_exact_sku_ranks_first(client, shop):
     assert names(client.get(URL, {"q": "radio-7"}))[0] == "Kitchen Radio"
 
 
+def test_a_sku_search_offers_no_correction_and_asks_no_vocabulary(
+    client, shop, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12) as captured:
+        response = client.get(URL, {"q": "RADIO-7"})
+    assert response.context["suggestion"] is None
+    assert not [q for q in captured.captured_queries if "search_lexeme" in q["sql"]]
+
+
 def test_category_and_series_names_are_searched(client, shop):
     assert set(names(client.get(URL, {"q": "audio"}))) == {"Bluetooth Speaker", "Bluetooth Earbuds"}
 
