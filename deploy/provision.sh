@@ -42,6 +42,7 @@ readonly APT_PACKAGES=(
     nginx postgresql redis-server
     python3-venv python3-dev build-essential libpq-dev
     certbot python3-certbot-nginx ufw rsync git curl ca-certificates
+    logrotate # keeps nginx's logs 14 days, as the privacy page says (minimal images lack it)
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -225,7 +226,16 @@ pg_server=$(psql_admin -c 'SHOW server_version_num')
 # database: with 100,000 products (~400 MB) most page reads missed PostgreSQL's own cache and
 # a common search word was answered by a full scan instead of its GIN index. Sized from this
 # machine's memory; the file is ours, rewritten on every run (edit the values here).
-mem_mb=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024))
+# The machine's memory, or the container's limit where that is smaller (a container VPS whose
+# /proc/meminfo shows the host's memory would get a shared_buffers it cannot have).
+mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+for limit_file in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
+    limit=$(cat "$limit_file" 2>/dev/null || true)
+    if [[ $limit =~ ^[0-9]+$ ]] && ((limit / 1024 < mem_kb)); then
+        mem_kb=$((limit / 1024))
+    fi
+done
+mem_mb=$((mem_kb / 1024))
 shared_mb=$((mem_mb / 4 > 8192 ? 8192 : mem_mb / 4))
 cache_mb=$((mem_mb / 2))
 pg_conf_dir=$(psql_admin -c 'SHOW config_file' | xargs dirname)/conf.d
