@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -16,6 +16,7 @@ from .exceptions import IllegalTransition
 from .exports import orders_csv
 from .models import Order, OrderEvent, OrderLine
 from .payments import get_payment_method, list_payment_methods
+from .selectors import work_queues
 
 
 class ShipOrdersForm(forms.Form):
@@ -120,19 +121,8 @@ class WorkFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        S = Order.Status
-        if self.value() == "pack":
-            pay_later = [m.code for m in list_payment_methods() if m.ships_before_payment]
-            return queryset.filter(
-                Q(status=S.PAID) | Q(status=S.PENDING_PAYMENT, payment_method__in=pay_later)
-            )
-        if self.value() == "ship":
-            return queryset.filter(status=S.PACKED)
-        if self.value() == "refund":
-            return queryset.filter(
-                status=S.CANCELLED, paid_at__isnull=False, refunded_at__isnull=True
-            )
-        return queryset
+        condition = work_queues().get(self.value() or "")
+        return queryset.filter(condition) if condition is not None else queryset
 
 
 class OrderLineInline(admin.TabularInline):

@@ -1,10 +1,10 @@
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from cart.models import ShippingMethod
 from cart.selectors import list_shipping_methods
 
 from .models import Order, OrderEvent
-from .payments import get_payment_method
+from .payments import get_payment_method, list_payment_methods
 
 
 def _with_details(queryset):
@@ -97,3 +97,27 @@ def list_member_order_data(*, user) -> list[dict]:
 def _payment_name(code: str) -> str:
     method = get_payment_method(code)
     return method.name if method else code
+
+
+def work_queues() -> dict[str, Q]:
+    """What staff do next, as conditions on orders: "pack" (paid, or cash on delivery, which
+    ships before payment), "ship" (packed), "refund" (cancelled after payment, money not sent
+    back yet)."""
+    S = Order.Status
+    pay_later = [m.code for m in list_payment_methods() if m.ships_before_payment]
+    return {
+        "pack": Q(status=S.PAID) | Q(status=S.PENDING_PAYMENT, payment_method__in=pay_later),
+        "ship": Q(status=S.PACKED),
+        "refund": Q(status=S.CANCELLED, paid_at__isnull=False, refunded_at__isnull=True),
+    }
+
+
+def count_work() -> dict[str, int]:
+    """How many orders wait in each of work_queues() (one query)."""
+    queues = work_queues()
+    either = Q()
+    for condition in queues.values():
+        either |= condition
+    return Order.objects.filter(either).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in queues.items()}
+    )

@@ -42,3 +42,46 @@ def ensure_staff_group(*, using: str = "default") -> Group:
     ]
     group.permissions.add(*permissions)
     return group
+
+
+def list_staff_todo(user) -> list[dict]:
+    """The admin home page's "To do": what waits for staff, with a link to the list of it.
+
+    Only what ``user`` may see; each line one indexed count (orders: one query for three)."""
+    from django.urls import reverse
+
+    from catalog.models import Product
+    from core.models import OutboxMessage
+    from guestbook.models import Entry
+    from orders.selectors import count_work
+    from service.models import ContactMessage
+
+    def url(name: str, query: str) -> str:
+        return f"{reverse(name)}?{query}"
+
+    todo = []
+    if user.has_perm("orders.view_order"):
+        work = count_work()
+        orders = "admin:orders_order_changelist"
+        todo += [
+            ("Orders ready to pack", work["pack"], url(orders, "todo=pack")),
+            ("Packed orders to hand to the carrier", work["ship"], url(orders, "todo=ship")),
+            ("Cancelled after payment: refund due", work["refund"], url(orders, "todo=refund")),
+        ]
+    if user.has_perm("service.view_contactmessage"):
+        count = ContactMessage.objects.filter(handled=False).count()
+        link = url("admin:service_contactmessage_changelist", "handled__exact=0")
+        todo.append(("Customer messages not answered", count, link))
+    if user.has_perm("guestbook.view_entry"):
+        count = Entry.objects.filter(status=Entry.Status.PENDING).count()
+        link = url("admin:guestbook_entry_changelist", "status__exact=pending")
+        todo.append(("Guestbook messages waiting for review", count, link))
+    if user.has_perm("catalog.view_product"):
+        count = Product.objects.filter(is_active=True, stock_total=0).count()
+        link = url("admin:catalog_product_changelist", "is_active__exact=1&stock=sold_out")
+        todo.append(("Products for sale that are sold out", count, link))
+    if user.has_perm("core.view_outboxmessage"):
+        count = OutboxMessage.objects.filter(sent_at__isnull=True, attempts__gt=0).count()
+        link = url("admin:core_outboxmessage_changelist", "delivery=failing")
+        todo.append(("E-mails that failed to go out", count, link))
+    return [{"label": label, "count": count, "url": link} for label, count, link in todo]

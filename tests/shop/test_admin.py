@@ -336,3 +336,55 @@ def test_a_taken_sku_or_address_names_the_product_that_has_it(staff_client):
     assert "The address /products/camp-mug/ is already used by “Old Mug”" in body
     assert "SKU MUG-1 is already used by “Old Mug”." in body
     assert Product.objects.count() == 1
+
+
+def test_the_admin_home_page_says_what_waits_for_staff(staff_client, django_assert_max_num_queries):
+    from cart.models import ShippingMethod
+    from core.models import OutboxMessage
+    from guestbook.models import Entry
+    from orders import services
+    from service.models import ContactMessage
+    from tests.orders.helpers import make_cart, place
+
+    shipping = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
+    lamp = ProductFactory(name="Lamp", stock=9).variants.get()
+    place(make_cart((lamp, 1)), shipping)  # cash on delivery: ready to pack
+    paid = place(make_cart((lamp, 1)), shipping, payment="bank_transfer")
+    services.mark_paid(order=paid)
+    services.mark_packed(order=paid)
+    ProductFactory(name="Gone", stock=0)
+    Entry.objects.create(name="Ann", message="Lovely")
+    ContactMessage.objects.create(name="Bo", email="bo@example.com", message="Hi")
+    OutboxMessage.objects.create(to=["x@example.com"], subject="s", body_text="b", attempts=2)
+
+    with django_assert_max_num_queries(12):
+        body = staff_client.get(reverse("admin:index")).content.decode()
+
+    def row(label):
+        start = body.index(label)
+        return body[start : body.index("</tr>", start)]
+
+    assert "<caption>To do</caption>" in body
+    assert "?todo=pack" in body
+    assert "<td>1</td>" in row("Orders ready to pack")
+    assert "<td>1</td>" in row("Packed orders to hand to the carrier")
+    assert "<td>0</td>" in row("Cancelled after payment: refund due")
+    assert "<td>1</td>" in row("Customer messages not answered")
+    assert "<td>1</td>" in row("Guestbook messages waiting for review")
+    assert "<td>1</td>" in row("Products for sale that are sold out")
+    assert "<td>1</td>" in row("E-mails that failed to go out")
+    # each line's link lists exactly what it counted
+    packed = staff_client.get(reverse("admin:orders_order_changelist") + "?todo=ship")
+    assert paid.number in packed.content.decode()
+
+
+def test_staff_see_only_the_to_do_lines_they_may_open(client):
+    from django.contrib.auth.models import Permission
+
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_entry"))
+    client.force_login(clerk)
+    body = client.get(reverse("admin:index")).content.decode()
+    assert "Guestbook messages waiting for review" in body
+    assert "Orders ready to pack" not in body
+    assert "E-mails that failed to go out" not in body
