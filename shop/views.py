@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.text import slugify
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 
 from accounts.selectors import get_member_data, list_verified_emails
@@ -67,7 +67,7 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-@require_GET
+@require_safe  # GET and HEAD: some uptime monitors only send HEAD
 @never_cache
 def healthz(request):
     """For a load balancer or an uptime monitor: 200 while the shop can serve (its database
@@ -79,8 +79,9 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
-    except Exception:  # any failure of the database means: do not send traffic here
-        logger.exception("Health check: database")
+    except Exception as exc:  # any failure of the database means: do not send traffic here
+        # a warning, not a traceback: a balancer asks every few seconds while it lasts
+        logger.warning("Health check: database unavailable: %s", exc)
         checks["database"] = "unavailable"
     token = secrets.token_hex(8)
     cache.set("healthz:probe", token, 10)

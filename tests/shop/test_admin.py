@@ -388,3 +388,12 @@ def test_staff_see_only_the_to_do_lines_they_may_open(client):
     assert "Guestbook messages waiting for review" in body
     assert "Orders ready to pack" not in body
     assert "E-mails that failed to go out" not in body
+
+
+def test_a_to_do_line_shows_for_staff_who_may_change_but_not_view(client):
+    from django.contrib.auth.models import Permission
+
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="change_contactmessage"))
+    client.force_login(clerk)
+    assert "Customer messages not answered" in client.get(reverse("admin:index")).content.decode()

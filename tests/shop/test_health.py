@@ -63,3 +63,19 @@ def test_the_health_check_is_not_redirected_to_https_in_production(client, setti
     settings.SECURE_REDIRECT_EXEMPT = exempt
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301  # everything else goes to https
+
+
+def test_monitors_that_only_send_head_get_an_answer(client):
+    response = client.head("/healthz")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_nginx_answers_the_health_check_only_to_this_machine_and_private_networks():
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parents[2] / "deploy/nginx/shop.conf").read_text()
+    block = conf[conf.index("location = /healthz {") :]
+    block = block[: block.index("}")]
+    assert "allow 127.0.0.1;" in block
+    assert "deny all;" in block
