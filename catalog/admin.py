@@ -421,8 +421,5 @@ class VariantAdmin(LocksVariantsOnListSave, admin.ModelAdmin):
         return super().get_changelist_form(request, form=VariantForm, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        form.stock_outcome = save_variant_for_staff(variant=obj, edit=form.stock_edit)
+        form.save()  # VariantForm.save: a stock edit applied to the stock as it is now
         tell_stock_outcome(request, form)

@@ -15,7 +15,7 @@ from .carriers import CARRIER_CHOICES
 from .exceptions import IllegalTransition
 from .exports import orders_csv
 from .models import Order, OrderEvent, OrderLine
-from .payments import get_payment_method, list_payment_methods
+from .payments import list_payment_methods, payment_method_name
 from .selectors import work_queues
 
 
@@ -286,8 +286,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="payment", ordering="payment_method")
     def payment(self, obj):
-        method = get_payment_method(obj.payment_method)
-        return method.name if method else obj.payment_method
+        return payment_method_name(obj.payment_method)
 
     @admin.display(description="subtotal", ordering="subtotal")
     def subtotal_amount(self, obj):

@@ -7,7 +7,7 @@ import re
 from django.utils import timezone
 
 from .models import Order
-from .payments import get_payment_method
+from .payments import payment_method_name
 
 COLUMNS = [
     "order number",
@@ -55,7 +55,6 @@ def _cell(value) -> str:
 
 
 def _row(order: Order) -> list[str]:
-    method = get_payment_method(order.payment_method)
     items = "; ".join(
         f"{line.quantity} × {line.product_name}"
         + (f" ({line.variant_label})" if line.variant_label else "")
@@ -79,7 +78,7 @@ def _row(order: Order) -> list[str]:
         order.shipping_name,
         order.shipping_fee,
         order.total,
-        method.name if method else order.payment_method,
+        payment_method_name(order.payment_method),
         order.paid_at,
         order.refunded_at,
         order.shipped_at,

@@ -51,5 +51,11 @@ def get_payment_method(code: str) -> PaymentMethod | None:
     return REGISTRY.get(code)
 
 
+def payment_method_name(code: str) -> str:
+    """The method's name as shoppers and staff read it (the code of one no longer offered)."""
+    method = get_payment_method(code)
+    return method.name if method else code
+
+
 def list_payment_methods() -> list[PaymentMethod]:
     return list(REGISTRY.values())

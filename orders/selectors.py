@@ -4,7 +4,7 @@ from cart.models import ShippingMethod
 from cart.selectors import list_shipping_methods
 
 from .models import Order, OrderEvent
-from .payments import get_payment_method, list_payment_methods
+from .payments import list_payment_methods, payment_method_name
 
 
 def _with_details(queryset):
@@ -63,7 +63,7 @@ def list_member_order_data(*, user) -> list[dict]:
                 "country": o.country,
             },
             "delivery": o.shipping_name,
-            "payment_method": _payment_name(o.payment_method),
+            "payment_method": payment_method_name(o.payment_method),
             "came_from": o.channel,  # the promotion channel of the visit, if any
             "lines": [
                 {
@@ -92,11 +92,6 @@ def list_member_order_data(*, user) -> list[dict]:
         }
         for o in _with_details(Order.objects.filter(user=user).order_by("created_at", "pk"))
     ]
-
-
-def _payment_name(code: str) -> str:
-    method = get_payment_method(code)
-    return method.name if method else code
 
 
 def work_queues() -> dict[str, Q]:

@@ -23,7 +23,7 @@ from core.outbox import queue_messages, render_mail
 
 from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock, PriceChanged
 from .models import Order, OrderEvent, OrderLine
-from .payments import get_payment_method
+from .payments import get_payment_method, payment_method_name
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -100,7 +100,7 @@ def payment_summary(order: Order) -> dict:
     """The payment method's name and what the customer must do (bank details), for pages."""
     method = get_payment_method(order.payment_method)
     return {
-        "name": method.name if method else order.payment_method,
+        "name": payment_method_name(order.payment_method),
         "instructions": method.instructions(order) if method else None,
     }
 
