@@ -12,7 +12,7 @@ APPS := accounts cart catalog core guestbook orders search service shop
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=python3.11).")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools
 
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(PY) -m pip install --quiet -e .

@@ -364,7 +364,7 @@ fi
 if [[ ! -x $VENV_DIR/bin/python ]]; then
     install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$VENV_DIR"
     as_shop "$PYTHON" -m venv "$VENV_DIR"
-    as_shop "$VENV_DIR/bin/pip" install -q --upgrade pip
+    as_shop "$VENV_DIR/bin/pip" install -q --upgrade pip setuptools
 fi
 # Editable: the apps are imported from $APP_DIR itself, where settings.py also finds the
 # templates and static sources (BASE_DIR). deploy/constraints.txt narrows a few versions.
