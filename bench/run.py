@@ -406,6 +406,7 @@ class Processes:
             "10",
             "--worker-tmp-dir",
             "/dev/shm",
+            "--no-control-socket",  # two servers at once would share $HOME/.gunicorn's socket
             "--access-logfile",
             str(access),
             "--error-logfile",
