@@ -151,7 +151,9 @@ def test_cancel_asks_first_then_puts_the_stock_back(staff_client, new_order, lam
     question = run_action(staff_client, "cancel", order)
     page = question.content.decode()
     assert "Cancel orders?" in page
-    assert "paid: the money must be refunded" in page
+    # the amount as the shop writes amounts, the status said once
+    assert f"{money(order.total)} · Paid: <strong>the money must be refunded</strong>" in page
+    assert "paid: paid" not in page
     order.refresh_from_db()
     assert order.status == S.PAID  # asking changes nothing
     lamp.refresh_from_db()
@@ -164,6 +166,20 @@ def test_cancel_asks_first_then_puts_the_stock_back(staff_client, new_order, lam
     order.refresh_from_db()
     assert order.status == S.CANCELLED
     assert order.events.last().note == "Customer asked by phone"
+
+
+def test_cancelling_a_packed_paid_order_asks_with_the_amount_and_that_it_was_paid(
+    staff_client, new_order
+):
+    order = new_order(payment="bank_transfer")
+    services.mark_paid(order=order)
+    services.mark_packed(order=order)
+    page = run_action(staff_client, "cancel", order).content.decode()
+    assert (
+        f"{money(order.total)} · Packed: <strong>paid, so the money must be refunded</strong>"
+        in page
+    )
+    assert "the customer sees it" in page  # the reason goes on their order's timeline
 
 
 def test_ship_flow_then_the_public_inquiry_shows_tracking(
