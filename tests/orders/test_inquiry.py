@@ -69,6 +69,32 @@ def test_an_unpaid_order_shows_what_to_transfer(client, standard_shipping):
     assert "Please transfer €60.00" in body
 
 
+def test_a_cancelled_paid_order_says_where_the_money_is(client, standard_shipping):
+    """It said "Bank transfer: cancelled" and "not shipped yet" for an order paid, cancelled
+    and refunded: the shopper could not tell whether their money was coming back."""
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    order = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+    services.mark_paid(order=order)
+    services.cancel_order(order=order)
+
+    body = ask(client, order.number, "guest@example.com").content.decode()
+    assert 'Bank transfer: <span class="status no">paid; we are sending the money back</span>' in (
+        body
+    )
+    assert "not shipped: the order was cancelled" in body
+    assert "not shipped yet" not in body
+
+    services.mark_refunded(order=order)
+    body = ask(client, order.number, "guest@example.com").content.decode()
+    assert 'Bank transfer: <span class="status yes">refunded on <time' in body
+    assert "we are sending the money back" not in body
+
+    unpaid = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+    services.cancel_order(order=unpaid)
+    body = ask(client, unpaid.number, "guest@example.com").content.decode()
+    assert 'Bank transfer: <span class="status no">cancelled</span>' in body
+
+
 @pytest.mark.parametrize(
     ("number", "email"),
     [
