@@ -97,11 +97,15 @@ def _order_mail(
 
 
 def payment_summary(order: Order) -> dict:
-    """The payment method's name and what the customer must do (bank details), for pages."""
+    """The payment method's name and what the customer must do (bank details), for pages and
+    e-mails; ``due_on_delivery`` is the amount the carrier collects (cash on delivery, not yet
+    paid), else None."""
     method = get_payment_method(order.payment_method)
+    collects = method is not None and method.ships_before_payment and not order.is_paid
     return {
         "name": payment_method_name(order.payment_method),
         "instructions": method.instructions(order) if method else None,
+        "due_on_delivery": order.total if collects else None,
     }
 
 
