@@ -387,6 +387,7 @@ def test_the_order_page_links_a_printable_packing_slip_and_the_orders_e_mails(
     assert "Lindenstr. 1" in slip
     assert order.lines.get().sku in slip
     assert "Cash on delivery: the carrier collects" in slip
+    assert 'rel="icon"' in slip  # else the browser asks for /favicon.ico: a 404 on every print
     assert (
         staff_client.get(
             reverse("admin:orders_order_packing_slip", args=[order.pk + 999])
