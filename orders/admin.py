@@ -111,14 +111,15 @@ class OrderAddressForm(forms.ModelForm):
 
 
 class WorkFilter(admin.SimpleListFilter):
-    """What the warehouse does next: orders to pack (paid, or cash on delivery, which ships
-    before payment) and packed orders to hand to the carrier."""
+    """What staff do next: bank transfers to look for, orders to pack (paid, or cash on
+    delivery, which ships before payment), packed orders to hand to the carrier, refunds."""
 
     title = "to do"
     parameter_name = "todo"
 
     def lookups(self, request, model_admin):
         return [
+            ("payment", "Waiting for payment"),
             ("pack", "Ready to pack"),
             ("ship", "Packed, to ship"),
             ("refund", "Cancelled after payment: refund due"),
