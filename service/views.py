@@ -10,7 +10,8 @@ from orders.payments import list_payment_methods
 from orders.selectors import list_delivery_options
 
 from . import services
-from .forms import ContactForm
+from .forms import ORDER_NUMBER, ContactForm
+from .models import ContactMessage
 
 PAGES = [
     ("guide", "Shopping guide", "How to find, order and pay for what you need."),
@@ -81,10 +82,28 @@ class ServicePageView(TemplateView):
 CONTACT_TITLE = "Write to us"
 
 
+def _contact_initial(request) -> dict:
+    """What a link to the form may fill in (?topic=return&order=MP-7KQ4-X2HD, from the returns
+    page and a delivered order), and a member's own e-mail address. Anything else is ignored."""
+    initial = {}
+    topic = request.GET.get("topic", "")
+    if topic in ContactMessage.Topic.values:
+        initial["topic"] = topic
+    number = request.GET.get("order", "").strip().upper()
+    if ORDER_NUMBER.fullmatch(number):
+        initial["order_number"] = number
+    if request.user.is_authenticated:
+        initial["email"] = request.user.email
+    return initial
+
+
 def contact(request):
     """The customer service form: the message goes to the shop administrator by e-mail (and
     to admin); the typed text is kept on any error."""
-    form = ContactForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = ContactForm(request.POST)
+    else:
+        form = ContactForm(initial=_contact_initial(request))
     status = 200
     if request.method == "POST":
         if form_over_limit(

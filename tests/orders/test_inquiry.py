@@ -69,6 +69,13 @@ def test_an_unpaid_order_shows_what_to_transfer(client, standard_shipping):
     assert "Please transfer €60.00" in body
 
 
+def test_a_delivered_order_links_to_a_return_request_for_it(client, shipped_order):
+    services.mark_delivered(order=shipped_order)
+    body = ask(client, shipped_order.number, "guest@example.com").content.decode()
+    link = f"{reverse('service:contact')}?topic=return&amp;order={shipped_order.number}"
+    assert f'<a href="{link}">Return or exchange an item</a>' in body
+
+
 def test_a_cancelled_paid_order_says_where_the_money_is(client, standard_shipping):
     """It said "Bank transfer: cancelled" and "not shipped yet" for an order paid, cancelled
     and refunded: the shopper could not tell whether their money was coming back."""
