@@ -19,6 +19,12 @@ from .models import Order, OrderEvent, OrderLine
 from .payments import list_payment_methods, payment_method_name
 from .selectors import work_queues
 
+
+def site_url(request) -> str:
+    """The shop's address as staff reached it, for the customer's links in order e-mails."""
+    return request.build_absolute_uri("/")
+
+
 #: Sent by the order page's "Next step" buttons (the order's id): the step returns to that page.
 BACK_TO_ORDER = "_back_to_order"
 
@@ -364,7 +370,7 @@ class OrderAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for order in queryset.order_by("pk"):
             try:
-                func(order=order, actor=request.user)
+                func(order=order, actor=request.user, site_url=site_url(request))
                 done += 1
             except IllegalTransition as exc:
                 refused.append(f"{order.number}: {exc}{hint(order)}")
@@ -427,7 +433,9 @@ class OrderAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for order in queryset.order_by("pk"):
             try:
-                done += services.mark_refunded(order=order, actor=request.user)
+                done += services.mark_refunded(
+                    order=order, actor=request.user, site_url=site_url(request)
+                )
             except IllegalTransition:
                 refused.append(order.number)
         if done:
@@ -448,7 +456,7 @@ class OrderAdmin(admin.ModelAdmin):
             self._apply(
                 request,
                 queryset,
-                lambda order, actor: services.cancel_order(order=order, actor=actor, note=note),
+                lambda **kwargs: services.cancel_order(note=note, **kwargs),
                 "cancelled",
             )
             return None
@@ -515,6 +523,7 @@ class OrderAdmin(admin.ModelAdmin):
                             actor=request.user,
                             carrier=form.cleaned_data["carrier"],
                             tracking_number=number,
+                            site_url=site_url(request),
                         ):
                             self.message_user(
                                 request,
@@ -527,6 +536,7 @@ class OrderAdmin(admin.ModelAdmin):
                         actor=request.user,
                         carrier=form.cleaned_data["carrier"],
                         tracking_number=number,
+                        site_url=site_url(request),
                     )
                     self.message_user(request, f"{order.number} marked shipped.", messages.SUCCESS)
                 except IllegalTransition as exc:

@@ -463,6 +463,16 @@ def test_a_next_step_pressed_on_the_order_page_returns_to_that_order(staff_clien
     assert order.status == S.SHIPPED
 
 
+def test_e_mails_of_steps_taken_in_admin_link_the_customer_to_their_order(
+    staff_client, new_order, django_capture_on_commit_callbacks
+):
+    order = new_order(payment="bank_transfer")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(staff_client, "mark_paid", order)
+    link = f"http://testserver/orders/inquiry/?number={order.number}"
+    assert f"Your order online: {link}" in mail.outbox[-1].body
+
+
 def test_cancelling_from_the_order_page_asks_then_returns_to_the_order(staff_client, new_order):
     order = new_order(payment="cod")
     page = reverse("admin:orders_order_change", args=[order.pk])

@@ -60,6 +60,14 @@ def test_number_and_email_show_payment_shipping_tracking_and_timeline(client, sh
     assert "Trail Lamp" in body
 
 
+def test_the_link_in_an_order_e_mail_fills_in_the_number(client):
+    body = client.get(reverse("orders:inquiry"), {"number": "MP-7KQ4-X2HD"}).content.decode()
+    assert 'value="MP-7KQ4-X2HD"' in body
+    odd = client.get(reverse("orders:inquiry"), {"number": '"><b>x'}).content.decode()
+    assert "&lt;b&gt;" not in odd  # not an order number: not filled in
+    assert "<b>x" not in odd
+
+
 def test_an_unpaid_order_shows_what_to_transfer(client, standard_shipping):
     variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
     order = place(make_cart((variant, 2)), standard_shipping, payment="bank_transfer")
