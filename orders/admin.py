@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from core.forms import DeliveryCountryField, clean_postcode
 from core.money import format_money as money
@@ -17,6 +18,15 @@ from .exports import orders_csv
 from .models import Order, OrderEvent, OrderLine
 from .payments import list_payment_methods, payment_method_name
 from .selectors import work_queues
+
+
+def site_url(request) -> str:
+    """The shop's address as staff reached it, for the customer's links in order e-mails."""
+    return request.build_absolute_uri("/")
+
+
+#: Sent by the order page's "Next step" buttons (the order's id): the step returns to that page.
+BACK_TO_ORDER = "_back_to_order"
 
 
 class ShipOrdersForm(forms.Form):
@@ -107,14 +117,15 @@ class OrderAddressForm(forms.ModelForm):
 
 
 class WorkFilter(admin.SimpleListFilter):
-    """What the warehouse does next: orders to pack (paid, or cash on delivery, which ships
-    before payment) and packed orders to hand to the carrier."""
+    """What staff do next: bank transfers to look for, orders to pack (paid, or cash on
+    delivery, which ships before payment), packed orders to hand to the carrier, refunds."""
 
     title = "to do"
     parameter_name = "todo"
 
     def lookups(self, request, model_admin):
         return [
+            ("payment", "Waiting for payment"),
             ("pack", "Ready to pack"),
             ("ship", "Packed, to ship"),
             ("refund", "Cancelled after payment: refund due"),
@@ -230,6 +241,43 @@ class OrderAdmin(admin.ModelAdmin):
         (Order.Status.CANCELLED, "cancel", "Cancel…"),
     ]
 
+    @staticmethod
+    def back_to_order(request, ids) -> int | None:
+        """The order whose page a "Next step" button was pressed on, for the step to return
+        to; None when the step was chosen on the list (it returns there). Only the one order
+        the step is for: the page's URL is built from it, never taken from the request."""
+        raw = request.POST.get(BACK_TO_ORDER) or request.GET.get(BACK_TO_ORDER) or ""
+        if raw.isascii() and raw.isdigit() and len(raw) < 19 and [int(raw)] == list(ids):
+            return int(raw)
+        return None
+
+    @staticmethod
+    def _back_context(pk: int | None) -> dict:
+        """For a step's own page (ship, cancel): where its "Cancel" leads, and the field its
+        form sends to return to the order page afterwards."""
+        return {
+            "back_url": reverse("admin:orders_order_change", args=[pk])
+            if pk
+            else reverse("admin:orders_order_changelist"),
+            "back_to_order_name": BACK_TO_ORDER,
+            "back_to_order": pk or "",
+        }
+
+    def response_action(self, request, queryset):
+        """An action run from the order page's "Next step" buttons goes back to that order
+        (the next step is offered there), not to the list."""
+        response = super().response_action(request, queryset)
+        ids = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        pk = self.back_to_order(request, [int(x) for x in ids if x.isascii() and x.isdigit()])
+        if (
+            pk
+            and response is not None
+            and response.status_code == 302
+            and response.url == request.get_full_path()
+        ):
+            return redirect("admin:orders_order_change", pk)
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
         steps = []
@@ -243,7 +291,11 @@ class OrderAdmin(admin.ModelAdmin):
                 steps.insert(0, ("correct_tracking", "Correct tracking…"))
             if order.refund_due:
                 steps.append(("mark_refunded", "Mark refunded"))
-        extra_context = {**(extra_context or {}), "next_steps": steps}
+        extra_context = {
+            **(extra_context or {}),
+            "next_steps": steps,
+            "back_to_order_name": BACK_TO_ORDER,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
@@ -318,7 +370,7 @@ class OrderAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for order in queryset.order_by("pk"):
             try:
-                func(order=order, actor=request.user)
+                func(order=order, actor=request.user, site_url=site_url(request))
                 done += 1
             except IllegalTransition as exc:
                 refused.append(f"{order.number}: {exc}{hint(order)}")
@@ -353,15 +405,20 @@ class OrderAdmin(admin.ModelAdmin):
             ),
         )
 
+    def _ship_url(self, request, queryset, **params) -> str:
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        query = {"ids": ",".join(str(pk) for pk in ids), **params}
+        if self.back_to_order(request, ids):
+            query[BACK_TO_ORDER] = str(ids[0])
+        return reverse("admin:orders_order_ship") + "?" + urlencode(query)
+
     @admin.action(description="Mark shipped (asks carrier and tracking number)")
     def mark_shipped(self, request, queryset):
-        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
-        return redirect(reverse("admin:orders_order_ship") + f"?ids={ids}")
+        return redirect(self._ship_url(request, queryset))
 
     @admin.action(description="Correct tracking number (shipped orders)")
     def correct_tracking(self, request, queryset):
-        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
-        return redirect(reverse("admin:orders_order_ship") + f"?ids={ids}&correct=1")
+        return redirect(self._ship_url(request, queryset, correct="1"))
 
     @admin.action(description="Mark delivered")
     def mark_delivered(self, request, queryset):
@@ -376,7 +433,9 @@ class OrderAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for order in queryset.order_by("pk"):
             try:
-                done += services.mark_refunded(order=order, actor=request.user)
+                done += services.mark_refunded(
+                    order=order, actor=request.user, site_url=site_url(request)
+                )
             except IllegalTransition:
                 refused.append(order.number)
         if done:
@@ -397,7 +456,7 @@ class OrderAdmin(admin.ModelAdmin):
             self._apply(
                 request,
                 queryset,
-                lambda order, actor: services.cancel_order(order=order, actor=actor, note=note),
+                lambda **kwargs: services.cancel_order(note=note, **kwargs),
                 "cancelled",
             )
             return None
@@ -410,6 +469,7 @@ class OrderAdmin(admin.ModelAdmin):
                 (order, services.can_transition(order, Order.Status.CANCELLED)) for order in orders
             ],
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            **self._back_context(self.back_to_order(request, [o.pk for o in orders])),
         }
         return render(request, "admin/orders/cancel_confirm.html", context)
 
@@ -446,6 +506,7 @@ class OrderAdmin(admin.ModelAdmin):
         raw = request.GET.get("ids") or request.POST.get("ids") or ""
         ids = [int(x) for x in raw.split(",") if x.strip().isdigit()][:200]
         selected = list(Order.objects.filter(pk__in=ids).order_by("pk"))
+        back = self.back_to_order(request, [o.pk for o in selected])
         if correcting:
             orders = [o for o in selected if o.status == Order.Status.SHIPPED]
         else:
@@ -462,6 +523,7 @@ class OrderAdmin(admin.ModelAdmin):
                             actor=request.user,
                             carrier=form.cleaned_data["carrier"],
                             tracking_number=number,
+                            site_url=site_url(request),
                         ):
                             self.message_user(
                                 request,
@@ -474,10 +536,13 @@ class OrderAdmin(admin.ModelAdmin):
                         actor=request.user,
                         carrier=form.cleaned_data["carrier"],
                         tracking_number=number,
+                        site_url=site_url(request),
                     )
                     self.message_user(request, f"{order.number} marked shipped.", messages.SUCCESS)
                 except IllegalTransition as exc:
                     self.message_user(request, f"{order.number}: {exc}", messages.ERROR)
+            if back:
+                return redirect("admin:orders_order_change", back)
             return redirect("admin:orders_order_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -488,5 +553,6 @@ class OrderAdmin(admin.ModelAdmin):
             "form": form,
             "ids": ",".join(str(o.pk) for o in selected),
             "opts": self.model._meta,
+            **self._back_context(back),
         }
         return render(request, "admin/orders/ship.html", context)

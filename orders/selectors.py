@@ -95,12 +95,14 @@ def list_member_order_data(*, user) -> list[dict]:
 
 
 def work_queues() -> dict[str, Q]:
-    """What staff do next, as conditions on orders: "pack" (paid, or cash on delivery, which
-    ships before payment), "ship" (packed), "refund" (cancelled after payment, money not sent
-    back yet)."""
+    """What staff do next, as conditions on orders: "payment" (a bank transfer to look for
+    in the shop's account, then mark paid), "pack" (paid, or cash on delivery, which ships
+    before payment), "ship" (packed), "refund" (cancelled after payment, money not sent back
+    yet)."""
     S = Order.Status
     pay_later = [m.code for m in list_payment_methods() if m.ships_before_payment]
     return {
+        "payment": Q(status=S.PENDING_PAYMENT) & ~Q(payment_method__in=pay_later),
         "pack": Q(status=S.PAID) | Q(status=S.PENDING_PAYMENT, payment_method__in=pay_later),
         "ship": Q(status=S.PACKED),
         "refund": Q(status=S.CANCELLED, paid_at__isnull=False, refunded_at__isnull=True),

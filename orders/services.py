@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.models import Address
 from accounts.services import ADDRESS_FIELDS, keep_address
@@ -79,9 +80,12 @@ def _order_mail(
     lines: list | None = None,
     admin_url: str = "",
     corrected: bool = False,
+    site_url: str = "",
 ):
     """The e-mail ``template`` about ``order``, rendered; queue it with queue_messages.
-    ``corrected``: it puts right an earlier one (a wrong tracking number)."""
+    ``corrected``: it puts right an earlier one (a wrong tracking number). ``site_url``
+    ("https://shop.example/", as the shopper or staff reached the shop; "" when unknown, as
+    in a background job) gives the customer links to their order and the returns page."""
     return render_mail(
         to=to or [order.email],
         template=f"orders/email/{template}",
@@ -91,17 +95,36 @@ def _order_mail(
             "payment": payment_summary(order),
             "admin_url": admin_url,
             "corrected": corrected,
+            **_customer_links(order, site_url),
         },
         kind=template,
     )
 
 
+def _customer_links(order: Order, site_url: str) -> dict:
+    """Where the customer follows the order: a member's own order page, else the order
+    inquiry with the number filled in (they type their e-mail address); and the site itself,
+    for the templates' links to the customer service pages."""
+    if not site_url:
+        return {"order_url": "", "site": ""}
+    site = site_url.rstrip("/")
+    if order.user_id:
+        order_url = site + order.get_absolute_url()
+    else:
+        order_url = f"{site}{reverse('orders:inquiry')}?{urlencode({'number': order.number})}"
+    return {"order_url": order_url, "site": site}
+
+
 def payment_summary(order: Order) -> dict:
-    """The payment method's name and what the customer must do (bank details), for pages."""
+    """The payment method's name and what the customer must do (bank details), for pages and
+    e-mails; ``due_on_delivery`` is the amount the carrier collects (cash on delivery, not yet
+    paid), else None."""
     method = get_payment_method(order.payment_method)
+    collects = method is not None and method.ships_before_payment and not order.is_paid
     return {
         "name": payment_method_name(order.payment_method),
         "instructions": method.instructions(order) if method else None,
+        "due_on_delivery": order.total if collects else None,
     }
 
 
@@ -226,7 +249,7 @@ def _place_order(
     mark_cart_submitted(cart=locked_cart)
     queue_messages(  # one INSERT, and one task for both after commit
         [
-            _order_mail(order, "order_confirmation", lines=order_lines),
+            _order_mail(order, "order_confirmation", lines=order_lines, site_url=site_url),
             _order_mail(
                 order,
                 "staff_new_order",
@@ -304,8 +327,11 @@ def _restore_stock(order: Order) -> None:
 
 
 @transaction.atomic
-def change_status(*, order: Order, to: str, actor=None, note: str = "", **fields) -> Order:
-    """Move an order to another status, record the event, send the e-mail that goes with it.
+def change_status(
+    *, order: Order, to: str, actor=None, note: str = "", site_url: str = "", **fields
+) -> Order:
+    """Move an order to another status, record the event, send the e-mail that goes with it
+    (with links to the order when ``site_url`` is known, see _order_mail).
 
     Raises IllegalTransition (nothing changes then).
     """
@@ -338,25 +364,30 @@ def change_status(*, order: Order, to: str, actor=None, note: str = "", **fields
         S.CANCELLED: "order_cancelled",
     }.get(to)
     if mail:
-        queue_messages([_order_mail(locked, mail)])
+        queue_messages([_order_mail(locked, mail, site_url=site_url)])
     order.__dict__.update(locked.__dict__)
     return locked
 
 
-def mark_paid(*, order: Order, actor=None) -> Order:
-    return change_status(order=order, to=S.PAID, actor=actor, note="Payment received")
+def mark_paid(*, order: Order, actor=None, site_url: str = "") -> Order:
+    return change_status(
+        order=order, to=S.PAID, actor=actor, note="Payment received", site_url=site_url
+    )
 
 
-def mark_packed(*, order: Order, actor=None) -> Order:
-    return change_status(order=order, to=S.PACKED, actor=actor)
+def mark_packed(*, order: Order, actor=None, site_url: str = "") -> Order:
+    return change_status(order=order, to=S.PACKED, actor=actor, site_url=site_url)
 
 
-def mark_shipped(*, order: Order, carrier: str, tracking_number: str, actor=None) -> Order:
+def mark_shipped(
+    *, order: Order, carrier: str, tracking_number: str, actor=None, site_url: str = ""
+) -> Order:
     return change_status(
         order=order,
         to=S.SHIPPED,
         actor=actor,
         note=f"{carrier} {tracking_number}".strip(),
+        site_url=site_url,
         carrier=carrier,
         tracking_number=tracking_number,
     )
@@ -375,7 +406,7 @@ def _record(order: Order, note: str, *, actor, internal: bool = False) -> None:
 
 
 @transaction.atomic
-def mark_refunded(*, order: Order, actor=None) -> bool:
+def mark_refunded(*, order: Order, actor=None, site_url: str = "") -> bool:
     """Record that the money of a cancelled, paid order went back; the customer is told. Once:
     a second call (a double click, two staff) changes nothing and returns False.
 
@@ -389,7 +420,7 @@ def mark_refunded(*, order: Order, actor=None) -> bool:
     locked.refunded_at = timezone.now()
     locked.save(update_fields=["refunded_at"])
     _record(locked, "Payment refunded", actor=actor)
-    queue_messages([_order_mail(locked, "order_refunded")])
+    queue_messages([_order_mail(locked, "order_refunded", site_url=site_url)])
     order.__dict__.update(locked.__dict__)
     return True
 
@@ -438,7 +469,9 @@ def change_shipping_address(*, order: Order, actor=None, **values: str) -> bool:
 
 
 @transaction.atomic
-def correct_tracking(*, order: Order, carrier: str, tracking_number: str, actor=None) -> bool:
+def correct_tracking(
+    *, order: Order, carrier: str, tracking_number: str, actor=None, site_url: str = ""
+) -> bool:
     """Put right the carrier or tracking number of a shipped order (a typo the customer was
     already mailed): the change is recorded on the timeline and the customer gets the shipping
     e-mail again, saying it corrects the first. Returns False when nothing changed.
@@ -454,21 +487,21 @@ def correct_tracking(*, order: Order, carrier: str, tracking_number: str, actor=
     locked.carrier, locked.tracking_number = carrier, tracking_number
     locked.save(update_fields=["carrier", "tracking_number"])
     _record(locked, f"Tracking corrected: {carrier} {tracking_number} (was {before})", actor=actor)
-    queue_messages([_order_mail(locked, "order_shipped", corrected=True)])
+    queue_messages([_order_mail(locked, "order_shipped", corrected=True, site_url=site_url)])
     order.__dict__.update(locked.__dict__)
     return True
 
 
-def mark_delivered(*, order: Order, actor=None) -> Order:
-    return change_status(order=order, to=S.DELIVERED, actor=actor)
+def mark_delivered(*, order: Order, actor=None, site_url: str = "") -> Order:
+    return change_status(order=order, to=S.DELIVERED, actor=actor, site_url=site_url)
 
 
-def mark_completed(*, order: Order, actor=None) -> Order:
-    return change_status(order=order, to=S.COMPLETED, actor=actor)
+def mark_completed(*, order: Order, actor=None, site_url: str = "") -> Order:
+    return change_status(order=order, to=S.COMPLETED, actor=actor, site_url=site_url)
 
 
-def cancel_order(*, order: Order, actor=None, note: str = "Cancelled") -> Order:
-    return change_status(order=order, to=S.CANCELLED, actor=actor, note=note)
+def cancel_order(*, order: Order, actor=None, note: str = "Cancelled", site_url: str = "") -> Order:
+    return change_status(order=order, to=S.CANCELLED, actor=actor, note=note, site_url=site_url)
 
 
 def expire_unpaid_orders(*, now=None) -> int:

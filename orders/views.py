@@ -1,3 +1,4 @@
+import re
 import secrets
 from contextlib import suppress
 
@@ -316,7 +317,10 @@ def confirmation(request, number: str):
 
 
 def inquiry(request):
-    form = OrderInquiryForm(request.POST or None)
+    # ?number= (the link in the order e-mails) fills in the number; the e-mail is typed
+    number = request.GET.get("number", "")
+    initial = {"number": number} if re.fullmatch(r"[A-Za-z0-9-]{1,32}", number) else {}
+    form = OrderInquiryForm(request.POST or None, initial=initial)
     order = None
     limited = False
     if request.method == "POST":

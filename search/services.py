@@ -55,6 +55,13 @@ def _taxonomy(product: Product) -> str:
     return " ".join(names)
 
 
+def _options(product: Product) -> str:
+    """The colours and sizes it comes in ("blue lantern" finds the lantern that has a blue
+    variant), each once."""
+    values = (v for variant in product.variants.all() for v in (variant.colour, variant.size))
+    return " ".join(dict.fromkeys(v for v in values if v))
+
+
 def index_products(*, product_ids: Iterable[int]) -> int:
     """(Re)build the search documents of these products. Returns how many were indexed."""
     ids = list(product_ids)
@@ -64,7 +71,10 @@ def index_products(*, product_ids: Iterable[int]) -> int:
         Product.objects.filter(pk__in=ids)
         .select_related("series", "category__parent__parent")
         .prefetch_related(
-            Prefetch("variants", queryset=Variant.objects.only("product", "sku", "stock"))
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.only("product", "sku", "stock", "colour", "size"),
+            )
         )
     )
     rows, vocabulary = [], set()
@@ -78,7 +88,7 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 in_stock=any(v.stock > 0 for v in product.variants.all()),
                 is_active=product.is_active,
                 taxonomy=taxonomy,
-                body=f"{product.short_description}\n{product.description}",
+                body=f"{product.short_description}\n{product.description}\n{_options(product)}",
                 updated_at=timezone.now(),
             )
         )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.generic import TemplateView
 
 from core.forms import delivery_countries_text
@@ -9,17 +10,28 @@ from orders.payments import list_payment_methods
 from orders.selectors import list_delivery_options
 
 from . import services
-from .forms import ContactForm
+from .forms import ORDER_NUMBER, ContactForm
+from .models import ContactMessage
 
 PAGES = [
     ("guide", "Shopping guide", "How to find, order and pay for what you need."),
     ("commitments", "Our commitments", "What we promise every customer."),
-    ("returns", "Returns and exchanges", "Send back or exchange any item within {days} days."),
+    ("returns", "Returns and exchanges", "Send back or exchange any item within {days}."),
     ("payment", "Payment methods", "Bank transfer or cash on delivery."),
     ("delivery", "Delivery fees and times", "What shipping costs and how long it takes."),
     ("legal", "Legal notice", "Who runs this shop and how to reach us."),
     ("privacy", "Privacy", "What we keep about you, why, and for how long."),
 ]
+
+
+def list_pages() -> list[tuple[str, str, str]]:
+    """PAGES with their summaries filled in from the settings (the overview lists them, each
+    page has its own as meta description)."""
+    days = settings.SHOP_RETURN_DAYS
+    return [
+        (slug, title, summary.format(days=f"{days} day{pluralize(days)}"))
+        for slug, title, summary in PAGES
+    ]
 
 
 class ServicePageView(TemplateView):
@@ -30,14 +42,13 @@ class ServicePageView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        current = next((p for p in PAGES if p[0] == self.page), None)
+        pages = list_pages()
+        current = next((p for p in pages if p[0] == self.page), None)
         context.update(
-            pages=PAGES,
+            pages=pages,
             current=self.page,
             page_title=current[1] if current else "Customer service",
-            meta_description=current[2].format(days=settings.SHOP_RETURN_DAYS)
-            if current
-            else "Help with orders, payment and returns.",
+            meta_description=current[2] if current else "Help with orders, payment and returns.",
         )
         context.update(self.extra_context_for_page())
         return context
@@ -71,10 +82,28 @@ class ServicePageView(TemplateView):
 CONTACT_TITLE = "Write to us"
 
 
+def _contact_initial(request) -> dict:
+    """What a link to the form may fill in (?topic=return&order=MP-7KQ4-X2HD, from the returns
+    page and a delivered order), and a member's own e-mail address. Anything else is ignored."""
+    initial = {}
+    topic = request.GET.get("topic", "")
+    if topic in ContactMessage.Topic.values:
+        initial["topic"] = topic
+    number = request.GET.get("order", "").strip().upper()
+    if ORDER_NUMBER.fullmatch(number):
+        initial["order_number"] = number
+    if request.user.is_authenticated:
+        initial["email"] = request.user.email
+    return initial
+
+
 def contact(request):
     """The customer service form: the message goes to the shop administrator by e-mail (and
     to admin); the typed text is kept on any error."""
-    form = ContactForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = ContactForm(request.POST)
+    else:
+        form = ContactForm(initial=_contact_initial(request))
     status = 200
     if request.method == "POST":
         if form_over_limit(
@@ -104,7 +133,7 @@ def contact(request):
         "service/contact.html",
         {
             "form": form,
-            "pages": PAGES,
+            "pages": list_pages(),
             "current": "contact",
             "page_title": CONTACT_TITLE,
             "meta_description": "Ask a question about an order, a product, a return or payment.",

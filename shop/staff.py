@@ -68,6 +68,11 @@ def list_staff_todo(user) -> list[dict]:
         work = count_work()
         orders = "admin:orders_order_changelist"
         todo += [
+            (
+                "Bank transfers to look for (orders waiting for payment)",
+                work["payment"],
+                url(orders, "todo=payment"),
+            ),
             ("Orders ready to pack", work["pack"], url(orders, "todo=pack")),
             ("Packed orders to hand to the carrier", work["ship"], url(orders, "todo=ship")),
             ("Cancelled after payment: refund due", work["refund"], url(orders, "todo=refund")),

@@ -151,7 +151,9 @@ def test_cancel_asks_first_then_puts_the_stock_back(staff_client, new_order, lam
     question = run_action(staff_client, "cancel", order)
     page = question.content.decode()
     assert "Cancel orders?" in page
-    assert "paid: the money must be refunded" in page
+    # the amount as the shop writes amounts, the status said once
+    assert f"{money(order.total)} · Paid: <strong>the money must be refunded</strong>" in page
+    assert "paid: paid" not in page
     order.refresh_from_db()
     assert order.status == S.PAID  # asking changes nothing
     lamp.refresh_from_db()
@@ -164,6 +166,20 @@ def test_cancel_asks_first_then_puts_the_stock_back(staff_client, new_order, lam
     order.refresh_from_db()
     assert order.status == S.CANCELLED
     assert order.events.last().note == "Customer asked by phone"
+
+
+def test_cancelling_a_packed_paid_order_asks_with_the_amount_and_that_it_was_paid(
+    staff_client, new_order
+):
+    order = new_order(payment="bank_transfer")
+    services.mark_paid(order=order)
+    services.mark_packed(order=order)
+    page = run_action(staff_client, "cancel", order).content.decode()
+    assert (
+        f"{money(order.total)} · Packed: <strong>paid, so the money must be refunded</strong>"
+        in page
+    )
+    assert "the customer sees it" in page  # the reason goes on their order's timeline
 
 
 def test_ship_flow_then_the_public_inquiry_shows_tracking(
@@ -371,6 +387,7 @@ def test_the_order_page_links_a_printable_packing_slip_and_the_orders_e_mails(
     assert "Lindenstr. 1" in slip
     assert order.lines.get().sku in slip
     assert "Cash on delivery: the carrier collects" in slip
+    assert 'rel="icon"' in slip  # else the browser asks for /favicon.ico: a 404 on every print
     assert (
         staff_client.get(
             reverse("admin:orders_order_packing_slip", args=[order.pk + 999])
@@ -407,6 +424,76 @@ def test_the_order_page_offers_the_next_steps_its_status_allows(staff_client, ne
     order.refresh_from_db()
     assert order.status == S.PAID
     assert steps() == ["mark_packed", "cancel"]
+
+
+def next_step(client, action, order, **extra):
+    """A "Next step" button of the order page, as the browser sends it."""
+    data = {"action": action, "_selected_action": [order.pk], "_back_to_order": order.pk}
+    return client.post(reverse(CHANGELIST), {**data, **extra})
+
+
+def test_a_next_step_pressed_on_the_order_page_returns_to_that_order(staff_client, new_order):
+    """Staff working through one order (paid, packed, shipped) were sent to the list after
+    each step and had to find the order again."""
+    order = new_order(payment="bank_transfer")
+    page = reverse("admin:orders_order_change", args=[order.pk])
+    assert f'name="_back_to_order" value="{order.pk}"' in (staff_client.get(page).content.decode())
+
+    response = next_step(staff_client, "mark_paid", order)
+    assert response.status_code == 302
+    assert response.url == page
+    assert flash(response) == ["1 order(s) marked paid."]  # shown on the order page
+    assert run_action(staff_client, "mark_packed", order).url == reverse(CHANGELIST)  # the list
+
+    ship = next_step(staff_client, "mark_shipped", order)
+    assert f"_back_to_order={order.pk}" in ship.url
+    form = staff_client.get(ship.url).content.decode()
+    assert f'href="{page}" class="closelink">Cancel</a>' in form
+    shipped = staff_client.post(
+        ship.url,
+        {
+            "ids": str(order.pk),
+            "carrier": "DHL",
+            f"tracking_{order.pk}": "JJD0001",
+            "_back_to_order": order.pk,
+        },
+    )
+    assert shipped.url == page
+    order.refresh_from_db()
+    assert order.status == S.SHIPPED
+
+
+def test_e_mails_of_steps_taken_in_admin_link_the_customer_to_their_order(
+    staff_client, new_order, django_capture_on_commit_callbacks
+):
+    order = new_order(payment="bank_transfer")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(staff_client, "mark_paid", order)
+    link = f"http://testserver/orders/inquiry/?number={order.number}"
+    assert f"Your order online: {link}" in mail.outbox[-1].body
+
+
+def test_cancelling_from_the_order_page_asks_then_returns_to_the_order(staff_client, new_order):
+    order = new_order(payment="cod")
+    page = reverse("admin:orders_order_change", args=[order.pk])
+    question = next_step(staff_client, "cancel", order).content.decode()
+    assert f'<a href="{page}" class="closelink">No, keep it</a>' in question
+    assert f'name="_back_to_order" value="{order.pk}"' in question
+    done = next_step(staff_client, "cancel", order, confirmed="yes", reason="Asked by phone")
+    assert done.url == page
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED
+
+
+def test_the_way_back_is_only_ever_to_the_order_the_step_was_for(staff_client, new_order):
+    order, other = new_order(payment="bank_transfer"), new_order(payment="bank_transfer")
+    response = next_step(staff_client, "mark_paid", order, _back_to_order=other.pk)
+    assert response.url == reverse(CHANGELIST)
+    response = staff_client.post(
+        reverse(CHANGELIST),
+        {"action": "mark_paid", "_selected_action": [other.pk], "_back_to_order": "//evil"},
+    )
+    assert response.url == reverse(CHANGELIST)
 
 
 def test_packing_an_unpaid_bank_transfer_says_to_mark_it_paid_first(staff_client, new_order):

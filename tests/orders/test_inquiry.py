@@ -60,6 +60,14 @@ def test_number_and_email_show_payment_shipping_tracking_and_timeline(client, sh
     assert "Trail Lamp" in body
 
 
+def test_the_link_in_an_order_e_mail_fills_in_the_number(client):
+    body = client.get(reverse("orders:inquiry"), {"number": "MP-7KQ4-X2HD"}).content.decode()
+    assert 'value="MP-7KQ4-X2HD"' in body
+    odd = client.get(reverse("orders:inquiry"), {"number": '"><b>x'}).content.decode()
+    assert "&lt;b&gt;" not in odd  # not an order number: not filled in
+    assert "<b>x" not in odd
+
+
 def test_an_unpaid_order_shows_what_to_transfer(client, standard_shipping):
     variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
     order = place(make_cart((variant, 2)), standard_shipping, payment="bank_transfer")
@@ -67,6 +75,39 @@ def test_an_unpaid_order_shows_what_to_transfer(client, standard_shipping):
     assert "not yet paid" in body
     assert "not shipped yet" in body
     assert "Please transfer €60.00" in body
+
+
+def test_a_delivered_order_links_to_a_return_request_for_it(client, shipped_order):
+    services.mark_delivered(order=shipped_order)
+    body = ask(client, shipped_order.number, "guest@example.com").content.decode()
+    link = f"{reverse('service:contact')}?topic=return&amp;order={shipped_order.number}"
+    assert f'<a href="{link}">Return or exchange an item</a>' in body
+
+
+def test_a_cancelled_paid_order_says_where_the_money_is(client, standard_shipping):
+    """It said "Bank transfer: cancelled" and "not shipped yet" for an order paid, cancelled
+    and refunded: the shopper could not tell whether their money was coming back."""
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    order = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+    services.mark_paid(order=order)
+    services.cancel_order(order=order)
+
+    body = ask(client, order.number, "guest@example.com").content.decode()
+    assert 'Bank transfer: <span class="status no">paid; we are sending the money back</span>' in (
+        body
+    )
+    assert "not shipped: the order was cancelled" in body
+    assert "not shipped yet" not in body
+
+    services.mark_refunded(order=order)
+    body = ask(client, order.number, "guest@example.com").content.decode()
+    assert 'Bank transfer: <span class="status yes">refunded on <time' in body
+    assert "we are sending the money back" not in body
+
+    unpaid = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+    services.cancel_order(order=unpaid)
+    body = ask(client, unpaid.number, "guest@example.com").content.decode()
+    assert 'Bank transfer: <span class="status no">cancelled</span>' in body
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from orders.exceptions import IllegalTransition
 from orders.models import Order
 from tests.factories import ProductFactory, UserFactory
 
-from .helpers import make_cart, place
+from .helpers import ADDRESS, make_cart, place
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +243,106 @@ def test_paid_shipped_and_delivered_each_send_their_email(
         services.mark_delivered(order=order)
     assert mail.outbox[-1].subject == f"Your order {order.number} was delivered"
     assert len(mail.outbox) == 3
+
+
+def test_cash_on_delivery_mails_say_what_to_have_ready_for_the_carrier(
+    variant, standard_shipping, django_capture_on_commit_callbacks
+):
+    """The confirmation and the shipping e-mail of a cash-on-delivery order named no amount
+    to pay at the door; the packing slip did (for the carrier), the shopper had to add up."""
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(make_cart((variant, 1)), standard_shipping, payment="cod")  # €34.90
+    confirmation = next(m for m in mail.outbox if m.to == ["guest@example.com"])
+    assert "You pay €34.90 in cash to the carrier when the parcel arrives." in confirmation.body
+    assert "You pay <strong>€34.90</strong> in cash" in confirmation.alternatives[0][0]
+
+    services.mark_packed(order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_shipped(order=order, carrier="DHL", tracking_number="JD0001")
+    shipped = mail.outbox[-1]
+    assert "Cash on delivery: please have €34.90 ready for the carrier." in shipped.body
+    assert "please have <strong>€34.90</strong> ready" in shipped.alternatives[0][0]
+
+
+def test_a_bank_transfer_paid_in_advance_asks_nothing_at_the_door(
+    make_order, django_capture_on_commit_callbacks
+):
+    order = make_order(payment="bank_transfer")
+    services.mark_paid(order=order)
+    services.mark_packed(order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_shipped(order=order, carrier="DHL", tracking_number="JD0001")
+    assert "ready for the carrier" not in mail.outbox[-1].body
+
+
+def test_the_cancellation_mail_says_whether_money_goes_back(
+    make_order, django_capture_on_commit_callbacks
+):
+    """It said "If you already paid, we refund you" to everyone: the shop knows who paid."""
+    paid = make_order(payment="bank_transfer")  # 2 lamps, free delivery: €60.00
+    services.mark_paid(order=paid)
+    unpaid = make_order(payment="bank_transfer")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order=paid)
+        services.cancel_order(order=unpaid)
+    to_paid, to_unpaid = (
+        next(m for m in mail.outbox if o.number in m.subject and "cancelled" in m.subject)
+        for o in (paid, unpaid)
+    )
+    assert "We send back the €60.00 you paid within 5 working days" in to_paid.body
+    assert "<strong>€60.00</strong> you paid" in to_paid.alternatives[0][0]
+    assert "send back" not in to_unpaid.body
+    assert "If you already paid" not in to_paid.body + to_unpaid.body
+
+
+def test_order_mails_link_to_the_order_when_the_shop_address_is_known(
+    variant, standard_shipping, django_capture_on_commit_callbacks
+):
+    """No customer e-mail linked back to the shop: a guest had to find "Where is my order?"
+    and type the number, a member to find "My orders"."""
+    site = "https://shop.example/"
+    with django_capture_on_commit_callbacks(execute=True):
+        guest = services.place_order(
+            cart=make_cart((variant, 1)),
+            contact=services.Contact(email="guest@example.com", phone="030 1"),
+            address=ADDRESS,
+            shipping_method_id=standard_shipping.pk,
+            payment_code="cod",
+            idempotency_key="k-guest",
+            site_url=site,
+        )
+    inquiry = f"https://shop.example/orders/inquiry/?number={guest.number}"
+    confirmation = next(m for m in mail.outbox if m.to == ["guest@example.com"])
+    assert f"Your order online: {inquiry}\n" in confirmation.body
+    assert f'<a href="{inquiry}">See your order online</a>' in confirmation.alternatives[0][0]
+    staff = next(m for m in mail.outbox if m.to != ["guest@example.com"])
+    assert "Your order online" not in staff.body  # staff get their admin link instead
+
+    member = UserFactory(email="mia@example.com")
+    order = place(make_cart((variant, 1), user=member), standard_shipping, user=member)
+    services.mark_packed(order=order)
+    services.mark_shipped(order=order, carrier="DHL", tracking_number="1")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_delivered(order=order, site_url=site)
+    delivered = mail.outbox[-1]
+    assert f"Your order online: https://shop.example/orders/mine/{order.number}/\n" in (
+        delivered.body
+    )
+    assert "of receiving it: https://shop.example/service/returns/." in delivered.body
+    assert (
+        '<a href="https://shop.example/service/returns/">return or exchange it</a>'
+        in (delivered.alternatives[0][0])
+    )
+
+
+def test_a_mail_sent_by_a_background_job_has_no_broken_links(
+    make_order, django_capture_on_commit_callbacks
+):
+    order = make_order(payment="bank_transfer")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_order(order=order)  # as expire_unpaid_orders does: no address known
+    assert "Your order online" not in mail.outbox[-1].body
+    assert 'href="/' not in mail.outbox[-1].alternatives[0][0]
 
 
 def test_nothing_is_mailed_or_queued_when_the_transaction_rolls_back(

@@ -95,6 +95,28 @@ def test_a_sku_search_offers_no_correction_and_asks_no_vocabulary(
     assert not [q for q in captured.captured_queries if "search_lexeme" in q["sql"]]
 
 
+def test_the_colours_and_sizes_a_product_comes_in_are_searched(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """ "blue lantern" found nothing for a lantern with a blue variant: only the product's
+    name, text, SKUs, series and category were indexed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        lantern = ProductFactory(
+            name="Camp Lantern", category=shop["speaker"].category, stock=False
+        )
+        VariantFactory(product=lantern, colour="Green", size="")
+        blue = VariantFactory(product=lantern, colour="Blue", size="XL")
+    assert names(client.get(URL, {"q": "blue lantern"})) == ["Camp Lantern"]
+    assert names(client.get(URL, {"q": "lantern xl"})) == ["Camp Lantern"]
+    assert names(client.get(URL, {"q": "red lantern"})) == []
+
+    with django_capture_on_commit_callbacks(execute=True):  # a variant edit re-indexes
+        blue.colour = "Red"
+        blue.save()
+    assert names(client.get(URL, {"q": "red lantern"})) == ["Camp Lantern"]
+    assert names(client.get(URL, {"q": "blue lantern"})) == []
+
+
 def test_category_and_series_names_are_searched(client, shop):
     assert set(names(client.get(URL, {"q": "audio"}))) == {"Bluetooth Speaker", "Bluetooth Earbuds"}
 

@@ -316,3 +316,24 @@ def test_only_staff_who_may_read_the_outbox_see_a_preview(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(preview.replace(f"/{message.pk}/", "/nope/")).status_code == 404
     assert client.get(preview.replace(f"/{message.pk}/", "/999999/")).status_code == 404
+
+
+def test_a_link_from_the_returns_page_or_an_order_fills_in_the_topic_and_number(client):
+    """Asking for a return, the shopper found the form set to "Something else" and had to
+    copy the order number from their e-mail."""
+    returns = client.get(reverse("service:returns")).content.decode()
+    assert f'<a href="{URL}?topic=return">Write to us</a> with your order number' in returns
+
+    body = client.get(URL, {"topic": "return", "order": " mp-pwcv-dc38"}).content.decode()
+    assert '<option value="return" selected>A return or exchange</option>' in body
+    assert 'value="MP-PWCV-DC38"' in body
+
+    ignored = client.get(URL, {"topic": "refund-now", "order": "<script>"}).content.decode()
+    assert '<option value="other" selected>' in ignored
+    assert "&lt;script&gt;" not in ignored  # not a number: not filled in
+
+
+def test_a_member_finds_their_e_mail_address_filled_in(client):
+    client.force_login(UserFactory(email="mia@example.com"))
+    body = client.get(URL).content.decode()
+    assert 'value="mia@example.com"' in body

@@ -71,3 +71,19 @@ def test_every_page_links_the_legal_notice_and_privacy(client, settings):
     assert "No tracking, no analytics, no advertising cookies" in privacy
     assert "not paid within 5 days" in privacy
     assert "deleted after two weeks" in privacy
+
+
+@pytest.mark.django_db
+def test_the_overview_says_the_return_period_not_a_placeholder(client, settings):
+    """The overview listed "within {days} days": the summary was formatted for the returns
+    page's meta description only."""
+    settings.SHOP_RETURN_DAYS = 30
+    overview = client.get(reverse("service:index")).content.decode()
+    assert "{days}" not in overview
+    assert "Send back or exchange any item within 30 days." in overview
+    returns = client.get(reverse("service:returns")).content.decode()
+    assert '<meta name="description" content="Send back or exchange any item within 30 days.">' in (
+        returns
+    )
+    settings.SHOP_RETURN_DAYS = 1
+    assert "within 1 day." in client.get(reverse("service:index")).content.decode()

@@ -349,6 +349,7 @@ def test_the_admin_home_page_says_what_waits_for_staff(staff_client, django_asse
     shipping = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
     lamp = ProductFactory(name="Lamp", stock=9).variants.get()
     place(make_cart((lamp, 1)), shipping)  # cash on delivery: ready to pack
+    unpaid = place(make_cart((lamp, 1)), shipping, payment="bank_transfer")
     paid = place(make_cart((lamp, 1)), shipping, payment="bank_transfer")
     services.mark_paid(order=paid)
     services.mark_packed(order=paid)
@@ -366,6 +367,11 @@ def test_the_admin_home_page_says_what_waits_for_staff(staff_client, django_asse
 
     assert "<caption>To do</caption>" in body
     assert "?todo=pack" in body
+    # a bank transfer to look for in the shop's account (then mark it paid); it was in no line
+    assert "<td>1</td>" in row("Bank transfers to look for (orders waiting for payment)")
+    waiting = staff_client.get(reverse("admin:orders_order_changelist") + "?todo=payment")
+    assert unpaid.number in waiting.content.decode()
+    assert paid.number not in waiting.content.decode()
     assert "<td>1</td>" in row("Orders ready to pack")
     assert "<td>1</td>" in row("Packed orders to hand to the carrier")
     assert "<td>0</td>" in row("Cancelled after payment: refund due")
