@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
+from django.urls import reverse
 
 from core.outbox import queue_message
 
@@ -25,7 +26,16 @@ class AccountAdapter(DefaultAccountAdapter):
         # what allauth's own send_mail puts in every message's context (the templates greet
         # with the site's name and name the address), then the caller's
         request = allauth_context.request
-        message_context = {"request": request, "email": email, "current_site": ShopSite(request)}
+        message_context = {
+            "request": request,
+            "email": email,
+            "current_site": ShopSite(request),
+            # what the shop's own e-mails have (core.outbox.render_mail), and two links
+            "SHOP_NAME": settings.SHOP_NAME,
+            "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
+            "shop_url": request.build_absolute_uri("/"),
+            "order_inquiry_url": request.build_absolute_uri(reverse("orders:inquiry")),
+        }
         message_context.update(context)
         message = self.render_mail(template_prefix, email, message_context)
         html = ""

@@ -19,9 +19,14 @@ def test_sign_up_mail_names_the_shop_and_the_address(client):
     message = OutboxMessage.objects.get(to=["fresh@example.com"])
     assert message.subject.startswith(f"{settings.SHOP_NAME}: ")
     assert "testserver" not in message.subject
-    assert f"from {settings.SHOP_NAME}" in message.body_text
-    assert "from !" not in message.body_text
+    assert f"account at {settings.SHOP_NAME}" not in message.body_text
+    assert f"your {settings.SHOP_NAME} account" in message.body_text
     assert "http://testserver/accounts/" in message.body_text  # the confirmation link
+    # the shop's words, not the library's ("user x has given your email address to register")
+    assert "has given your email" not in message.body_text
+    assert "ignore this e-mail" in message.body_text
+    assert message.body_text.rstrip().endswith(f"Questions? Write to {settings.SHOP_ADMIN_EMAIL}.")
+    assert "http://testserver/\n" in message.body_text  # the shop's address under its name
 
 
 def test_password_reset_mails_name_the_shop_and_the_address(client):
@@ -35,6 +40,22 @@ def test_password_reset_mails_name_the_shop_and_the_address(client):
         assert "from !" not in message.body_text
         assert " on ." not in message.body_text
     assert "nobody@example.com" in unknown.body_text  # "an account with email ..."
+    assert "http://testserver/accounts/password/reset/key/" in known.body_text
+    # a guest who forgot they ordered as a guest is shown where to look the order up
+    assert f"http://testserver{reverse('orders:inquiry')}" in unknown.body_text
+    assert "http://testserver/accounts/signup/" in unknown.body_text
+
+
+def test_signing_up_with_a_known_address_mails_its_owner_a_reset_link(client):
+    UserFactory(email="known@example.com")
+    client.post(
+        reverse("account_signup"),
+        {"email": "known@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    message = OutboxMessage.objects.get(to=["known@example.com"])
+    assert message.subject == f"{settings.SHOP_NAME}: You already have an account"
+    assert "already have an account with this address" in message.body_text
+    assert "http://testserver/accounts/password/reset/" in message.body_text
 
 
 def test_account_mail_subjects_use_the_shops_words(client):
