@@ -186,7 +186,7 @@ def _place_order(
     expected_fingerprint,
     site_url,
 ) -> Order:
-    # Lock the cart row first: a double-clicked "Place order" waits here, then finds the order
+    # Lock the cart row first: a double-clicked "Buy now" waits here, then finds the order
     # the first click placed (the checkout view looked for it already, before the wait).
     locked_cart = Cart.objects.select_for_update().filter(pk=cart.pk).first()
     existing = Order.objects.filter(idempotency_key=idempotency_key).first()

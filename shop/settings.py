@@ -181,7 +181,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # The embedded default. IMMEDIATE: a transaction takes the write lock when it begins and waits
 # up to `timeout` seconds for it. SQLite's default (DEFERRED) lets two transactions read, then
 # refuses one of them at once ("database is locked", no waiting) when both want to write: a
-# double-clicked "Place order" got a 500. WAL lets pages be read meanwhile.
+# double-clicked "Buy now" got a 500. WAL lets pages be read meanwhile.
 SQLITE_OPTIONS = {
     "timeout": 20,
     "transaction_mode": "IMMEDIATE",

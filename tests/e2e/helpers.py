@@ -239,7 +239,7 @@ def checkout(
     expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
     if not place:
         return None
-    page.get_by_role("button", name="Place order").click()
+    page.get_by_role("button", name="Buy now").click()
     return confirmation_number(page)
 
 

@@ -143,7 +143,7 @@ def test_checkout_with_the_keyboard_only(page, seeded_shop):
     press_and_wait(page, "Enter")
 
     expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
-    tab_to(page, "Place order")
+    tab_to(page, "Buy now")
     press_and_wait(page, "Enter")
 
     number = confirmation_number(page)

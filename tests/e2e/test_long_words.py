@@ -47,6 +47,6 @@ def test_long_words_wrap_on_a_phone(page, seeded_shop):
     page.get_by_role("button", name="Review your order").click()
     expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
     fits(page)  # the review: name, address and the items table
-    page.get_by_role("button", name="Place order").click()
+    page.get_by_role("button", name="Buy now").click()
     confirmation_number(page)
     fits(page)

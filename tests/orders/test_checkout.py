@@ -56,7 +56,8 @@ def test_guest_checkout_with_cash_on_delivery(
     cart = Cart.objects.get()
     review = walk_checkout(client, standard_shipping, payment="cod")
     body = review.content.decode()
-    assert "By placing the order you agree to pay €44.88." in body
+    assert "you order these items and agree to pay €44.88." in body
+    assert ">Buy now</button>" in body  # the button says it commits to paying
     assert "Cash on delivery" in body
 
     with django_capture_on_commit_callbacks(execute=True):

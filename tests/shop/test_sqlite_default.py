@@ -1,5 +1,5 @@
 """The embedded SQLite default copes with two requests writing at once (a double-clicked
-"Place order"): the second waits for the first instead of failing with "database is locked"."""
+"Buy now"): the second waits for the first instead of failing with "database is locked"."""
 
 import threading
 import time
