@@ -9,6 +9,7 @@ would. Shared by services and selectors.
 from django.db.models import OuterRef, Subquery
 
 from catalog.models import Variant
+from catalog.selectors import card_picture
 from core.fixedquery import FixedQuery
 
 from .models import Cart, CartLine
@@ -26,20 +27,32 @@ guest_open_cart = FixedQuery(
     ],
     int,
 )
-#: The lines of the member's open cart, with their variants and products.
-member_cart_lines = FixedQuery(
-    lambda user_id: CartLine.objects.filter(
-        cart__user_id=user_id, cart__status=OPEN
-    ).select_related("variant__product"),
-    int,
-)
-#: The lines of an anonymous visitor's open cart, with their variants and products.
-guest_cart_lines = FixedQuery(
-    lambda cart_id: CartLine.objects.filter(
+
+
+def _member_lines(user_id):
+    return CartLine.objects.filter(cart__user_id=user_id, cart__status=OPEN).select_related(
+        "variant__product"
+    )
+
+
+def _guest_lines(cart_id):
+    return CartLine.objects.filter(
         cart_id=cart_id, cart__user__isnull=True, cart__status=OPEN
-    ).select_related("variant__product"),
-    int,
-)
+    ).select_related("variant__product")
+
+
+def _pictured(lines):
+    return lines.annotate(**card_picture(OuterRef("variant__product")))
+
+
+#: The lines of the member's open cart, with their variants and products.
+member_cart_lines = FixedQuery(_member_lines, int)
+#: The lines of an anonymous visitor's open cart, with their variants and products.
+guest_cart_lines = FixedQuery(_guest_lines, int)
+#: The same, each with its product's first picture (``card_image``, ``card_image_alt``), for
+#: the pages that show the lines.
+member_cart_lines_pictured = FixedQuery(lambda user_id: _pictured(_member_lines(user_id)), int)
+guest_cart_lines_pictured = FixedQuery(lambda cart_id: _pictured(_guest_lines(cart_id)), int)
 
 
 def _variant_with_line(variant_id, cart_id):

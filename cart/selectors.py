@@ -7,8 +7,10 @@ from .pricing import CartPricing, price_lines, shipping_fee
 from .queries import (
     first_or_none,
     guest_cart_lines,
+    guest_cart_lines_pictured,
     guest_open_cart,
     member_cart_lines,
+    member_cart_lines_pictured,
     member_open_cart,
 )
 from .services import CART_COUNT_TTL, CART_GENERATION_TTL, cart_count_keys, session_cart_id
@@ -81,16 +83,21 @@ def _cart_badge_of(session) -> bytes:
 page_cache_fill = SessionFill(neutral=cart_badge(0).encode(), personal=_cart_badge_of)
 
 
-def price_open_cart(*, user, session) -> CartPricing:
+def price_open_cart(*, user, session, pictures: bool = False) -> CartPricing:
     """The visitor's open cart priced with current prices and stock, in one query (none for a
-    visitor without a cart)."""
+    visitor without a cart). With ``pictures`` each line's product has its first picture
+    (``card_image``, ``card_image_alt``: Product.card_image_url), in the same query."""
     cart_id = session_cart_id(session)
     if user is not None and user.is_authenticated:
-        lines = member_cart_lines(user.pk)
+        lines = (member_cart_lines_pictured if pictures else member_cart_lines)(user.pk)
     elif cart_id:
-        lines = guest_cart_lines(cart_id)
+        lines = (guest_cart_lines_pictured if pictures else guest_cart_lines)(cart_id)
     else:
         return price_lines(items=[], shipping_method=None)
+    if pictures:
+        for ln in lines:
+            ln.variant.product.card_image = ln.card_image
+            ln.variant.product.card_image_alt = ln.card_image_alt
     return price_lines(
         items=[(ln.pk, ln.variant, ln.quantity) for ln in lines], shipping_method=None
     )

@@ -47,7 +47,7 @@ def _form_errors(form) -> str:
 
 def cart_detail(request):
     methods = selectors.list_shipping_methods()
-    pricing = selectors.price_open_cart(user=request.user, session=request.session)
+    pricing = selectors.price_open_cart(user=request.user, session=request.session, pictures=True)
     estimate = selectors.cheapest_shipping(methods, pricing.subtotal)
     if estimate is not None and pricing.lines:
         pricing = selectors.reprice_with_shipping(pricing, shipping_method=estimate)

@@ -141,7 +141,6 @@ def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
     ProductImage objects to build (each fires ImageField's dimension signals) for 24 cards.
     """
     variants = Variant.objects.filter(product=OuterRef("pk")).order_by()
-    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
     return queryset.annotate(
         variant_count=Subquery(variants.values("product").annotate(n=Count("pk")).values("n")),
         first_variant_id=Subquery(
@@ -149,15 +148,25 @@ def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
             .order_by("position", "id")
             .values("pk")[:1]
         ),
-        card_image=Subquery(
+        **card_picture(OuterRef("pk")),
+    )
+
+
+def card_picture(product: OuterRef) -> dict:
+    """Annotations for the first picture of the ``product`` a row refers to: ``card_image``
+    (its listing thumbnail's file, or the original's; None without a picture) and
+    ``card_image_alt``, as two small subqueries."""
+    first_image = ProductImage.objects.filter(product=product).order_by("position", "id")
+    return {
+        "card_image": Subquery(
             first_image.annotate(
                 file=Coalesce(
                     NullIf(F("thumb_listing"), Value("")), F("image"), output_field=CharField()
                 )
             ).values("file")[:1]
         ),
-        card_image_alt=Subquery(first_image.values("alt_text")[:1]),
-    )
+        "card_image_alt": Subquery(first_image.values("alt_text")[:1]),
+    }
 
 
 def list_active_products() -> QuerySet[Product]:

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cart.models import Cart, CartLine, ShippingMethod
 from cart.pricing import line_problem, price_lines, shipping_fee, unit_price
-from catalog.models import Product, Variant
+from catalog.models import Product, ProductImage, Variant
 from core.money import round_money
 from tests.factories import ProductFactory, UserFactory, VariantFactory
 
@@ -591,12 +591,41 @@ def test_cart_page_query_count_does_not_grow_with_lines(
 ):
     for _ in range(line_count):
         variant = VariantFactory(stock=5, colour="Green", size="L")
+        ProductImage.objects.create(product=variant.product, image="products/a.png", position=0)
+        ProductImage.objects.create(product=variant.product, image="products/b.png", position=1)
         add(client, variant, 1)
     assert CartLine.objects.count() == line_count
 
     with django_assert_max_num_queries(CART_PAGE_MAX_QUERIES):
         response = client.get(reverse("cart:detail"))
     assert len(response.context["pricing"].lines) == line_count
+    assert response.content.decode().count('src="/media/products/a.png"') == line_count
+
+
+@pytest.mark.django_db
+def test_cart_page_shows_each_items_first_picture(client, standard_shipping):
+    """Each line shows its product's first picture (the listing thumbnail where there is one),
+    as a decoration beside the linked name; a product without pictures, the placeholder."""
+    pictured, bare = VariantFactory(stock=5), VariantFactory(stock=5)
+    ProductImage.objects.create(
+        product=pictured.product, image="products/second.png", position=2, alt_text="Side"
+    )
+    ProductImage.objects.create(
+        product=pictured.product,
+        image="products/first.png",
+        thumb_listing="thumbs/listing/first.jpg",
+        position=1,
+        alt_text="Front",
+    )
+    add(client, pictured, 1)
+    add(client, bare, 1)
+
+    body = client.get(reverse("cart:detail")).content.decode()
+
+    assert re.search(r'<img class="cart-thumb" src="/media/thumbs/listing/first.jpg" alt=""', body)
+    assert "second.png" not in body
+    assert "products/first.png" not in body
+    assert body.count('class="cart-thumb" src="/static/img/placeholder') == 1
 
 
 @pytest.mark.django_db
