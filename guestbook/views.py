@@ -14,7 +14,9 @@ PAGE_SIZE = 20
 
 def guestbook(request):
     """The public message board; posting keeps the typed text on any error."""
-    form = EntryForm(request.POST if request.method == "POST" else None)
+    # a member's address is filled in (they can clear it: it is optional)
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    form = EntryForm(request.POST if request.method == "POST" else None, initial=initial)
     status = 200
     if request.method == "POST":
         if form_over_limit(

@@ -231,3 +231,10 @@ def test_query_budget_does_not_grow(client, django_assert_max_num_queries, n):
     )
     with django_assert_max_num_queries(4):
         assert client.get(URL).status_code == 200
+
+
+def test_a_members_address_is_filled_in_and_a_visitors_is_not(client):
+    member = UserFactory(email="mia@example.com")
+    assert 'value="mia@example.com"' not in client.get(URL).content.decode()
+    client.force_login(member)
+    assert 'name="email" value="mia@example.com"' in client.get(URL).content.decode()

@@ -482,6 +482,26 @@ def test_a_stranger_cannot_see_a_guest_confirmation(client, mug, standard_shippi
     assert client.get(reverse("orders:confirmation", args=[number])).status_code == 200
 
 
+def test_the_confirmation_shows_a_guest_the_lookup_and_a_member_their_order(
+    client, mug, standard_shipping
+):
+    add_to_cart(client, mug, 1)
+    place(client, review_key(walk_checkout(client, standard_shipping)))
+    guest_order = Order.objects.get()
+    page = client.get(reverse("orders:confirmation", args=[guest_order.number])).content.decode()
+    assert f'{reverse("orders:inquiry")}?number={guest_order.number}"' in page
+    assert reverse("orders:my_orders") not in page.split("<main", 1)[1].split("</main>")[0]
+
+    member = UserFactory(email="mia@example.com")
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+    response = place(client, review_key(walk_checkout(client, standard_shipping)))
+    order = Order.objects.get(user=member)
+    page = client.get(response.url).content.decode()
+    assert f'href="{order.get_absolute_url()}">your account</a>' in page
+    assert "?number=" not in page
+
+
 # --- saved addresses ---------------------------------------------------------------------------
 
 
