@@ -43,7 +43,7 @@ class ProductFilterForm(forms.Form):
         low, high = cleaned.get("min_price"), cleaned.get("max_price")
         if low is not None and high is not None and low > high:
             # shown at the field and left out (the listing filters by the minimum only)
-            self.add_error("max_price", f"Enter a max price of at least {low} (the min price).")
+            self.add_error("max_price", f'Enter at least {low}, the "From" price.')
         return cleaned
 
 
@@ -57,7 +57,7 @@ class ProductFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(
         field_name="price",
         lookup_expr="gte",
-        label="Min price",
+        label="From",
         min_value=0,
         max_digits=10,
         decimal_places=2,
@@ -66,7 +66,7 @@ class ProductFilter(django_filters.FilterSet):
     max_price = django_filters.NumberFilter(
         field_name="price",
         lookup_expr="lte",
-        label="Max price",
+        label="To",
         min_value=0,
         max_digits=10,
         decimal_places=2,

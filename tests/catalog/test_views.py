@@ -124,7 +124,7 @@ def test_pagination_keeps_filters(client):
 def test_a_min_price_above_the_max_price_is_explained_and_the_max_left_out(client, catalog):
     response = client.get(reverse("catalog:products"), {"min_price": "30", "max_price": "10"})
     body = response.content.decode()
-    assert "Enter a max price of at least 30 (the min price)." in body
+    assert "Enter at least 30, the “From” price." in body
     everything_from_30 = client.get(reverse("catalog:products"), {"min_price": "30"})
     assert names(everything_from_30)  # not an empty page: the max is left out
     assert names(response) == names(everything_from_30)

@@ -35,7 +35,7 @@ def test_guest_searches_filters_buys_and_looks_the_order_up(
     # Filter: in stock only, at most 100.
     filters = page.get_by_role("complementary", name="Filter and sort")
     filters.get_by_label("In stock only").check()
-    filters.get_by_label("Max price").fill("100")
+    filters.get_by_label("To", exact=True).fill("100")
     filters.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"in_stock=on"))
     expect(page.get_by_role("status").filter(has_text="product")).to_have_text("1 product")
