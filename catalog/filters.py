@@ -43,7 +43,7 @@ class ProductFilterForm(forms.Form):
         low, high = cleaned.get("min_price"), cleaned.get("max_price")
         if low is not None and high is not None and low > high:
             # shown at the field and left out (the listing filters by the minimum only)
-            self.add_error("max_price", f'Enter at least {low}, the "From" price.')
+            self.add_error("max_price", f"Enter at least {low}, the “From” price.")
         return cleaned
 
 
