@@ -54,6 +54,7 @@ class CartLineInline(admin.TabularInline):
 @admin.register(Cart)
 class CartAdmin(admin.ModelAdmin):
     list_display = ["pk", "user", "status", "created_at", "updated_at"]
+    list_select_related = ["user"]  # not one query per member's cart on the page
     list_filter = ["status", "created_at"]
     search_fields = ["user__email", "session_key"]
     raw_id_fields = ["user"]

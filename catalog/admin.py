@@ -5,10 +5,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
+
+from core.adminlists import ConditionFilter, IndexedSearchMixin
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
@@ -17,30 +19,27 @@ from .services import STOCK_MAX, StaffStockEdit, lock_variants, save_variant_for
 from .signals import products_changed
 
 
-class StockLevelFilter(admin.SimpleListFilter):
+class StockLevelFilter(ConditionFilter):
     title = "stock"
     parameter_name = "stock"
 
     def lookups(self, request, model_admin):
         return [("sold_out", "Sold out"), ("low", "Low stock"), ("in_stock", "In stock")]
 
-    def queryset(self, request, queryset):
+    def conditions(self, request):
         low = settings.SHOP_LOW_STOCK_THRESHOLD
-        if queryset.model is Variant:
-            conditions = {
-                "sold_out": {"stock": 0},
-                "low": {"stock__gt": 0, "stock__lte": low},
-                "in_stock": {"stock__gt": 0},
+        if self.model is Variant:
+            return {
+                "sold_out": Q(stock=0),
+                "low": Q(stock__gt=0, stock__lte=low),
+                "in_stock": Q(stock__gt=0),
             }
-            return queryset.filter(**conditions[self.value()]) if self.value() else queryset
         variants = Variant.objects.filter(product=OuterRef("pk"))
-        if self.value() == "sold_out":
-            return queryset.filter(stock_total=0)
-        if self.value() == "low":
-            return queryset.filter(Exists(variants.filter(stock__gt=0, stock__lte=low)))
-        if self.value() == "in_stock":
-            return queryset.filter(stock_total__gt=0)
-        return queryset
+        return {
+            "sold_out": Q(stock_total=0),
+            "low": Q(Exists(variants.filter(stock__gt=0, stock__lte=low))),
+            "in_stock": Q(stock_total__gt=0),
+        }
 
 
 def thumbnail_tag(image: ProductImage | None, size: int = 48):
@@ -66,11 +65,16 @@ class SeriesAdmin(admin.ModelAdmin):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["__str__", "slug", "position"]
     list_editable = ["position"]
-    list_select_related = ["parent__parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        # a category's name is its path ("Outdoor › Packs › Daypacks"): its parents come in
+        # the same query, for the list and for the autocomplete of the product page (which
+        # asked one query per parent of each category it offered)
+        return super().get_queryset(request).select_related("parent__parent")
 
 
 class StockWidget(forms.MultiWidget):
@@ -259,7 +263,7 @@ class ProductImageInline(admin.TabularInline):
         return thumbnail_tag(obj, 64)
 
 
-class CategoryTreeFilter(admin.SimpleListFilter):
+class CategoryTreeFilter(ConditionFilter):
     """Products of a category and its subcategories, from the cached category tree (Django's
     related filter printed each category's path with a query per category)."""
 
@@ -272,10 +276,11 @@ class CategoryTreeFilter(admin.SimpleListFilter):
             for node, ancestors in get_navigation().walk()
         ]
 
-    def queryset(self, request, queryset):
-        value = self.value()
-        node = get_navigation().by_id.get(int(value)) if value and value.isdigit() else None
-        return queryset.filter(category_id__in=node.descendant_ids()) if node else queryset
+    def conditions(self, request):
+        return {
+            str(node.id): Q(category_id__in=node.descendant_ids())
+            for node, _ancestors in get_navigation().walk()
+        }
 
 
 class ProductListForm(forms.ModelForm):
@@ -298,7 +303,7 @@ class ProductListForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(LocksVariantsOnListSave, admin.ModelAdmin):
+class ProductAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin):
     lock_rows_as = "product_ids"
     list_display = [
         "thumbnail",
@@ -405,7 +410,7 @@ class ProductAdmin(LocksVariantsOnListSave, admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(LocksVariantsOnListSave, admin.ModelAdmin):
+class VariantAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin):
     """Stock keeping: the low-stock view is this list filtered by stock."""
 
     list_display = ["sku", "product", "colour", "size", "price_override", "stock"]

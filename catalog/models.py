@@ -142,6 +142,8 @@ class Product(models.Model):
                 condition=Q(is_featured=True, is_active=True),
                 name="product_featured_newest",
             ),
+            # the admin's product list, newest first (it sorted all products for each page)
+            models.Index(fields=["-created_at", "-id"], name="product_newest"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0"),
@@ -258,7 +260,11 @@ class Variant(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["product", "stock"], name="variant_product_stock")]
+        indexes = [
+            models.Index(fields=["product", "stock"], name="variant_product_stock"),
+            # the admin's stock list: least stock first (it sorted all variants for each page)
+            models.Index(fields=["stock", "sku"], name="variant_stock_sku"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_gte_0"),
             models.CheckConstraint(

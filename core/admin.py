@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -6,27 +7,27 @@ from django.utils.html import escape, format_html
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from .adminlists import ConditionFilter, IndexedSearchMixin
 from .models import OutboxMessage
 from .outbox import SEND_NOW_BATCH, retry_now, send_again
 
 
-class FailingFilter(admin.SimpleListFilter):
+class FailingFilter(ConditionFilter):
     title = "delivery"
     parameter_name = "delivery"
 
     def lookups(self, request, model_admin):
         return [("failing", "Failing (not sent, tried)"), ("waiting", "Not sent yet")]
 
-    def queryset(self, request, queryset):
-        if self.value() == "failing":
-            return queryset.filter(sent_at__isnull=True, attempts__gt=0)
-        if self.value() == "waiting":
-            return queryset.filter(sent_at__isnull=True)
-        return queryset
+    def conditions(self, request):
+        return {
+            "failing": Q(sent_at__isnull=True, attempts__gt=0),
+            "waiting": Q(sent_at__isnull=True),
+        }
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = [
         "subject",
         "recipients",

@@ -30,7 +30,12 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="outbox_due"
-            )
+            ),
+            # the admin's list, newest first, all or of one kind, and its sent/not sent
+            # filter: each read the whole table (the bodies make it large) for every page
+            models.Index(fields=["-created_at"], name="outbox_newest"),
+            models.Index(fields=["kind", "-created_at"], name="outbox_kind_newest"),
+            models.Index(fields=["sent_at"], name="outbox_sent_at"),
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,16 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from core.adminlists import ConditionFilter, IndexedSearchMixin
 from core.forms import DeliveryCountryField, clean_postcode
 from core.money import format_money as money
 
@@ -72,14 +75,18 @@ class ShipOrdersForm(forms.Form):
         return self.cleaned_data[self.field_name(order)].strip()
 
 
-class PaymentMethodFilter(admin.SimpleListFilter):
+class PaymentMethodFilter(ConditionFilter):
     title = "payment method"
     parameter_name = "payment"
 
     def lookups(self, request, model_admin):
         return [(m.code, m.name) for m in list_payment_methods()]
 
+    def conditions(self, request):
+        return {m.code: Q(payment_method=m.code) for m in list_payment_methods()}
+
     def queryset(self, request, queryset):
+        # also the code of a method no longer offered (old orders, a link kept from then)
         return queryset.filter(payment_method=self.value()) if self.value() else queryset
 
 
@@ -116,7 +123,7 @@ class OrderAddressForm(forms.ModelForm):
         return cleaned
 
 
-class WorkFilter(admin.SimpleListFilter):
+class WorkFilter(ConditionFilter):
     """What staff do next: bank transfers to look for, orders to pack (paid, or cash on
     delivery, which ships before payment), packed orders to hand to the carrier, refunds."""
 
@@ -131,9 +138,18 @@ class WorkFilter(admin.SimpleListFilter):
             ("refund", "Cancelled after payment: refund due"),
         ]
 
-    def queryset(self, request, queryset):
-        condition = work_queues().get(self.value() or "")
-        return queryset.filter(condition) if condition is not None else queryset
+    def conditions(self, request):
+        return work_queues()
+
+
+class OrderChangeList(ChangeList):
+    """The order list: the lines of the orders on its page, to count them, in one query (when
+    the page is shown; an action's post never reads the page)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        lines = Prefetch("lines", queryset=OrderLine.objects.only("order"), to_attr="page_lines")
+        self.result_list = self.result_list.prefetch_related(lines)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -165,9 +181,13 @@ class OrderEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # the staff member who took each step, in the same query (not one query per step)
+        return super().get_queryset(request).select_related("actor")
+
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "created_at",
@@ -359,11 +379,25 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_lines=Count("lines"))
+        # Sorting by the number of lines counts them in a subquery; the list shows the count
+        # of its page's orders only (OrderChangeList). A COUNT over the lines' join grouped
+        # the whole table for the list, its count and its date links (2 s for 200,000 orders);
+        # a subquery in the selected columns ran for every row an offset skips (page 500).
+        lines = (
+            OrderLine.objects.filter(order=OuterRef("pk"))
+            .order_by()
+            .values("order")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return super().get_queryset(request).alias(_lines=Coalesce(Subquery(lines), 0))
+
+    def get_changelist(self, request, **kwargs):
+        return OrderChangeList
 
     @admin.display(description="lines", ordering="_lines")
     def line_count(self, obj):
-        return obj._lines
+        return len(obj.page_lines)
 
     def _apply(self, request, queryset, func, label, *, hint=lambda order: ""):
         """Run ``func`` on each selected order; ``hint(order)`` adds what to do to a refusal."""

@@ -93,6 +93,20 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["email", "-created_at"], name="order_email_created"),
             models.Index(fields=["status", "created_at"], name="order_status_created"),
+            # the orders staff still work on, and the paid ones they cancelled and still
+            # owe the money for (the admin's "to do" lists and counts, newest first): few rows
+            # at the end of the table, which the created_at index found only after reading
+            # all the finished orders
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status__in=["pending_payment", "paid", "packed"]),
+                name="order_open_created",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="cancelled", paid_at__isnull=False, refunded_at__isnull=True),
+                name="order_refund_due_created",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -75,6 +75,37 @@ def postgres_only():
         pytest.skip("needs PostgreSQL (set DATABASE_URL; .ci/run does)")
 
 
+@pytest.fixture
+def query_plan(postgres_only):
+    """``query_plan(sql)``: PostgreSQL's plan for a captured query as on a big table, where
+    reading a whole table is out of the question (the tests' tables are tiny, where it beats
+    any index). Rows are found through index conditions only (a bitmap scan: an index the plan
+    still does not use cannot serve the query's conditions); ``sorted_by_index=True``: rows
+    come in an index's order instead, never sorted whole (a list's pages of a big table)."""
+
+    def plan(sql: str, *, sorted_by_index: bool = False) -> str:
+        off = ["enable_seqscan"]
+        off += ["enable_sort"] if sorted_by_index else ["enable_indexscan", "enable_indexonlyscan"]
+        with connection.cursor() as cursor:
+            for setting in off:
+                cursor.execute(f"SET {setting} = off")
+            try:
+                cursor.execute(f"EXPLAIN {sql}")
+                return "\n".join(row[0] for row in cursor.fetchall())
+            finally:
+                for setting in off:
+                    cursor.execute(f"RESET {setting}")
+
+    return plan
+
+
+def list_query(queries, table: str) -> str:
+    """The query that read an admin list's page of rows, among ``captured_queries``."""
+    pages = [q["sql"] for q in queries if q["sql"].startswith(f'SELECT "{table}"."id", ')]
+    assert pages, f"no page of {table} was read"
+    return pages[0]
+
+
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), color="green") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, fmt)
