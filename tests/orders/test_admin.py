@@ -685,9 +685,24 @@ def test_the_export_costs_a_few_queries_for_many_orders(
     staff_client, new_order, django_assert_max_num_queries
 ):
     orders = [new_order() for _ in range(12)]
-    with django_assert_max_num_queries(7):  # session, user, the selection, orders, lines
+    # session, user, the selection, its count, orders, lines
+    with django_assert_max_num_queries(8):
         rows = exported_rows(run_action(staff_client, "export_csv", *orders))
     assert len(rows) == 12
+
+
+def test_an_export_too_big_for_one_request_asks_to_narrow_the_list(
+    staff_client, new_order, monkeypatch
+):
+    monkeypatch.setattr("orders.admin.EXPORT_MAX_ORDERS", 2)
+    orders = [new_order() for _ in range(3)]
+    response = run_action(staff_client, "export_csv", *orders)
+    assert response.status_code == 302  # back to the list, with the message
+    page = staff_client.get(response.url).content.decode()
+    assert "3 orders selected: export at most 2 at a time." in page
+    assert run_action(staff_client, "export_csv", *orders[:2])["Content-Type"].startswith(
+        "text/csv"
+    )
 
 
 def test_staff_without_order_rights_cannot_export(client, new_order):
