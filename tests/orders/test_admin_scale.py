@@ -138,5 +138,5 @@ def test_the_admin_home_pages_to_do_counts_read_indexes(query_plan):
     from orders.selectors import count_work
 
     with CaptureQueriesContext(connection) as captured:
-        assert count_work() == {"pack": 0, "ship": 0, "refund": 0}
+        assert count_work() == {"payment": 0, "pack": 0, "ship": 0, "refund": 0}
     assert "order_refund_due_created" in query_plan(captured.captured_queries[0]["sql"])
