@@ -43,6 +43,7 @@ readonly APT_PACKAGES=(
     python3-venv python3-dev build-essential libpq-dev
     certbot python3-certbot-nginx ufw rsync git curl ca-certificates
     logrotate # keeps nginx's logs 14 days, as the privacy page says (minimal images lack it)
+    tzdata    # the time zones for TIME_ZONE (Ubuntu's minimal and container images lack it)
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -95,7 +96,7 @@ SKIP_UFW=${SKIP_UFW:-0}
 [[ $EMAIL =~ ^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$ ]] \
     || die "ADMIN_EMAIL does not look like an e-mail address: '$EMAIL'"
 [[ $SHOP_NAME != *[\"\$\`\\]* ]] || die "SHOP_NAME may not contain a double quote, \$, backquote or backslash"
-[[ -f /usr/share/zoneinfo/$TIME_ZONE ]] || die "unknown TIME_ZONE: '$TIME_ZONE'"
+[[ $TIME_ZONE =~ ^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$ ]] || die "unknown TIME_ZONE: '$TIME_ZONE'"
 
 IS_IP=0
 if [[ $DOMAIN =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
@@ -127,6 +128,7 @@ log "Packages"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+[[ -f /usr/share/zoneinfo/$TIME_ZONE ]] || die "unknown TIME_ZONE: '$TIME_ZONE' (not in /usr/share/zoneinfo)"
 
 # ------------------------------------------------------------------------------------------------
 log "Python"
