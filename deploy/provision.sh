@@ -68,6 +68,17 @@ as_shop() {
 # psql as the postgres superuser; prints bare values.
 psql_admin() { (cd / && runuser -u postgres -- psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"); }
 
+# The units of the local PostgreSQL clusters: postgresql@15-main on Debian 12, postgresql@16-main on
+# Ubuntu 24.04. postgresql.service is only their wrapper: it shows "active" even when no cluster
+# runs, and its journal holds none of their errors.
+pg_cluster_units() { pg_lsclusters -h 2>/dev/null | awk '{ print "postgresql@" $1 "-" $2 ".service" }'; }
+pg_down() {
+    local units
+    units=$(pg_cluster_units | tr '\n' ' ')
+    die "$1: $(pg_lsclusters 2>&1 | tail -n +2 | tr -s ' ' | paste -sd ';')
+See: sudo journalctl -u ${units:-postgresql} -n 50"
+}
+
 # Install SRC as DEST (root-owned, given mode) when the content differs; true if it changed.
 install_if_changed() {
     local src=$1 dest=$2 mode=$3
@@ -221,7 +232,7 @@ for _ in $(seq 30); do
     pg_isready -q && break
     sleep 1
 done
-pg_isready -q || die "PostgreSQL does not accept connections"
+pg_isready -q || pg_down "PostgreSQL does not accept connections"
 pg_server=$(psql_admin -c 'SHOW server_version_num')
 ((pg_server >= 150000)) || warn "PostgreSQL $pg_server is older than 15"
 # Debian's defaults (shared_buffers 128 MB, random_page_cost 4) suit a spinning disk and a tiny
@@ -257,7 +268,7 @@ if [[ ! -f "$pg_conf_dir/shop-tuning.conf" ]] || [[ $(cat "$pg_conf_dir/shop-tun
         pg_isready -q && break
         sleep 1
     done
-    pg_isready -q || die "PostgreSQL did not come back after tuning"
+    pg_isready -q || pg_down "PostgreSQL did not come back after tuning"
     note "PostgreSQL tuned: shared_buffers ${shared_mb}MB, effective_cache_size ${cache_mb}MB"
 fi
 if [[ $(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$SHOP_USER'") != 1 ]]; then
@@ -455,7 +466,26 @@ else
         ufw allow 22/tcp
     fi
     # If sshd listens elsewhere than 22, keep that port open too: never lock the operator out.
-    for port in $(sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }'); do
+    # Its ports come from its configuration (sshd -T) and, where ssh is socket-activated
+    # (Ubuntu 24.04's default), from ssh.socket, which is what listens then. sshd -T refuses to
+    # run without its privilege separation directory, and Ubuntu's ssh.service creates that only
+    # when a first connection starts it (not yet when provisioning from a console or cloud-init).
+    ssh_ports=()
+    if command -v sshd >/dev/null 2>&1; then
+        [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd
+        while read -r port; do
+            ssh_ports+=("$port")
+        done < <(sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }')
+        ((${#ssh_ports[@]} > 0)) || warn "sshd -T failed: only port 22 is allowed for ssh (check 'sudo sshd -T | grep ^port')"
+    fi
+    if systemctl is-active --quiet ssh.socket; then
+        while read -r listen _; do
+            if [[ $listen =~ ^(.*:)?([0-9]+)$ ]]; then
+                ssh_ports+=("${BASH_REMATCH[2]}")
+            fi
+        done < <(systemctl show -p Listen --value ssh.socket | grep -F '(Stream)')
+    fi
+    for port in $(printf '%s\n' "${ssh_ports[@]}" | sort -un); do
         if [[ $port != 22 ]]; then
             ufw allow "$port/tcp"
             note "sshd listens on $port: allowed it as well"
@@ -565,7 +595,8 @@ else
     warn "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code (/var/log/nginx/shop.error.log)"
     failed=1
 fi
-for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx postgresql redis-server; do
+mapfile -t pg_units < <(pg_cluster_units)
+for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx "${pg_units[@]:-postgresql}" redis-server; do
     if systemctl is-active --quiet "$unit"; then
         note "$unit: active"
     else
