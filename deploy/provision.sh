@@ -74,7 +74,7 @@ psql_admin() { (cd / && runuser -u postgres -- psql -X -q -t -A -v ON_ERROR_STOP
 pg_cluster_units() { pg_lsclusters -h 2>/dev/null | awk '{ print "postgresql@" $1 "-" $2 ".service" }'; }
 pg_down() {
     local units
-    units=$(pg_cluster_units | tr '\n' ' ')
+    units=$(pg_cluster_units | paste -sd ' ')
     die "$1: $(pg_lsclusters 2>&1 | tail -n +2 | tr -s ' ' | paste -sd ';')
 See: sudo journalctl -u ${units:-postgresql} -n 50"
 }
@@ -199,16 +199,25 @@ else
     done
     if [[ -z ${PYTHON:-} && ${ID:-} == ubuntu ]]; then
         note "the shop needs Python $WANT_PY; installing it from the deadsnakes PPA"
-        apt-get install -y -q software-properties-common
-        add-apt-repository -y ppa:deadsnakes/ppa
-        apt-get update -q
-        apt-get install -y -q "python$WANT_PY" "python$WANT_PY-venv" "python$WANT_PY-dev"
+        if ! {
+            apt-get install -y -q software-properties-common \
+                && add-apt-repository -y ppa:deadsnakes/ppa \
+                && apt-get update -q \
+                && apt-get install -y -q "python$WANT_PY" "python$WANT_PY-venv" "python$WANT_PY-dev"
+        }; then
+            die "could not install Python $WANT_PY from the deadsnakes PPA (above; it needs
+api.launchpad.net and ppa.launchpadcontent.net). Install a Python $WANT_PY with its venv, ssl and
+sqlite3 modules another way, then run again with PYTHON=/path/to/python$WANT_PY"
+        fi
         PYTHON=/usr/bin/python$WANT_PY
     fi
     [[ -n ${PYTHON:-} ]] \
         || die "no Python $WANT_PY here (pyproject.toml requires it); install one, then PYTHON=/path/to/python$WANT_PY"
 fi
 note "using $PYTHON ($(py_version "$PYTHON"))"
+# What making the virtualenv and pip need (a hand-built or copied interpreter may lack them).
+"$PYTHON" -c 'import ensurepip, ssl, venv, zlib' \
+    || die "$PYTHON cannot make a virtualenv or reach PyPI (above: ensurepip, ssl, venv or zlib missing)"
 
 # ------------------------------------------------------------------------------------------------
 log "User $SHOP_USER and directories"
