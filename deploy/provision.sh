@@ -137,8 +137,12 @@ esac
 log "Packages"
 # ------------------------------------------------------------------------------------------------
 export DEBIAN_FRONTEND=noninteractive
+# DEBIAN_FRONTEND quiets debconf only: dpkg still asks about a changed configuration file
+# (redis.conf, which this script edits, when an update brings a new one; a cli.ini written
+# before certbot was installed) and fails on "end of file on stdin". Keep the local file.
+APT_INSTALL=(apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+"${APT_INSTALL[@]}" --no-install-recommends "${APT_PACKAGES[@]}"
 [[ -f /usr/share/zoneinfo/$TIME_ZONE ]] || die "unknown TIME_ZONE: '$TIME_ZONE' (not in /usr/share/zoneinfo)"
 
 # ------------------------------------------------------------------------------------------------
@@ -200,10 +204,10 @@ else
     if [[ -z ${PYTHON:-} && ${ID:-} == ubuntu ]]; then
         note "the shop needs Python $WANT_PY; installing it from the deadsnakes PPA"
         if ! {
-            apt-get install -y -q software-properties-common \
+            "${APT_INSTALL[@]}" software-properties-common \
                 && add-apt-repository -y ppa:deadsnakes/ppa \
                 && apt-get update -q \
-                && apt-get install -y -q "python$WANT_PY" "python$WANT_PY-venv" "python$WANT_PY-dev"
+                && "${APT_INSTALL[@]}" "python$WANT_PY" "python$WANT_PY-venv" "python$WANT_PY-dev"
         }; then
             die "could not install Python $WANT_PY from the deadsnakes PPA (above; it needs
 api.launchpad.net and ppa.launchpadcontent.net). Install a Python $WANT_PY with its venv, ssl and
