@@ -435,6 +435,10 @@ log "nginx"
 # ------------------------------------------------------------------------------------------------
 nginx_tmp=$(mktemp)
 sed -e "s|__DOMAIN__|$(sed_escape "$DOMAIN")|g" "$DEPLOY_DIR/nginx/shop.conf" >"$nginx_tmp"
+if grep -Eqs '^[[:space:]]*server_tokens[[:space:]]' /etc/nginx/nginx.conf /etc/nginx/conf.d/*.conf; then
+    # Set there for the whole http block already; a second one would fail nginx -t.
+    sed -i -e '/^server_tokens off;$/d' "$nginx_tmp"
+fi
 if [[ ! -e /proc/net/if_inet6 ]]; then
     # No IPv6 on this host: nginx would refuse to start on [::] addresses.
     sed -i -e '/listen[[:space:]]*\[::\]/d' "$nginx_tmp"
