@@ -43,6 +43,7 @@ readonly APT_PACKAGES=(
     python3-venv python3-dev build-essential libpq-dev
     certbot python3-certbot-nginx ufw rsync git curl ca-certificates
     logrotate # keeps nginx's logs 14 days, as the privacy page says (minimal images lack it)
+    tzdata    # the time zones for TIME_ZONE (Ubuntu's minimal and container images lack it)
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -66,6 +67,17 @@ as_shop() {
 
 # psql as the postgres superuser; prints bare values.
 psql_admin() { (cd / && runuser -u postgres -- psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"); }
+
+# The units of the local PostgreSQL clusters: postgresql@15-main on Debian 12, postgresql@16-main on
+# Ubuntu 24.04. postgresql.service is only their wrapper: it shows "active" even when no cluster
+# runs, and its journal holds none of their errors.
+pg_cluster_units() { pg_lsclusters -h 2>/dev/null | awk '{ print "postgresql@" $1 "-" $2 ".service" }'; }
+pg_down() {
+    local units
+    units=$(pg_cluster_units | paste -sd ' ')
+    die "$1: $(pg_lsclusters 2>&1 | tail -n +2 | tr -s ' ' | paste -sd ';')
+See: sudo journalctl -u ${units:-postgresql} -n 50"
+}
 
 # Install SRC as DEST (root-owned, given mode) when the content differs; true if it changed.
 install_if_changed() {
@@ -95,7 +107,7 @@ SKIP_UFW=${SKIP_UFW:-0}
 [[ $EMAIL =~ ^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$ ]] \
     || die "ADMIN_EMAIL does not look like an e-mail address: '$EMAIL'"
 [[ $SHOP_NAME != *[\"\$\`\\]* ]] || die "SHOP_NAME may not contain a double quote, \$, backquote or backslash"
-[[ -f /usr/share/zoneinfo/$TIME_ZONE ]] || die "unknown TIME_ZONE: '$TIME_ZONE'"
+[[ $TIME_ZONE =~ ^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$ ]] || die "unknown TIME_ZONE: '$TIME_ZONE'"
 
 IS_IP=0
 if [[ $DOMAIN =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
@@ -125,8 +137,13 @@ esac
 log "Packages"
 # ------------------------------------------------------------------------------------------------
 export DEBIAN_FRONTEND=noninteractive
+# DEBIAN_FRONTEND quiets debconf only: dpkg still asks about a changed configuration file
+# (redis.conf, which this script edits, when an update brings a new one; a cli.ini written
+# before certbot was installed) and fails on "end of file on stdin". Keep the local file.
+APT_INSTALL=(apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+"${APT_INSTALL[@]}" --no-install-recommends "${APT_PACKAGES[@]}"
+[[ -f /usr/share/zoneinfo/$TIME_ZONE ]] || die "unknown TIME_ZONE: '$TIME_ZONE' (not in /usr/share/zoneinfo)"
 
 # ------------------------------------------------------------------------------------------------
 log "Python"
@@ -186,16 +203,25 @@ else
     done
     if [[ -z ${PYTHON:-} && ${ID:-} == ubuntu ]]; then
         note "the shop needs Python $WANT_PY; installing it from the deadsnakes PPA"
-        apt-get install -y -q software-properties-common
-        add-apt-repository -y ppa:deadsnakes/ppa
-        apt-get update -q
-        apt-get install -y -q "python$WANT_PY" "python$WANT_PY-venv" "python$WANT_PY-dev"
+        if ! {
+            "${APT_INSTALL[@]}" software-properties-common \
+                && add-apt-repository -y ppa:deadsnakes/ppa \
+                && apt-get update -q \
+                && "${APT_INSTALL[@]}" "python$WANT_PY" "python$WANT_PY-venv" "python$WANT_PY-dev"
+        }; then
+            die "could not install Python $WANT_PY from the deadsnakes PPA (above; it needs
+api.launchpad.net and ppa.launchpadcontent.net). Install a Python $WANT_PY with its venv, ssl and
+sqlite3 modules another way, then run again with PYTHON=/path/to/python$WANT_PY"
+        fi
         PYTHON=/usr/bin/python$WANT_PY
     fi
     [[ -n ${PYTHON:-} ]] \
         || die "no Python $WANT_PY here (pyproject.toml requires it); install one, then PYTHON=/path/to/python$WANT_PY"
 fi
 note "using $PYTHON ($(py_version "$PYTHON"))"
+# What making the virtualenv and pip need (a hand-built or copied interpreter may lack them).
+"$PYTHON" -c 'import ensurepip, ssl, venv, zlib' \
+    || die "$PYTHON cannot make a virtualenv or reach PyPI (above: ensurepip, ssl, venv or zlib missing)"
 
 # ------------------------------------------------------------------------------------------------
 log "User $SHOP_USER and directories"
@@ -219,7 +245,7 @@ for _ in $(seq 30); do
     pg_isready -q && break
     sleep 1
 done
-pg_isready -q || die "PostgreSQL does not accept connections"
+pg_isready -q || pg_down "PostgreSQL does not accept connections"
 pg_server=$(psql_admin -c 'SHOW server_version_num')
 ((pg_server >= 150000)) || warn "PostgreSQL $pg_server is older than 15"
 # Debian's defaults (shared_buffers 128 MB, random_page_cost 4) suit a spinning disk and a tiny
@@ -255,7 +281,7 @@ if [[ ! -f "$pg_conf_dir/shop-tuning.conf" ]] || [[ $(cat "$pg_conf_dir/shop-tun
         pg_isready -q && break
         sleep 1
     done
-    pg_isready -q || die "PostgreSQL did not come back after tuning"
+    pg_isready -q || pg_down "PostgreSQL did not come back after tuning"
     note "PostgreSQL tuned: shared_buffers ${shared_mb}MB, effective_cache_size ${cache_mb}MB"
 fi
 if [[ $(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$SHOP_USER'") != 1 ]]; then
@@ -409,6 +435,10 @@ log "nginx"
 # ------------------------------------------------------------------------------------------------
 nginx_tmp=$(mktemp)
 sed -e "s|__DOMAIN__|$(sed_escape "$DOMAIN")|g" "$DEPLOY_DIR/nginx/shop.conf" >"$nginx_tmp"
+if grep -Eqs '^[[:space:]]*server_tokens[[:space:]]' /etc/nginx/nginx.conf /etc/nginx/conf.d/*.conf; then
+    # Set there for the whole http block already; a second one would fail nginx -t.
+    sed -i -e '/^server_tokens off;$/d' "$nginx_tmp"
+fi
 if [[ ! -e /proc/net/if_inet6 ]]; then
     # No IPv6 on this host: nginx would refuse to start on [::] addresses.
     sed -i -e '/listen[[:space:]]*\[::\]/d' "$nginx_tmp"
@@ -453,7 +483,26 @@ else
         ufw allow 22/tcp
     fi
     # If sshd listens elsewhere than 22, keep that port open too: never lock the operator out.
-    for port in $(sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }'); do
+    # Its ports come from its configuration (sshd -T) and, where ssh is socket-activated
+    # (Ubuntu 24.04's default), from ssh.socket, which is what listens then. sshd -T refuses to
+    # run without its privilege separation directory, and Ubuntu's ssh.service creates that only
+    # when a first connection starts it (not yet when provisioning from a console or cloud-init).
+    ssh_ports=()
+    if command -v sshd >/dev/null 2>&1; then
+        [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd
+        while read -r port; do
+            ssh_ports+=("$port")
+        done < <(sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }')
+        ((${#ssh_ports[@]} > 0)) || warn "sshd -T failed: only port 22 is allowed for ssh (check 'sudo sshd -T | grep ^port')"
+    fi
+    if systemctl is-active --quiet ssh.socket; then
+        while read -r listen _; do
+            if [[ $listen =~ ^(.*:)?([0-9]+)$ ]]; then
+                ssh_ports+=("${BASH_REMATCH[2]}")
+            fi
+        done < <(systemctl show -p Listen --value ssh.socket | grep -F '(Stream)')
+    fi
+    for port in $(printf '%s\n' "${ssh_ports[@]}" | sort -un); do
         if [[ $port != 22 ]]; then
             ufw allow "$port/tcp"
             note "sshd listens on $port: allowed it as well"
@@ -563,7 +612,8 @@ else
     warn "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code (/var/log/nginx/shop.error.log)"
     failed=1
 fi
-for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx postgresql redis-server; do
+mapfile -t pg_units < <(pg_cluster_units)
+for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx "${pg_units[@]:-postgresql}" redis-server; do
     if systemctl is-active --quiet "$unit"; then
         note "$unit: active"
     else
