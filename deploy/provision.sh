@@ -390,8 +390,10 @@ fi
 if [[ ! -x $VENV_DIR/bin/python ]]; then
     install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$VENV_DIR"
     as_shop "$PYTHON" -m venv "$VENV_DIR"
-    as_shop "$VENV_DIR/bin/pip" install -q --upgrade pip setuptools
 fi
+# A venv starts with the pip and setuptools of its Python (3.11's setuptools 65.5 has known
+# advisories); keep both current on every run, as updates bring no other way to move them.
+as_shop "$VENV_DIR/bin/pip" install -q --upgrade pip setuptools
 # Editable: the apps are imported from $APP_DIR itself, where settings.py also finds the
 # templates and static sources (BASE_DIR). deploy/constraints.txt narrows a few versions.
 as_shop "$VENV_DIR/bin/pip" install -q -c "$APP_DIR/deploy/constraints.txt" -e "$APP_DIR"
