@@ -5,6 +5,7 @@ from django.contrib.sites.requests import RequestSite
 from django.urls import reverse
 
 from core.outbox import queue_message
+from core.siteurl import shop_url
 
 
 class ShopSite(RequestSite):
@@ -33,8 +34,8 @@ class AccountAdapter(DefaultAccountAdapter):
             # what the shop's own e-mails have (core.outbox.render_mail), and two links
             "SHOP_NAME": settings.SHOP_NAME,
             "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
-            "shop_url": request.build_absolute_uri("/"),
-            "order_inquiry_url": request.build_absolute_uri(reverse("orders:inquiry")),
+            "shop_url": shop_url(request),
+            "order_inquiry_url": shop_url(request).rstrip("/") + reverse("orders:inquiry"),
         }
         message_context.update(context)
         message = self.render_mail(template_prefix, email, message_context)

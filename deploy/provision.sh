@@ -326,18 +326,24 @@ fi
 # ------------------------------------------------------------------------------------------------
 log "Settings: $ENV_FILE"
 # ------------------------------------------------------------------------------------------------
+if [[ $WANT_TLS == 1 ]]; then
+    scheme=https ssl_redirect=1
+else
+    scheme=http ssl_redirect=0
+fi
 if [[ -f $ENV_FILE ]]; then
     note "$ENV_FILE exists; left as it is"
     grep -Eq "^ALLOWED_HOSTS=(.*,)?\"?$DOMAIN\"?(,|$)" "$ENV_FILE" \
         || warn "ALLOWED_HOSTS in $ENV_FILE does not list $DOMAIN: the app will answer 400 for it.
 Add $DOMAIN to ALLOWED_HOSTS (and CSRF_TRUSTED_ORIGINS) there, then run this script again."
+    if ! grep -Eq '^SHOP_URL=' "$ENV_FILE"; then
+        # a setting newer than this file: the one line is added, nothing else is touched
+        printf '\n# The shop'"'"'s public address: the links in its e-mails (added by provision.sh).\nSHOP_URL=%s://%s\n' \
+            "$scheme" "$DOMAIN" >>"$ENV_FILE"
+        note "added SHOP_URL=$scheme://$DOMAIN to $ENV_FILE"
+    fi
 else
     SECRET_KEY=$(/usr/bin/python3 -c 'import secrets;print(secrets.token_urlsafe(64))')
-    if [[ $WANT_TLS == 1 ]]; then
-        scheme=https ssl_redirect=1
-    else
-        scheme=http ssl_redirect=0
-    fi
     env_tmp=$(mktemp)
     sed -e "s|__SECRET_KEY__|$(sed_escape "$SECRET_KEY")|g" \
         -e "s|__DOMAIN__|$(sed_escape "$DOMAIN")|g" \
@@ -560,9 +566,11 @@ else
 reachable from the internet, then run this script again (every step before this one is done)."
     fi
 fi
-if [[ $WANT_TLS == 1 ]] && grep -Eq '^(SECURE_SSL_REDIRECT=0|CSRF_TRUSTED_ORIGINS=.*http://)' "$ENV_FILE"; then
-    warn "$ENV_FILE still has SECURE_SSL_REDIRECT=0 or an http:// CSRF origin from a run
-without TLS: set SECURE_SSL_REDIRECT=1 and CSRF_TRUSTED_ORIGINS=https://$DOMAIN, then
+if [[ $WANT_TLS == 1 ]] &&
+    grep -Eq '^(SECURE_SSL_REDIRECT=0|CSRF_TRUSTED_ORIGINS=.*http://|SHOP_URL=http://)' "$ENV_FILE"; then
+    warn "$ENV_FILE still has SECURE_SSL_REDIRECT=0 or an http:// address from a run
+without TLS: set SECURE_SSL_REDIRECT=1, CSRF_TRUSTED_ORIGINS=https://$DOMAIN and
+SHOP_URL=https://$DOMAIN, then
 sudo systemctl restart shop-gunicorn shop-celery-worker shop-celery-beat"
 fi
 

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from core.ratelimit import form_over_limit
+from core.siteurl import shop_url
 
 from . import services
 from .forms import EntryForm
@@ -35,7 +36,7 @@ def guestbook(request):
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
                     message=form.cleaned_data["message"],
-                    site_url=request.build_absolute_uri("/"),
+                    site_url=shop_url(request),
                 )
             if settings.GUESTBOOK_PREMODERATE:
                 messages.success(

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from core.adminlists import ConditionFilter, IndexedSearchMixin
 from core.forms import DeliveryCountryField, clean_postcode
 from core.money import format_money as money
+from core.siteurl import shop_url
 
 from . import services
 from .carriers import CARRIER_CHOICES
@@ -26,8 +27,9 @@ EXPORT_MAX_ORDERS = 20_000  # per CSV export: what a request writes well within 
 
 
 def site_url(request) -> str:
-    """The shop's address as staff reached it, for the customer's links in order e-mails."""
-    return request.build_absolute_uri("/")
+    """The shop's address (SHOP_URL, else as staff reached it), for the customer's links in
+    order e-mails."""
+    return shop_url(request)
 
 
 #: Sent by the order page's "Next step" buttons (the order's id): the step returns to that page.

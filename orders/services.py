@@ -21,6 +21,7 @@ from catalog.selectors import bump_catalog_version, product_scopes
 from catalog.services import refresh_stock_totals
 from catalog.signals import stock_changed
 from core.outbox import queue_messages, render_mail
+from core.siteurl import shop_url
 
 from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock, PriceChanged
 from .models import Order, OrderEvent, OrderLine
@@ -105,6 +106,7 @@ def _customer_links(order: Order, site_url: str) -> dict:
     """Where the customer follows the order: a member's own order page, else the order
     inquiry with the number filled in (they type their e-mail address); and the site itself,
     for the templates' links to the customer service pages."""
+    site_url = site_url or shop_url()  # a background job's mail: SHOP_URL, if set
     if not site_url:
         return {"order_url": "", "site": ""}
     site = site_url.rstrip("/")

@@ -22,6 +22,7 @@ from cart.selectors import (
     reprice_with_shipping,
 )
 from core.ratelimit import allow, client_ip
+from core.siteurl import shop_url
 
 from . import selectors, services
 from .exceptions import CheckoutError, OutOfStock
@@ -282,7 +283,7 @@ def place_order(request):
             user=request.user,
             channel=getattr(request, "channel", ""),
             expected_fingerprint=state.get("review_fingerprint", ""),
-            site_url=request.build_absolute_uri("/"),
+            site_url=shop_url(request),
         )
     except OutOfStock as exc:
         for line in exc.lines:

@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from core.forms import delivery_countries_text
 from core.ratelimit import form_over_limit
+from core.siteurl import shop_url
 from orders.payments import list_payment_methods
 from orders.selectors import list_delivery_options
 
@@ -120,7 +121,7 @@ def contact(request):
             if not form.is_spam():
                 services.send_contact_message(
                     **{f: form.cleaned_data[f] for f in ContactForm.Meta.fields},
-                    site_url=request.build_absolute_uri("/"),
+                    site_url=shop_url(request),
                 )
             messages.success(
                 request,

@@ -6,6 +6,7 @@ run eagerly, e-mail written to files in ``var/outbox``, DEBUG on. With ``DATABAS
 Every variable is listed in README.md with its default.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -33,6 +34,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SHOP_NAME = env.str("SHOP_NAME", default="Meadow & Pine")
 SHOP_ADMIN_EMAIL = env.str("SHOP_ADMIN_EMAIL", default="admin@meadowpine.example")
+# The shop's public address ("https://shop.example.com"), for links in e-mails: those sent
+# without a request (a background job's) have no other way to know it, and those sent from a
+# request then use the canonical address, not whichever host name the visitor typed.
+SHOP_URL = env.str("SHOP_URL", default="").strip().rstrip("/")
+if SHOP_URL and not re.fullmatch(r"https?://[^/\s?#]+", SHOP_URL):
+    raise ImproperlyConfigured(
+        f"SHOP_URL must be a scheme and a host, e.g. https://shop.example.com, not {SHOP_URL!r}"
+    )
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="€")
 # A variant with this many units or fewer shows "only N left".

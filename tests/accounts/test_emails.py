@@ -70,3 +70,13 @@ def test_account_mail_subjects_use_the_shops_words(client):
         f"{settings.SHOP_NAME}: Please confirm your e-mail address"
     )
     assert subjects["known@example.com"] == f"{settings.SHOP_NAME}: Choose a new password"
+
+
+def test_account_mails_name_the_configured_address_of_the_shop(client, settings):
+    """With SHOP_URL the shop's own links name its public address, whatever Host the request
+    came in with (a second host name, the server's own)."""
+    settings.SHOP_URL = "https://shop.example.com"
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    message = OutboxMessage.objects.get(to=["nobody@example.com"])
+    assert "https://shop.example.com/orders/inquiry/" in message.body_text
+    assert "https://shop.example.com/\n" in message.body_text

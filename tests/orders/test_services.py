@@ -571,6 +571,29 @@ def test_expire_cancels_only_old_unpaid_bank_transfers_and_restores_stock_once(m
     assert kinds().count("order_cancelled") == 1
 
 
+def test_a_background_jobs_mail_links_the_order_when_the_shops_address_is_set(make_order, settings):
+    """The expiry job has no request: its cancellation mail links the order (the lookup,
+    number filled in) when SHOP_URL says where the shop is, and leaves links out otherwise."""
+    old = timezone.now() - timedelta(days=8)
+    first, second = make_order(payment="bank_transfer"), make_order(payment="bank_transfer")
+    Order.objects.filter(pk=first.pk).update(created_at=old)
+    services.expire_unpaid_orders()
+    settings.SHOP_URL = "https://shop.example.com"
+    Order.objects.filter(pk=second.pk).update(created_at=old)
+    services.expire_unpaid_orders()
+
+    without, with_url = (
+        OutboxMessage.objects.get(
+            kind="order_cancelled", to=[o.email], body_text__contains=o.number
+        )
+        for o in (first, second)
+    )
+    assert "http" not in without.body_text
+    assert f"https://shop.example.com/orders/inquiry/?number={second.number}" in (
+        with_url.body_text
+    )
+
+
 def test_expire_respects_the_configured_number_of_days(make_order, settings):
     settings.SHOP_UNPAID_ORDER_DAYS = 3
     order = make_order(payment="bank_transfer")

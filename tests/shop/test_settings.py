@@ -41,6 +41,12 @@ def test_production_refuses_the_dev_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_a_malformed_shop_url_is_refused_at_start():
+    result = run_manage("check", env={**PRODUCTION_ENV, "SHOP_URL": "shop.example.com/path"})
+    assert result.returncode != 0
+    assert "SHOP_URL must be a scheme and a host" in result.stderr
+
+
 def test_production_settings_keep_the_promised_header_and_cookie_values():
     """What SECURITY.md promises, read from the settings as production loads them."""
     script = (
