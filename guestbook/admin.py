@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from core.siteurl import shop_url
+
 from . import services
 from .models import Entry
 
@@ -55,6 +57,7 @@ class EntryAdmin(admin.ModelAdmin):
                 reply=obj.reply,
                 staff_user=request.user,
                 status=obj.status if "status" in form.changed_data else None,
+                site_url=shop_url(request),
             )
         else:
             super().save_model(request, obj, form, change)

@@ -6,8 +6,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.outbox import queue_mail
+from core.siteurl import shop_url
 
 from .models import Entry
+
+
+def _public_link(entry: Entry, site_url: str) -> str:
+    """Where the author can read the answer: the guestbook, if the entry is public and the
+    shop's address is known (the request's, or SHOP_URL); else ""."""
+    site = (site_url or shop_url()).rstrip("/")
+    if not site or entry.status != Entry.Status.PUBLISHED:
+        return ""
+    return site + reverse("guestbook:index")
 
 
 @transaction.atomic
@@ -44,7 +54,9 @@ def hide_entries(*, entry_ids: list[int]) -> int:
 
 
 @transaction.atomic
-def reply_to_entry(*, entry: Entry, reply: str, staff_user, status: str | None = None) -> Entry:
+def reply_to_entry(
+    *, entry: Entry, reply: str, staff_user, status: str | None = None, site_url: str = ""
+) -> Entry:
     """Put a staff reply under the entry; e-mail the author about the first one.
 
     ``status`` is the one the moderator chose together with the reply, and it is kept: a
@@ -70,7 +82,7 @@ def reply_to_entry(*, entry: Entry, reply: str, staff_user, status: str | None =
         queue_mail(
             to=[entry.email],
             template="guestbook/email/reply",
-            context={"entry": entry},
+            context={"entry": entry, "guestbook_url": _public_link(entry, site_url)},
             kind="guestbook_reply",
         )
     return entry

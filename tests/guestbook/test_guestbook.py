@@ -238,3 +238,26 @@ def test_a_members_address_is_filled_in_and_a_visitors_is_not(client):
     assert 'value="mia@example.com"' not in client.get(URL).content.decode()
     client.force_login(member)
     assert 'name="email" value="mia@example.com"' in client.get(URL).content.decode()
+
+
+def test_the_reply_mail_links_the_guestbook_only_where_the_answer_is_public(
+    django_capture_on_commit_callbacks,
+):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    shown = Entry.objects.create(name="Ada", email="ada@example.com", message="Hello")
+    hidden = Entry.objects.create(name="Bo", email="bo@example.com", message="My order MP-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_to_entry(
+            entry=shown, reply="Thanks!", staff_user=staff, site_url="https://s.example/"
+        )
+        reply_to_entry(
+            entry=hidden,
+            reply="We wrote to you.",
+            staff_user=staff,
+            status=Entry.Status.HIDDEN,
+            site_url="https://s.example/",
+        )
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert "It is on our guestbook: https://s.example/guestbook/" in sent["ada@example.com"].body
+    assert 'href="https://s.example/guestbook/"' in sent["ada@example.com"].alternatives[0][0]
+    assert "guestbook/" not in sent["bo@example.com"].body
