@@ -2,7 +2,8 @@
 tracking number or line SKU, any case), so that it reads the index, not every order.
 
 PostgreSQL only (SQLite reads the table). Built CONCURRENTLY: orders keep being placed while
-the indexes are built; if a build is interrupted, drop the invalid index and migrate again.
+the indexes are built; an index whose build was interrupted (left INVALID) is built again by
+the next migrate.
 """
 
 from django.contrib.postgres.operations import TrigramExtension
@@ -18,10 +19,32 @@ INDEXES = {
 }
 
 
+class KeepTrigramExtension(TrigramExtension):
+    """Unapplied, it leaves pg_trgm in place: the search app's trigram index (search 0002 made
+    the extension) and the other apps' admin indexes use it. Django's own tries to drop it,
+    which fails on PostgreSQL while they exist, and off PostgreSQL fails looking for it."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+
+def drop_if_invalid(schema_editor, name):
+    """An interrupted CREATE INDEX CONCURRENTLY (a cancelled statement, a restart) leaves an
+    INVALID index, never read but still written to, which IF NOT EXISTS would keep."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name]
+        )
+        invalid = cursor.fetchone()
+    if invalid and invalid[0]:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+
 def create_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, (table, column) in INDEXES.items():
+        drop_if_invalid(schema_editor, name)
         # UPPER(): the expression Django's icontains compares
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} "
@@ -42,6 +65,6 @@ class Migration(migrations.Migration):
     dependencies = [("orders", "0004_order_refunded_at")]
 
     operations = [
-        TrigramExtension(),
+        KeepTrigramExtension(),
         migrations.RunPython(create_indexes, drop_indexes),
     ]

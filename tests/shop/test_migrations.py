@@ -1,0 +1,109 @@
+"""The admin index migrations (catalog 0006, core 0005, orders 0005) can be unapplied and
+applied again, and a build that was interrupted is finished by the next migrate."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection
+
+from cart.models import ShippingMethod
+from core.models import OutboxMessage
+from tests.factories import ProductFactory
+from tests.orders.helpers import make_cart, place
+
+# (app, the migration before, the one with the trigram indexes, one of its indexes, its table)
+TRIGRAM_MIGRATIONS = [
+    (
+        "catalog",
+        "0005_admin_list_indexes",
+        "0006_search_trigram_indexes",
+        "product_name_trgm",
+        "catalog_product",
+    ),
+    (
+        "core",
+        "0004_outbox_admin_indexes",
+        "0005_outbox_search_trigram_indexes",
+        "outbox_subject_trgm",
+        "core_outboxmessage",
+    ),
+    (
+        "orders",
+        "0004_order_refunded_at",
+        "0005_search_trigram_indexes",
+        "order_email_trgm",
+        "orders_order",
+    ),
+]
+
+# Unapplying and applying migrations cannot happen inside a test's transaction (CREATE INDEX
+# CONCURRENTLY refuses to run in one); the tables are emptied after each test.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def migrated_back_and_forth():
+    """Every migration is applied again after the test, whatever it did."""
+    yield
+    call_command("migrate", verbosity=0)
+
+
+def index_state(name: str) -> tuple[bool, str] | None:
+    """(valid, definition) of the index ``name``, None without one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indexrelid = to_regclass(%s)",
+            [name],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.parametrize(("app", "before", "migration", "index", "table"), TRIGRAM_MIGRATIONS)
+def test_trigram_index_migrations_unapply_and_apply_again(
+    migrated_back_and_forth, app, before, migration, index, table
+):
+    # pg_trgm stays: the search app's trigram index (and the other apps' indexes) need it
+    call_command("migrate", app, before, verbosity=0)
+    if connection.vendor == "postgresql":
+        assert index_state(index) is None
+        assert index_state("search_lexeme_word_trgm") is not None
+    call_command("migrate", app, migration, verbosity=0)
+    if connection.vendor == "postgresql":
+        valid, definition = index_state(index)
+        assert valid
+        assert "gin_trgm_ops" in definition
+
+
+def two_rows_alike(table: str) -> None:
+    if table == "catalog_product":
+        ProductFactory.create_batch(2)
+    elif table == "core_outboxmessage":
+        for _ in range(2):
+            OutboxMessage.objects.create(to=["ann@example.com"], subject="Hi", body_text="Hi")
+    else:
+        shipping = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
+        variant = ProductFactory(stock=5).variants.get()
+        for _ in range(2):
+            place(make_cart((variant, 1)), shipping)
+
+
+@pytest.mark.parametrize(("app", "before", "migration", "index", "table"), TRIGRAM_MIGRATIONS)
+def test_an_interrupted_index_build_is_redone_by_the_next_migrate(
+    postgres_only, migrated_back_and_forth, app, before, migration, index, table
+):
+    call_command("migrate", app, before, verbosity=0)
+    # What a cancelled CREATE INDEX CONCURRENTLY leaves (a timeout, a restart, a cancelled
+    # statement): an INVALID index of that name, which IF NOT EXISTS takes for the index. A
+    # unique build over two equal values fails the same way.
+    two_rows_alike(table)
+    with pytest.raises(DatabaseError), connection.cursor() as cursor:
+        cursor.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ((1))")
+    assert index_state(index)[0] is False
+
+    call_command("migrate", app, migration, verbosity=0)
+
+    valid, definition = index_state(index)
+    assert valid
+    assert "gin_trgm_ops" in definition
