@@ -6,6 +6,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.adminlists import LimitedSearchMixin
+
 from .forms import StaffUserChangeForm, StaffUserCreationForm
 from .models import Address, User
 from .services import lock_address_books, settle_default_address
@@ -27,7 +29,7 @@ class AddressInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(LimitedSearchMixin, BaseUserAdmin):
     form = StaffUserChangeForm
     inlines = [AddressInline]
     add_form = StaffUserCreationForm
@@ -66,7 +68,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(LimitedSearchMixin, admin.ModelAdmin):
     list_display = ["full_name", "user", "city", "postcode", "country", "is_default"]
     search_fields = ["full_name", "user__email", "city", "postcode"]
     list_select_related = ["user"]

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import BaseModelFormSet
 
+from core.adminlists import LimitedSearchMixin
+
 from .models import Cart, CartLine, ShippingMethod
 from .services import cart_changed
 
@@ -52,7 +54,7 @@ class CartLineInline(admin.TabularInline):
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(LimitedSearchMixin, admin.ModelAdmin):
     list_display = ["pk", "user", "status", "created_at", "updated_at"]
     list_select_related = ["user"]  # not one query per member's cart on the page
     list_filter = ["status", "created_at"]

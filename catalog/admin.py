@@ -10,7 +10,7 @@ from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
-from core.adminlists import ConditionFilter, IndexedSearchMixin
+from core.adminlists import ConditionFilter, IndexedSearchMixin, LimitedSearchMixin
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
@@ -54,7 +54,7 @@ def thumbnail_tag(image: ProductImage | None, size: int = 48):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(LimitedSearchMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -62,7 +62,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(LimitedSearchMixin, admin.ModelAdmin):
     list_display = ["__str__", "slug", "position"]
     list_editable = ["position"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]

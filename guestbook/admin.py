@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from core.adminlists import LimitedSearchMixin
 from core.siteurl import shop_url
 
 from . import services
@@ -7,7 +8,7 @@ from .models import Entry
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(LimitedSearchMixin, admin.ModelAdmin):
     """Moderation: publish or hide messages, and answer in public."""
 
     list_display = ["name", "short_message", "status", "created_at", "has_reply"]

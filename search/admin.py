@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.adminlists import LimitedSearchMixin
+
 from .models import SearchCount
 
 
@@ -29,7 +31,7 @@ class ReportRangeForm(forms.Form):
 
 
 @admin.register(SearchCount)
-class SearchCountAdmin(admin.ModelAdmin):
+class SearchCountAdmin(LimitedSearchMixin, admin.ModelAdmin):
     """What shoppers search for; the report above the list sums a date range."""
 
     list_display = ["query", "day", "count", "results"]

@@ -5,12 +5,14 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.adminlists import LimitedSearchMixin
+
 from . import services
 from .models import ContactMessage
 
 
 @admin.register(ContactMessage)
-class ContactMessageAdmin(admin.ModelAdmin):
+class ContactMessageAdmin(LimitedSearchMixin, admin.ModelAdmin):
     """Questions from the customer service form. Staff answer from their mail program (the
     e-mail each one arrived as has the shopper as Reply-To) and mark them handled here."""
 

@@ -25,7 +25,7 @@
     });
   }
 
-  // A form that changes something is sent once: a double click on "Place order" or "Add to
+  // A form that changes something is sent once: a double click on "Buy now" or "Add to
   // cart" sends one request, not two (the server also copes with two). The button stays
   // enabled so its name and value are still sent; a page restored by the back button can
   // send again.
