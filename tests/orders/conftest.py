@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from cart.models import ShippingMethod
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -15,3 +16,15 @@ def standard_shipping(db):
         max_days=4,
         position=1,
     )
+
+
+@pytest.fixture
+def staff():
+    """A superuser at the shop: the admin's order pages and actions."""
+    return UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client

@@ -23,17 +23,6 @@ CHANGELIST = "admin:orders_order_changelist"
 
 
 @pytest.fixture
-def staff():
-    return UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def lamp():
     return ProductFactory(name="Trail Lamp", price=Decimal("30.00"), stock=20).variants.get()
 

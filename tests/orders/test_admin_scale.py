@@ -10,24 +10,13 @@ from django.urls import reverse
 
 from orders import services
 from tests.conftest import list_query
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import ProductFactory
 
 from .helpers import make_cart, place
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:orders_order_changelist")
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture
