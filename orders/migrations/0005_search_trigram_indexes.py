@@ -1,62 +1,23 @@
 """Trigram indexes for the admin's order search (any part of a number, e-mail, name, phone,
 tracking number or line SKU, any case), so that it reads the index, not every order.
 
-PostgreSQL only (SQLite reads the table). Built CONCURRENTLY: orders keep being placed while
-the indexes are built; an index whose build was interrupted (left INVALID) is built again by
-the next migrate.
+Built CONCURRENTLY by core.migration_ops.TrigramIndexes (PostgreSQL only; SQLite reads the
+table), which also builds again an index whose build was interrupted.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+from core.migration_ops import KeepTrigramExtension, TrigramIndexes
+
+# name: (table, the expression Django's icontains compares)
 INDEXES = {
-    "order_number_trgm": ("orders_order", "number"),
-    "order_email_trgm": ("orders_order", "email"),
-    "order_name_trgm": ("orders_order", "full_name"),
-    "order_phone_trgm": ("orders_order", "phone"),
-    "order_tracking_trgm": ("orders_order", "tracking_number"),
-    "orderline_sku_trgm": ("orders_orderline", "sku"),
+    "order_number_trgm": ("orders_order", "UPPER(number)"),
+    "order_email_trgm": ("orders_order", "UPPER(email)"),
+    "order_name_trgm": ("orders_order", "UPPER(full_name)"),
+    "order_phone_trgm": ("orders_order", "UPPER(phone)"),
+    "order_tracking_trgm": ("orders_order", "UPPER(tracking_number)"),
+    "orderline_sku_trgm": ("orders_orderline", "UPPER(sku)"),
 }
-
-
-class KeepTrigramExtension(TrigramExtension):
-    """Unapplied, it leaves pg_trgm in place: the search app's trigram index (search 0002 made
-    the extension) and the other apps' admin indexes use it. Django's own tries to drop it,
-    which fails on PostgreSQL while they exist, and off PostgreSQL fails looking for it."""
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        pass
-
-
-def drop_if_invalid(schema_editor, name):
-    """An interrupted CREATE INDEX CONCURRENTLY (a cancelled statement, a restart) leaves an
-    INVALID index, never read but still written to, which IF NOT EXISTS would keep."""
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name]
-        )
-        invalid = cursor.fetchone()
-    if invalid and invalid[0]:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-
-
-def create_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, (table, column) in INDEXES.items():
-        drop_if_invalid(schema_editor, name)
-        # UPPER(): the expression Django's icontains compares
-        schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} "
-            f"ON {table} USING gin (UPPER({column}) gin_trgm_ops)"
-        )
-
-
-def drop_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
@@ -64,7 +25,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("orders", "0004_order_refunded_at")]
 
-    operations = [
-        KeepTrigramExtension(),
-        migrations.RunPython(create_indexes, drop_indexes),
-    ]
+    operations = [KeepTrigramExtension(), TrigramIndexes(INDEXES)]
