@@ -57,9 +57,10 @@ test: install-dev
 e2e: install-dev
 	$(BIN)/pytest tests/e2e
 
-## make audit: known-vulnerable dependencies (needs the PyPI advisory API; not reachable in CI here)
+## make audit: known-vulnerable dependencies (pip-audit against PyPI's advisory data). Fails on a
+## finding and on packages it could not check; AUDIT_OFFLINE_OK=1 turns the latter into a warning.
 audit: install-dev
-	$(BIN)/pip-audit --skip-editable
+	$(PY) .ci/audit.py $(BIN)/pip-audit
 
 ## make bench: load benchmark on PostgreSQL + Redis, ~5 min; writes bench/RESULTS.md (bench/README.md)
 bench: install

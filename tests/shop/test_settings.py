@@ -105,3 +105,5 @@ def test_make_test_runs_bandit_and_ci_runs_the_audit_target():
     test_target = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "bandit" in test_target
     assert "pip-audit" in makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make audit" in ci.split("make test", 1)[1]
