@@ -1,11 +1,16 @@
 """Every change to a cart."""
 
+import datetime
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import MAX_LINE_QUANTITY, Variant
 from core.cache import bump_generation
+from core.housekeeping import delete_in_batches
 
 from .exceptions import CartError, LineNotInCart, NotEnoughStock
 from .models import Cart, CartLine
@@ -167,3 +172,29 @@ def mark_cart_submitted(*, cart: Cart) -> None:
     """Called by order placement: the cart becomes a record, a new one starts next time."""
     cart_changed(cart.pk)
     Cart.objects.filter(pk=cart.pk).update(status=Cart.Status.SUBMITTED, updated_at=F("updated_at"))
+
+
+# A cart just made may not have its session row yet (tests, a request in flight): left alone.
+STALE_CART_GRACE = datetime.timedelta(hours=1)
+
+
+def delete_stale_carts(*, now: datetime.datetime | None = None) -> int:
+    """Carts nobody can use any more, with their lines:
+
+    - a visitor's cart whose session has expired or ended (the visitor would get a new session
+      and a new cart; nothing else points at it);
+    - a submitted cart (an order was placed from it: the order keeps its own lines) whose last
+      change is older than SESSION_COOKIE_AGE.
+
+    A member's open cart is kept, however old: it waits for them on every device.
+    """
+    now = now or timezone.now()
+    live_session = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=now)
+    stale = Cart.objects.filter(updated_at__lt=now - STALE_CART_GRACE).filter(
+        Q(user__isnull=True, status=Cart.Status.OPEN) & ~Exists(live_session)
+        | Q(
+            status=Cart.Status.SUBMITTED,
+            updated_at__lt=now - datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE),
+        )
+    )
+    return delete_in_batches(stale)

@@ -36,3 +36,19 @@ def send_pending_mail_task() -> int:
     whose backoff has passed). A message that fails does not stop the others; a mail server that
     is down ends the sweep at once instead of timing out once per message."""
     return send_each(list_pending_message_ids())
+
+
+@shared_task
+def delete_expired_sessions_task() -> int:
+    """Nightly (Celery beat): expired sessions."""
+    from .housekeeping import delete_expired_sessions
+
+    return delete_expired_sessions()
+
+
+@shared_task
+def delete_old_sent_mail_task() -> int:
+    """Nightly (Celery beat): copies of e-mails sent longer ago than SHOP_SENT_MAIL_DAYS."""
+    from .housekeeping import delete_old_sent_mail
+
+    return delete_old_sent_mail()

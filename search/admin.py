@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Sum
 from django.utils import timezone
@@ -61,6 +62,7 @@ class SearchCountAdmin(LimitedSearchMixin, admin.ModelAdmin):
             "report_form": ReportRangeForm(initial={"since": since, "until": until}),
             "report_since": since,
             "report_until": until,
+            "report_kept_days": settings.SHOP_SEARCH_COUNT_DAYS,
             "top_queries": list(top[:20]),
             "zero_queries": list(top.filter(results=0)[:20]),
         }

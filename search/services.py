@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from catalog.selectors import bump_catalog_version
+from core.housekeeping import delete_in_batches
 
 from .models import Lexeme, ProductDocument, SearchCount
 
@@ -236,3 +237,11 @@ def flush_search_counts() -> int:
                 cache.buffer_count(COUNT_BUFFER, rest_field, rest_count, rest_last)
             break
     return written
+
+
+def delete_old_search_counts(*, today: datetime.date | None = None) -> int:
+    """Counts of days more than SHOP_SEARCH_COUNT_DAYS ago (a day of one-off queries, typos and
+    bots adds a row per query; nothing reads further back)."""
+    today = today or timezone.localdate()
+    cutoff = today - datetime.timedelta(days=settings.SHOP_SEARCH_COUNT_DAYS)
+    return delete_in_batches(SearchCount.objects.filter(day__lt=cutoff))

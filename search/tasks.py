@@ -45,3 +45,11 @@ def flush_search_counts_task() -> int:
     from .services import flush_search_counts
 
     return flush_search_counts()
+
+
+@shared_task
+def delete_old_search_counts_task() -> int:
+    """Nightly (Celery beat): search counts older than SHOP_SEARCH_COUNT_DAYS."""
+    from .services import delete_old_search_counts
+
+    return delete_old_search_counts()

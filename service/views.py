@@ -71,6 +71,8 @@ class ServicePageView(TemplateView):
                     "phone": settings.SHOP_PHONE,
                 },
                 "unpaid_days": settings.SHOP_UNPAID_ORDER_DAYS,
+                "cart_days": settings.SESSION_COOKIE_AGE // (24 * 60 * 60),
+                "sent_mail_days": settings.SHOP_SENT_MAIL_DAYS,
             }
         if self.page == "payment":
             return {

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -72,6 +73,11 @@ SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
 # delivery country is Germany. A shop outside the EU may promise less (the planning documents
 # say 7).
 SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=14)
+# Nightly clean-up (core/housekeeping.py): copies of sent e-mails are deleted this many days
+# after sending (the order keeps its own record; unsent ones stay until staff deal with them),
+# search counts of days longer ago than this (the top-searches report looks back that far).
+SHOP_SENT_MAIL_DAYS = env.int("SHOP_SENT_MAIL_DAYS", default=180)
+SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
 # PostgreSQL text-search configuration (language) for product search.
@@ -230,6 +236,23 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.tasks.send_pending_mail_task", "schedule": 60.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 600.0},
     "flush-search-counts": {"task": "search.tasks.flush_search_counts_task", "schedule": 60.0},
+    # Nightly clean-up, in the shop's quiet hours (CELERY_TIMEZONE), before the 03:15 backup
+    "delete-expired-sessions": {
+        "task": "core.tasks.delete_expired_sessions_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
+    "delete-stale-carts": {
+        "task": "cart.tasks.delete_stale_carts_task",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    "delete-old-sent-mail": {
+        "task": "core.tasks.delete_old_sent_mail_task",
+        "schedule": crontab(hour=2, minute=50),
+    },
+    "delete-old-search-counts": {
+        "task": "search.tasks.delete_old_search_counts_task",
+        "schedule": crontab(hour=2, minute=55),
+    },
 }
 
 # Sessions are written to the database and read through the cache: a Redis outage never signs
@@ -283,6 +306,7 @@ LANGUAGE_CODE = "en"
 # The shop's own wording for django-allauth's pages (locale/en/LC_MESSAGES/django.po)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
+CELERY_TIMEZONE = TIME_ZONE  # the nightly jobs' hours are the shop's
 USE_I18N = True
 USE_TZ = True
 

@@ -64,6 +64,7 @@ def test_the_legal_notice_names_who_runs_the_shop_from_the_settings(client, sett
 @pytest.mark.django_db
 def test_every_page_links_the_legal_notice_and_privacy(client, settings):
     settings.SHOP_UNPAID_ORDER_DAYS = 5
+    settings.SHOP_SENT_MAIL_DAYS = 90
     home = client.get("/").content.decode()
     assert f'<a href="{reverse("service:legal")}">Legal notice</a>' in home
     assert f'<a href="{reverse("service:privacy")}">Privacy</a>' in home
@@ -71,6 +72,9 @@ def test_every_page_links_the_legal_notice_and_privacy(client, settings):
     assert "No tracking, no analytics, no advertising cookies" in privacy
     assert "not paid within 5 days" in privacy
     assert "deleted after two weeks" in privacy
+    # what the nightly clean-up deletes (core/housekeeping.py), as configured
+    assert "e-mails we send you about it are deleted 90 days after sending" in privacy
+    assert "your cart and its session are deleted 30 days after you last changed them" in privacy
 
 
 @pytest.mark.django_db

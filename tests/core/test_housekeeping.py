@@ -1,0 +1,142 @@
+"""The nightly clean-up: expired sessions, carts nobody can use, old copies of sent e-mails and
+old search counts are deleted, in batches; what is still of use stays."""
+
+import datetime
+
+import pytest
+from celery.schedules import crontab
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from django.utils import timezone
+
+from cart.models import Cart, CartLine
+from cart.services import delete_stale_carts
+from cart.tasks import delete_stale_carts_task
+from core.housekeeping import delete_expired_sessions, delete_in_batches, delete_old_sent_mail
+from core.models import OutboxMessage
+from core.outbox import queue_message
+from core.tasks import delete_expired_sessions_task, delete_old_sent_mail_task
+from search.models import SearchCount
+from search.services import delete_old_search_counts
+from search.tasks import delete_old_search_counts_task
+from tests.concurrency import run_at_once
+from tests.factories import UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+def session(*, expires_in: datetime.timedelta) -> str:
+    store = SessionStore()
+    store["x"] = 1
+    store.create()
+    Session.objects.filter(pk=store.session_key).update(expire_date=timezone.now() + expires_in)
+    return store.session_key
+
+
+def cart(*, user=None, session_key="", status=Cart.Status.OPEN, age=datetime.timedelta(0)):
+    made = Cart.objects.create(user=user, session_key=session_key, status=status)
+    CartLine.objects.create(cart=made, variant=VariantFactory(), quantity=1)
+    Cart.objects.filter(pk=made.pk).update(updated_at=timezone.now() - age)
+    return made.pk
+
+
+def test_expired_sessions_go_in_batches_and_live_ones_stay():
+    expired = [session(expires_in=-DAY) for _ in range(5)]
+    live = session(expires_in=DAY)
+
+    deleted = delete_in_batches(
+        Session.objects.filter(expire_date__lt=timezone.now()), batch_size=2
+    )
+
+    assert deleted == 5
+    assert list(Session.objects.values_list("pk", flat=True)) == [live]
+    assert not Session.objects.filter(pk__in=expired).exists()
+    assert delete_expired_sessions() == 0  # nothing left to do: a second run is a no-op
+
+
+def test_a_visitors_cart_goes_with_their_session_and_a_members_open_cart_stays(client):
+    variant = VariantFactory(stock=5)
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+    visitor_cart = Cart.objects.get()
+    other_visitor = cart(session_key=session(expires_in=DAY), age=40 * DAY)  # idle, not expired
+    member = UserFactory()
+    member_cart = cart(user=member, age=400 * DAY)
+    ordered_long_ago = cart(user=UserFactory(), status=Cart.Status.SUBMITTED, age=31 * DAY)
+    ordered_lately = cart(user=UserFactory(), status=Cart.Status.SUBMITTED, age=2 * DAY)
+    Session.objects.filter(pk=visitor_cart.session_key).update(expire_date=timezone.now() - DAY)
+
+    assert delete_stale_carts(now=timezone.now() + 2 * datetime.timedelta(hours=1)) == 2
+
+    kept = set(Cart.objects.values_list("pk", flat=True))
+    assert kept == {other_visitor, member_cart, ordered_lately}
+    assert not CartLine.objects.filter(cart_id__in=[visitor_cart.pk, ordered_long_ago]).exists()
+    # the visitor comes back with the old cookie: a new, empty cart, not an error
+    response = client.get(reverse("cart:detail"))
+    assert response.status_code == 200
+    assert response.context["cart_count"] == 0
+
+
+def test_a_cart_made_within_the_hour_is_left_alone_even_without_a_session():
+    fresh = cart(session_key="no-such-session")
+    assert delete_stale_carts() == 0
+    assert Cart.objects.filter(pk=fresh).exists()
+
+
+def test_sent_mail_goes_after_the_retention_period_and_unsent_mail_stays():
+    old_sent, recent_sent, old_unsent = (
+        queue_message(to=["a@example.com"], subject=s, body_text="Hello")
+        for s in ("old", "recent", "failing")
+    )
+    now = timezone.now()
+    keep = datetime.timedelta(days=settings.SHOP_SENT_MAIL_DAYS)
+    OutboxMessage.objects.filter(pk=old_sent.pk).update(sent_at=now - keep - DAY)
+    OutboxMessage.objects.filter(pk=recent_sent.pk).update(sent_at=now - keep + DAY)
+    OutboxMessage.objects.filter(pk=old_unsent.pk).update(
+        sent_at=None, attempts=9, created_at=now - 3 * keep
+    )
+
+    assert delete_old_sent_mail() == 1
+
+    assert set(OutboxMessage.objects.values_list("subject", flat=True)) == {"recent", "failing"}
+
+
+def test_search_counts_older_than_the_report_looks_back_go():
+    today = datetime.date(2026, 12, 4)
+    oldest_kept = today - datetime.timedelta(days=settings.SHOP_SEARCH_COUNT_DAYS)
+    SearchCount.objects.create(query="tea", day=oldest_kept, count=3)
+    SearchCount.objects.create(query="teh", day=oldest_kept - DAY, count=1)
+
+    assert delete_old_search_counts(today=today) == 1
+
+    assert list(SearchCount.objects.values_list("query", flat=True)) == ["tea"]
+
+
+def test_the_jobs_run_nightly_from_celery_beat():
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    for task in (
+        delete_expired_sessions_task,
+        delete_stale_carts_task,
+        delete_old_sent_mail_task,
+        delete_old_search_counts_task,
+    ):
+        assert isinstance(schedule[task.name], crontab), task.name
+        assert task.delay().get() == 0  # runs (eagerly here), nothing to delete
+    assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_delete_each_cart_once(postgres_only):
+    stale = [cart(session_key=f"gone-{i}", age=2 * DAY) for i in range(30)]
+
+    results = run_at_once([delete_stale_carts, delete_stale_carts])
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(results) == len(stale)
+    assert not Cart.objects.exists()
+    assert not CartLine.objects.exists()
