@@ -236,7 +236,12 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.tasks.send_pending_mail_task", "schedule": 60.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 600.0},
     "flush-search-counts": {"task": "search.tasks.flush_search_counts_task", "schedule": 60.0},
-    # Nightly clean-up, in the shop's quiet hours (CELERY_TIMEZONE), before the 03:15 backup
+    # Nightly clean-up (core/housekeeping.py), in the shop's quiet hours (CELERY_TIMEZONE),
+    # before the 03:15 backup
+    "delete-unconfirmed-accounts": {
+        "task": "accounts.tasks.delete_unconfirmed_accounts_task",
+        "schedule": crontab(hour=2, minute=35),
+    },
     "delete-expired-sessions": {
         "task": "core.tasks.delete_expired_sessions_task",
         "schedule": crontab(hour=2, minute=40),

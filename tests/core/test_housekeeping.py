@@ -4,13 +4,18 @@ old search counts are deleted, in batches; what is still of use stays."""
 import datetime
 
 import pytest
+from allauth.account.models import EmailAddress
 from celery.schedules import crontab
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.services import UNCONFIRMED_ACCOUNT_DAYS, delete_unconfirmed_accounts
+from accounts.tasks import delete_unconfirmed_accounts_task
 from cart.models import Cart, CartLine
 from cart.services import delete_stale_carts
 from cart.tasks import delete_stale_carts_task
@@ -120,6 +125,7 @@ def test_the_jobs_run_nightly_from_celery_beat():
         entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
     for task in (
+        delete_unconfirmed_accounts_task,
         delete_expired_sessions_task,
         delete_stale_carts_task,
         delete_old_sent_mail_task,
@@ -140,3 +146,33 @@ def test_two_runs_at_once_delete_each_cart_once(postgres_only):
     assert sum(results) == len(stale)
     assert not Cart.objects.exists()
     assert not CartLine.objects.exists()
+
+
+def test_sign_ups_never_confirmed_go_after_a_month_and_real_accounts_stay(client):
+    def member(email, *, verified=None, days=UNCONFIRMED_ACCOUNT_DAYS + 1, **fields):
+        user = UserFactory(email=email, verified_email=False, **fields)
+        if verified is not None:
+            EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+        User.objects.filter(pk=user.pk).update(
+            date_joined=timezone.now() - datetime.timedelta(days=days), last_login=None
+        )
+        return user
+
+    bot = member("bot@example.com", verified=False)
+    member("new@example.com", verified=False, days=UNCONFIRMED_ACCOUNT_DAYS - 1)
+    member("real@example.com", verified=True)
+    member("phone-customer@example.com")  # made in the admin: no e-mail record from signing up
+    member("helper@example.com", verified=False, is_staff=True)
+    member("grouped@example.com", verified=False).groups.add(Group.objects.create(name="Packers"))
+    signed_in = member("signed-in@example.com", verified=False)
+    User.objects.filter(pk=signed_in.pk).update(last_login=timezone.now())
+
+    assert delete_unconfirmed_accounts() == 1
+
+    assert not User.objects.filter(pk=bot.pk).exists()
+    assert not EmailAddress.objects.filter(email="bot@example.com").exists()
+    assert User.objects.count() == 6
+    assert (
+        "never confirmed is deleted 30 days after signing up"
+        in client.get(reverse("service:privacy")).content.decode()
+    )
