@@ -236,29 +236,22 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.tasks.send_pending_mail_task", "schedule": 60.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 600.0},
     "flush-search-counts": {"task": "search.tasks.flush_search_counts_task", "schedule": 60.0},
-    # Nightly clean-up (core/housekeeping.py), in the shop's quiet hours (CELERY_TIMEZONE),
-    # before the 03:15 backup
-    "delete-unconfirmed-accounts": {
-        "task": "accounts.tasks.delete_unconfirmed_accounts_task",
-        "schedule": crontab(hour=2, minute=35),
-    },
-    "delete-expired-sessions": {
-        "task": "core.tasks.delete_expired_sessions_task",
-        "schedule": crontab(hour=2, minute=40),
-    },
-    "delete-stale-carts": {
-        "task": "cart.tasks.delete_stale_carts_task",
-        "schedule": crontab(hour=2, minute=45),
-    },
-    "delete-old-sent-mail": {
-        "task": "core.tasks.delete_old_sent_mail_task",
-        "schedule": crontab(hour=2, minute=50),
-    },
-    "delete-old-search-counts": {
-        "task": "search.tasks.delete_old_search_counts_task",
-        "schedule": crontab(hour=2, minute=55),
-    },
 }
+# Nightly clean-up (core/housekeeping.py), five minutes apart in the shop's quiet hours
+# (CELERY_TIMEZONE), before the 03:15 backup
+for _n, _task in enumerate(
+    [
+        "accounts.tasks.delete_unconfirmed_accounts_task",
+        "core.tasks.delete_expired_sessions_task",
+        "cart.tasks.delete_stale_carts_task",
+        "core.tasks.delete_old_sent_mail_task",
+        "search.tasks.delete_old_search_counts_task",
+    ]
+):
+    CELERY_BEAT_SCHEDULE[_task] = {
+        "task": _task,
+        "schedule": crontab(hour=2, minute=35 + 5 * _n),
+    }
 
 # Sessions are written to the database and read through the cache: a Redis outage never signs
 # anybody out or empties a cart (the resilient cache turns errors into misses).
