@@ -25,6 +25,12 @@ def search_terms(search_term: str) -> list[str]:
     return terms
 
 
+def _without_nul(search_term: str) -> str:
+    """PostgreSQL refuses a NUL in a text value (a DataError, the admin's autocomplete then
+    answered 500); no stored text holds one, so a search without it finds the same."""
+    return search_term.replace("\x00", "") if search_term else search_term
+
+
 def _lookup(field: str) -> str:
     if field[0] in LOOKUPS:
         return f"{field[1:]}__{LOOKUPS[field[0]]}"
@@ -61,6 +67,7 @@ class LimitedSearchMixin:
     for minutes after gunicorn had given up the request."""
 
     def get_search_results(self, request, queryset, search_term):
+        search_term = _without_nul(search_term)
         if search_term and len(search_terms(search_term)) > MAX_SEARCH_WORDS:
             search_term = " ".join(_quoted(t) for t in _capped_terms(request, search_term))
         return super().get_search_results(request, queryset, search_term)
@@ -82,6 +89,7 @@ class IndexedSearchMixin:
     """
 
     def get_search_results(self, request, queryset, search_term):
+        search_term = _without_nul(search_term)
         fields = self.get_search_fields(request)
         terms = search_terms(search_term) if search_term else []
         if not fields or not terms:

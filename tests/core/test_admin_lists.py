@@ -114,3 +114,19 @@ def test_django_searched_lists_also_look_for_at_most_ten_words(staff_client):
     short = staff_client.get(url, {"q": '"a poem" tea'}).content.decode()
     assert "Ada Lovelace" in short
     assert "Only the first" not in short
+
+
+@pytest.mark.parametrize(
+    ("model", "field"), [("category", "parent"), ("product", "category"), ("variant", "product")]
+)
+def test_a_nul_in_an_autocomplete_search_is_ignored_not_a_server_error(staff_client, model, field):
+    """PostgreSQL refuses a NUL in a text value: the autocomplete answered 500."""
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(name="Blue kettle")
+    params = {"app_label": "catalog", "model_name": model, "field_name": field}
+    for term in ("\x00", "Blue\x00"):
+        response = staff_client.get(reverse("admin:autocomplete"), {**params, "term": term})
+        assert response.status_code == 200
+    if model == "variant":  # the product search finds what the term without its NUL finds
+        assert [r["text"] for r in response.json()["results"]] == [str(product)]
