@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -56,6 +57,11 @@ class OutboxMessageAdmin(IndexedSearchMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     actions = ["send_now", "send_copy"]
+    change_list_template = "admin/core/outboxmessage/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "sent_mail_days": settings.SHOP_SENT_MAIL_DAYS}
+        return super().changelist_view(request, extra_context)
 
     class Media:
         css = {"all": ["css/admin_outbox.css"]}

@@ -27,6 +27,12 @@ def mail(to, subject, **fields):
     return OutboxMessage.objects.create(to=[to], subject=subject, body_text="Hello", **fields)
 
 
+def test_the_outbox_list_says_how_long_copies_are_kept(staff_client, settings):
+    settings.SHOP_SENT_MAIL_DAYS = 90
+    body = staff_client.get(OUTBOX).content.decode()
+    assert "Copies are deleted 90 days after sending" in body
+
+
 def test_search_terms_split_as_django_does():
     assert search_terms('greta "Trail Lamp" MP-7KQ4') == ["greta", "Trail Lamp", "MP-7KQ4"]
 
