@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 
 from core.reverse import cached_reverse
 
@@ -308,6 +309,17 @@ class SavedDimensionsImageField(models.ImageField):
 
     def contribute_to_class(self, cls, name, **kwargs):
         models.FileField.contribute_to_class(self, cls, name, **kwargs)  # not the post_init hook
+
+    def update_dimension_fields(self, instance, force=False, *args, **kwargs):
+        """Measure a new file only. Django measures on every assignment, also of the file a
+        row already has: the admin's product form assigns each picture's own file back, so a
+        save opened every picture (a download each from a bucket) and a picture whose file was
+        gone made the page an error that not even deleting that picture could get past."""
+        value = instance.__dict__.get(self.attname)
+        stored = isinstance(value, str) or (isinstance(value, FieldFile) and value._committed)
+        if stored and value:  # a file already stored: its row has (or had no way to get) them
+            return
+        super().update_dimension_fields(instance, force, *args, **kwargs)
 
 
 class ProductImage(models.Model):

@@ -198,6 +198,42 @@ def test_staff_save_a_product_that_has_pictures_again(staff_client):
     assert list(product.images.values_list("pk", flat=True)) == [image.pk]
 
 
+def test_saving_a_product_does_not_open_its_pictures_and_a_lost_file_can_be_deleted(
+    staff_client, monkeypatch
+):
+    """Django measures a picture on every assignment, also of the file a row already has: each
+    save of the product page opened every picture (a download each from a bucket), and a
+    picture whose file was gone made the page a 500, deleting that picture included."""
+    from django.core.files.storage import FileSystemStorage
+
+    from tests.orders.helpers import form_defaults
+
+    product = ProductFactory(name="Camp Mug")
+    kept, lost = (ProductImage(product=product, position=i) for i in range(2))
+    for image in (kept, lost):
+        image.image.save("mug.png", SimpleUploadedFile("mug.png", image_bytes()), save=True)
+    assert (kept.width, kept.height) == (64, 48)  # a new file is measured
+    lost.image.storage.delete(lost.image.name)
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = form_defaults(staff_client.get(url))
+    opened = []
+    real_open = FileSystemStorage._open
+    monkeypatch.setattr(
+        FileSystemStorage,
+        "_open",
+        lambda self, name, mode="rb": opened.append(name) or real_open(self, name, mode),
+    )
+
+    data["name"] = "Camp Mug, blue"
+    assert staff_client.post(url, data).status_code == 302
+    assert not opened
+    data["images-1-DELETE"] = "on"
+    assert staff_client.post(url, data).status_code == 302
+
+    assert list(product.images.values_list("pk", flat=True)) == [kept.pk]
+    assert Product.objects.get(pk=product.pk).name == "Camp Mug, blue"
+
+
 def test_a_list_price_above_the_compare_at_price_is_explained_not_a_500(staff_client):
     product = ProductFactory(name="Storm Jacket", price=Decimal("80.00"))
     Product.objects.filter(pk=product.pk).update(compare_at_price=Decimal("100.00"))

@@ -373,7 +373,9 @@ class Command(BaseCommand):
             data = draw_product_image(shape=leaf.shape, label=leaf.category.name, variant=1)
         else:
             data = draw_product_image(shape=leaf.shape, label=leaf.nouns[kind], variant=0)
-        image.image.save(_picture_name(leaf, kind), ContentFile(data), save=True)
+        name = _picture_name(leaf, kind)
+        # a named ContentFile: Django measures only a file with a name (width and height)
+        image.image.save(name, ContentFile(data, name=name), save=True)
         make_thumbnails(image)
         leaf.images[kind] = image
         return image
