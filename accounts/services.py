@@ -4,6 +4,7 @@ closing an account, and deleting sign-ups never confirmed."""
 import datetime
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.db import transaction
 from django.db.models import SET_NULL, Exists, OuterRef
@@ -245,18 +246,16 @@ def _acted_for_the_shop(user: User) -> bool:
     return False
 
 
-# A sign-up whose address is not confirmed within this time is deleted (the privacy page says so)
-UNCONFIRMED_ACCOUNT_DAYS = 30
-
-
 def delete_unconfirmed_accounts(*, now: datetime.datetime | None = None) -> int:
-    """Sign-ups never confirmed, UNCONFIRMED_ACCOUNT_DAYS after signing up: a mistyped address,
+    """Sign-ups never confirmed, SHOP_UNCONFIRMED_ACCOUNT_DAYS after signing up: a mistyped address,
     or a bot. Such an account could never sign in (confirmation is mandatory), so it has no
     orders, cart or addresses of its own. Left alone: accounts made in the admin (they have no
     e-mail record from signing up), anyone who ever signed in, staff, and anyone with an order.
     Nothing is mailed: the address was never confirmed to be theirs.
     """
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=UNCONFIRMED_ACCOUNT_DAYS)
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        days=settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS
+    )
     addresses = EmailAddress.objects.filter(user=OuterRef("pk"))
     unconfirmed = User.objects.filter(
         Exists(addresses.filter(verified=False)),

@@ -63,7 +63,10 @@ mv -f "$dump.partial" "$dump"
 log "database: $dump ($(du -h "$dump" | cut -f1))"
 
 # 2. Media. A mirror; what this run deletes or replaces in it is kept in media-changed/.
-if [[ -d $MEDIA_DIR ]]; then
+if [[ -n ${MEDIA_S3_BUCKET:-} ]]; then
+    # The bucket keeps the uploads: its versioning (deploy/README.md) is their backup.
+    log "media: in the bucket $MEDIA_S3_BUCKET, not on this host; skipped"
+elif [[ -d $MEDIA_DIR ]]; then
     mkdir -p "$BACKUP_DIR/media" "$BACKUP_DIR/media-changed"
     rsync -a --delete --backup --backup-dir="$BACKUP_DIR/media-changed/$stamp" \
         "$MEDIA_DIR/" "$BACKUP_DIR/media/"

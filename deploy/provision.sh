@@ -402,7 +402,10 @@ fi
 as_shop "$VENV_DIR/bin/pip" install -q --upgrade pip setuptools
 # Editable: the apps are imported from $APP_DIR itself, where settings.py also finds the
 # templates and static sources (BASE_DIR). deploy/constraints.txt narrows a few versions.
-as_shop "$VENV_DIR/bin/pip" install -q -c "$APP_DIR/deploy/constraints.txt" -e "$APP_DIR"
+# Uploads in an S3-compatible bucket (MEDIA_S3_BUCKET in the settings file) need the "s3" extra.
+extras=""
+if grep -Eq '^MEDIA_S3_BUCKET=.+' "$ENV_FILE" 2>/dev/null; then extras="[s3]"; fi
+as_shop "$VENV_DIR/bin/pip" install -q -c "$APP_DIR/deploy/constraints.txt" -e "$APP_DIR$extras"
 
 # ------------------------------------------------------------------------------------------------
 log "Database migrations and static files"

@@ -4,7 +4,6 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.generic import TemplateView
 
-from accounts.services import UNCONFIRMED_ACCOUNT_DAYS
 from core.forms import delivery_countries_text
 from core.ratelimit import form_over_limit
 from core.siteurl import shop_url
@@ -74,7 +73,7 @@ class ServicePageView(TemplateView):
                 "unpaid_days": settings.SHOP_UNPAID_ORDER_DAYS,
                 "cart_days": settings.SESSION_COOKIE_AGE // (24 * 60 * 60),
                 "sent_mail_days": settings.SHOP_SENT_MAIL_DAYS,
-                "unconfirmed_days": UNCONFIRMED_ACCOUNT_DAYS,
+                "unconfirmed_days": settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS,
             }
         if self.page == "payment":
             return {

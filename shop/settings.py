@@ -78,6 +78,8 @@ SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=14)
 # search counts of days longer ago than this (the top-searches report looks back that far).
 SHOP_SENT_MAIL_DAYS = env.int("SHOP_SENT_MAIL_DAYS", default=180)
 SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
+# A sign-up whose e-mail address is not confirmed within this many days is deleted.
+SHOP_UNCONFIRMED_ACCOUNT_DAYS = env.int("SHOP_UNCONFIRMED_ACCOUNT_DAYS", default=30)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
 # PostgreSQL text-search configuration (language) for product search.
@@ -312,10 +314,36 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+if not re.fullmatch(rf"(http{'s?' if DEBUG else 's'}://[^/\s?#]+)?/(\S*/)?", MEDIA_URL):
+    raise ImproperlyConfigured(
+        f"MEDIA_URL must be a path or an https address ending in /, not {MEDIA_URL!r}"
+    )
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads in an S3-compatible bucket instead of MEDIA_ROOT (more than one app server:
+# deploy/README.md "Beyond one server"); needs the "s3" extra (pip install -e ".[s3]").
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "core.storage.MediaS3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            # empty: Amazon S3 itself; else the provider's address (MinIO, Hetzner, Wasabi, ...)
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            # empty: boto3's own chain (instance role, ~/.aws/credentials)
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default="media").strip("/"),
+            "file_overwrite": False,  # a second "mug.jpg" gets its own name, as on disk
+            "default_acl": None,  # the bucket's policy decides who may read
+            "querystring_auth": False,  # links are MEDIA_URL + name (core/storage.py)
+            "object_parameters": {"CacheControl": "public, max-age=604800"},  # nginx: 7 days
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -356,7 +384,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # pictures from a CDN when MEDIA_URL names one
+        "img-src": [SELF, "data:", *re.findall(r"^https?://[^/]+", MEDIA_URL)],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

@@ -10,17 +10,10 @@ from django.urls import reverse
 from core.adminlists import MAX_SEARCH_WORDS, search_terms
 from core.models import OutboxMessage
 from tests.conftest import list_query
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 OUTBOX = reverse("admin:core_outboxmessage_changelist")
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True))
-    return client
 
 
 def mail(to, subject, **fields):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import UNCONFIRMED_ACCOUNT_DAYS, delete_unconfirmed_accounts
+from accounts.services import delete_unconfirmed_accounts
 from accounts.tasks import delete_unconfirmed_accounts_task
 from cart.models import Cart, CartLine
 from cart.services import delete_stale_carts
@@ -149,7 +149,7 @@ def test_two_runs_at_once_delete_each_cart_once(postgres_only):
 
 
 def test_sign_ups_never_confirmed_go_after_a_month_and_real_accounts_stay(client):
-    def member(email, *, verified=None, days=UNCONFIRMED_ACCOUNT_DAYS + 1, **fields):
+    def member(email, *, verified=None, days=settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS + 1, **fields):
         user = UserFactory(email=email, verified_email=False, **fields)
         if verified is not None:
             EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
@@ -159,7 +159,7 @@ def test_sign_ups_never_confirmed_go_after_a_month_and_real_accounts_stay(client
         return user
 
     bot = member("bot@example.com", verified=False)
-    member("new@example.com", verified=False, days=UNCONFIRMED_ACCOUNT_DAYS - 1)
+    member("new@example.com", verified=False, days=settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS - 1)
     member("real@example.com", verified=True)
     member("phone-customer@example.com")  # made in the admin: no e-mail record from signing up
     member("helper@example.com", verified=False, is_staff=True)
