@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit, urlunsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
@@ -37,7 +39,12 @@ class AccountAdapter(DefaultAccountAdapter):
             "shop_url": shop_url(request),
             "order_inquiry_url": shop_url(request).rstrip("/") + reverse("orders:inquiry"),
         }
-        message_context.update(context)
+        message_context.update(
+            {
+                key: _at_shop_url(value) if key.endswith("_url") else value
+                for key, value in context.items()
+            }
+        )
         message = self.render_mail(template_prefix, email, message_context)
         html = ""
         for content, mimetype in getattr(message, "alternatives", []):
@@ -50,3 +57,13 @@ class AccountAdapter(DefaultAccountAdapter):
             body_html=html or (message.body if message.content_subtype == "html" else ""),
             kind=template_prefix.rsplit("/", 1)[-1],
         )
+
+
+def _at_shop_url(url):
+    """allauth's links (confirmation, password reset, sign-up) at SHOP_URL, like the shop's own
+    links, rather than at whichever host the request named (one ALLOWED_HOSTS accepted: a
+    second name, the server's own address)."""
+    if not settings.SHOP_URL or not isinstance(url, str) or not url.startswith(("http:", "https:")):
+        return url
+    bits = urlsplit(url)
+    return settings.SHOP_URL + urlunsplit(("", "", bits.path or "/", bits.query, bits.fragment))

@@ -76,7 +76,21 @@ def test_account_mails_name_the_configured_address_of_the_shop(client, settings)
     """With SHOP_URL the shop's own links name its public address, whatever Host the request
     came in with (a second host name, the server's own)."""
     settings.SHOP_URL = "https://shop.example.com"
+    UserFactory(email="known@example.com")
     client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    client.post(reverse("account_reset_password"), {"email": "known@example.com"})
+    client.post(
+        reverse("account_signup"),
+        {"email": "fresh@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
     message = OutboxMessage.objects.get(to=["nobody@example.com"])
     assert "https://shop.example.com/orders/inquiry/" in message.body_text
     assert "https://shop.example.com/\n" in message.body_text
+    assert "https://shop.example.com/accounts/signup/" in message.body_text
+    # allauth's own links too: the reset key and the confirmation key
+    reset = OutboxMessage.objects.get(to=["known@example.com"]).body_text
+    assert "https://shop.example.com/accounts/password/reset/key/" in reset
+    confirm = OutboxMessage.objects.get(to=["fresh@example.com"]).body_text
+    assert "https://shop.example.com/accounts/confirm-email/" in confirm
+    for body in (message.body_text, reset, confirm):
+        assert "testserver" not in body
