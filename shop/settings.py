@@ -263,6 +263,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
+# ... and takes as long for a known address as for a new one (accounts.forms.SignupForm)
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 # Before closing an account: the password only (not "send me a code", which signing in lacks too)
 ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"

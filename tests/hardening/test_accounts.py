@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -42,6 +43,31 @@ def test_signup_answers_the_same_for_known_and_unknown_emails(
         "known@example.com",
         "new@example.com",
     ]
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The tests' fast hasher, counting the passwords it hashes (the slow part of a sign-up)."""
+
+    hashed = 0
+
+    def encode(self, password, salt):
+        CountingHasher.hashed += 1
+        return super().encode(password, salt)
+
+
+def test_signup_takes_as_long_for_known_as_for_unknown_emails(client, settings):
+    """A new account hashes its password (a third of a second with the real hasher); a known
+    address must cost the same, or the answer's timing tells which addresses have accounts."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    UserFactory(email="known@example.com")
+    CountingHasher.hashed = 0
+    assert signup(client, "new@example.com").status_code == 302
+    unknown_hashes = CountingHasher.hashed
+    client.logout()
+    CountingHasher.hashed = 0
+    assert signup(client, "known@example.com").status_code == 302
+    assert unknown_hashes == 1
+    assert CountingHasher.hashed == unknown_hashes
 
 
 def test_password_reset_answers_the_same_for_known_and_unknown_emails(client):
