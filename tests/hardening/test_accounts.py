@@ -192,6 +192,58 @@ def test_admin_sign_in_is_rate_limited(client):
     assert statuses[-1] == 429
 
 
+def test_admin_sign_in_counts_toward_the_per_account_limit(client, settings):
+    """Guessing a staff password from many addresses: the admin's sign-in is held to the same
+    limit of failed sign-ins per account as the shop's (5 in 5 minutes), shared with it."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+
+    def admin_sign_in(password, i):
+        return client.post(
+            reverse("admin:login"),
+            {"username": "staff@example.com", "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",  # a new address every time, via nginx
+        )
+
+    bodies = [admin_sign_in(f"guess-{i}", i).content.decode() for i in range(6)]
+    assert "Too many failed login attempts" not in bodies[0]
+    assert "Too many failed login attempts" in bodies[-1]
+    # while the limit holds even the right password is refused, here and in the shop
+    assert admin_sign_in(PASSWORD, 99).status_code == 200
+    assert "_auth_user_id" not in client.session
+    client.post(reverse("account_login"), {"login": "staff@example.com", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_shop_sign_ins_count_at_the_admin_sign_in(client):
+    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "staff@example.com", "password": "nope"})
+    response = client.post(
+        reverse("admin:login"), {"username": "Staff@Example.com", "password": PASSWORD}
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_sign_in_still_works_for_staff_only(client):
+    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    UserFactory(email="member@example.com")
+    member = client.post(
+        reverse("admin:login"), {"username": "member@example.com", "password": PASSWORD}
+    )
+    assert member.status_code == 200
+    assert "for a staff account" in member.content.decode()
+    assert "_auth_user_id" not in client.session
+    staff = client.post(
+        reverse("admin:login"),
+        {"username": "staff@example.com", "password": PASSWORD, "next": "/admin/"},
+    )
+    assert staff.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
 def test_sign_in_gets_a_new_session_key_and_sign_out_ends_it(client):
     UserFactory(email="member@example.com")
     client.get(reverse("account_login"))
