@@ -289,3 +289,48 @@ def test_unverified_members_cannot_sign_in_yet(client):
     assert not EmailAddress.objects.filter(email="unverified@example.com").exists()
     client.post(reverse("account_login"), {"login": "unverified@example.com", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+def test_staff_never_read_the_links_that_let_into_an_account(
+    client, django_capture_on_commit_callbacks
+):
+    """A password reset or e-mail confirmation link shown in the admin's outbox let staff who
+    may read it (the "Shop staff" group, no rights over people) ask a reset for the owner, read
+    the link and take over the owner's account, or any customer's."""
+    import re
+
+    from shop.staff import ensure_staff_group
+
+    UserFactory(email="owner@example.com", is_staff=True, is_superuser=True)
+    clerk = UserFactory(email="clerk@example.com", is_staff=True)
+    clerk.groups.add(ensure_staff_group())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "owner@example.com"})
+        signup(client, "new@example.com")
+    client.logout()
+    messages = {m.kind: m for m in OutboxMessage.objects.all()}
+    links = {
+        kind: re.search(r"https?://\S+/(?:password/reset/key|confirm-email)/\S+", m.body_text)
+        for kind, m in messages.items()
+    }
+    # the mails themselves have them
+    assert links["password_reset_key"]
+    assert links["email_confirmation_signup"]
+
+    client.force_login(clerk)
+    for kind, message in messages.items():
+        secret = links[kind].group(0).rsplit("/", 2)[-2]
+        for url in (
+            reverse("admin:core_outboxmessage_change", args=[message.pk]),
+            reverse("admin:core_outboxmessage_preview", args=[message.pk]),
+        ):
+            page = client.get(url)
+            assert page.status_code == 200
+            assert secret not in page.content.decode(), (kind, url)
+    # the reset mail can still go to its recipient again
+    response = client.post(
+        reverse("admin:core_outboxmessage_changelist"),
+        {"action": "send_copy", "_selected_action": [messages["password_reset_key"].pk]},
+    )
+    assert response.status_code == 302
+    assert OutboxMessage.objects.filter(to=["owner@example.com"]).count() == 2
