@@ -1,7 +1,11 @@
 import unicodedata
 
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.hashers import make_password
 from django.core.validators import RegexValidator
 
 from core.forms import (
@@ -25,6 +29,38 @@ class StaffUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form (settings.ACCOUNT_FORMS), as slow for a known address as for a
+    new one."""
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            # A new account's password is hashed (~0.3 s); a known address (allauth only mails
+            # its owner) answered ten times faster, which told its timing apart.
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in (admin.site.login_form), checked by allauth like the shop's: its
+    limit of failed sign-ins per account (ACCOUNT_RATE_LIMITS["login_failed"]) counts both
+    forms together. Django's own form checks the password directly, so guesses at a staff
+    password spread over many addresses were only held by the per-address limit."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            # raises "too many failed login attempts" while the account's limit holds
+            self.user_cache = get_adapter(self.request).authenticate(
+                self.request, email=username, password=password
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class SingleLineField(forms.CharField):

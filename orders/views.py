@@ -264,11 +264,17 @@ def place_order(request):
     if not key:
         messages.error(request, "Please review your order and place it again.")
         return redirect("orders:checkout_review")
-    # A second POST of an order already placed shows that order.
+    # A second POST of an order already placed shows that order, to whoever placed it: the
+    # key alone is no ticket to someone else's confirmation page.
     placed = Order.objects.filter(idempotency_key=key).first()
-    if placed is not None:
+    if placed is not None and _placed_by(request, placed, state):
         return _to_confirmation(request, placed)
-    if cart is None or _first_missing_step(state) or key != state.get("idempotency_key"):
+    if (
+        placed is not None
+        or cart is None
+        or _first_missing_step(state)
+        or key != state.get("idempotency_key")
+    ):
         messages.error(request, "Your checkout has expired; please check your details again.")
         return redirect("cart:detail")
     address = state["address"]
@@ -293,6 +299,17 @@ def place_order(request):
         messages.error(request, str(exc))
         return redirect("orders:checkout_review")
     return _to_confirmation(request, order)
+
+
+def _placed_by(request, order, state: dict) -> bool:
+    """Whether this visitor placed ``order``: its key is their checkout's (a double click whose
+    first POST is still running), its number among the orders placed in this session, or it is
+    the signed-in member's."""
+    return (
+        order.idempotency_key == state.get("idempotency_key")
+        or order.number in request.session.get(PLACED_KEY, [])
+        or (request.user.is_authenticated and order.user_id == request.user.pk)
+    )
 
 
 def _to_confirmation(request, order):

@@ -286,6 +286,18 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
+# ... and takes as long for a known address as for a new one (accounts.forms.SignupForm)
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+# allauth's e-mails whose link or code lets its holder into the account: the admin's outbox
+# never shows their text (core/admin.py), or staff who may read it could take over any account.
+OUTBOX_SECRET_KINDS = [
+    "password_reset_key",
+    "password_reset_code",
+    "email_confirmation",
+    "email_confirmation_signup",
+    "login_code",
+    "reauthentication_code",
+]
 # Before closing an account: the password only (not "send me a code", which signing in lacks too)
 ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"

@@ -4,6 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.static import serve
 
+from accounts.forms import StaffLoginForm
 from core.decorators import rate_limited
 
 from . import views
@@ -26,7 +27,9 @@ def _admin_index_with_todo(request, extra_context=None):
 
 
 admin.site.index = _admin_index_with_todo
-# Staff sign-in: at most 10 attempts per client address per 5 minutes.
+# Staff sign-in: at most 10 attempts per client address per 5 minutes, and failed ones count
+# toward the account's limit shared with the shop's sign-in (5 per 5 minutes).
+admin.site.login_form = StaffLoginForm
 admin.site.login = rate_limited(scope="admin-login", limit=10, window=300)(admin.site.login)
 
 urlpatterns = [

@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -42,6 +43,31 @@ def test_signup_answers_the_same_for_known_and_unknown_emails(
         "known@example.com",
         "new@example.com",
     ]
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The tests' fast hasher, counting the passwords it hashes (the slow part of a sign-up)."""
+
+    hashed = 0
+
+    def encode(self, password, salt):
+        CountingHasher.hashed += 1
+        return super().encode(password, salt)
+
+
+def test_signup_takes_as_long_for_known_as_for_unknown_emails(client, settings):
+    """A new account hashes its password (a third of a second with the real hasher); a known
+    address must cost the same, or the answer's timing tells which addresses have accounts."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    UserFactory(email="known@example.com")
+    CountingHasher.hashed = 0
+    assert signup(client, "new@example.com").status_code == 302
+    unknown_hashes = CountingHasher.hashed
+    client.logout()
+    CountingHasher.hashed = 0
+    assert signup(client, "known@example.com").status_code == 302
+    assert unknown_hashes == 1
+    assert CountingHasher.hashed == unknown_hashes
 
 
 def test_password_reset_answers_the_same_for_known_and_unknown_emails(client):
@@ -166,6 +192,58 @@ def test_admin_sign_in_is_rate_limited(client):
     assert statuses[-1] == 429
 
 
+def test_admin_sign_in_counts_toward_the_per_account_limit(client, settings):
+    """Guessing a staff password from many addresses: the admin's sign-in is held to the same
+    limit of failed sign-ins per account as the shop's (5 in 5 minutes), shared with it."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+
+    def admin_sign_in(password, i):
+        return client.post(
+            reverse("admin:login"),
+            {"username": "staff@example.com", "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",  # a new address every time, via nginx
+        )
+
+    bodies = [admin_sign_in(f"guess-{i}", i).content.decode() for i in range(6)]
+    assert "Too many failed login attempts" not in bodies[0]
+    assert "Too many failed login attempts" in bodies[-1]
+    # while the limit holds even the right password is refused, here and in the shop
+    assert admin_sign_in(PASSWORD, 99).status_code == 200
+    assert "_auth_user_id" not in client.session
+    client.post(reverse("account_login"), {"login": "staff@example.com", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_shop_sign_ins_count_at_the_admin_sign_in(client):
+    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "staff@example.com", "password": "nope"})
+    response = client.post(
+        reverse("admin:login"), {"username": "Staff@Example.com", "password": PASSWORD}
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_sign_in_still_works_for_staff_only(client):
+    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    UserFactory(email="member@example.com")
+    member = client.post(
+        reverse("admin:login"), {"username": "member@example.com", "password": PASSWORD}
+    )
+    assert member.status_code == 200
+    assert "for a staff account" in member.content.decode()
+    assert "_auth_user_id" not in client.session
+    staff = client.post(
+        reverse("admin:login"),
+        {"username": "staff@example.com", "password": PASSWORD, "next": "/admin/"},
+    )
+    assert staff.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
 def test_sign_in_gets_a_new_session_key_and_sign_out_ends_it(client):
     UserFactory(email="member@example.com")
     client.get(reverse("account_login"))
@@ -211,3 +289,48 @@ def test_unverified_members_cannot_sign_in_yet(client):
     assert not EmailAddress.objects.filter(email="unverified@example.com").exists()
     client.post(reverse("account_login"), {"login": "unverified@example.com", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+def test_staff_never_read_the_links_that_let_into_an_account(
+    client, django_capture_on_commit_callbacks
+):
+    """A password reset or e-mail confirmation link shown in the admin's outbox let staff who
+    may read it (the "Shop staff" group, no rights over people) ask a reset for the owner, read
+    the link and take over the owner's account, or any customer's."""
+    import re
+
+    from shop.staff import ensure_staff_group
+
+    UserFactory(email="owner@example.com", is_staff=True, is_superuser=True)
+    clerk = UserFactory(email="clerk@example.com", is_staff=True)
+    clerk.groups.add(ensure_staff_group())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "owner@example.com"})
+        signup(client, "new@example.com")
+    client.logout()
+    messages = {m.kind: m for m in OutboxMessage.objects.all()}
+    links = {
+        kind: re.search(r"https?://\S+/(?:password/reset/key|confirm-email)/\S+", m.body_text)
+        for kind, m in messages.items()
+    }
+    # the mails themselves have them
+    assert links["password_reset_key"]
+    assert links["email_confirmation_signup"]
+
+    client.force_login(clerk)
+    for kind, message in messages.items():
+        secret = links[kind].group(0).rsplit("/", 2)[-2]
+        for url in (
+            reverse("admin:core_outboxmessage_change", args=[message.pk]),
+            reverse("admin:core_outboxmessage_preview", args=[message.pk]),
+        ):
+            page = client.get(url)
+            assert page.status_code == 200
+            assert secret not in page.content.decode(), (kind, url)
+    # the reset mail can still go to its recipient again
+    response = client.post(
+        reverse("admin:core_outboxmessage_changelist"),
+        {"action": "send_copy", "_selected_action": [messages["password_reset_key"].pk]},
+    )
+    assert response.status_code == 302
+    assert OutboxMessage.objects.filter(to=["owner@example.com"]).count() == 2

@@ -382,6 +382,32 @@ def test_placing_twice_with_the_same_key_creates_one_order(
     assert len(mail.outbox) == 2  # one confirmation, one staff notice
 
 
+def test_an_order_key_from_another_visitor_shows_them_nothing(
+    client, mug, standard_shipping, django_capture_on_commit_callbacks
+):
+    """The key of a placed order is no ticket to its confirmation page (name, address, phone)
+    for anybody else: only the visitor who placed it (or the member it belongs to) gets there."""
+    add_to_cart(client, mug, 2)
+    key = review_key(walk_checkout(client, standard_shipping))
+    with django_capture_on_commit_callbacks(execute=True):
+        place(client, key)
+    order = Order.objects.get()
+
+    stranger = Client()
+    stranger.get(reverse("cart:detail"))
+    response = place(stranger, key)
+
+    assert response.url != reverse("orders:confirmation", args=[order.number])
+    page = stranger.get(reverse("orders:confirmation", args=[order.number]))
+    assert page.status_code == 404
+    assert Order.objects.count() == 1
+    # the member it belongs to still gets it (e.g. the second click from another tab)
+    member = UserFactory(email="member@example.com")
+    Order.objects.filter(pk=order.pk).update(user=member)
+    stranger.force_login(member)
+    assert place(stranger, key).url == reverse("orders:confirmation", args=[order.number])
+
+
 def test_stock_gone_before_placing_sends_back_to_the_cart_unchanged(
     client, mug, standard_shipping, django_capture_on_commit_callbacks
 ):
