@@ -244,16 +244,25 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
 
 HOT_MIN_LENGTH = 3  # "a" found things, but is no search to advertise
 HOT_MIN_COUNT = 2  # searched more than once: one visitor's one-off text is not shown to all
+HOT_CANDIDATES = 5  # times the shown number read, for those the catalog's words rule out
 
 
 def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
-    """The most searched terms of the last ``days`` days that found something (cached)."""
-    key = f"search:hot2:{days}:{limit}"
+    """The most searched terms of the last ``days`` days that found something and say only
+    what the catalog says (cached).
+
+    Every page shows them, and anybody can search anything as often as they like: "lamp or
+    this shop is a scam, call 0900 666" found lamps, and two searches from one address put it
+    on the home page. So a popular search is shown only when each of its words is a word of the
+    catalog's product, series and category names (the did-you-mean vocabulary), or a word of one
+    or two letters (no numbers: a phone number in pieces).
+    """
+    key = f"search:hot3:{days}:{limit}"
     cached = cache_get(key)
     if cached is not None:
         return cached
     since = timezone.localdate() - timedelta(days=days - 1)
-    hot = list(
+    candidates = list(
         SearchCount.objects.filter(day__gte=since, results__gt=0)
         .alias(length=Length("query"))
         .filter(length__gte=HOT_MIN_LENGTH)
@@ -261,8 +270,15 @@ def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
         .annotate(total=Sum("count"))
         .filter(total__gte=HOT_MIN_COUNT)
         .order_by("-total", "query")
-        .values_list("query", flat=True)[:limit]
+        .values_list("query", flat=True)[: limit * HOT_CANDIDATES]
     )
+    asked = {word for query in candidates for word in words(query) if len(word) > 2}
+    known = set(Lexeme.objects.filter(word__in=asked).values_list("word", flat=True))
+
+    def catalog_words_only(query: str) -> bool:
+        return all(word in known if len(word) > 2 else word.isalpha() for word in words(query))
+
+    hot = [query for query in candidates if catalog_words_only(query)][:limit]
     cache_set(key, hot, HOT_CACHE_TTL)
     return hot
 
