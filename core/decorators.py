@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.shortcuts import render
 
-from .ratelimit import allow, client_ip
+from .ratelimit import allow, client_key
 
 
 def rate_limited(*, scope: str, limit: int, window: int, methods: tuple[str, ...] = ("POST",)):
@@ -12,7 +12,7 @@ def rate_limited(*, scope: str, limit: int, window: int, methods: tuple[str, ...
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method in methods and not allow(
-                scope=scope, key=client_ip(request), limit=limit, window=window
+                scope=scope, key=client_key(request), limit=limit, window=window
             ):
                 return render(
                     request,

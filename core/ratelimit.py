@@ -1,5 +1,6 @@
 """Fixed-window rate limits kept in the cache; a cache outage lets requests through."""
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -24,6 +25,24 @@ def client_ip(request) -> str:
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def client_key(request) -> str:
+    """The client as rate limits count it: its address, or for IPv6 its /64 network.
+
+    An IPv6 customer line or server is given a whole /64 (2^64 addresses): counted per address,
+    one machine had endless allowance. An IPv4 address written as IPv6 (::ffff:203.0.113.9)
+    counts as itself."""
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return ip
 
 
 def allow(*, scope: str, key: str, limit: int, window: int) -> bool:
@@ -68,7 +87,7 @@ def form_over_limit(request, form, *, scope: str, limit: int, window: int, messa
     make us validate forms without end. A client already at either limit is told so even if
     its post has errors. Validates the form (the view's own ``is_valid()`` reuses the result).
     """
-    key = client_ip(request)
+    key = client_key(request)
     over = (
         not allow(
             scope=f"{scope}:posts", key=key, limit=limit * FORM_ATTEMPTS_FACTOR, window=window

@@ -21,7 +21,7 @@ from cart.selectors import (
     price_open_cart,
     reprice_with_shipping,
 )
-from core.ratelimit import allow, client_ip
+from core.ratelimit import allow, client_key
 from core.siteurl import shop_url
 
 from . import selectors, services
@@ -343,7 +343,7 @@ def inquiry(request):
     limited = False
     if request.method == "POST":
         limited = not allow(
-            scope="inquiry", key=client_ip(request), limit=settings.SHOP_INQUIRY_RATE, window=600
+            scope="inquiry", key=client_key(request), limit=settings.SHOP_INQUIRY_RATE, window=600
         )
         if limited:
             messages.error(request, "Too many attempts. Please wait a few minutes and try again.")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from catalog.views import ProductListView
 from core.decorators import rate_limited
 from core.pagecache import cache_anonymous_page
-from core.ratelimit import allow, client_ip
+from core.ratelimit import allow, client_key
 
 from . import selectors, services
 from .selectors import SUGGEST_CACHE_TTL
@@ -20,7 +20,7 @@ PRODUCT_FILTERS = ("min_price", "max_price", "series", "category")
 
 def cached_search_hit(request, meta: dict) -> bool:
     """A search page served from the page cache is still rate limited and counted."""
-    if not allow(scope="search", key=client_ip(request), limit=SEARCH_LIMIT, window=60):
+    if not allow(scope="search", key=client_key(request), limit=SEARCH_LIMIT, window=60):
         return False  # through the whole stack, which answers 429
     if meta.get("count"):
         services.record_search(query=meta["query"], results=meta["results"])
@@ -128,7 +128,7 @@ class SearchView(ProductListView):
 
 def cached_suggest_hit(request, meta: dict) -> bool:
     """Suggestions served from the page cache are still rate limited."""
-    return allow(scope="suggest", key=client_ip(request), limit=SUGGEST_LIMIT, window=60)
+    return allow(scope="suggest", key=client_key(request), limit=SUGGEST_LIMIT, window=60)
 
 
 @require_GET

@@ -163,6 +163,46 @@ def test_sign_in_limit_behind_nginx_counts_the_address_nginx_saw(client, setting
     assert not failed_sign_ins(client, 11, lambda i: f"203.0.113.{i}")
 
 
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_an_ipv6_client_counts_by_its_64_network(address, key):
+    from core.ratelimit import client_key
+
+    class Request:
+        META = {"REMOTE_ADDR": address}
+
+    assert client_key(Request) == key
+
+
+def test_sign_in_limit_counts_an_ipv6_network_not_each_of_its_addresses(client, settings):
+    """An IPv6 line comes with a /64: a new address per attempt gave a new allowance."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert failed_sign_ins(client, 11, lambda i: f"2001:db8:7:7::{i + 1:x}")
+    cache.clear()
+    assert not failed_sign_ins(client, 11, lambda i: f"2001:db8:7:{i + 1:x}::1")
+
+
+def test_search_limit_counts_an_ipv6_network(client):
+    from search.views import SEARCH_LIMIT
+
+    statuses = [
+        client.get(
+            reverse("search:results"), {"q": f"lamp {i}"}, REMOTE_ADDR=f"2001:db8:9:9::{i + 1:x}"
+        ).status_code
+        for i in range(SEARCH_LIMIT + 1)
+    ]
+    assert statuses[-1] == 429
+    assert set(statuses[:-1]) == {200}
+
+
 def test_sign_up_is_rate_limited_per_client(client):
     statuses = [signup(client, f"new{i}@example.com").status_code for i in range(21)]
     assert statuses[:20] == [302] * 20
