@@ -11,10 +11,30 @@ from .selectors import bump_catalog_version, product_change_scopes, shown_produc
 from .services import refresh_stock_totals
 
 
+@receiver(pre_save, sender=Variant)
+def remember_variant_product(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """The product a saved variant belonged to: moved to another, both products' stock totals
+    and pages change."""
+    instance._product_before = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and "product" not in update_fields:
+        return
+    instance._product_before = (
+        Variant.objects.filter(pk=instance.pk).values_list("product_id", flat=True).first()
+    )
+
+
+def _variant_products(instance, signal) -> list[int]:
+    """The products a variant's save or deletion changes (two when it moved)."""
+    before = getattr(instance, "_product_before", None) if signal is post_save else None
+    return list(dict.fromkeys(p for p in (instance.product_id, before) if p is not None))
+
+
 @receiver([post_save, post_delete], sender=Variant)
-def variant_changed(sender, instance, raw=False, **kwargs) -> None:
+def variant_changed(sender, instance, signal, raw=False, **kwargs) -> None:
     if not raw:
-        refresh_stock_totals(product_ids=[instance.product_id])
+        refresh_stock_totals(product_ids=_variant_products(instance, signal))
 
 
 @receiver([post_save, post_delete], sender=Series)
@@ -57,9 +77,10 @@ def product_changed(sender, instance, signal, **kwargs) -> None:
 
 @receiver([post_save, post_delete], sender=Variant)
 @receiver([post_save, post_delete], sender=ProductImage)
-def product_part_changed(sender, instance, **kwargs) -> None:
+def product_part_changed(sender, instance, signal, **kwargs) -> None:
     # (a product that cannot be read any more: every page, see product_change_scopes)
-    bump_catalog_version(scopes=product_change_scopes([instance.product_id]))
+    products = _variant_products(instance, signal) if sender is Variant else [instance.product_id]
+    bump_catalog_version(scopes=product_change_scopes(products))
 
 
 # Sent after commit when stock moved without saving Variant rows (order placed or cancelled)

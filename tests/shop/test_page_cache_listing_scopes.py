@@ -305,6 +305,20 @@ def test_a_change_to_the_tree_or_a_series_makes_every_listing_stale(shop, change
         assert status(page) == "hit", page  # and cached again
 
 
+def test_a_variant_moved_to_another_product_changes_both(shop, admin_client):
+    cache_pages(*shop.outdoor_pages, *shop.kettle_pages)
+    variant = shop.kettle.variants.get()
+    VariantFactory(product=shop.kettle, stock=0, sku="KETTLE-EMPTY")
+    moved = Variant.objects.get(pk=variant.pk)
+    moved.product = shop.daypack
+    moved.save()
+    assert Product.objects.get(pk=shop.kettle.pk).stock_total == 0
+    assert Product.objects.get(pk=shop.daypack.pk).stock_total == 10
+    assert "Sold out" in text(listing(shop.kitchen))
+    assert "Choose options" in text(listing(shop.packs))  # two variants now
+    assert "Choose options" in text(series_page(shop.alpine))
+
+
 def test_a_listing_built_during_a_change_is_never_stored_as_current(shop, monkeypatch):
     """The listing read the old price; the change and its bump land before it is stored. It
     must not be kept as current: the versions it would be stamped with are already new."""
