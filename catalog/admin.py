@@ -14,7 +14,7 @@ from core.adminlists import ConditionFilter, IndexedSearchMixin, LimitedSearchMi
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version, get_navigation, product_scopes
+from .selectors import bump_catalog_version, get_navigation, shown_product_scopes
 from .services import STOCK_MAX, StaffStockEdit, lock_variants, save_variant_for_staff
 from .signals import products_changed
 
@@ -374,12 +374,12 @@ class ProductAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
 
     @staticmethod
     def _set_active(queryset, active: bool) -> int:
-        rows = list(queryset.values_list("pk", "category_id"))
-        ids = [pk for pk, _category in rows]
+        rows = list(queryset.values_list("pk", "category_id", "series_id"))
+        ids = [pk for pk, _category, _series in rows]
         count = Product.objects.filter(pk__in=ids).update(is_active=active)
         transaction.on_commit(lambda: products_changed.send(sender=Product, product_ids=ids))
-        categories = {category for _pk, category in rows}
-        bump_catalog_version(scopes=product_scopes(*ids, category_ids=categories))
+        # their pages, their categories' product pages and listings, their series' listings
+        bump_catalog_version(scopes=shown_product_scopes(rows, category_pages=True))
         return count
 
     @admin.action(description="Activate selected products")

@@ -22,16 +22,63 @@ def get_catalog_version() -> int:
 
 def bump_catalog_version(*, scopes: Iterable[str] | None = None) -> None:
     """Invalidate cached catalog fragments and pages: all of them, or with ``scopes`` (see
-    product_scopes) the listings and the product pages that show one of those products."""
+    product_scopes and listing_scopes) home, search results and the product pages and
+    category and series listings that show one of those products."""
     bump_content_version(scopes=scopes)
 
 
 def product_scopes(*product_ids: int, category_ids: Iterable[int] = ()) -> list[str]:
     """The page-cache scopes of a change to these products (their price, stock, pictures,
-    text): their own pages and every product page that shows their card. A change to which
-    products a category's pages show (a product added, moved, featured, hidden) also names
-    the category (``category_ids``)."""
+    text) on product pages: their own pages and every product page that shows their card. A
+    change to which products a category's product pages show (a product added, moved,
+    featured, hidden) also names the category (``category_ids``).
+
+    Listings follow other scopes (listing_scopes): a change bumps both."""
     return [f"product:{pk}" for pk in product_ids] + [f"category:{pk}" for pk in category_ids]
+
+
+def listing_scopes(
+    *, category_ids: Iterable[int] = (), series_ids: Iterable[int] = ()
+) -> list[str]:
+    """The page-cache scopes of a change that a category or series listing can show: anything
+    about a product of these categories (its own category, not the ones above it) and series
+    that a card, a filter, a sort order or a count reads (price, name, stock, pictures,
+    variants, visibility, a product added, moved or deleted). A moved product names the
+    categories and series it left and joined.
+
+    A category's listing declares ``in-category`` of every category it lists products from
+    (itself and those below it), a series' ``in-series`` of its own: a change bumps exactly
+    what it names, with no look-up of the category tree when it happens (a tree that changes
+    meanwhile makes every page stale anyway)."""
+    return [f"in-category:{pk}" for pk in dict.fromkeys(category_ids)] + [
+        f"in-series:{pk}" for pk in dict.fromkeys(series_ids)
+    ]
+
+
+def shown_product_scopes(
+    products: Iterable[tuple[int, int, int]], *, category_pages: bool = False
+) -> list[str]:
+    """product_scopes and listing_scopes of a change to these products, given as (product id,
+    category id, series id); with ``category_pages``, their categories' product pages too
+    (a change to which products those list)."""
+    products = list(products)
+    categories = [category for _pk, category, _series in products]
+    return product_scopes(
+        *dict.fromkeys(pk for pk, _category, _series in products),
+        category_ids=dict.fromkeys(categories) if category_pages else (),
+    ) + listing_scopes(
+        category_ids=categories, series_ids=[series for _pk, _category, series in products]
+    )
+
+
+def product_change_scopes(product_ids: Iterable[int]) -> list[str] | None:
+    """The scopes of a change to what these products show (a variant, a picture), read with
+    their category and series in one query; None (every page) when one of them is gone."""
+    ids = list(dict.fromkeys(product_ids))
+    rows = list(Product.objects.filter(pk__in=ids).values_list("pk", "category_id", "series_id"))
+    if len(rows) != len(ids):
+        return None
+    return shown_product_scopes(rows)
 
 
 @dataclass

@@ -1,39 +1,86 @@
-"""Cache invalidation: any catalog change makes cached catalog fragments and listings stale;
-a change to one product keeps the product pages of the others (see core/pagecache.py)."""
+"""Cache invalidation: any catalog change makes cached catalog fragments, home and search
+results stale; a change to products keeps the product pages of the others and the listings of
+other categories and series (see core/pagecache.py and catalog.selectors.listing_scopes)."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal, receiver
 
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version, product_scopes
+from .selectors import bump_catalog_version, product_change_scopes, shown_product_scopes
 from .services import refresh_stock_totals
 
 
+@receiver(pre_save, sender=Variant)
+def remember_variant_product(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """The product a saved variant belonged to: moved to another, both products' stock totals
+    and pages change."""
+    instance._product_before = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and "product" not in update_fields:
+        return
+    instance._product_before = (
+        Variant.objects.filter(pk=instance.pk).values_list("product_id", flat=True).first()
+    )
+
+
+def _variant_products(instance, signal) -> list[int]:
+    """The products a variant's save or deletion changes (two when it moved)."""
+    before = getattr(instance, "_product_before", None) if signal is post_save else None
+    return list(dict.fromkeys(p for p in (instance.product_id, before) if p is not None))
+
+
 @receiver([post_save, post_delete], sender=Variant)
-def variant_changed(sender, instance, raw=False, **kwargs) -> None:
+def variant_changed(sender, instance, signal, raw=False, **kwargs) -> None:
     if not raw:
-        refresh_stock_totals(product_ids=[instance.product_id])
+        refresh_stock_totals(product_ids=_variant_products(instance, signal))
 
 
 @receiver([post_save, post_delete], sender=Series)
 @receiver([post_save, post_delete], sender=Category)
 def catalog_changed(**kwargs) -> None:
-    # names and the category tree show on every page (navigation, trails)
+    # names and the category tree show on every page (navigation, trails, which categories a
+    # listing lists): every page goes stale
     bump_catalog_version()
 
 
+@receiver(pre_save, sender=Product)
+def remember_listed_place(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """The category and series an existing product is in before this save: moved, it leaves
+    their listings, which must go stale too. Read in the save's transaction under the row lock
+    its UPDATE takes next anyway, so a move someone else committed meanwhile is the one seen
+    (not the category this copy was loaded with)."""
+    instance._listed_before = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and not {"category", "series"} & set(update_fields):
+        return
+    rows = Product.objects.filter(pk=instance.pk)
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update(no_key=True)
+    instance._listed_before = rows.values_list("category_id", "series_id").first()
+
+
 @receiver([post_save, post_delete], sender=Product)
-def product_changed(sender, instance, **kwargs) -> None:
-    # its category's product pages list the newest and featured products of the category:
-    # a new, moved, hidden or featured product changes that list (a product moved away from
-    # a category is on those pages only as a card, which its own scope covers)
-    bump_catalog_version(scopes=product_scopes(instance.pk, category_ids=[instance.category_id]))
+def product_changed(sender, instance, signal, **kwargs) -> None:
+    # A product's own page and the pages that show its card; its category's product pages
+    # (they list the newest and featured products of the category: a new, moved, hidden or
+    # featured product changes that list); the listings of its category and series, and of
+    # the ones it left.
+    places = [(instance.pk, instance.category_id, instance.series_id)]
+    before = instance.__dict__.pop("_listed_before", None) if signal is post_save else None
+    if before is not None:
+        places.append((instance.pk, *before))
+    bump_catalog_version(scopes=shown_product_scopes(places, category_pages=True))
 
 
 @receiver([post_save, post_delete], sender=Variant)
 @receiver([post_save, post_delete], sender=ProductImage)
-def product_part_changed(sender, instance, **kwargs) -> None:
-    bump_catalog_version(scopes=product_scopes(instance.product_id))
+def product_part_changed(sender, instance, signal, **kwargs) -> None:
+    # (a product that cannot be read any more: every page, see product_change_scopes)
+    products = _variant_products(instance, signal) if sender is Variant else [instance.product_id]
+    bump_catalog_version(scopes=product_change_scopes(products))
 
 
 # Sent after commit when stock moved without saving Variant rows (order placed or cancelled)

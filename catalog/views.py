@@ -68,6 +68,19 @@ class ProductListView(FilterView):
             )
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        scopes = self.get_page_cache_scopes()
+        if scopes is not None:
+            response.page_cache_scopes = scopes
+        return response
+
+    def get_page_cache_scopes(self) -> list[str] | None:
+        """The page-cache scopes of every product this listing could show, whatever its
+        filters, sort order and page (core/pagecache.py); None for a listing that could show
+        any product (all products, search results): any change makes it stale."""
+        return None
+
     def get_page_title(self) -> str:
         return "All products"
 
@@ -87,6 +100,10 @@ class SeriesView(ProductListView):
         context = super().get_context_data(**kwargs)
         context["series"] = self.series
         return context
+
+    def get_page_cache_scopes(self) -> list[str]:
+        # cached until a product of the series changes (or anything site-wide)
+        return selectors.listing_scopes(series_ids=[self.series.pk])
 
     def get_page_title(self) -> str:
         return f"{self.series.name} series"
@@ -118,6 +135,11 @@ class CategoryView(ProductListView):
         context["category"] = self.node
         context["trail"] = self.trail
         return context
+
+    def get_page_cache_scopes(self) -> list[str]:
+        # cached until a product of a category it lists from changes (this one or one below
+        # it); the tree itself is site-wide (a category renamed or moved: every page)
+        return selectors.listing_scopes(category_ids=self.node.descendant_ids())
 
     def get_page_title(self) -> str:
         return self.node.name

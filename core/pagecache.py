@@ -20,12 +20,20 @@ Django's handler, with the same key, entry and checks (``page_key``, ``lookup``)
 - Every entry records the content version it was built under; ``bump_content_version()``
   (the catalog calls it on every change) makes them all stale at once, so a price, stock or name
   change shows at once. The version is read once per request, before the page's data.
-- A page that shows only a few known things (a product page: the product, the cards of a few
-  others, the category's list of them) declares them as scopes (``response.page_cache_scopes``,
-  e.g. ``product:12``, ``category:3``) and is stamped with their versions instead: a change
-  bumped with ``scopes`` (a product's price, stock or name) makes stale the pages that declared
-  one of them, and every page stamped with the content version, but not the product pages of
-  other products. A change bumped without scopes makes every page stale, scoped ones included.
+- A page that shows only known things (a product page: the product, the cards of a few
+  others, the category's list of them; a category or series listing: the products of its
+  categories or series) declares them as scopes (``response.page_cache_scopes``, e.g.
+  ``product:12``, ``category:3``, ``in-category:3``, ``in-series:2``; see
+  catalog.selectors) and is stamped with their versions instead: a change bumped with
+  ``scopes`` (a product's price, stock or name) makes stale the pages that declared one of
+  them, and every page stamped with the content version (home, search results), but not the
+  pages of other products, categories or series. A change bumped without scopes makes every
+  page stale, scoped ones included; so does one of more than MAX_SCOPES things, and a page
+  that declares more than that is stamped with the content version.
+- A scoped bump still moves the content version: the pages stamped with it could show any
+  product, fragments cached under it (navigation, related products, search results) are
+  rebuilt, and a scoped page built while it moved is not stored (its data may predate a bump
+  whose scope versions it would be stamped with).
 - A view may attach data to its response (``response.page_cache_meta``) and an ``on_hit``
   hook that runs on every hit (e.g. to count a search); a hook that returns False sends the
   request through the whole stack instead (e.g. a rate limit that must answer 429).
@@ -124,9 +132,10 @@ def bump_content_version(*, scopes: Iterable[str] | None = None) -> None:
     would otherwise be cached under the new version).
 
     Without ``scopes`` every cached page goes stale. With them (``["product:12"]``) the pages
-    stamped with the content version (listings, home, search) and fragments go stale, and of
-    the scoped pages only those that declared one of these scopes; ``scopes=[]`` leaves every
-    scoped page alone (a change no scoped page shows, such as the search index)."""
+    stamped with the content version (home, all products, search results) and fragments go
+    stale, and of the scoped pages (product pages, category and series listings) only those
+    that declared one of these scopes; ``scopes=[]`` leaves every scoped page alone (a change
+    no scoped page shows, such as the search index)."""
     names = (SITE_SCOPE,) if scopes is None else tuple(dict.fromkeys(scopes))
     if len(names) > MAX_SCOPES:
         names = (SITE_SCOPE,)
@@ -530,6 +539,8 @@ class AnonymousPageCacheMiddleware:
         meta = getattr(response, "page_cache_meta", {})
         stamp = version
         scopes = getattr(response, "page_cache_scopes", None)
+        if scopes is not None and len(scopes) > MAX_SCOPES:
+            scopes = None  # a page of many things: stamped with the content version instead
         if scopes is not None:
             stamp = _scoped_stamp(scopes, version)
             if stamp is None:

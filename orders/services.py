@@ -17,7 +17,7 @@ from cart.models import Cart, CartLine, ShippingMethod
 from cart.pricing import price_lines
 from cart.services import mark_cart_submitted
 from catalog.models import Variant, stock_change_shows
-from catalog.selectors import bump_catalog_version, product_scopes
+from catalog.selectors import bump_catalog_version, shown_product_scopes
 from catalog.services import refresh_stock_totals
 from catalog.signals import stock_changed
 from core.outbox import queue_messages, render_mail
@@ -281,7 +281,8 @@ def _place_order(
         # the locked stock is exact: does a page show the difference? (see stock_shown)
         shows |= stock_change_shows(line.variant.stock, line.variant.stock - line.quantity)
     refresh_stock_totals(product_ids=[line.variant.product_id for line in locked.lines])
-    _after_stock_moved([line.variant.product_id for line in locked.lines], shows=shows)
+    products = [line.variant.product for line in locked.lines]  # (loaded with the variants)
+    _after_stock_moved([(p.pk, p.category_id, p.series_id) for p in products], shows=shows)
     return order
 
 
@@ -300,32 +301,44 @@ def _price(quantities: dict[int, int], shipping: ShippingMethod, *, lock: bool):
     )
 
 
-def _after_stock_moved(product_ids: list[int], *, shows: bool) -> None:
+def _after_stock_moved(products: list[tuple[int, int, int]], *, shows: bool) -> None:
     """When the move changed what a page shows (a low or sold-out level, see
     catalog.models.stock_shown), after commit: tell listeners (search's in-stock flags) and
-    make cached pages stale. A move that leaves every level looking the same (plenty left)
-    does neither: on a sale day every order would otherwise throw away every cached page and
-    rewrite its products' search rows. A product that sells out or comes back always shows."""
+    make cached pages stale: these products' pages and cards, their categories' and series'
+    listings (``products``: product id, category id, series id), home and search results. A
+    move that leaves every level looking the same (plenty left) does neither: on a sale day
+    every order would otherwise throw away cached pages and rewrite its products' search rows.
+    A product that sells out or comes back always shows."""
+    product_ids = list(dict.fromkeys(pk for pk, _category, _series in products))
 
     def notify() -> None:
         stock_changed.send(sender=Order, product_ids=product_ids)
         # after the listeners, so nothing caches the old state
-        bump_catalog_version(scopes=product_scopes(*product_ids))
+        bump_catalog_version(scopes=shown_product_scopes(products))
 
     if shows:
         transaction.on_commit(notify)
 
 
 def _restore_stock(order: Order) -> None:
-    lines = sorted(order.lines.values_list("variant_id", "quantity", "variant__product_id"))
-    for variant_id, quantity, _product_id in lines:
+    lines = sorted(
+        order.lines.values_list(
+            "variant_id",
+            "quantity",
+            "variant__product_id",
+            "variant__product__category_id",
+            "variant__product__series_id",
+        )
+    )
+    for variant_id, quantity, *_product in lines:
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
     after = dict(
-        Variant.objects.filter(pk__in=[v for v, _q, _p in lines]).values_list("pk", "stock")
+        Variant.objects.filter(pk__in=[v for v, *_rest in lines]).values_list("pk", "stock")
     )
-    shows = any(stock_change_shows(after[v] - q, after[v]) for v, q, _p in lines if v in after)
-    refresh_stock_totals(product_ids=[product_id for _v, _q, product_id in lines])
-    _after_stock_moved([product_id for _v, _q, product_id in lines], shows=shows)
+    shows = any(stock_change_shows(after[v] - q, after[v]) for v, q, *_p in lines if v in after)
+    products = [tuple(product) for _v, _q, *product in lines]
+    refresh_stock_totals(product_ids=[pk for pk, _category, _series in products])
+    _after_stock_moved(products, shows=shows)
 
 
 @transaction.atomic
