@@ -423,3 +423,18 @@ def test_other_clients_get_the_page_as_it_is(product, browser, accept):
     assert not hit.django
     assert hit.header("Content-Encoding") is None
     assert "Storm Lantern" in hit.text
+
+
+def test_pages_are_private_to_shared_caches_on_a_miss_a_hit_and_a_front_hit(settings):
+    """A CDN or proxy in front must never store a page: it carries one visitor's CSRF token
+    and cookie. Every page says Cache-Control: private, also when the cache answers it."""
+    browser = Browser()
+    miss = browser.request("/")
+    hit = browser.request("/")
+    assert not hit.django  # answered by the front, with the stored headers
+    for answer in (miss, hit):
+        assert answer.header("Cache-Control") == "private"
+    client = Client()
+    assert client.get("/").headers["Cache-Control"] == "private"  # the middleware's hit
+    assert client.get(reverse("cart:detail")).headers["Cache-Control"] == "private"
+    assert "no-store" in client.get(reverse("admin:login")).headers["Cache-Control"]
