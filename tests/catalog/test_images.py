@@ -65,6 +65,17 @@ def test_decompression_bomb_is_refused(settings):
     assert "megapixels" in str(excinfo.value)
 
 
+def test_a_bomb_beyond_pillows_own_limit_is_refused_as_too_many_pixels():
+    """Pillow itself refuses to open an image of more than twice its MAX_IMAGE_PIXELS: that
+    is a bomb too, not "not an image"."""
+    out = io.BytesIO()
+    Image.new("1", (20_000, 10_000)).save(out, "PNG")  # 200 megapixels in a few KB
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(ValidationError) as excinfo:
+        validate_image_upload(upload(out.getvalue(), "bomb.png"))
+    assert "far too many pixels" in str(excinfo.value)
+
+
 @pytest.mark.django_db
 def test_thumbnails_are_made_at_fixed_sizes():
     product = ProductFactory()
