@@ -57,6 +57,9 @@ def main(argv: list[str]) -> int:
         findings, unchecked, checked = [], ["pip-audit produced no report (see above)"], 0
     else:
         findings, unchecked, checked = summarize(report)
+        if not checked and not unchecked:
+            # an environment pip-audit found nothing in (not the shop's): nothing was audited
+            unchecked = ["pip-audit listed no package to check"]
     if findings:
         print(
             f"pip-audit: {len(findings)} known vulnerabilit{'y' if len(findings) == 1 else 'ies'}:"

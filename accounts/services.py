@@ -6,8 +6,10 @@ import datetime
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import SET_NULL, Exists, OuterRef
+from django.db.models import SET_NULL, Exists, OuterRef, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.housekeeping import delete_in_batches
@@ -249,17 +251,24 @@ def _acted_for_the_shop(user: User) -> bool:
 def delete_unconfirmed_accounts(*, now: datetime.datetime | None = None) -> int:
     """Sign-ups never confirmed, SHOP_UNCONFIRMED_ACCOUNT_DAYS after signing up: a mistyped address,
     or a bot. Such an account could never sign in (confirmation is mandatory), so it has no
-    orders, cart or addresses of its own. Left alone: accounts made in the admin (they have no
-    e-mail record from signing up), anyone who ever signed in, staff, and anyone with an order.
-    Nothing is mailed: the address was never confirmed to be theirs.
+    orders, cart or addresses of its own. Left alone: accounts made or changed in the admin (an
+    admin log entry about them: allauth gives an account made there an unconfirmed e-mail
+    record at its first sign-in attempt, so that alone does not tell a sign-up), anyone who ever
+    signed in, staff, and anyone with an order. Nothing is mailed: the address was never
+    confirmed to be theirs.
     """
     cutoff = (now or timezone.now()) - datetime.timedelta(
         days=settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS
     )
     addresses = EmailAddress.objects.filter(user=OuterRef("pk"))
+    admin_records = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=Cast(OuterRef("pk"), output_field=TextField()),
+    )
     unconfirmed = User.objects.filter(
         Exists(addresses.filter(verified=False)),
         ~Exists(addresses.filter(verified=True)),
+        ~Exists(admin_records),
         date_joined__lt=cutoff,
         last_login__isnull=True,
         is_staff=False,

@@ -167,6 +167,10 @@ def production_env(cfg: Config, static_root: str) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("PYTEST_XDIST_WORKER", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
+    # Pictures in the bench's own MEDIA_ROOT, never in the bucket (or at the CDN) of a shop
+    # whose settings happen to be in this environment.
+    for name in [n for n in env if n == "MEDIA_URL" or n.startswith("MEDIA_S3_")]:
+        env.pop(name)
     env.update(
         DEBUG="0",
         SECRET_KEY=secret,
@@ -1300,6 +1304,8 @@ def main() -> int:
         say("migrate")
         manage(env, "migrate", "--noinput", log=setup_log)
 
+        for name in set(os.environ) - set(env):  # what production_env left out, also here
+            del os.environ[name]
         os.environ.update(env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "shop.settings"
         # The snapshot must be the working directory too: importing the Celery app puts the

@@ -328,7 +328,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
-if not re.fullmatch(rf"(http{'s?' if DEBUG else 's'}://[^/\s?#]+)?/(\S*/)?", MEDIA_URL):
+# a path of the shop's own (not "//host/": protocol-relative, which img-src would not allow)
+if not re.fullmatch(
+    rf"(http{'s?' if DEBUG else 's'}://[^/\s?#]+)?/([^/\s?#][^\s?#]*/)?", MEDIA_URL
+):
     raise ImproperlyConfigured(
         f"MEDIA_URL must be a path or an https address ending in /, not {MEDIA_URL!r}"
     )

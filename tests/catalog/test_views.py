@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import ProductImage
+from catalog.models import Product, ProductImage
 from tests.conftest import image_bytes
 from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, VariantFactory
 
@@ -202,6 +202,27 @@ def test_a_picture_whose_file_is_gone_does_not_break_the_product_page(client):
     response = client.get(product.get_absolute_url())
     assert response.status_code == 200
     assert 'alt="A brass lamp"' in response.content.decode()
+
+
+def test_the_shared_picture_of_a_product_is_at_media_url_also_on_a_cdn(client, settings):
+    """og:image put the shop's own address in front of the picture's link, which with a CDN's
+    MEDIA_URL is an address already: "https://shop.testhttps://cdn.example.com/m/..."."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_URL = "https://cdn.example.com/m/"
+    product = ProductFactory(name="Lamp")
+    image = ProductImage(product=product)
+    image.image.save("lamp.png", SimpleUploadedFile("lamp.png", image_bytes()), save=True)
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert f'property="og:image" content="https://cdn.example.com/m/{image.image.name}"' in body
+
+    settings.MEDIA_URL = "/media/"
+    body = client.get(ProductFactory(name="Mug").get_absolute_url()).content.decode()
+    assert "og:image" not in body  # no picture, no tag
+    image.product = Product.objects.get(name="Mug")
+    image.save()
+    body = client.get(image.product.get_absolute_url()).content.decode()
+    assert f'property="og:image" content="http://testserver/media/{image.image.name}"' in body
 
 
 def test_product_json_ld_escapes_html(client):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from search.services import delete_old_search_counts
 from search.tasks import delete_old_search_counts_task
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, VariantFactory
+from tests.orders.helpers import form_defaults
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +178,34 @@ def test_sign_ups_never_confirmed_go_after_a_month_and_real_accounts_stay(client
         "never confirmed is deleted 30 days after signing up"
         in client.get(reverse("service:privacy")).content.decode()
     )
+
+
+def test_an_account_made_in_the_admin_stays_when_its_owner_first_tries_to_sign_in(staff_client):
+    """allauth gives an account made in the admin its (unconfirmed) e-mail record at its first
+    sign-in attempt and mails a confirmation link: that night the account looked like a sign-up
+    never confirmed, and was deleted before its owner could click the link."""
+    add = reverse("admin:accounts_user_add")
+    response = staff_client.post(
+        add,
+        {
+            **form_defaults(staff_client.get(add)),
+            "email": "phone-customer@example.com",
+            "usable_password": "true",
+            "password1": "a long and winding road",
+            "password2": "a long and winding road",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    customer = User.objects.get(email="phone-customer@example.com")
+    User.objects.filter(pk=customer.pk).update(
+        date_joined=timezone.now() - (settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS + 10) * DAY
+    )
+
+    Client().post(
+        reverse("account_login"),
+        {"login": "phone-customer@example.com", "password": "a long and winding road"},
+    )
+    assert EmailAddress.objects.filter(user=customer, verified=False).exists()
+
+    assert delete_unconfirmed_accounts() == 0
+    assert User.objects.filter(pk=customer.pk).exists()

@@ -124,7 +124,17 @@ def test_the_bucket_is_chosen_from_the_environment_and_a_cdn_may_show_pictures()
     assert "FileSystemStorage" in on_disk.stdout
 
 
-@pytest.mark.parametrize("url", ["http://cdn.example.com/m/", "/media", "https://cdn.example.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://cdn.example.com/m/",
+        "/media",
+        "https://cdn.example.com",
+        # protocol-relative: not a path of the shop, and the CSP (img-src) would not allow it
+        "//cdn.example.com/m/",
+        "/media/?v=2/",
+    ],
+)
 def test_a_media_url_a_production_page_could_not_use_stops_the_start(url):
     done = run_settings({**PRODUCTION_ENV, "MEDIA_URL": url})
     assert done.returncode != 0

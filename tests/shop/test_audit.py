@@ -86,3 +86,14 @@ def test_everything_checked_and_clean_passes(audit, fake_pip_audit, capsys, monk
     report = {"dependencies": [SHOP, DJANGO_OK], "fixes": []}
     assert audit.main(["audit", fake_pip_audit(report)]) == 0
     assert "1 package checked, no known vulnerability" in capsys.readouterr().out
+
+
+def test_a_report_that_checked_nothing_is_not_a_pass(audit, fake_pip_audit, capsys, monkeypatch):
+    """pip-audit run in an environment without the shop's packages (or one it could not read)
+    lists none: "0 packages checked, no known vulnerability" is nothing checked, not a pass."""
+    monkeypatch.delenv("AUDIT_OFFLINE_OK", raising=False)
+    for report in ({"dependencies": [], "fixes": []}, {"dependencies": [SHOP], "fixes": []}):
+        assert audit.main(["audit", fake_pip_audit(report)]) == 1
+        out = capsys.readouterr().out
+        assert "NOT checked" in out
+        assert "no known vulnerability" not in out
