@@ -9,10 +9,11 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import SET_NULL, Exists, OuterRef, TextField
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from core.housekeeping import delete_in_batches
+from core.models import OutboxMessage
 from core.outbox import queue_mail
 
 from .exceptions import AccountClosed, AccountNotClosable
@@ -254,12 +255,17 @@ def delete_unconfirmed_accounts(*, now: datetime.datetime | None = None) -> int:
     orders, cart or addresses of its own. Left alone: accounts made or changed in the admin (an
     admin log entry about them: allauth gives an account made there an unconfirmed e-mail
     record at its first sign-in attempt, so that alone does not tell a sign-up), anyone who ever
-    signed in, staff, and anyone with an order. Nothing is mailed: the address was never
-    confirmed to be theirs.
+    signed in, staff, and anyone with an order. An account mailed a confirmation link within
+    the period (a sign-in attempt sends a fresh one) has the whole period from that mail (the
+    outbox keeps its copy). Nothing is mailed: the address was never confirmed to be theirs.
     """
     cutoff = (now or timezone.now()) - datetime.timedelta(
         days=settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS
     )
+    links = OutboxMessage.objects.filter(
+        kind__startswith="email_confirmation", created_at__gte=cutoff
+    ).values_list("to", flat=True)
+    recently_mailed = sorted({address.lower() for to in links for address in to})
     addresses = EmailAddress.objects.filter(user=OuterRef("pk"))
     admin_records = LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User),
@@ -269,6 +275,7 @@ def delete_unconfirmed_accounts(*, now: datetime.datetime | None = None) -> int:
         Exists(addresses.filter(verified=False)),
         ~Exists(addresses.filter(verified=True)),
         ~Exists(admin_records),
+        ~Exists(addresses.annotate(lower=Lower("email")).filter(lower__in=recently_mailed)),
         date_joined__lt=cutoff,
         last_login__isnull=True,
         is_staff=False,

@@ -34,6 +34,19 @@ def session_cart_id(session) -> int | None:
     return None
 
 
+SESSION_TOUCHED_KEY = "cart_day"
+
+
+def keep_cart_session(session) -> None:
+    """A visitor changed their cart: their session (and with it the cart, see
+    delete_stale_carts) lasts SESSION_COOKIE_AGE from now. A session is saved, and its expiry
+    and cookie renewed, only when it changes: the day of the latest change is noted, so that
+    is at most once a day for a shopper who keeps adding things."""
+    today = timezone.localdate().isoformat()
+    if session.get(SESSION_TOUCHED_KEY) != today:
+        session[SESSION_TOUCHED_KEY] = today
+
+
 def cart_count_keys(cart_id) -> tuple[str, str]:
     """The cache keys of a cart's generation and of its count."""
     return f"cart:gen:{cart_id}", f"cart:count:{cart_id}"
@@ -89,6 +102,7 @@ def get_or_create_cart(*, user, session) -> Cart:
             session.save()
         cart = Cart.objects.create(session_key=session.session_key)
         session[SESSION_KEY] = cart.pk
+    keep_cart_session(session)
     return cart
 
 

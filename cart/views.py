@@ -92,6 +92,7 @@ def update_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
     if cart is None:
         return _line_not_in_cart(request)
+    services.keep_cart_session(request.session)
     form = LineQuantityForm(request.POST)
     if not form.is_valid():
         name = selectors.get_line_product_name(cart=cart, line_id=line_id)
@@ -117,6 +118,7 @@ def remove_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
     if cart is None or not services.remove_line(cart=cart, line_id=line_id):
         return _line_not_in_cart(request)
+    services.keep_cart_session(request.session)
     messages.success(request, "Item removed from your cart.")
     return redirect("cart:detail")
 

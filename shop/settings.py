@@ -79,6 +79,8 @@ SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=14)
 SHOP_SENT_MAIL_DAYS = env.int("SHOP_SENT_MAIL_DAYS", default=180)
 SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
 # A sign-up whose e-mail address is not confirmed within this many days is deleted.
+# (counted from the latest confirmation link mailed, which the outbox keeps SHOP_SENT_MAIL_DAYS:
+# keep that the longer of the two)
 SHOP_UNCONFIRMED_ACCOUNT_DAYS = env.int("SHOP_UNCONFIRMED_ACCOUNT_DAYS", default=30)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)

@@ -209,3 +209,52 @@ def test_an_account_made_in_the_admin_stays_when_its_owner_first_tries_to_sign_i
 
     assert delete_unconfirmed_accounts() == 0
     assert User.objects.filter(pk=customer.pk).exists()
+
+
+def test_changing_the_cart_keeps_a_visitors_session_and_cart_alive_saved_once_a_day(
+    client, monkeypatch
+):
+    """The privacy page says a visitor's cart goes 30 days after they last changed it: a
+    change renews the session's expiry (and so the cart's life), at most once a day."""
+    import cart.services
+
+    variant = VariantFactory(stock=9)
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
+    key = client.session.session_key
+
+    def expires_in_days() -> float:
+        expiry = Session.objects.get(pk=key).expire_date
+        return (expiry - timezone.now()) / DAY
+
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + 20 * DAY)  # 10 days on
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
+    assert round(expires_in_days()) == 20  # the same day: not saved again
+
+    tomorrow = timezone.localdate() + DAY
+    monkeypatch.setattr(cart.services.timezone, "localdate", lambda: tomorrow)
+    line = CartLine.objects.get()
+    client.post(reverse("cart:update_line", args=[line.pk]), {"quantity": 3})
+    assert round(expires_in_days()) == 30
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + 20 * DAY)
+    monkeypatch.setattr(cart.services.timezone, "localdate", lambda: tomorrow + DAY)
+    client.post(reverse("cart:remove_line", args=[line.pk]))
+    assert round(expires_in_days()) == 30
+
+
+def test_an_unconfirmed_account_mailed_a_fresh_link_lately_has_the_whole_period_again():
+    """Trying to sign in on day 29 mails a new confirmation link: the account must not go
+    that night, before the person could use it."""
+    days = settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS
+    now = timezone.now()
+    for email, mailed_days_ago in (("Late@Example.com", 2), ("gone@example.com", days + 5)):
+        user = UserFactory(email=email.lower(), verified_email=False)
+        EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+        User.objects.filter(pk=user.pk).update(date_joined=now - (days + 10) * DAY, last_login=None)
+        link = queue_message(
+            to=[email], subject="Confirm", body_text="…", kind="email_confirmation"
+        )
+        OutboxMessage.objects.filter(pk=link.pk).update(created_at=now - mailed_days_ago * DAY)
+
+    assert delete_unconfirmed_accounts() == 1
+
+    assert list(User.objects.values_list("email", flat=True)) == ["late@example.com"]

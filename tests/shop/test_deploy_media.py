@@ -25,6 +25,12 @@ def test_nginx_checks_the_buckets_certificate():
     assert re.search(r"^\s*proxy_ssl_server_name on;", snippet, re.M)
 
 
+def test_no_query_string_reaches_the_bucket():
+    """A bucket answers some parameters even unsigned (another provider than Amazon may answer
+    versionId= or response-content-type=): the shop's pictures are asked for by name only."""
+    assert re.search(r'^\s*set \$args "";', media_snippet(), re.M)
+
+
 @pytest.mark.skipif(not shutil.which("nginx"), reason="needs nginx")
 def test_the_media_location_with_the_snippet_is_valid_nginx(tmp_path):
     conf = (ROOT / "deploy/nginx/shop.conf").read_text()
