@@ -15,7 +15,7 @@ from moto import mock_aws
 from catalog.models import Product, ProductImage
 from tests.conftest import image_bytes
 from tests.factories import ProductFactory
-from tests.shop.test_admin import new_product_form
+from tests.shop.test_admin import new_product_form_with_picture
 from tests.shop.test_settings import PRODUCTION_ENV, ROOT
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +54,7 @@ def keys(s3) -> set[str]:
 
 
 def test_an_admin_upload_lands_in_the_bucket_and_shows_on_the_pages(bucket, staff_client, client):
-    data = new_product_form(
-        **{
-            "images-TOTAL_FORMS": "1",
-            "images-0-image": SimpleUploadedFile("mug.png", image_bytes(), "image/png"),
-            "images-0-alt_text": "A blue enamel mug",
-            "images-0-position": "0",
-        }
-    )
+    data = new_product_form_with_picture()
     response = staff_client.post(reverse("admin:catalog_product_add"), data)
     assert response.status_code == 302
     image = ProductImage.objects.get(product__slug="camp-mug")

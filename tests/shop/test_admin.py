@@ -75,8 +75,9 @@ def new_product_form(**changes) -> dict:
     }
 
 
-def test_admin_adds_product_with_variant_and_image(staff_client, client):
-    data = new_product_form(
+def new_product_form_with_picture() -> dict:
+    """new_product_form with one picture (mug.png, "A blue enamel mug")."""
+    return new_product_form(
         **{
             "images-TOTAL_FORMS": "1",
             "images-0-image": SimpleUploadedFile("mug.png", image_bytes(), "image/png"),
@@ -84,6 +85,10 @@ def test_admin_adds_product_with_variant_and_image(staff_client, client):
             "images-0-position": "0",
         }
     )
+
+
+def test_admin_adds_product_with_variant_and_image(staff_client, client):
+    data = new_product_form_with_picture()
     response = staff_client.post(reverse("admin:catalog_product_add"), data)
     assert response.status_code == 302, response.context["errors"] if response.context else ""
     product = Product.objects.get(slug="camp-mug")
