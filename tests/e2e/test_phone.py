@@ -1,0 +1,50 @@
+"""The shop on a phone: a touch screen, a narrow viewport and a thumb instead of a mouse.
+
+Each test opens the shop as a phone does (360 px wide, device scale factor 2, touch, a mobile
+user agent) and checks something a first-time shopper ran into on a real phone.
+"""
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Mobile Safari/537.36"
+    ),
+}
+# A thumb needs a target about this tall (Apple's and Google's guidance: 44 pt / 48 dp).
+TAP_HEIGHT = 44
+
+
+@pytest.fixture
+def phone(new_context):
+    return new_context(**PHONE).new_page()
+
+
+def target_heights(page, selector: str) -> dict[str, float]:
+    """The height of every visible element matching ``selector``, by its text."""
+    return page.eval_on_selector_all(
+        selector,
+        """els => Object.fromEntries(els.filter(el => el.getClientRects().length).map(el =>
+            [el.innerText.replace(/\\s+/g, ' ').trim(), el.getBoundingClientRect().height]))""",
+    )
+
+
+def too_small(heights: dict[str, float]) -> dict[str, float]:
+    return {name: round(h) for name, h in heights.items() if h < TAP_HEIGHT - 0.5}
+
+
+def test_header_and_menu_links_are_big_enough_for_a_thumb(phone, seeded_shop):
+    phone.goto("/")
+    account = target_heights(phone, ".account-nav a, .account-nav button")
+    assert {"Sign in", "Register"} <= set(account)
+    assert not too_small(account), account
+    menu = target_heights(phone, ".main-nav a")
+    assert {"Trail", "Home", "All products"} <= set(menu)
+    assert not too_small(menu), menu
