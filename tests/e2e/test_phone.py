@@ -48,3 +48,10 @@ def test_header_and_menu_links_are_big_enough_for_a_thumb(phone, seeded_shop):
     menu = target_heights(phone, ".main-nav a")
     assert {"Trail", "Home", "All products"} <= set(menu)
     assert not too_small(menu), menu
+
+
+def test_footer_links_are_big_enough_for_a_thumb(phone, seeded_shop):
+    phone.goto("/")
+    footer = target_heights(phone, ".footer-grid li a")
+    assert {"Shopping guide", "Returns and exchanges", "Where is my order?"} <= set(footer)
+    assert not too_small(footer), footer
