@@ -55,3 +55,16 @@ def test_footer_links_are_big_enough_for_a_thumb(phone, seeded_shop):
     footer = target_heights(phone, ".footer-grid li a")
     assert {"Shopping guide", "Returns and exchanges", "Where is my order?"} <= set(footer)
     assert not too_small(footer), footer
+
+
+def test_the_folded_filters_open_with_a_thumb(phone, seeded_shop):
+    phone.goto(seeded_shop.categories.outdoor.get_absolute_url())
+    toggle = phone.locator(".filters summary")
+    assert toggle.bounding_box()["height"] >= TAP_HEIGHT
+    apply = phone.get_by_role("button", name="Apply")
+    assert not apply.is_visible()  # folded away on a phone, products first
+    toggle.tap()
+    assert apply.is_visible()
+    clear = target_heights(phone, ".filters .actions a")
+    assert "Clear filters" in clear
+    assert not too_small(clear), clear
