@@ -68,3 +68,19 @@ def test_the_folded_filters_open_with_a_thumb(phone, seeded_shop):
     clear = target_heights(phone, ".filters .actions a")
     assert "Clear filters" in clear
     assert not too_small(clear), clear
+
+
+@pytest.mark.parametrize("path", ["/service/returns/", "/service/contact/"])
+def test_service_pages_open_with_their_text_not_the_menu(new_context, seeded_shop, path):
+    phone = new_context(**PHONE).new_page()
+    phone.goto(path)
+    heading = phone.get_by_role("heading", level=1).bounding_box()
+    assert heading["y"] + heading["height"] < PHONE["viewport"]["height"] * 0.6, heading
+    menu = phone.get_by_role("navigation", name="Customer service").bounding_box()
+    assert menu["y"] > heading["y"]  # the menu follows the page on a phone
+    desktop = new_context().new_page()
+    desktop.goto(path)
+    menu = desktop.get_by_role("navigation", name="Customer service").bounding_box()
+    heading = desktop.get_by_role("heading", level=1).bounding_box()
+    assert menu["x"] + menu["width"] <= heading["x"]  # and sits on the left on a wide screen
+    assert abs(menu["y"] - heading["y"]) < 40
