@@ -355,3 +355,12 @@ def test_a_rate_limit_alone_is_no_field_to_correct(client, settings):
     body = post(client).content.decode()
     assert "Please wait a little" in body
     assert 'id="form-errors"' not in body
+
+
+def test_the_order_number_field_gets_capitals_and_no_autocorrect_on_a_phone(client):
+    body = client.get(URL).content.decode()
+    start = body.index('id="id_order_number"')
+    field = body[body.rindex("<input", 0, start) : body.index(">", start)]
+    assert 'autocapitalize="characters"' in field
+    assert 'autocorrect="off"' in field
+    assert 'spellcheck="false"' in field
