@@ -84,3 +84,16 @@ def test_service_pages_open_with_their_text_not_the_menu(new_context, seeded_sho
     heading = desktop.get_by_role("heading", level=1).bounding_box()
     assert menu["x"] + menu["width"] <= heading["x"]  # and sits on the left on a wide screen
     assert abs(menu["y"] - heading["y"]) < 40
+
+
+def test_search_suggestions_use_the_width_of_the_search_form(phone, seeded_shop):
+    phone.goto("/")
+    phone.get_by_label("Search products").tap()
+    phone.keyboard.type("alpine", delay=30)
+    listbox = phone.get_by_role("listbox", name="Suggestions")
+    option = listbox.get_by_role("option").filter(has_text="Alpine Backpack")
+    option.wait_for()
+    form = phone.get_by_role("search").bounding_box()
+    box = listbox.bounding_box()
+    assert box["width"] >= form["width"] - 1, (box, form)
+    assert option.bounding_box()["height"] < 60  # the name fits a line or two, not three
