@@ -97,3 +97,14 @@ def test_search_suggestions_use_the_width_of_the_search_form(phone, seeded_shop)
     box = listbox.bounding_box()
     assert box["width"] >= form["width"] - 1, (box, form)
     assert option.bounding_box()["height"] < 60  # the name fits a line or two, not three
+
+
+def test_cart_lines_keep_the_sku_on_one_line_and_details_in_plain_text(phone, seeded_shop):
+    phone.goto(seeded_shop.backpack.get_absolute_url())
+    phone.get_by_text("Green / M").tap()
+    phone.get_by_role("button", name="Add to cart").tap()
+    phone.get_by_role("heading", name="Your cart").wait_for()
+    item = phone.get_by_role("rowheader").filter(has_text="Alpine Backpack")
+    sku = item.get_by_text("AB-GRN-M")
+    assert sku.evaluate("el => el.getClientRects().length") == 1  # not "AB- / GRN-M"
+    assert sku.evaluate("el => getComputedStyle(el).fontWeight") == "400"
