@@ -108,3 +108,16 @@ def test_cart_lines_keep_the_sku_on_one_line_and_details_in_plain_text(phone, se
     sku = item.get_by_text("AB-GRN-M")
     assert sku.evaluate("el => el.getClientRects().length") == 1  # not "AB- / GRN-M"
     assert sku.evaluate("el => getComputedStyle(el).fontWeight") == "400"
+
+
+def test_a_button_label_that_wraps_on_a_phone_stays_centred(phone, seeded_shop):
+    phone.goto(seeded_shop.series.trail.get_absolute_url())
+    choose = phone.get_by_role("link", name="Choose options").first
+    lines = choose.evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el);"
+        " return Array.from(r.getClientRects(), b => [b.left, b.right]); }"
+    )
+    box = choose.bounding_box()
+    assert len(lines) == 2, lines  # "Choose / options" on a 360 px card
+    for left, right in lines:
+        assert abs((left - box["x"]) - (box["x"] + box["width"] - right)) < 2, (lines, box)
