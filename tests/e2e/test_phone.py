@@ -121,3 +121,23 @@ def test_a_button_label_that_wraps_on_a_phone_stays_centred(phone, seeded_shop):
     assert len(lines) == 2, lines  # "Choose / options" on a 360 px card
     for left, right in lines:
         assert abs((left - box["x"]) - (box["x"] + box["width"] - right)) < 2, (lines, box)
+
+
+def test_the_search_fields_focus_ring_is_not_hidden_under_the_button(phone, seeded_shop):
+    phone.goto("/")
+    field = phone.get_by_label("Search products")
+    field.focus()
+    box = field.bounding_box()
+    # the point just right of the field, on its focus ring, shows the field, not the button
+    on_ring = phone.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('input, button').tagName",
+        [box["x"] + box["width"] + 2, box["y"] + box["height"] / 2],
+    )
+    outline = field.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline == "solid"
+    assert on_ring == "BUTTON"  # the ring overlaps the button ...
+    stacked = field.evaluate(
+        "el => Number(getComputedStyle(el).zIndex) > 0"
+        " && getComputedStyle(el).position !== 'static'"
+    )
+    assert stacked  # ... and is painted above it
