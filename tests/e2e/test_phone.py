@@ -141,3 +141,12 @@ def test_the_search_fields_focus_ring_is_not_hidden_under_the_button(phone, seed
         " && getComputedStyle(el).position !== 'static'"
     )
     assert stacked  # ... and is painted above it
+
+
+def test_breadcrumb_links_are_tall_enough_to_tap_without_moving_the_page(phone, seeded_shop):
+    phone.goto(seeded_shop.backpack.get_absolute_url())
+    trail = phone.get_by_role("navigation", name="Breadcrumb")
+    links = target_heights(phone, ".breadcrumb a")
+    assert {"Home", "Outdoor", "Backpacks"} <= set(links)
+    assert not too_small(links), links
+    assert trail.bounding_box()["height"] < 60  # one line of text as before, not three 44 px rows
