@@ -224,13 +224,29 @@ def normalize_order_number(typed: str) -> str:
     return format_order_number(match.group(1))
 
 
+# How a phone's keyboard should treat an order number (capitals, no autocorrect); also used by
+# the contact form.
+ORDER_NUMBER_INPUT = {
+    "autocomplete": "off",
+    "autocapitalize": "characters",
+    "autocorrect": "off",
+    "spellcheck": "false",
+}
+
+
 class OrderInquiryForm(forms.Form):
     number = forms.CharField(
         label="Order number",
         max_length=20,
         help_text="It is in your confirmation e-mail, e.g. MP-7KQ4-X2HD.",
+        # a phone's keyboard would capitalise only the first letter and "correct" the code
+        widget=forms.TextInput(attrs=ORDER_NUMBER_INPUT),
     )
-    email = forms.EmailField(label="E-mail used at checkout", max_length=254)
+    email = forms.EmailField(
+        label="E-mail used at checkout",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def clean_number(self) -> str:
         return normalize_order_number(self.cleaned_data["number"])

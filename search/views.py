@@ -2,6 +2,7 @@ import hashlib
 
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
+from django.utils.text import Truncator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -15,6 +16,7 @@ from .selectors import SUGGEST_CACHE_TTL
 
 SEARCH_LIMIT = 120  # searches per client and minute
 SUGGEST_LIMIT = 600  # autocomplete requests per client and minute
+QUOTED_QUERY_CHARS = 40  # how much of a search the page's heading quotes
 PRODUCT_FILTERS = ("min_price", "max_price", "series", "category")
 
 
@@ -123,7 +125,11 @@ class SearchView(ProductListView):
         return context
 
     def get_page_title(self) -> str:
-        return f"Search results for “{self.query}”" if self.query else "Search"
+        if not self.query:
+            return "Search"
+        # the heading, breadcrumb and title quote a long search shortened: all 200 characters
+        # three times filled a phone's first screens (the search box keeps the whole text)
+        return f"Search results for “{Truncator(self.query).chars(QUOTED_QUERY_CHARS)}”"
 
 
 def cached_suggest_hit(request, meta: dict) -> bool:

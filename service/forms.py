@@ -3,6 +3,7 @@ import re
 from django import forms
 
 from core.forms import LowercaseEmailField, PublicMessageForm
+from orders.forms import ORDER_NUMBER_INPUT
 
 from .models import ContactMessage
 
@@ -29,7 +30,7 @@ class ContactForm(PublicMessageForm):
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "order_number": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "order_number": forms.TextInput(attrs=ORDER_NUMBER_INPUT),
             "message": forms.Textarea(attrs={"rows": 6, "maxlength": 3000}),
         }
 

@@ -29,6 +29,13 @@ def cart_badge(count) -> str:
 
 
 @register.filter
+def fields_with_errors(form) -> list:
+    """The bound fields of ``form`` that have errors, in page order (for an error summary:
+    a form-wide error such as a rate limit is not a field to correct)."""
+    return [field for field in form if field.errors]
+
+
+@register.filter
 def money(amount) -> str:
     """Format an amount as the shop's currency, e.g. €1,234.50."""
     return format_money(amount)

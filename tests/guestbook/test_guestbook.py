@@ -261,3 +261,13 @@ def test_the_reply_mail_links_the_guestbook_only_where_the_answer_is_public(
     assert "It is on our guestbook: https://s.example/guestbook/" in sent["ada@example.com"].body
     assert 'href="https://s.example/guestbook/"' in sent["ada@example.com"].alternatives[0][0]
     assert "guestbook/" not in sent["bo@example.com"].body
+
+
+def test_mistakes_are_listed_on_top_of_the_form_each_linking_to_its_field(client):
+    body = post(client, email="not-an-email", message="x").content.decode()
+    start = body.index('id="form-errors"')
+    summary = body[start : body.index("</div>", start)]
+    assert "Please correct the 2 fields marked below." in summary
+    assert '<a href="#id_email">E-mail (optional, never shown)</a>' in summary
+    assert '<a href="#id_message">Your message</a>' in summary
+    assert body.index('id="form-errors"') < body.index('name="name"')  # above the form

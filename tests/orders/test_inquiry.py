@@ -267,3 +267,21 @@ def test_the_inquiry_shows_only_name_and_town_while_my_orders_shows_the_whole_ad
     mine = client.get(reverse("orders:detail", args=[order.number])).content.decode()
     assert "Lindenstr. 1<br>" in mine  # the shopper can check where it goes
     assert "10115 Berlin<br>Germany" in mine
+
+
+def test_a_phone_keyboard_types_the_order_number_in_capitals_without_autocorrect(client):
+    body = client.get(reverse("orders:inquiry")).content.decode()
+    number = body[body.index('name="number"') - 200 : body.index('name="number"') + 300]
+    number = number[number.rindex("<input") :]
+    number = number[: number.index(">")]
+    for attribute in (
+        'autocapitalize="characters"',
+        'autocorrect="off"',
+        'spellcheck="false"',
+        'autocomplete="off"',
+    ):
+        assert attribute in number
+    email = body[body.rindex("<input", 0, body.index('name="email"')) :]
+    email = email[: email.index(">")]
+    assert 'type="email"' in email
+    assert 'autocomplete="email"' in email

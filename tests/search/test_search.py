@@ -286,6 +286,18 @@ def test_hostile_queries_give_a_normal_page(client, shop, query):
     json.loads(suggest.content)
 
 
+def test_a_long_search_is_quoted_shortened_but_kept_whole_in_the_box(client, shop):
+    query = "Wanderrucksackregenschutzhüllenbefestigung " * 4
+    body = client.get(URL, {"q": query}).content.decode()
+    words = query.strip()
+    shown = "Search results for “Wanderrucksackregenschutzhüllenbefestig…”"
+    assert f"<h1>{shown}</h1>" in body or f">{shown}</h1>" in body
+    assert f'aria-current="page">{shown}</li>' in body  # the breadcrumb
+    assert f"<title>{shown}" in body
+    assert "Nothing matches “Wanderrucksackregenschutzhüllenbefestig…”" in body
+    assert f'value="{words}"' in body  # the search box keeps what was typed
+
+
 def test_overlong_query_is_cut_with_a_notice(client, shop):
     response = client.get(URL, {"q": "bluetooth " + "x" * 500})
     assert "first 200 characters" in response.content.decode()

@@ -337,3 +337,30 @@ def test_a_member_finds_their_e_mail_address_filled_in(client):
     client.force_login(UserFactory(email="mia@example.com"))
     body = client.get(URL).content.decode()
     assert 'value="mia@example.com"' in body
+
+
+def test_mistakes_are_listed_on_top_of_the_form_each_linking_to_its_field(client):
+    body = post(client, email="ada@", message="").content.decode()
+    summary = body[body.index('id="form-errors"') : body.index('class="contact-form"')]
+    assert 'role="alert"' in body[body.index('<div class="message error error-summary"') :]
+    assert "Please correct the 2 fields marked below." in summary
+    assert '<a href="#id_email">Your e-mail</a>' in summary
+    assert '<a href="#id_message">Your message</a>' in summary
+    assert "id_name" not in summary
+
+
+def test_a_rate_limit_alone_is_no_field_to_correct(client, settings):
+    settings.CONTACT_RATE = 1
+    post(client)
+    body = post(client).content.decode()
+    assert "Please wait a little" in body
+    assert 'id="form-errors"' not in body
+
+
+def test_the_order_number_field_gets_capitals_and_no_autocorrect_on_a_phone(client):
+    body = client.get(URL).content.decode()
+    start = body.index('id="id_order_number"')
+    field = body[body.rindex("<input", 0, start) : body.index(">", start)]
+    assert 'autocapitalize="characters"' in field
+    assert 'autocorrect="off"' in field
+    assert 'spellcheck="false"' in field

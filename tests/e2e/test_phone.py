@@ -1,0 +1,152 @@
+"""The shop on a phone: a touch screen, a narrow viewport and a thumb instead of a mouse.
+
+Each test opens the shop as a phone does (360 px wide, device scale factor 2, touch, a mobile
+user agent) and checks something a first-time shopper ran into on a real phone.
+"""
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Mobile Safari/537.36"
+    ),
+}
+# A thumb needs a target about this tall (Apple's and Google's guidance: 44 pt / 48 dp).
+TAP_HEIGHT = 44
+
+
+@pytest.fixture
+def phone(new_context):
+    return new_context(**PHONE).new_page()
+
+
+def target_heights(page, selector: str) -> dict[str, float]:
+    """The height of every visible element matching ``selector``, by its text."""
+    return page.eval_on_selector_all(
+        selector,
+        """els => Object.fromEntries(els.filter(el => el.getClientRects().length).map(el =>
+            [el.innerText.replace(/\\s+/g, ' ').trim(), el.getBoundingClientRect().height]))""",
+    )
+
+
+def too_small(heights: dict[str, float]) -> dict[str, float]:
+    return {name: round(h) for name, h in heights.items() if h < TAP_HEIGHT - 0.5}
+
+
+def test_header_and_menu_links_are_big_enough_for_a_thumb(phone, seeded_shop):
+    phone.goto("/")
+    account = target_heights(phone, ".account-nav a, .account-nav button")
+    assert {"Sign in", "Register"} <= set(account)
+    assert not too_small(account), account
+    menu = target_heights(phone, ".main-nav a")
+    assert {"Trail", "Home", "All products"} <= set(menu)
+    assert not too_small(menu), menu
+
+
+def test_footer_links_are_big_enough_for_a_thumb(phone, seeded_shop):
+    phone.goto("/")
+    footer = target_heights(phone, ".footer-grid li a")
+    assert {"Shopping guide", "Returns and exchanges", "Where is my order?"} <= set(footer)
+    assert not too_small(footer), footer
+
+
+def test_the_folded_filters_open_with_a_thumb(phone, seeded_shop):
+    phone.goto(seeded_shop.categories.outdoor.get_absolute_url())
+    toggle = phone.locator(".filters summary")
+    assert toggle.bounding_box()["height"] >= TAP_HEIGHT
+    apply = phone.get_by_role("button", name="Apply")
+    assert not apply.is_visible()  # folded away on a phone, products first
+    toggle.tap()
+    assert apply.is_visible()
+    clear = target_heights(phone, ".filters .actions a")
+    assert "Clear filters" in clear
+    assert not too_small(clear), clear
+
+
+@pytest.mark.parametrize("path", ["/service/returns/", "/service/contact/"])
+def test_service_pages_open_with_their_text_not_the_menu(new_context, seeded_shop, path):
+    phone = new_context(**PHONE).new_page()
+    phone.goto(path)
+    heading = phone.get_by_role("heading", level=1).bounding_box()
+    assert heading["y"] + heading["height"] < PHONE["viewport"]["height"] * 0.6, heading
+    menu = phone.get_by_role("navigation", name="Customer service").bounding_box()
+    assert menu["y"] > heading["y"]  # the menu follows the page on a phone
+    desktop = new_context().new_page()
+    desktop.goto(path)
+    menu = desktop.get_by_role("navigation", name="Customer service").bounding_box()
+    heading = desktop.get_by_role("heading", level=1).bounding_box()
+    assert menu["x"] + menu["width"] <= heading["x"]  # and sits on the left on a wide screen
+    assert abs(menu["y"] - heading["y"]) < 40
+
+
+def test_search_suggestions_use_the_width_of_the_search_form(phone, seeded_shop):
+    phone.goto("/")
+    phone.get_by_label("Search products").tap()
+    phone.keyboard.type("alpine", delay=30)
+    listbox = phone.get_by_role("listbox", name="Suggestions")
+    option = listbox.get_by_role("option").filter(has_text="Alpine Backpack")
+    option.wait_for()
+    form = phone.get_by_role("search").bounding_box()
+    box = listbox.bounding_box()
+    assert box["width"] >= form["width"] - 1, (box, form)
+    assert option.bounding_box()["height"] < 60  # the name fits a line or two, not three
+
+
+def test_cart_lines_keep_the_sku_on_one_line_and_details_in_plain_text(phone, seeded_shop):
+    phone.goto(seeded_shop.backpack.get_absolute_url())
+    phone.get_by_text("Green / M").tap()
+    phone.get_by_role("button", name="Add to cart").tap()
+    phone.get_by_role("heading", name="Your cart").wait_for()
+    item = phone.get_by_role("rowheader").filter(has_text="Alpine Backpack")
+    sku = item.get_by_text("AB-GRN-M")
+    assert sku.evaluate("el => el.getClientRects().length") == 1  # not "AB- / GRN-M"
+    assert sku.evaluate("el => getComputedStyle(el).fontWeight") == "400"
+
+
+def test_a_button_label_that_wraps_on_a_phone_stays_centred(phone, seeded_shop):
+    phone.goto(seeded_shop.series.trail.get_absolute_url())
+    choose = phone.get_by_role("link", name="Choose options").first
+    lines = choose.evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el);"
+        " return Array.from(r.getClientRects(), b => [b.left, b.right]); }"
+    )
+    box = choose.bounding_box()
+    assert len(lines) == 2, lines  # "Choose / options" on a 360 px card
+    for left, right in lines:
+        assert abs((left - box["x"]) - (box["x"] + box["width"] - right)) < 2, (lines, box)
+
+
+def test_the_search_fields_focus_ring_is_not_hidden_under_the_button(phone, seeded_shop):
+    phone.goto("/")
+    field = phone.get_by_label("Search products")
+    field.focus()
+    box = field.bounding_box()
+    # the point just right of the field, on its focus ring, shows the field, not the button
+    on_ring = phone.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('input, button').tagName",
+        [box["x"] + box["width"] + 2, box["y"] + box["height"] / 2],
+    )
+    outline = field.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline == "solid"
+    assert on_ring == "BUTTON"  # the ring overlaps the button ...
+    stacked = field.evaluate(
+        "el => Number(getComputedStyle(el).zIndex) > 0"
+        " && getComputedStyle(el).position !== 'static'"
+    )
+    assert stacked  # ... and is painted above it
+
+
+def test_breadcrumb_links_are_tall_enough_to_tap_without_moving_the_page(phone, seeded_shop):
+    phone.goto(seeded_shop.backpack.get_absolute_url())
+    trail = phone.get_by_role("navigation", name="Breadcrumb")
+    links = target_heights(phone, ".breadcrumb a")
+    assert {"Home", "Outdoor", "Backpacks"} <= set(links)
+    assert not too_small(links), links
+    assert trail.bounding_box()["height"] < 60  # one line of text as before, not three 44 px rows
