@@ -625,6 +625,39 @@ else
     warn "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code (/var/log/nginx/shop.error.log)"
     failed=1
 fi
+# Uploads in a bucket (MEDIA_S3_BUCKET): pages link them at MEDIA_URL, /media/<name>, which
+# this nginx serves from /srv/shop/media unless its /media/ location proxies to the bucket
+# (README.md "Media", step 3). The newest picture, fetched through nginx: a site without those
+# lines (never added, or lost when an update replaced shop.conf) fails here, not on every page.
+if grep -Eq '^MEDIA_S3_BUCKET=.+' "$ENV_FILE"; then
+    # where pages link the newest product picture (MEDIA_URL + its name)
+    NEWEST_PICTURE=$(
+        cat <<'PYEOF'
+from catalog.models import ProductImage
+newest = ProductImage.objects.exclude(image="").order_by("-pk").first()
+print("picture=" + (newest.image.url if newest else ""))
+PYEOF
+    )
+    picture=$(/usr/local/bin/shop-manage shell -c "$NEWEST_PICTURE" 2>/dev/null \
+        | sed -n 's/^picture=//p' | tail -n 1) || picture=""
+    if [[ $picture != /* ]]; then
+        note "media: no picture yet, or MEDIA_URL is another site's (${picture:-none}): not checked"
+    else
+        port=80 scheme=http
+        [[ $WANT_TLS == 0 ]] || port=443 scheme=https
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+            --resolve "$DOMAIN:$port:127.0.0.1" "$scheme://$DOMAIN$picture") || true
+        if [[ $code == 200 ]]; then
+            note "media: GET $picture (via 127.0.0.1) -> 200"
+        else
+            warn "media: GET $picture (via 127.0.0.1) -> $code. The uploads are in the bucket
+(MEDIA_S3_BUCKET), but nginx serves /media/ from disk: put the bucket's lines in the /media/
+location of $NGINX_SITE (deploy/README.md, Media, step 3; if this run replaced
+the file, $NGINX_SITE.bak has the previous one), then: sudo systemctl reload nginx"
+            failed=1
+        fi
+    fi
+fi
 mapfile -t pg_units < <(pg_cluster_units)
 for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx "${pg_units[@]:-postgresql}" redis-server; do
     if systemctl is-active --quiet "$unit"; then
