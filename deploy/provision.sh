@@ -454,14 +454,60 @@ if [[ ! -e /proc/net/if_inet6 ]]; then
     # No IPv6 on this host: nginx would refuse to start on [::] addresses.
     sed -i -e '/listen[[:space:]]*\[::\]/d' "$nginx_tmp"
 fi
+# The live site's /media/ location may have been edited by hand: a bucket's proxy lines instead
+# of the alias (README.md "Media", step 3). A new shop.conf keeps that block as it is, unless
+# the template changed the block itself (then the operator must redo it: a warning says so).
+KEEP_MEDIA=$(
+    cat <<'PYEOF'
+import re, sys
+# argv: the previous rendering of the template, the live site, the new rendering (rewritten)
+def media_block(lines):
+    """First and last+1 line of the "location ^~ /media/ { ... }" block, or None."""
+    for i, line in enumerate(lines):
+        if re.match(r"\s*location\s+\^~\s+/media/\s*\{", line):
+            depth = 0
+            for j in range(i, len(lines)):
+                depth += lines[j].count("{") - lines[j].count("}")
+                if depth == 0:
+                    return i, j + 1
+    return None
+def read(path):
+    with open(path) as f:
+        lines = f.read().splitlines(keepends=True)
+    found = media_block(lines)
+    return lines, found, None if found is None else "".join(lines[slice(*found)])
+_, _, previous = read(sys.argv[1])
+_, _, live = read(sys.argv[2])
+new_lines, found, new = read(sys.argv[3])
+if live is None or live == previous:
+    sys.exit(0)  # not edited by hand
+if new is None or new != previous:
+    print("changed", end="")  # the template changed the block too: the edit cannot be kept
+    sys.exit(0)
+with open(sys.argv[3], "w") as f:
+    f.write("".join(new_lines[: found[0]]) + live + "".join(new_lines[found[1] :]))
+print("kept", end="")
+PYEOF
+)
 nginx_fresh=0
 if [[ ! -f $NGINX_SITE ]] || ! cmp -s "$nginx_tmp" "$NGINX_RENDERED"; then
+    nginx_site_tmp=$(mktemp)
+    cp "$nginx_tmp" "$nginx_site_tmp"
     if [[ -f $NGINX_SITE ]]; then
         cp -p "$NGINX_SITE" "$NGINX_SITE.bak"
         note "deploy/nginx/shop.conf changed: installing it (the old file is $NGINX_SITE.bak)"
+        if [[ -f $NGINX_RENDERED ]]; then
+            case $(/usr/bin/python3 -c "$KEEP_MEDIA" "$NGINX_RENDERED" "$NGINX_SITE" "$nginx_site_tmp") in
+                kept) note "kept the /media/ location edited in $NGINX_SITE (e.g. a bucket's lines)" ;;
+                changed) warn "the /media/ location of $NGINX_SITE was edited by hand, and this
+update changes it: it is now the template's again. Put your lines (e.g. a bucket's, README.md
+\"Media\" step 3) back from $NGINX_SITE.bak, then: sudo systemctl reload nginx" ;;
+            esac
+        fi
     fi
-    install -m 0644 -o root -g root "$nginx_tmp" "$NGINX_SITE"
+    install -m 0644 -o root -g root "$nginx_site_tmp" "$NGINX_SITE"
     install -m 0644 -o root -g root "$nginx_tmp" "$NGINX_RENDERED"
+    rm -f "$nginx_site_tmp"
     nginx_fresh=1
 fi
 rm -f "$nginx_tmp"
@@ -624,6 +670,39 @@ if [[ $code == 200 || $code == 301 ]]; then
 else
     warn "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code (/var/log/nginx/shop.error.log)"
     failed=1
+fi
+# Uploads in a bucket (MEDIA_S3_BUCKET): pages link them at MEDIA_URL, /media/<name>, which
+# this nginx serves from /srv/shop/media unless its /media/ location proxies to the bucket
+# (README.md "Media", step 3). The newest picture, fetched through nginx: a site without those
+# lines (never added, or lost when an update replaced shop.conf) fails here, not on every page.
+if grep -Eq '^MEDIA_S3_BUCKET=.+' "$ENV_FILE"; then
+    # where pages link the newest product picture (MEDIA_URL + its name)
+    NEWEST_PICTURE=$(
+        cat <<'PYEOF'
+from catalog.models import ProductImage
+newest = ProductImage.objects.exclude(image="").order_by("-pk").first()
+print("picture=" + (newest.image.url if newest else ""))
+PYEOF
+    )
+    picture=$(/usr/local/bin/shop-manage shell -c "$NEWEST_PICTURE" 2>/dev/null \
+        | sed -n 's/^picture=//p' | tail -n 1) || picture=""
+    if [[ $picture != /* ]]; then
+        note "media: no picture yet, or MEDIA_URL is another site's (${picture:-none}): not checked"
+    else
+        port=80 scheme=http
+        [[ $WANT_TLS == 0 ]] || port=443 scheme=https
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+            --resolve "$DOMAIN:$port:127.0.0.1" "$scheme://$DOMAIN$picture") || true
+        if [[ $code == 200 ]]; then
+            note "media: GET $picture (via 127.0.0.1) -> 200"
+        else
+            warn "media: GET $picture (via 127.0.0.1) -> $code. The uploads are in the bucket
+(MEDIA_S3_BUCKET), but nginx serves /media/ from disk: put the bucket's lines in the /media/
+location of $NGINX_SITE (deploy/README.md, Media, step 3; if this run replaced
+the file, $NGINX_SITE.bak has the previous one), then: sudo systemctl reload nginx"
+            failed=1
+        fi
+    fi
 fi
 mapfile -t pg_units < <(pg_cluster_units)
 for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx "${pg_units[@]:-postgresql}" redis-server; do

@@ -49,3 +49,15 @@ def test_the_media_location_with_the_snippet_is_valid_nginx(tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_by_hand_update_names_the_s3_extra_with_a_bucket():
+    """provision.sh installs "-e /srv/shop/app[s3]" when the settings name a bucket; README's
+    by-hand update installed "-e /srv/shop/app" only, which leaves django-storages and boto3
+    as they were whatever a new pyproject.toml asks for (also with --upgrade)."""
+    readme = (ROOT / "deploy/README.md").read_text()
+    by_hand = readme[readme.index("By hand, in place") :]
+    by_hand = by_hand[: by_hand.index("\n```\n", by_hand.index("```sh"))]
+    assert '-e "/srv/shop/app[s3]"' in by_hand
+    provision = (ROOT / "deploy/provision.sh").read_text()
+    assert 'extras="[s3]"' in provision
