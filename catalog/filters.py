@@ -61,7 +61,7 @@ class ProductFilter(django_filters.FilterSet):
         min_value=0,
         max_digits=10,
         decimal_places=2,
-        widget=FastNumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
+        widget=FastNumberInput(attrs={"min": "0", "step": "any", "inputmode": "decimal"}),
     )
     max_price = django_filters.NumberFilter(
         field_name="price",
@@ -70,7 +70,7 @@ class ProductFilter(django_filters.FilterSet):
         min_value=0,
         max_digits=10,
         decimal_places=2,
-        widget=FastNumberInput(attrs={"min": "0", "step": "1", "inputmode": "decimal"}),
+        widget=FastNumberInput(attrs={"min": "0", "step": "any", "inputmode": "decimal"}),
     )
     in_stock = django_filters.BooleanFilter(
         method="filter_in_stock", label="In stock only", widget=FastCheckboxInput

@@ -130,6 +130,22 @@ def test_a_min_price_above_the_max_price_is_explained_and_the_max_left_out(clien
     assert names(response) == names(everything_from_30)
 
 
+def test_prices_with_cents_can_be_typed_into_the_price_filter(client, catalog):
+    """The From/To fields said step="1": a browser refused "10.50" before sending the form
+    ("enter a valid value"), though the shop takes cents."""
+    import re
+
+    body = client.get(reverse("catalog:products")).content.decode()
+    for name in ("min_price", "max_price"):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', body).group(0)
+        assert 'step="any"' in field
+        assert 'inputmode="decimal"' in field
+    response = client.get(
+        reverse("catalog:products"), {"min_price": "10.50", "max_price": "150.00"}
+    )
+    assert sorted(names(response)) == ["Pan", "Tent"]
+
+
 def test_out_of_range_page_shows_last_page(client, catalog):
     response = client.get(reverse("catalog:products"), {"page": "999"})
     assert response.status_code == 200
