@@ -150,3 +150,22 @@ def test_breadcrumb_links_are_tall_enough_to_tap_without_moving_the_page(phone, 
     assert {"Home", "Outdoor", "Backpacks"} <= set(links)
     assert not too_small(links), links
     assert trail.bounding_box()["height"] < 60  # one line of text as before, not three 44 px rows
+
+
+def test_popular_search_links_are_tall_enough_to_tap(phone, seeded_shop):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from core.pagecache import forget_worker_copies
+    from search.models import SearchCount
+
+    for query in ("backpack", "mug"):
+        SearchCount.objects.create(query=query, day=timezone.localdate(), count=5, results=1)
+    cache.clear()
+    forget_worker_copies()
+    phone.goto("/")
+    nav = phone.get_by_role("navigation", name="Popular searches")
+    links = target_heights(phone, ".hot-searches a")
+    assert set(links) == {"backpack", "mug"}
+    assert not too_small(links), links
+    assert nav.bounding_box()["height"] < 60  # still one line of text
