@@ -45,6 +45,40 @@ def test_the_account_link_leads_to_the_account_pages_and_they_use_the_shops_word
     assert heading(password) == "Change password"
 
 
+def test_account_messages_say_e_mail_and_name_a_way_to_reach_the_shop(client):
+    """allauth's and Django's wording said "email" and "contact us" without saying how."""
+    login = client.post(
+        reverse("account_login"), {"login": "nobody@example.com", "password": "wrong-pass"}
+    ).content.decode()
+    assert "The e-mail address or the password is not correct." in login
+    signup = client.post(
+        reverse("account_signup"), {"email": "nonsense", "password1": "x", "password2": "x"}
+    ).content.decode()
+    assert "Enter a valid e-mail address." in signup
+    mailto = f'href="mailto:{settings.SHOP_ADMIN_EMAIL}"'
+    reset = client.get(reverse("account_reset_password")).content.decode()
+    assert mailto in reset
+    assert f'href="{reverse("orders:inquiry")}"' in reset
+    sent = client.post(
+        reverse("account_reset_password"), {"email": "nobody@example.com"}, follow=True
+    ).content.decode()
+    assert "We have sent an e-mail to that address" in sent
+    assert mailto in sent
+    signed_up = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.com",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+        follow=True,
+    ).content.decode()
+    assert "follow it to confirm your address" in signed_up
+    assert mailto in signed_up
+    for body in (login, signup, reset, sent, signed_up):
+        assert not re.search(r"\b[Ee]mail\b", re.sub(r"<[^>]+>", " ", body)), "say e-mail"
+
+
 @pytest.mark.skipif(not shutil.which("msgfmt"), reason="needs GNU gettext's msgfmt")
 def test_the_committed_translations_are_compiled_from_the_po_file(tmp_path):
     compiled = tmp_path / "django.mo"
