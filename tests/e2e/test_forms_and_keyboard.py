@@ -54,7 +54,7 @@ def test_invalid_checkout_forms_keep_input_and_point_at_the_errors(page, seeded_
     expect(summary.get_by_role("link", name="E-mail")).to_have_attribute("href", "#id_email")
     expect(summary.get_by_role("link", name="Payment method")).to_have_attribute("href", "#payment")
     assert_field_error(
-        page, "E-mail", "Enter a valid email address.", value="greta.guest-at-example.com"
+        page, "E-mail", "Enter a valid e-mail address.", value="greta.guest-at-example.com"
     )
     assert_field_error(page, "Postcode", "This field is required.", value="")
     assert_field_error(page, "City", "This field is required.", value="")

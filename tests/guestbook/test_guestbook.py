@@ -148,7 +148,7 @@ def test_a_reply_publishes_an_entry_waiting_for_review_unless_staff_chose_otherw
         ({"name": "", "message": ""}, "This field is required."),
         ({"name": "   "}, "This field is required."),
         ({"message": "x" * 2001}, "at most 2000 characters"),
-        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"email": "not-an-email"}, "Enter a valid e-mail address."),
         ({"message": "\x00nul"}, "Null characters are not allowed."),
     ],
 )

@@ -172,7 +172,7 @@ def test_contact_errors_keep_what_was_typed_on_the_whole_page(client, mug, stand
     response = client.post(CHECKOUT_URL, data)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Enter a valid email address." in body
+    assert "Enter a valid e-mail address." in body
     assert 'value="greta-at-example"' in body
     assert 'value="+49 30 555"' in body
     assert 'value="Lindenstr. 1"' in body  # the other sections keep what was typed too
@@ -232,7 +232,7 @@ def test_every_sections_errors_show_at_once_with_one_summary_and_nothing_typed_i
     for section in ("contact", "address", "delivery", "payment"):
         assert f'<section id="{section}"' in body
     for message in (
-        "Enter a valid email address.",
+        "Enter a valid e-mail address.",
         "Enter a phone number",
         "This field is required.",
         "We deliver to Germany only.",

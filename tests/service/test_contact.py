@@ -83,8 +83,8 @@ def test_the_administrator_gets_a_link_to_admin_that_works_from_a_mail_client(
     [
         ({"name": "", "message": ""}, "This field is required."),
         ({"name": "   "}, "This field is required."),
-        ({"email": "not-an-email"}, "Enter a valid email address."),
-        ({"email": "a@example.com\nBcc: victim@example.com"}, "Enter a valid email address."),
+        ({"email": "not-an-email"}, "Enter a valid e-mail address."),
+        ({"email": "a@example.com\nBcc: victim@example.com"}, "Enter a valid e-mail address."),
         ({"message": "x" * 3001}, "at most 3000 characters"),
         ({"message": " \n "}, "This field is required."),
         ({"message": "\x00nul"}, "Null characters are not allowed."),
