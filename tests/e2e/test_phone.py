@@ -6,6 +6,8 @@ user agent) and checks something a first-time shopper ran into on a real phone.
 
 import pytest
 
+from tests.e2e.helpers import confirmation_number, fill_address, fill_contact
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {
@@ -108,6 +110,32 @@ def test_cart_lines_keep_the_sku_on_one_line_and_details_in_plain_text(phone, se
     sku = item.get_by_text("AB-GRN-M")
     assert sku.evaluate("el => el.getClientRects().length") == 1  # not "AB- / GRN-M"
     assert sku.evaluate("el => getComputedStyle(el).fontWeight") == "400"
+
+
+def test_a_long_sku_wraps_rather_than_pushing_the_item_tables_off_the_screen(phone, seeded_shop):
+    """A SKU stays on one line while it fits one (above); a longer one (the field takes 64
+    characters) wraps. Kept on one line at any length, from about 24 characters it widened the
+    cart's and the order's item table past a 360 px screen: quantity, totals and the remove
+    button were out of sight."""
+    variant = seeded_shop.bottle.variants.get()
+    variant.sku = "TRAILHEAD-INSULATED-BOTTLE-750ML-STAINLESS"
+    variant.save()
+
+    def table_right() -> float:
+        return phone.eval_on_selector("table", "t => t.getBoundingClientRect().right")
+
+    phone.goto(seeded_shop.bottle.get_absolute_url())
+    phone.get_by_role("button", name="Add to cart").tap()
+    phone.get_by_role("heading", name="Your cart").wait_for()
+    assert table_right() <= PHONE["viewport"]["width"]
+    phone.goto("/checkout/")
+    fill_contact(phone)
+    fill_address(phone)
+    phone.get_by_role("radio", name="Cash on delivery").check()
+    phone.get_by_role("button", name="Review your order").tap()
+    phone.get_by_role("button", name="Buy now").tap()
+    confirmation_number(phone)
+    assert table_right() <= PHONE["viewport"]["width"]
 
 
 def test_a_button_label_that_wraps_on_a_phone_stays_centred(phone, seeded_shop):
