@@ -341,9 +341,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Uploads in an S3-compatible bucket instead of MEDIA_ROOT (more than one app server:
 # deploy/README.md "Beyond one server"); needs the "s3" extra (pip install -e ".[s3]").
 MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
-DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 if MEDIA_S3_BUCKET:
-    DEFAULT_STORAGE = {
+    _media_storage = {
         "BACKEND": "core.storage.MediaS3Storage",
         "OPTIONS": {
             "bucket_name": MEDIA_S3_BUCKET,
@@ -361,7 +361,7 @@ if MEDIA_S3_BUCKET:
         },
     }
 STORAGES = {
-    "default": DEFAULT_STORAGE,
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
