@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
 from accounts.forms import StaffLoginForm
 from core.decorators import rate_limited
 
 from . import views
-from .sitemaps import SITEMAPS
+from .sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS
 from .staff import list_staff_todo
 
 admin.site.site_header = f"{settings.SHOP_NAME} staff"
@@ -47,8 +48,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
+    # An index of one sitemap per section, the products' in pages of ProductSitemap.limit:
+    # one combined sitemap showed only its first page (10,000 products) and its ?p=2 was a 404.
     path(
-        "sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"
+        "sitemap.xml",
+        cache_page(SITEMAP_CACHE_SECONDS)(sitemaps.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(SITEMAP_CACHE_SECONDS)(sitemaps.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
     ),
 ]
 

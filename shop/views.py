@@ -54,7 +54,7 @@ class HomeView(TemplateView):
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = [
         "User-agent: *",
         "Disallow: /admin/",

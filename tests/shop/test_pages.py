@@ -1,7 +1,12 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from catalog.models import Product
+from shop.sitemaps import ProductSitemap
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,12 +80,59 @@ def test_500_page_has_the_shop_look_and_no_traceback(settings, product):
     assert client  # the handler above is the one Django uses (handler500)
 
 
+def sitemap_pages(client) -> dict[str, str]:
+    """Every sitemap the index at /sitemap.xml names, fetched: {url: body}."""
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    locations = re.findall(r"<loc>http://testserver(/[^<]+)</loc>", index.content.decode())
+    pages = {}
+    for url in locations:
+        response = client.get(url.replace("&amp;", "&"))
+        assert response.status_code == 200, url
+        pages[url] = response.content.decode()
+    return pages
+
+
 def test_sitemap_lists_active_products_and_categories(client, product):
     hidden = ProductFactory(is_active=False)
-    body = client.get("/sitemap.xml").content.decode()
+    body = "".join(sitemap_pages(client).values())
     assert f"http://testserver{product.get_absolute_url()}" in body
     assert f"http://testserver{product.category.get_absolute_url()}" in body
+    assert f"http://testserver{reverse('service:delivery')}" in body
     assert hidden.get_absolute_url() not in body
+
+
+def test_sitemap_reaches_every_product_beyond_the_first_page(client, monkeypatch):
+    # One combined sitemap showed its first page only (the first 10,000 products of the
+    # 100,000 in the bench catalog) and its ?p=2 was a 404, as the static section has one page.
+    monkeypatch.setattr(ProductSitemap, "limit", 2)
+    products = ProductFactory.create_batch(5)
+    pages = sitemap_pages(client)
+    product_pages = [url for url in pages if url.startswith("/sitemap-products.xml")]
+    assert len(product_pages) == 3  # 2 + 2 + 1
+    listed = re.findall(r"<loc>http://testserver(/products/[^<]+)</loc>", "".join(pages.values()))
+    assert sorted(listed) == sorted(p.get_absolute_url() for p in products)
+
+
+def test_sitemap_pages_are_cached_and_bounded(client, django_assert_max_num_queries):
+    ProductFactory.create_batch(30)
+    with django_assert_max_num_queries(3):  # the page's count and its rows
+        first = client.get("/sitemap-products.xml")
+    with django_assert_max_num_queries(0):  # crawlers come back: the page is kept for hours
+        again = client.get("/sitemap-products.xml")
+    assert first.content == again.content
+    assert first.content.count(b"<url>") == 30
+    assert "max-age=21600" in again["Cache-Control"]
+
+
+def test_sitemap_index_is_one_query_per_section_whatever_the_catalog(
+    client, django_assert_max_num_queries
+):
+    ProductFactory.create_batch(30)
+    with django_assert_max_num_queries(6):  # products: their count and newest date
+        index = client.get("/sitemap.xml").content.decode()
+    newest = timezone.localtime(max(p.updated_at for p in Product.objects.all()))
+    assert f"<lastmod>{newest.isoformat()}</lastmod>" in index
 
 
 def test_robots_txt_points_at_sitemap(client):
