@@ -199,6 +199,32 @@ def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+class CardPages:
+    """An ordered listing of products for a paginator: counted and ordered on ``queryset``
+    alone; the cards (product_cards' subqueries) are built for the page's rows only.
+
+    PostgreSQL computes a row's select list before OFFSET drops it: with the card subqueries
+    in the listing's own query, page 200 ran them for the 4,776 rows before the page too (90 ms
+    of a category's 4,800-row walk on the bench catalog, 35 ms without). One query either way:
+    the page's ids are a subquery of the cards' query.
+    """
+
+    def __init__(self, queryset: QuerySet[Product]) -> None:
+        self.queryset = queryset
+
+    @property
+    def ordered(self) -> bool:
+        return self.queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, window: slice) -> list[Product]:
+        rows = self.queryset.values("pk")[window]
+        cards = product_cards(Product.objects.filter(pk__in=rows))
+        return list(cards.order_by(*self.queryset.query.order_by))
+
+
 def card_picture(product: OuterRef) -> dict:
     """Annotations for the first picture of the ``product`` a row refers to: ``card_image``
     (its listing thumbnail's file, or the original's; None without a picture) and

@@ -73,8 +73,8 @@ class ProductListView(FilterView):
         return filterset
 
     def paginate_queryset(self, queryset, page_size):
-        queryset = selectors.product_cards(queryset)
-        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        products = selectors.CardPages(queryset)
+        paginator = self.get_paginator(products, page_size, allow_empty_first_page=True)
         # get_page: a bad page number shows page 1, an out-of-range one the last page, never a
         # 404 (a filter may have shrunk the result while the page number stayed in the link).
         page = paginator.get_page(self.request.GET.get("page"))

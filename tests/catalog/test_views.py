@@ -180,6 +180,23 @@ def test_a_listing_stops_at_its_last_allowed_page_and_says_how_to_find_the_rest(
     assert "These are the first 4 of 7 products." in in_category.content.decode()
 
 
+def test_a_listing_builds_cards_for_its_page_only(client):
+    # The card subqueries (variants, first picture) in the listing's own query ran for every
+    # row before the OFFSET as well: page 200 built 4,800 rows' worth to show 24.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    category = CategoryFactory()
+    for i in range(30):
+        ProductFactory(name=f"Item {i:02d}", category=category)
+    with CaptureQueriesContext(connection) as queries:
+        page2 = client.get(reverse("catalog:products"), {"sort": "name", "page": "2"})
+    assert names(page2) == [f"Item {i:02d}" for i in range(24, 30)]
+    (cards,) = [q["sql"] for q in queries if "catalog_productimage" in q["sql"]]
+    assert re.search(r"IN \(SELECT .+ LIMIT \d+ OFFSET 24\)", cards)  # the page's ids first
+    assert not re.search(r"OFFSET \d+$", cards.strip())  # not the cards' own query
+
+
 def test_inactive_product_is_404(client, catalog):
     assert client.get(catalog["hidden"].get_absolute_url()).status_code == 404
     assert client.get("/products/no-such-thing/").status_code == 404
