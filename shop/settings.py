@@ -307,7 +307,9 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    # The key is the address typed in: each request mails it (a reset link, or "no account
+    # with this address"), so allauth's 5 a minute alone let anyone send 300 an hour to a stranger.
+    "reset_password": "20/m/ip,5/m/key,10/h/key",
     # Both take the current password: allauth's 5 or 10 a minute would let someone holding a
     # signed-in session guess thousands a day.
     "change_password": "5/5m/user,20/d/user",

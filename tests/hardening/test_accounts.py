@@ -1,5 +1,8 @@
 """Sign-up, sign-in and password reset: no enumeration, rate limits, session hygiene."""
 
+import time
+from unittest import mock
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import MD5PasswordHasher
@@ -219,6 +222,21 @@ def test_password_reset_is_rate_limited_per_address(client):
     assert statuses[:5] == [302] * 5
     assert statuses[-1] == 429
     assert OutboxMessage.objects.filter(to=["member@example.com"]).count() == 5
+
+
+def test_password_reset_cannot_mail_bomb_an_address_for_an_hour(client):
+    """The reset form mails whatever address it is given (a reset link, or "no account with
+    this address"): 5 a minute, sent every minute, made 300 mails an hour to someone else's
+    address. An address gets at most 10 an hour, from any number of clients."""
+    start = time.time()
+    with mock.patch("time.time") as clock:
+        for minute in range(15):
+            clock.return_value = start + 61 * minute
+            client.post(reverse("account_reset_password"), {"email": "stranger@example.com"})
+        assert OutboxMessage.objects.filter(to=["stranger@example.com"]).count() == 10
+        clock.return_value = start + 61 * 15 + 3600  # an hour after the last one sent
+        client.post(reverse("account_reset_password"), {"email": "stranger@example.com"})
+    assert OutboxMessage.objects.filter(to=["stranger@example.com"]).count() == 11
 
 
 def test_admin_sign_in_is_rate_limited(client):
