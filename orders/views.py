@@ -290,6 +290,17 @@ def place_order(request):
     if reviewed and reviewed != reviewed_digest(state.get("review_fingerprint", "")):
         messages.error(request, str(PriceChanged()))
         return redirect("orders:checkout_review")
+    # Each order takes stock and mails the address typed in: a script must not sell out the
+    # shop with orders nobody will take, nor mail a stranger without end.
+    if not allow(
+        scope="order", key=client_key(request), limit=settings.SHOP_ORDER_RATE, window=3600
+    ):
+        messages.error(
+            request,
+            "Too many orders from your connection in the last hour. Your cart is kept: please "
+            f"try again later, or write to us at {settings.SHOP_ADMIN_EMAIL}.",
+        )
+        return redirect("orders:checkout_review")
     address = state["address"]
     try:
         order = services.place_order(

@@ -84,6 +84,8 @@ SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
 SHOP_UNCONFIRMED_ACCOUNT_DAYS = env.int("SHOP_UNCONFIRMED_ACCOUNT_DAYS", default=30)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
+# Orders placed per client address per hour (each takes stock and mails the address typed in).
+SHOP_ORDER_RATE = env.int("SHOP_ORDER_RATE", default=10)
 # PostgreSQL text-search configuration (language) for product search.
 SEARCH_CONFIG = env.str("SEARCH_LANGUAGE", default="english")
 # Guestbook: hold new messages for review (1) or publish at once (0); posts per client per 10 min.

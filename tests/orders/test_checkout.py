@@ -397,6 +397,37 @@ def test_buy_now_on_an_older_review_tab_is_not_charged_the_total_of_a_later_revi
     assert Order.objects.get().total == Decimal("139.99")
 
 
+def test_one_client_cannot_place_orders_without_end(
+    client, mug, standard_shipping, settings, django_capture_on_commit_callbacks
+):
+    """Every order takes stock and mails the address typed in: without a limit one script
+    sold out a product with cash-on-delivery orders in a second and mailed a stranger each
+    time. A client places at most SHOP_ORDER_RATE orders an hour; a repeated "Buy now" of an
+    order already placed still shows it."""
+    settings.SHOP_ORDER_RATE = 2
+    for _ in range(2):
+        add_to_cart(client, mug, 1)
+        key = review_key(walk_checkout(client, standard_shipping, email="stranger@example.com"))
+        with django_capture_on_commit_callbacks(execute=True):
+            placed = place(client, key)
+    assert Order.objects.count() == 2
+
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping, email="stranger@example.com"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = place(client, key)
+
+    assert Order.objects.count() == 2
+    mug.refresh_from_db()
+    assert mug.stock == 3
+    assert len([m for m in mail.outbox if m.to == ["stranger@example.com"]]) == 2
+    assert response.url == reverse("orders:checkout_review")
+    assert "Too many orders" in " ".join(messages_of(client.get(response.url)))
+    # the cart is kept for later, and the orders already placed still show
+    assert CartLine.objects.filter(cart__status=Cart.Status.OPEN).count() == 1
+    assert client.get(placed.url).status_code == 200
+
+
 def test_placing_twice_with_the_same_key_creates_one_order(
     client, mug, standard_shipping, django_capture_on_commit_callbacks
 ):
