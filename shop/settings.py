@@ -305,6 +305,9 @@ OUTBOX_SECRET_KINDS = [
 ]
 # Before closing an account: the password only (not "send me a code", which signing in lacks too)
 ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
+# ... and before adding, removing or switching e-mail addresses: a session left signed in could
+# otherwise add its holder's address and take the account over with a password reset there.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",

@@ -239,6 +239,26 @@ def test_password_reset_cannot_mail_bomb_an_address_for_an_hour(client):
     assert OutboxMessage.objects.filter(to=["stranger@example.com"]).count() == 11
 
 
+def test_adding_an_e_mail_address_asks_for_the_password_again(client):
+    """A session left signed in (a shared computer, a stolen cookie) could add its holder's
+    address, confirm it, make it the primary one and reset the password through it: the
+    account taken for good without ever knowing the password. Changing the account's
+    addresses asks for the password first, as closing the account does."""
+    member = UserFactory(email="member@example.com", password=PASSWORD)
+    client.force_login(member)  # signed in, but not just now with the password
+
+    asked = client.post(reverse("account_email"), {"action_add": "", "email": "taker@example.net"})
+
+    assert asked.status_code == 302
+    assert asked.url.startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="taker@example.net").exists()
+    assert not OutboxMessage.objects.filter(to=["taker@example.net"]).exists()
+    # with the password given, the member adds it (and must still confirm it)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    client.post(reverse("account_email"), {"action_add": "", "email": "second@example.net"})
+    assert EmailAddress.objects.get(email="second@example.net").verified is False
+
+
 def test_admin_sign_in_is_rate_limited(client):
     statuses = [
         client.post(
