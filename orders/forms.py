@@ -204,6 +204,9 @@ class PaymentForm(forms.Form):
 
 class PlaceOrderForm(forms.Form):
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # What the review page showed (views.reviewed_digest): another tab's later review of a
+    # changed cart must not let this page's "Buy now" charge that tab's total.
+    reviewed = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
 
 # Spaces and every kind of dash people (or their phones' autocorrect) type inside a number.

@@ -1,3 +1,4 @@
+import hashlib
 import re
 import secrets
 from contextlib import suppress
@@ -25,7 +26,7 @@ from core.ratelimit import allow, client_key
 from core.siteurl import shop_url
 
 from . import selectors, services
-from .exceptions import CheckoutError, OutOfStock
+from .exceptions import CheckoutError, OutOfStock, PriceChanged
 from .forms import (
     NEW_ADDRESS,
     AddressForm,
@@ -228,6 +229,11 @@ def checkout_step_moved(request, section: str):
     return redirect(_section_url(section))
 
 
+def reviewed_digest(fingerprint: str) -> str:
+    """A short stand-in for a review's pricing fingerprint, for the review page's form."""
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+
+
 def checkout_review(request):
     pricing, bounce = _guard(request, "review")
     if bounce:
@@ -250,6 +256,7 @@ def checkout_review(request):
         "review",
         pricing,
         state=state,
+        reviewed=reviewed_digest(pricing.fingerprint()),
         shipping=shipping,
         payment=get_payment_method(state["payment_code"]),
     )
@@ -277,6 +284,23 @@ def place_order(request):
     ):
         messages.error(request, "Your checkout has expired; please check your details again.")
         return redirect("cart:detail")
+    # The session keeps the latest review's total: a page reviewed before it (another tab,
+    # then the cart changed and reviewed again) shows another total, so it is reviewed anew.
+    reviewed = form.cleaned_data["reviewed"]
+    if reviewed and reviewed != reviewed_digest(state.get("review_fingerprint", "")):
+        messages.error(request, str(PriceChanged()))
+        return redirect("orders:checkout_review")
+    # Each order takes stock and mails the address typed in: a script must not sell out the
+    # shop with orders nobody will take, nor mail a stranger without end.
+    if not allow(
+        scope="order", key=client_key(request), limit=settings.SHOP_ORDER_RATE, window=3600
+    ):
+        messages.error(
+            request,
+            "Too many orders from your connection in the last hour. Your cart is kept: please "
+            f"try again later, or write to us at {settings.SHOP_ADMIN_EMAIL}.",
+        )
+        return redirect("orders:checkout_review")
     address = state["address"]
     try:
         order = services.place_order(

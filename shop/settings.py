@@ -84,6 +84,8 @@ SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
 SHOP_UNCONFIRMED_ACCOUNT_DAYS = env.int("SHOP_UNCONFIRMED_ACCOUNT_DAYS", default=30)
 # Order inquiry attempts per client address per 10 minutes.
 SHOP_INQUIRY_RATE = env.int("SHOP_INQUIRY_RATE", default=10)
+# Orders placed per client address per hour (each takes stock and mails the address typed in).
+SHOP_ORDER_RATE = env.int("SHOP_ORDER_RATE", default=10)
 # PostgreSQL text-search configuration (language) for product search.
 SEARCH_CONFIG = env.str("SEARCH_LANGUAGE", default="english")
 # Guestbook: hold new messages for review (1) or publish at once (0); posts per client per 10 min.
@@ -303,11 +305,16 @@ OUTBOX_SECRET_KINDS = [
 ]
 # Before closing an account: the password only (not "send me a code", which signing in lacks too)
 ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
+# ... and before adding, removing or switching e-mail addresses: a session left signed in could
+# otherwise add its holder's address and take the account over with a password reset there.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    # The key is the address typed in: each request mails it (a reset link, or "no account
+    # with this address"), so allauth's 5 a minute alone let anyone send 300 an hour to a stranger.
+    "reset_password": "20/m/ip,5/m/key,10/h/key",
     # Both take the current password: allauth's 5 or 10 a minute would let someone holding a
     # signed-in session guess thousands a day.
     "change_password": "5/5m/user,20/d/user",

@@ -1,5 +1,8 @@
 """Sign-up, sign-in and password reset: no enumeration, rate limits, session hygiene."""
 
+import time
+from unittest import mock
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import MD5PasswordHasher
@@ -219,6 +222,41 @@ def test_password_reset_is_rate_limited_per_address(client):
     assert statuses[:5] == [302] * 5
     assert statuses[-1] == 429
     assert OutboxMessage.objects.filter(to=["member@example.com"]).count() == 5
+
+
+def test_password_reset_cannot_mail_bomb_an_address_for_an_hour(client):
+    """The reset form mails whatever address it is given (a reset link, or "no account with
+    this address"): 5 a minute, sent every minute, made 300 mails an hour to someone else's
+    address. An address gets at most 10 an hour, from any number of clients."""
+    start = time.time()
+    with mock.patch("time.time") as clock:
+        for minute in range(15):
+            clock.return_value = start + 61 * minute
+            client.post(reverse("account_reset_password"), {"email": "stranger@example.com"})
+        assert OutboxMessage.objects.filter(to=["stranger@example.com"]).count() == 10
+        clock.return_value = start + 61 * 15 + 3600  # an hour after the last one sent
+        client.post(reverse("account_reset_password"), {"email": "stranger@example.com"})
+    assert OutboxMessage.objects.filter(to=["stranger@example.com"]).count() == 11
+
+
+def test_adding_an_e_mail_address_asks_for_the_password_again(client):
+    """A session left signed in (a shared computer, a stolen cookie) could add its holder's
+    address, confirm it, make it the primary one and reset the password through it: the
+    account taken for good without ever knowing the password. Changing the account's
+    addresses asks for the password first, as closing the account does."""
+    member = UserFactory(email="member@example.com", password=PASSWORD)
+    client.force_login(member)  # signed in, but not just now with the password
+
+    asked = client.post(reverse("account_email"), {"action_add": "", "email": "taker@example.net"})
+
+    assert asked.status_code == 302
+    assert asked.url.startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="taker@example.net").exists()
+    assert not OutboxMessage.objects.filter(to=["taker@example.net"]).exists()
+    # with the password given, the member adds it (and must still confirm it)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    client.post(reverse("account_email"), {"action_add": "", "email": "second@example.net"})
+    assert EmailAddress.objects.get(email="second@example.net").verified is False
 
 
 def test_admin_sign_in_is_rate_limited(client):

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -363,6 +364,68 @@ def test_a_cart_changed_after_review_is_not_charged_without_a_new_review(
 
     assert not Order.objects.exclude(total=reviewed_total).exists()
     assert response.url == reverse("orders:checkout_review")
+
+
+def test_buy_now_on_an_older_review_tab_is_not_charged_the_total_of_a_later_review(
+    client, mug, standard_shipping
+):
+    """Review in one tab, change the cart and review again in another, press "Buy now" in the
+    first: its page promised €24.89, so it must not place the order at the second tab's total
+    (the session's reviewed total is the later tab's)."""
+    lamp = ProductFactory(name="Big Lamp", price=Decimal("120.00"), stock=5).variants.get()
+    add_to_cart(client, mug, 1)
+    first_tab = walk_checkout(client, standard_shipping)
+    assert "agree to pay €24.89" in first_tab.content.decode()
+    add_to_cart(client, lamp, 1)
+    second_tab = client.get(reverse("orders:checkout_review"))
+    assert "agree to pay €139.99" in second_tab.content.decode()
+
+    # the first tab's form, as the browser sends it
+    sent = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', first_tab.content.decode())
+    )
+    response = client.post(reverse("orders:place_order"), sent, follow=True)
+
+    assert not Order.objects.exists()
+    assert response.redirect_chain[-1][0] == reverse("orders:checkout_review")
+    assert "changed since you reviewed" in " ".join(messages_of(response))
+    # the second tab's form places the order it shows
+    sent = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', response.content.decode())
+    )
+    client.post(reverse("orders:place_order"), sent)
+    assert Order.objects.get().total == Decimal("139.99")
+
+
+def test_one_client_cannot_place_orders_without_end(
+    client, mug, standard_shipping, settings, django_capture_on_commit_callbacks
+):
+    """Every order takes stock and mails the address typed in: without a limit one script
+    sold out a product with cash-on-delivery orders in a second and mailed a stranger each
+    time. A client places at most SHOP_ORDER_RATE orders an hour; a repeated "Buy now" of an
+    order already placed still shows it."""
+    settings.SHOP_ORDER_RATE = 2
+    for _ in range(2):
+        add_to_cart(client, mug, 1)
+        key = review_key(walk_checkout(client, standard_shipping, email="stranger@example.com"))
+        with django_capture_on_commit_callbacks(execute=True):
+            placed = place(client, key)
+    assert Order.objects.count() == 2
+
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping, email="stranger@example.com"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = place(client, key)
+
+    assert Order.objects.count() == 2
+    mug.refresh_from_db()
+    assert mug.stock == 3
+    assert len([m for m in mail.outbox if m.to == ["stranger@example.com"]]) == 2
+    assert response.url == reverse("orders:checkout_review")
+    assert "Too many orders" in " ".join(messages_of(client.get(response.url)))
+    # the cart is kept for later, and the orders already placed still show
+    assert CartLine.objects.filter(cart__status=Cart.Status.OPEN).count() == 1
+    assert client.get(placed.url).status_code == 200
 
 
 def test_placing_twice_with_the_same_key_creates_one_order(
