@@ -64,7 +64,12 @@
   var status = form.querySelector("[data-suggest-status]");
   var url = form.getAttribute("data-suggest-url");
   var timer = null, active = -1, items = [], lastQuery = "";
+  // The combobox roles only come with the script that makes them true: without it the field is
+  // a plain search box (aria-expanded on a search box is an ARIA error).
   input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-controls", list.id);
+  input.setAttribute("aria-expanded", "false");
 
   function close() {
     list.hidden = true;

@@ -278,3 +278,24 @@ def test_member_pages(axe_page, seeded_shop):
     assert not User.objects.filter(email=member.email).exists()
 
     audit.assert_clean()
+
+
+def test_pages_without_the_script_have_no_aria_errors(new_context, console, seeded_shop):
+    """The script only enhances: without it (blocked, failed to load, or not yet run) the markup
+    alone must be valid. The header's search box said aria-expanded, which only a combobox may
+    say; the script made it one, so without the script axe found a critical error on every page.
+    """
+    page = new_context(bypass_csp=True).new_page()
+    page.route("**/js/shop.js", lambda route: route.abort())
+    console.allow(r"Failed to load resource.*shop\.js")
+    audit = PageAudit(page)
+    for name, url in [
+        ("no-js-home", "/"),
+        ("no-js-category", seeded_shop.categories.outdoor.get_absolute_url()),
+        ("no-js-product", seeded_shop.backpack.get_absolute_url()),
+        ("no-js-search", "/search/?q=mug"),
+    ]:
+        page.goto(url)
+        expect(page.get_by_role("searchbox", name="Search products")).to_be_visible()
+        audit(name)
+    audit.assert_clean()
