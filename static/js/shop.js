@@ -147,7 +147,8 @@
     if (list.hidden || !items.length) return;
     if (e.key === "ArrowDown") { e.preventDefault(); select((active + 1) % items.length); }
     else if (e.key === "ArrowUp") { e.preventDefault(); select(active <= 0 ? items.length - 1 : active - 1); }
-    else if (e.key === "Escape") { close(); }
+    // Escape closes the list only: a search field's own Escape would also wipe what was typed
+    else if (e.key === "Escape") { e.preventDefault(); close(); }
     else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = items[active].dataset.href; }
   });
   input.addEventListener("blur", function () { setTimeout(close, 150); });

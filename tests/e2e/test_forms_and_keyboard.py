@@ -150,3 +150,39 @@ def test_checkout_with_the_keyboard_only(page, seeded_shop):
     order = Order.objects.get(number=number)
     assert (order.payment_method, order.shipping_name) == ("bank_transfer", "Standard")
     assert (order.full_name, order.city) == (GUEST["full_name"], GUEST["city"])
+
+
+def test_search_suggestions_with_the_keyboard(page, seeded_shop):
+    page.goto("/")
+    field = page.get_by_role("combobox", name="Search products")
+    field.focus()
+    page.keyboard.type("alp", delay=30)
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    option = listbox.get_by_role("option", name=re.compile("Alpine Backpack"))
+    expect(option).to_be_visible()
+    expect(field).to_have_attribute("aria-expanded", "true")
+    expect(field).to_have_attribute("aria-controls", "search-suggestions")
+    # a screen reader hears how many there are (a polite live region) ...
+    expect(page.locator("[data-suggest-status]")).to_have_text(re.compile(r"^\d+ suggestions?, "))
+    # ... and, focus staying in the field, which one the arrow keys chose
+    page.keyboard.press("ArrowDown")
+    active = field.get_attribute("aria-activedescendant")
+    expect(listbox.locator(f"[id='{active}']")).to_have_attribute("aria-selected", "true")
+    expect(field).to_be_focused()
+    assert focus_outline(page)["visible"]
+
+    # Escape closes the list and keeps what was typed (a search field's own Escape cleared it)
+    page.keyboard.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(field).to_have_attribute("aria-expanded", "false")
+    expect(field).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    expect(field).to_have_value("alp")
+
+    page.keyboard.type("ine", delay=30)
+    expect(option).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")  # wraps round to the last option
+    page.keyboard.press("ArrowDown")  # and back to the first
+    expect(option).to_have_attribute("aria-selected", "true")
+    press_and_wait(page, "Enter")
+    expect(page.get_by_role("heading", name="Alpine Backpack", level=1)).to_be_visible()
