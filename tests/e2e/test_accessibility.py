@@ -21,6 +21,7 @@ from tests.e2e.helpers import (
     expect,
     fill_address,
     fill_contact,
+    focus_outline,
     inquire,
     screenshot,
 )
@@ -299,3 +300,43 @@ def test_pages_without_the_script_have_no_aria_errors(new_context, console, seed
         expect(page.get_by_role("searchbox", name="Search products")).to_be_visible()
         audit(name)
     audit.assert_clean()
+
+
+def contrast(one: str, two: str) -> float:
+    """WCAG contrast ratio of two ``rgb(r, g, b)`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(one), luminance(two)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+RING_AND_BACKGROUND = """el => {
+    let node = el.parentElement, bg = 'rgba(0, 0, 0, 0)';
+    while (node && /rgba\\(.*, 0\\)|transparent/.test(bg)) {
+      bg = getComputedStyle(node).backgroundColor; node = node.parentElement;
+    }
+    return [getComputedStyle(el).outlineColor, bg];
+}"""
+
+
+def test_the_focus_ring_stands_out_from_what_is_around_it(page, seeded_shop):
+    """WCAG 1.4.11: the focus indicator needs 3:1 against the colours next to it. The blue ring
+    was 2.4:1 on the dark footer, where every page's last dozen keyboard stops are."""
+    page.goto("/")
+    page.get_by_label("Search products").focus()
+    page.keyboard.press("Tab")  # a key press: the browser shows :focus-visible from here on
+    for where, locator in [
+        ("header", page.get_by_role("navigation", name="Account").get_by_role("link").first),
+        ("menu", page.get_by_role("navigation", name="Main").get_by_role("link").first),
+        ("page", page.get_by_role("main").get_by_role("link").first),
+        ("footer", page.get_by_role("contentinfo").get_by_role("link", name="Shopping guide")),
+        ("footer", page.get_by_role("contentinfo").get_by_role("link", name="Privacy")),
+    ]:
+        locator.focus()
+        assert focus_outline(page)["visible"], where
+        ring, background = locator.evaluate(RING_AND_BACKGROUND)
+        assert contrast(ring, background) >= 3, (where, ring, background)
