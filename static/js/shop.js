@@ -46,6 +46,23 @@
     });
   });
 
+  // A form sent back with errors: its summary takes the focus, so a screen reader reads it
+  // first and the next Tab goes on from there. A link of the summary to a group of choices
+  // (delivery, payment) puts the focus on the group's first choice, as a link to a field does.
+  var summary = document.querySelector(".error-summary");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target || target.matches("input, select, textarea")) return;
+      var field = target.querySelector("input:checked, input:not([type=hidden]), select, textarea");
+      // after the browser has scrolled to the section (and let go of the focus)
+      if (field) setTimeout(function () { field.focus({ preventScroll: true }); }, 0);
+    });
+  }
+
   // Listing filters: changing the sort order submits the form.
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {

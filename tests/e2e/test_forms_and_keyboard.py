@@ -186,3 +186,34 @@ def test_search_suggestions_with_the_keyboard(page, seeded_shop):
     expect(option).to_have_attribute("aria-selected", "true")
     press_and_wait(page, "Enter")
     expect(page.get_by_role("heading", name="Alpine Backpack", level=1)).to_be_visible()
+
+
+def test_the_error_summary_takes_the_focus_and_leads_to_the_fields(page, seeded_shop):
+    page.goto(seeded_shop.bottle.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_label("E-mail").fill(GUEST["email"])
+    page.get_by_role("button", name="Review your order").click()
+
+    # The page comes back with errors: the summary has the focus (a screen reader reads it
+    # first; the focus was on nothing, the top of the page), visibly.
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    assert summary.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+    # Tab goes on into the summary's links; Enter on one puts the focus in its field ...
+    assert tab_to(page, "Phone")["tag"] == "a"
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Phone")).to_be_focused()
+    page.keyboard.type(GUEST["phone"])
+    # ... and on a group of choices, on its first choice (the browser left it on nothing)
+    summary.get_by_role("link", name="Payment method").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#payment$"))
+    expect(page.get_by_role("radio", name=re.compile("^Cash on delivery"))).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name=re.compile("^Bank transfer"))).to_be_checked()
+
+    # The same on the shop's other forms with a summary.
+    page.goto("/service/contact/")
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_role("alert").filter(has_text="Please correct")).to_be_focused()
