@@ -22,6 +22,7 @@ from tests.e2e.helpers import (
     fill_address,
     fill_contact,
     focus_outline,
+    horizontal_overflow,
     inquire,
     screenshot,
 )
@@ -340,3 +341,32 @@ def test_the_focus_ring_stands_out_from_what_is_around_it(page, seeded_shop):
         assert focus_outline(page)["visible"], where
         ring, background = locator.evaluate(RING_AND_BACKGROUND)
         assert contrast(ring, background) >= 3, (where, ring, background)
+
+
+def test_pages_reflow_at_320_px_without_sideways_scrolling(new_context, seeded_shop):
+    """WCAG 1.4.10: 320 CSS px wide (a 1280 px screen at 400% zoom), nothing scrolls sideways but
+    a data table inside its own scroll box. The service pages' grid was as wide as the delivery
+    fees table, 15 px more than the screen."""
+    page = new_context(viewport={"width": 320, "height": 640}).new_page()
+    page.goto(seeded_shop.bottle.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    wider = {}
+    for url in [
+        "/",
+        seeded_shop.categories.outdoor.get_absolute_url(),
+        seeded_shop.towel.get_absolute_url(),
+        "/search/?q=mugg",
+        "/cart/",
+        "/checkout/",
+        "/orders/inquiry/",
+        "/guestbook/",
+        "/service/",
+        "/service/delivery/",
+        "/service/payment/",
+        "/service/contact/",
+        "/accounts/signup/",
+    ]:
+        page.goto(url)
+        if overflow := horizontal_overflow(page):
+            wider[url] = overflow
+    assert not wider, wider
