@@ -19,7 +19,7 @@
   });
 
   // Listing filters: folded away on phones so products come first (open without JavaScript).
-  if (window.matchMedia && window.matchMedia("(max-width: 899px)").matches) {
+  if (window.matchMedia && window.matchMedia("(max-width: 56.24em)").matches) {
     document.querySelectorAll("details[data-collapse-on-phone]").forEach(function (el) {
       if (!el.querySelector(".errorlist")) el.removeAttribute("open");
     });

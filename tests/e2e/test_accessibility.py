@@ -370,3 +370,38 @@ def test_pages_reflow_at_320_px_without_sideways_scrolling(new_context, seeded_s
         if overflow := horizontal_overflow(page):
             wider[url] = overflow
     assert not wider, wider
+
+
+def test_text_at_twice_the_size_keeps_the_cart_and_checkout_readable(page, seeded_shop):
+    """WCAG 1.4.4: text at 200% by the browser's font-size setting (not zoom: the screen stays
+    1280 px wide). The layouts switched at fixed pixel widths, so the cart kept four columns
+    and a 340 px summary beside them: product names stood one letter per line, the totals
+    column was cut off and the sums broke mid-number. The breakpoints are in em now, so big
+    text gets the narrow layouts."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Page.enable")
+    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    page.goto(seeded_shop.backpack.get_absolute_url())
+    page.get_by_role("radio", name="Green / M").check()
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    assert page.evaluate("() => getComputedStyle(document.body).fontSize") == "32px"
+
+    def lines(locator) -> int:
+        return locator.evaluate(
+            "el => Math.round(el.getBoundingClientRect().height"
+            " / parseFloat(getComputedStyle(el).lineHeight))"
+        )
+
+    name = page.get_by_role("rowheader").get_by_role("link", name="Alpine Backpack")
+    assert lines(name) <= 2
+    table_wrap = page.locator(".table-wrap")
+    assert table_wrap.evaluate("el => el.scrollWidth <= el.clientWidth")  # no column cut off
+    for total in page.locator(".totals dd").all():
+        assert lines(total) == 1, total.inner_text()  # "€" / "98" / ".00" before
+    assert horizontal_overflow(page) == 0
+
+    page.get_by_role("link", name="Checkout").click()
+    for total in page.locator(".totals dd").all():
+        assert lines(total) == 1, total.inner_text()
+    assert horizontal_overflow(page) == 0
