@@ -487,3 +487,18 @@ def test_text_at_twice_the_size_keeps_the_cart_and_checkout_readable(page, seede
     for total in page.locator(".totals dd").all():
         assert lines(total) == 1, total.inner_text()
     assert horizontal_overflow(page) == 0
+
+
+def test_no_motion_for_who_asks_for_less(new_context, seeded_shop):
+    page = new_context(reduced_motion="reduce").new_page()
+    page.goto("/")
+    moving = page.evaluate(
+        "() => Array.from(document.querySelectorAll('body *')).filter(el => {"
+        " const s = getComputedStyle(el);"
+        " return s.transitionDuration.split(',').some(d => parseFloat(d) > 0)"
+        " || s.animationName !== 'none'; }).map(el => el.tagName + '.' + el.className)"
+    )
+    assert moving == []
+    assert page.evaluate("() => getComputedStyle(document.documentElement).scrollBehavior") != (
+        "smooth"
+    )

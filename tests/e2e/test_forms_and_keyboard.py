@@ -217,3 +217,56 @@ def test_the_error_summary_takes_the_focus_and_leads_to_the_fields(page, seeded_
     page.goto("/service/contact/")
     page.get_by_role("button", name="Send message").click()
     expect(page.get_by_role("alert").filter(has_text="Please correct")).to_be_focused()
+
+
+def test_skip_link_filters_and_quantities_with_the_keyboard(new_context, seeded_shop):
+    page = new_context(viewport={"width": 390, "height": 800}).new_page()
+    page.goto(seeded_shop.categories.outdoor.get_absolute_url())
+
+    # The first Tab shows the skip link on the screen; Enter jumps over header and menu.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert focus_outline(page)["visible"]
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+
+    # On a phone the filters are folded: a few stops on (breadcrumb, subcategory), Enter opens
+    # them.
+    tab_to(page, "Filter and sort")
+    expect(page.locator(".filters summary")).to_be_focused()
+    apply = page.get_by_role("button", name="Apply")
+    expect(apply).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(apply).to_be_visible()
+    tab_to(page, "From")
+    page.keyboard.type("15")
+    tab_to(page, "In stock only")
+    page.keyboard.press("Space")
+    tab_to(page, "Apply")
+    press_and_wait(page, "Enter")
+    expect(page).to_have_url(re.compile(r"min_price=15.*in_stock=on"))
+
+    # A product card's quantity, then the cart's: type, Enter sends that line's form.
+    tab_to(page, "Quantity of Summit Water Bottle")
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_label("Quantity of Summit Water Bottle")).to_have_value("2")
+    press_and_wait(page, "Enter")
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    field = page.get_by_label("Quantity of Summit Water Bottle")
+    expect(field).to_have_value("2")
+    field.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")
+    press_and_wait(page, "Enter")
+    expect(page.get_by_label("Quantity of Summit Water Bottle")).to_have_value("3")
+
+    # No trap: Tab runs through the whole page and out of it, Shift+Tab comes back.
+    stops = 0
+    while page.evaluate("() => document.activeElement !== document.body") or stops == 0:
+        page.keyboard.press("Tab")
+        stops += 1
+        assert stops < 80, "Tab never left the page"
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("contentinfo").get_by_role("link").last).to_be_focused()
