@@ -161,6 +161,13 @@
     timer = setTimeout(lookup, 200);
   });
   input.addEventListener("keydown", function (e) {
+    // Down on a closed list (after Escape, or back in the field) opens it again
+    if (list.hidden && e.key === "ArrowDown" && input.value.trim().length >= 2) {
+      e.preventDefault();
+      lastQuery = "";
+      lookup();
+      return;
+    }
     if (list.hidden || !items.length) return;
     if (e.key === "ArrowDown") { e.preventDefault(); select((active + 1) % items.length); }
     else if (e.key === "ArrowUp") { e.preventDefault(); select(active <= 0 ? items.length - 1 : active - 1); }

@@ -177,6 +177,10 @@ def test_search_suggestions_with_the_keyboard(page, seeded_shop):
     expect(field).to_have_attribute("aria-expanded", "false")
     expect(field).not_to_have_attribute("aria-activedescendant", re.compile("."))
     expect(field).to_have_value("alp")
+    # Down opens the list again, as in a select
+    page.keyboard.press("ArrowDown")
+    expect(option).to_be_visible()
+    expect(field).to_have_attribute("aria-expanded", "true")
 
     page.keyboard.type("ine", delay=30)
     expect(option).to_be_visible()
