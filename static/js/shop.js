@@ -19,7 +19,7 @@
   });
 
   // Listing filters: folded away on phones so products come first (open without JavaScript).
-  if (window.matchMedia && window.matchMedia("(max-width: 899px)").matches) {
+  if (window.matchMedia && window.matchMedia("(max-width: 56.24em)").matches) {
     document.querySelectorAll("details[data-collapse-on-phone]").forEach(function (el) {
       if (!el.querySelector(".errorlist")) el.removeAttribute("open");
     });
@@ -46,6 +46,23 @@
     });
   });
 
+  // A form sent back with errors: its summary takes the focus, so a screen reader reads it
+  // first and the next Tab goes on from there. A link of the summary to a group of choices
+  // (delivery, payment) puts the focus on the group's first choice, as a link to a field does.
+  var summary = document.querySelector(".error-summary");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target || target.matches("input, select, textarea")) return;
+      var field = target.querySelector("input:checked, input:not([type=hidden]), select, textarea");
+      // after the browser has scrolled to the section (and let go of the focus)
+      if (field) setTimeout(function () { field.focus({ preventScroll: true }); }, 0);
+    });
+  }
+
   // Listing filters: changing the sort order submits the form.
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
@@ -64,7 +81,12 @@
   var status = form.querySelector("[data-suggest-status]");
   var url = form.getAttribute("data-suggest-url");
   var timer = null, active = -1, items = [], lastQuery = "";
+  // The combobox roles only come with the script that makes them true: without it the field is
+  // a plain search box (aria-expanded on a search box is an ARIA error).
   input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-controls", list.id);
+  input.setAttribute("aria-expanded", "false");
 
   function close() {
     list.hidden = true;
@@ -139,10 +161,18 @@
     timer = setTimeout(lookup, 200);
   });
   input.addEventListener("keydown", function (e) {
+    // Down on a closed list (after Escape, or back in the field) opens it again
+    if (list.hidden && e.key === "ArrowDown" && input.value.trim().length >= 2) {
+      e.preventDefault();
+      lastQuery = "";
+      lookup();
+      return;
+    }
     if (list.hidden || !items.length) return;
     if (e.key === "ArrowDown") { e.preventDefault(); select((active + 1) % items.length); }
     else if (e.key === "ArrowUp") { e.preventDefault(); select(active <= 0 ? items.length - 1 : active - 1); }
-    else if (e.key === "Escape") { close(); }
+    // Escape closes the list only: a search field's own Escape would also wipe what was typed
+    else if (e.key === "Escape") { e.preventDefault(); close(); }
     else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = items[active].dataset.href; }
   });
   input.addEventListener("blur", function () { setTimeout(close, 150); });

@@ -150,3 +150,127 @@ def test_checkout_with_the_keyboard_only(page, seeded_shop):
     order = Order.objects.get(number=number)
     assert (order.payment_method, order.shipping_name) == ("bank_transfer", "Standard")
     assert (order.full_name, order.city) == (GUEST["full_name"], GUEST["city"])
+
+
+def test_search_suggestions_with_the_keyboard(page, seeded_shop):
+    page.goto("/")
+    field = page.get_by_role("combobox", name="Search products")
+    field.focus()
+    page.keyboard.type("alp", delay=30)
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    option = listbox.get_by_role("option", name=re.compile("Alpine Backpack"))
+    expect(option).to_be_visible()
+    expect(field).to_have_attribute("aria-expanded", "true")
+    expect(field).to_have_attribute("aria-controls", "search-suggestions")
+    # a screen reader hears how many there are (a polite live region) ...
+    expect(page.locator("[data-suggest-status]")).to_have_text(re.compile(r"^\d+ suggestions?, "))
+    # ... and, focus staying in the field, which one the arrow keys chose
+    page.keyboard.press("ArrowDown")
+    active = field.get_attribute("aria-activedescendant")
+    expect(listbox.locator(f"[id='{active}']")).to_have_attribute("aria-selected", "true")
+    expect(field).to_be_focused()
+    assert focus_outline(page)["visible"]
+
+    # Escape closes the list and keeps what was typed (a search field's own Escape cleared it)
+    page.keyboard.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(field).to_have_attribute("aria-expanded", "false")
+    expect(field).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    expect(field).to_have_value("alp")
+    # Down opens the list again, as in a select
+    page.keyboard.press("ArrowDown")
+    expect(option).to_be_visible()
+    expect(field).to_have_attribute("aria-expanded", "true")
+
+    page.keyboard.type("ine", delay=30)
+    expect(option).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")  # wraps round to the last option
+    page.keyboard.press("ArrowDown")  # and back to the first
+    expect(option).to_have_attribute("aria-selected", "true")
+    press_and_wait(page, "Enter")
+    expect(page.get_by_role("heading", name="Alpine Backpack", level=1)).to_be_visible()
+
+
+def test_the_error_summary_takes_the_focus_and_leads_to_the_fields(page, seeded_shop):
+    page.goto(seeded_shop.bottle.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_label("E-mail").fill(GUEST["email"])
+    page.get_by_role("button", name="Review your order").click()
+
+    # The page comes back with errors: the summary has the focus (a screen reader reads it
+    # first; the focus was on nothing, the top of the page), visibly.
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    assert summary.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+    # Tab goes on into the summary's links; Enter on one puts the focus in its field ...
+    assert tab_to(page, "Phone")["tag"] == "a"
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Phone")).to_be_focused()
+    page.keyboard.type(GUEST["phone"])
+    # ... and on a group of choices, on its first choice (the browser left it on nothing)
+    summary.get_by_role("link", name="Payment method").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#payment$"))
+    expect(page.get_by_role("radio", name=re.compile("^Cash on delivery"))).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name=re.compile("^Bank transfer"))).to_be_checked()
+
+    # The same on the shop's other forms with a summary.
+    page.goto("/service/contact/")
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_role("alert").filter(has_text="Please correct")).to_be_focused()
+
+
+def test_skip_link_filters_and_quantities_with_the_keyboard(new_context, seeded_shop):
+    page = new_context(viewport={"width": 390, "height": 800}).new_page()
+    page.goto(seeded_shop.categories.outdoor.get_absolute_url())
+
+    # The first Tab shows the skip link on the screen; Enter jumps over header and menu.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert focus_outline(page)["visible"]
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+
+    # On a phone the filters are folded: a few stops on (breadcrumb, subcategory), Enter opens
+    # them.
+    tab_to(page, "Filter and sort")
+    expect(page.locator(".filters summary")).to_be_focused()
+    apply = page.get_by_role("button", name="Apply")
+    expect(apply).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(apply).to_be_visible()
+    tab_to(page, "From")
+    page.keyboard.type("15")
+    tab_to(page, "In stock only")
+    page.keyboard.press("Space")
+    tab_to(page, "Apply")
+    press_and_wait(page, "Enter")
+    expect(page).to_have_url(re.compile(r"min_price=15.*in_stock=on"))
+
+    # A product card's quantity, then the cart's: type, Enter sends that line's form.
+    tab_to(page, "Quantity of Summit Water Bottle")
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_label("Quantity of Summit Water Bottle")).to_have_value("2")
+    press_and_wait(page, "Enter")
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    field = page.get_by_label("Quantity of Summit Water Bottle")
+    expect(field).to_have_value("2")
+    field.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")
+    press_and_wait(page, "Enter")
+    expect(page.get_by_label("Quantity of Summit Water Bottle")).to_have_value("3")
+
+    # No trap: Tab runs through the whole page and out of it, Shift+Tab comes back.
+    stops = 0
+    while page.evaluate("() => document.activeElement !== document.body") or stops == 0:
+        page.keyboard.press("Tab")
+        stops += 1
+        assert stops < 80, "Tab never left the page"
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("contentinfo").get_by_role("link").last).to_be_focused()

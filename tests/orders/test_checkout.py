@@ -179,6 +179,9 @@ def test_contact_errors_keep_what_was_typed_on_the_whole_page(client, mug, stand
     assert 'value="Lindenstr. 1"' in body  # the other sections keep what was typed too
     assert "Please correct the 1 field marked below." in body
     assert "email" not in client.session.get("checkout", {})
+    # the title, the first thing a screen reader reads of the page, says so too
+    assert "<title>Error: Checkout: Details · " in body
+    assert "<title>Checkout: Details · " in client.get(CHECKOUT_URL).content.decode()
 
 
 def test_address_errors_keep_what_was_typed_and_flag_empty_fields(client, mug, standard_shipping):

@@ -61,6 +61,28 @@ def test_every_page_has_landmarks_skip_link_and_title(client, product):
         assert 'name="description"' in body, url
 
 
+def test_a_page_with_form_errors_says_so_in_its_title(client, product):
+    """The title is what a screen reader reads first, and a tab's name: a form sent back with
+    errors had the same title as the empty form."""
+
+    def title(response) -> str:
+        text = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+        return " ".join(text.split())  # as a browser shows it
+
+    contact = reverse("service:contact")
+    assert title(client.get(contact)).startswith("Write to us · ")
+    assert title(client.post(contact, {"name": "Greta"})).startswith("Error: Write to us · ")
+    guestbook = reverse("guestbook:index")
+    assert title(client.get(guestbook)).startswith("Guestbook · ")
+    assert title(client.post(guestbook, {"name": "Greta"})).startswith("Error: Guestbook · ")
+    login = reverse("account_login")
+    wrong = {"login": "nobody@example.com", "password": "wrong password"}
+    assert title(client.post(login, wrong)).startswith("Error: Sign in · ")
+    listing = product.category.get_absolute_url()
+    assert title(client.get(listing + "?min_price=40&max_price=5")).startswith("Error: ")
+    assert not title(client.get(listing + "?min_price=5&max_price=40")).startswith("Error")
+
+
 def test_404_page_has_the_shop_look(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
