@@ -260,6 +260,11 @@ class ProductImageInline(admin.TabularInline):
 
     @admin.display(description="preview")
     def preview(self, obj):
+        # A picture sent with a form shown again for an error (another row's wrong file) is not
+        # stored: its "preview" pointed at a file that is not there (a broken image, a 404),
+        # as if it were kept, and the browser does not keep the chosen file either.
+        if obj is None or obj.pk is None:
+            return "—"
         return thumbnail_tag(obj, 64)
 
 

@@ -444,3 +444,24 @@ def test_a_to_do_line_shows_for_staff_who_may_change_but_not_view(client):
     clerk.user_permissions.add(Permission.objects.get(codename="change_contactmessage"))
     client.force_login(clerk)
     assert "Customer messages not answered" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_a_form_shown_again_for_a_wrong_file_shows_no_preview_of_pictures_not_kept(staff_client):
+    """The add page with a good picture and a wrong file: shown again with the error, the good
+    one is not stored (nor kept by the browser), so it shows no preview pointing at nothing."""
+    data = new_product_form(
+        **{
+            "images-TOTAL_FORMS": "2",
+            "images-0-image": SimpleUploadedFile("front.png", image_bytes(), "image/png"),
+            "images-0-position": "0",
+            "images-1-image": SimpleUploadedFile("back.jpg", b"not a picture", "image/jpeg"),
+            "images-1-position": "1",
+        }
+    )
+    response = staff_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Upload a valid image" in page
+    assert "front.png" not in page  # no <img src="/media/front.png"> (nothing is there)
+    assert 'class="admin-thumb"' not in page
+    assert not ProductImage.objects.exists()
