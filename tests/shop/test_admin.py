@@ -465,3 +465,20 @@ def test_a_form_shown_again_for_a_wrong_file_shows_no_preview_of_pictures_not_ke
     assert "front.png" not in page  # no <img src="/media/front.png"> (nothing is there)
     assert 'class="admin-thumb"' not in page
     assert not ProductImage.objects.exists()
+
+
+def test_the_product_page_says_which_picture_is_the_main_one(staff_client, client):
+    """Nothing on the pictures' rows said which one listings show: it is the lowest position
+    (then the first added), and the page now says so."""
+    product = ProductFactory(name="Camp Mug")
+    first = ProductImage.objects.create(
+        product=product, image=SimpleUploadedFile("a.png", image_bytes(), "image/png"), position=1
+    )
+    main = ProductImage.objects.create(
+        product=product, image=SimpleUploadedFile("b.png", image_bytes(), "image/png"), position=0
+    )
+    page = staff_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+    assert "The lowest number is the main picture" in page.content.decode()
+    listing = client.get("/products/").content.decode()
+    assert main.listing_url in listing
+    assert first.listing_url not in listing
