@@ -482,3 +482,23 @@ def test_the_product_page_says_which_picture_is_the_main_one(staff_client, clien
     listing = client.get("/products/").content.decode()
     assert main.listing_url in listing
     assert first.listing_url not in listing
+
+
+def test_a_delivery_method_with_a_negative_fee_or_days_out_of_order_is_explained(staff_client):
+    """The page answered with the database's rule names ("Constraint “shipping_fee_gte_0” is
+    violated.") and took a negative "free from" (every order shipped free)."""
+    from cart.models import ShippingMethod
+
+    add = reverse("admin:cart_shippingmethod_add")
+    data = {"name": "Cargo bike", "description": "", "fee": "-1.00", "free_over": "-5"}
+    data |= {"min_days": "5", "max_days": "2", "position": "0", "is_active": "on"}
+    page = staff_client.post(add, data).content.decode()
+    assert "Constraint" not in page
+    assert page.count("Ensure this value is greater than or equal to 0.00.") == 2
+    assert "“Delivery days to” must not be less than “delivery days from”." in page
+    assert not ShippingMethod.objects.filter(name="Cargo bike").exists()
+
+    data |= {"fee": "3.00", "free_over": "50.00", "max_days": "6"}
+    assert staff_client.post(add, data).status_code == 302
+    method = ShippingMethod.objects.get(name="Cargo bike")
+    assert (method.fee, method.free_over) == (Decimal("3.00"), Decimal("50.00"))
