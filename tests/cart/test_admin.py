@@ -25,3 +25,33 @@ def staff_client_get(client, url) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
+
+
+def shop_staff_client(client):
+    from django.contrib.auth.models import Group
+
+    from shop.staff import GROUP_NAME, ensure_staff_group
+
+    ensure_staff_group()
+    packer = UserFactory(email="packer@shop.example", is_staff=True)
+    packer.groups.add(Group.objects.get(name=GROUP_NAME))
+    client.force_login(packer)
+    return client
+
+
+def test_shop_staff_see_the_lines_of_a_cart(client):
+    """Staff of the "Shop staff" group may view carts but not their lines: a cart's page
+    showed them nothing but its owner and status."""
+    from cart.models import CartLine
+    from tests.factories import ProductFactory
+
+    client = shop_staff_client(client)
+    variant = ProductFactory(name="Camp Mug").variants.get()
+    cart = Cart.objects.create(user=UserFactory())
+    CartLine.objects.create(cart=cart, variant=variant, quantity=2)
+
+    body = staff_client_get(client, reverse("admin:cart_cart_change", args=[cart.pk]))
+    assert '<h2 id="lines-heading" class="inline-heading"> Cart lines </h2>' in " ".join(
+        body.split()
+    )
+    assert f'<a href="/admin/catalog/variant/{variant.pk}/change/">Camp Mug</a>' in body
