@@ -55,3 +55,14 @@ def test_shop_staff_see_the_lines_of_a_cart(client):
         body.split()
     )
     assert f'<a href="/admin/catalog/variant/{variant.pk}/change/">Camp Mug</a>' in body
+
+
+def test_a_guest_carts_page_does_not_show_the_visitors_session_key(client):
+    """A guest cart's session key is the visitor's session cookie: staff reading it could be
+    that visitor in the shop. The page's title keeps its first characters."""
+    client = shop_staff_client(client)
+    cart = Cart.objects.create(session_key="k3y0fav1s1t0rs5ess10n0000000000x")
+
+    body = staff_client_get(client, reverse("admin:cart_cart_change", args=[cart.pk]))
+    assert f"Cart {cart.pk} (k3y0fav1)" in body
+    assert "k3y0fav1s1t0rs5ess10n0000000000x" not in body
