@@ -502,3 +502,28 @@ def test_a_delivery_method_with_a_negative_fee_or_days_out_of_order_is_explained
     assert staff_client.post(add, data).status_code == 302
     method = ShippingMethod.objects.get(name="Cargo bike")
     assert (method.fee, method.free_over) == (Decimal("3.00"), Decimal("50.00"))
+
+
+def test_staff_who_may_only_view_people_get_no_reset_password_button(client):
+    """A member's page offered "Reset password" to the "Shop staff" group, who may only look
+    at people: the button led to a refusal (403)."""
+    from django.contrib.auth.models import Group
+
+    from shop.staff import GROUP_NAME, ensure_staff_group
+
+    ensure_staff_group()
+    packer = UserFactory(email="packer@shop.example", is_staff=True)
+    packer.groups.add(Group.objects.get(name=GROUP_NAME))
+    member = UserFactory(email="mia@example.com")
+    page = reverse("admin:accounts_user_change", args=[member.pk])
+    password_page = reverse("admin:auth_user_password_change", args=[member.pk])
+
+    client.force_login(packer)
+    body = client.get(page).content.decode()
+    assert "mia@example.com" in body
+    assert "Reset password" not in body
+    assert "../password/" not in body
+    assert client.get(password_page).status_code == 403
+
+    client.force_login(UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True))
+    assert "Reset password" in client.get(page).content.decode()  # the owner still can
