@@ -387,14 +387,14 @@ class ProductAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
         bump_catalog_version(scopes=shown_product_scopes(rows, category_pages=True))
         return count
 
-    @admin.action(description="Activate selected products")
+    @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):
         count = self._set_active(queryset, True)
         self.message_user(
             request, f"{count} product{pluralize(count)} activated.", messages.SUCCESS
         )
 
-    @admin.action(description="Deactivate selected products")
+    @admin.action(description="Deactivate selected products", permissions=["change"])
     def deactivate(self, request, queryset):
         count = self._set_active(queryset, False)
         self.message_user(

@@ -703,3 +703,25 @@ def test_staff_without_order_rights_cannot_export(client, new_order):
     response = run_action(client, "export_csv", order)
     assert response.status_code == 403
     assert order.number not in response.content.decode()
+
+
+def test_staff_who_may_only_view_orders_can_export_but_not_change_them(client, new_order):
+    """Actions without a permission of their own are offered to anyone who may open the list:
+    staff who may only view orders (a bookkeeper) could mark them paid, refunded, cancelled."""
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(email="books@shop.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(viewer)
+    order = new_order(payment="bank_transfer")
+
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    assert '<option value="export_csv">' in page
+    for action in ("mark_paid", "mark_packed", "mark_shipped", "cancel", "mark_refunded"):
+        assert f'<option value="{action}">' not in page
+    for action in ("mark_paid", "cancel"):
+        response = run_action(client, action, order, follow=True)
+        assert "No action selected." in [str(m) for m in response.context["messages"]]
+    order.refresh_from_db()
+    assert (order.status, order.paid_at) == (S.PENDING_PAYMENT, None)
+    assert not mail.outbox or all("Payment received" not in m.subject for m in mail.outbox)

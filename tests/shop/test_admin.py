@@ -527,3 +527,45 @@ def test_staff_who_may_only_view_people_get_no_reset_password_button(client):
 
     client.force_login(UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True))
     assert "Reset password" in client.get(page).content.decode()  # the owner still can
+
+
+@pytest.mark.parametrize(
+    ("app_model", "action"),
+    [
+        ("catalog_product", "deactivate"),
+        ("guestbook_entry", "publish"),
+        ("service_contactmessage", "mark_handled"),
+    ],
+)
+def test_staff_who_may_only_view_a_list_are_not_offered_its_changing_actions(
+    client, app_model, action
+):
+    """Actions without a permission of their own went to anyone who may open the list: staff
+    with view rights only deactivated products, published guestbook messages, marked
+    customers' messages handled."""
+    from django.contrib.auth.models import Permission
+
+    from guestbook.models import Entry
+    from service.models import ContactMessage
+
+    app, model = app_model.split("_", 1)
+    viewer = UserFactory(email="viewer@shop.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename=f"view_{model}"))
+    client.force_login(viewer)
+    row = {
+        "product": lambda: ProductFactory(),
+        "entry": lambda: Entry.objects.create(name="Ann", message="Hello"),
+        "contactmessage": lambda: ContactMessage.objects.create(
+            name="Ann", email="ann@example.com", message="Where is it?"
+        ),
+    }[model]()
+    url = reverse(f"admin:{app_model}_changelist")
+
+    def stored():
+        row.refresh_from_db()
+        return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+
+    before = stored()
+    assert f'<option value="{action}">' not in client.get(url).content.decode()
+    client.post(url, {"action": action, "_selected_action": [row.pk]})
+    assert stored() == before
