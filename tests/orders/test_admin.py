@@ -725,3 +725,26 @@ def test_staff_who_may_only_view_orders_can_export_but_not_change_them(client, n
     order.refresh_from_db()
     assert (order.status, order.paid_at) == (S.PENDING_PAYMENT, None)
     assert not mail.outbox or all("Payment received" not in m.subject for m in mail.outbox)
+
+
+def test_the_order_page_links_the_e_mails_sent_only_for_staff_who_may_read_them(client, new_order):
+    """Its "E-mails sent" button led staff who may not read the outbox to a refusal (403)."""
+    from django.contrib.auth.models import Permission
+
+    order = new_order()
+    clerk = UserFactory(email="clerk@shop.example", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="change_order"))
+    client.force_login(clerk)
+    page = reverse("admin:orders_order_change", args=[order.pk])
+    outbox = reverse("admin:core_outboxmessage_changelist")
+
+    body = client.get(page).content.decode()
+    assert "Packing slip" in body
+    assert "E-mails sent" not in body
+    assert client.get(outbox).status_code == 403
+
+    clerk.user_permissions.add(Permission.objects.get(codename="view_outboxmessage"))
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # permissions are cached on the user
+    client.force_login(clerk)
+    body = client.get(page).content.decode()
+    assert f'href="{outbox}?q={order.number}">E-mails sent</a>' in body
