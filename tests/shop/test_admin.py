@@ -569,3 +569,33 @@ def test_staff_who_may_only_view_a_list_are_not_offered_its_changing_actions(
     assert f'<option value="{action}">' not in client.get(url).content.decode()
     client.post(url, {"action": action, "_selected_action": [row.pk]})
     assert stored() == before
+
+
+def test_staff_refused_an_admin_page_are_told_why_and_led_back_to_the_staff_pages(client):
+    """A staff member without a permission got the shoppers' 403 page in admin ("sign in with
+    the right account or write to us", a button to the shop's home page) with no way back."""
+    from django.contrib.auth.models import Group
+
+    from shop.staff import GROUP_NAME, ensure_staff_group
+
+    ensure_staff_group()
+    packer = UserFactory(email="packer@shop.example", is_staff=True)
+    packer.groups.add(Group.objects.get(name=GROUP_NAME))
+    client.force_login(packer)
+
+    response = client.get(reverse("admin:auth_group_changelist"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your staff account may not do this." in page
+    assert f'<a class="button" href="{reverse("admin:index")}">Back to the staff pages</a>' in page
+    assert "write to us" not in page
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    shop_request = RequestFactory().get("/cart/")
+    shop_request.user = AnonymousUser()
+    shop_page = render_to_string("403.html", request=shop_request)  # shoppers keep their words
+    assert "sign in with the right account or write to us" in shop_page
+    assert "Back to the staff pages" not in shop_page
