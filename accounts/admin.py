@@ -48,6 +48,18 @@ class UserAdmin(LimitedSearchMixin, BaseUserAdmin):
     )
     readonly_fields = ["orders"]
 
+    def get_fieldsets(self, request, obj=None):
+        """Staff who may only look at people (the "Shop staff" group) get no password row:
+        its "Reset password" button led them to a refusal (403), and the hash's summary is
+        nothing they need."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
     @admin.display(description="orders")
     def orders(self, obj):
         """A link to this member's orders (by e-mail: their guest orders too)."""

@@ -61,6 +61,9 @@ class CartAdmin(LimitedSearchMixin, admin.ModelAdmin):
     search_fields = ["user__email", "session_key"]
     raw_id_fields = ["user"]
     inlines = [CartLineInline]
+    # A guest cart's session key is the visitor's session cookie: whoever reads it is that
+    # visitor in the shop (their checkout details). The page's title keeps its first characters.
+    exclude = ["session_key"]
 
     # a change here shows in the shopper's header count at once, as one made in the shop does
     def save_related(self, request, form, formsets, change):

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -59,13 +62,16 @@ class ShippingMethod(models.Model):
 
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=200, blank=True)
-    fee = models.DecimalField(max_digits=10, decimal_places=2)
+    fee = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
     free_over = models.DecimalField(
         "free from",
         max_digits=10,
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
         help_text="Orders with a subtotal at or above this ship free. Empty: never free.",
     )
     min_days = models.PositiveSmallIntegerField("delivery days from", default=2)
@@ -78,7 +84,10 @@ class ShippingMethod(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(fee__gte=0), name="shipping_fee_gte_0"),
             models.CheckConstraint(
-                condition=Q(max_days__gte=models.F("min_days")), name="shipping_days_ordered"
+                condition=Q(max_days__gte=models.F("min_days")),
+                name="shipping_days_ordered",
+                violation_error_message="“Delivery days to” must not be less than “delivery "
+                "days from”.",
             ),
         ]
 

@@ -260,6 +260,11 @@ class ProductImageInline(admin.TabularInline):
 
     @admin.display(description="preview")
     def preview(self, obj):
+        # A picture sent with a form shown again for an error (another row's wrong file) is not
+        # stored: its "preview" pointed at a file that is not there (a broken image, a 404),
+        # as if it were kept, and the browser does not keep the chosen file either.
+        if obj is None or obj.pk is None:
+            return "—"
         return thumbnail_tag(obj, 64)
 
 
@@ -382,14 +387,14 @@ class ProductAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
         bump_catalog_version(scopes=shown_product_scopes(rows, category_pages=True))
         return count
 
-    @admin.action(description="Activate selected products")
+    @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):
         count = self._set_active(queryset, True)
         self.message_user(
             request, f"{count} product{pluralize(count)} activated.", messages.SUCCESS
         )
 
-    @admin.action(description="Deactivate selected products")
+    @admin.action(description="Deactivate selected products", permissions=["change"])
     def deactivate(self, request, queryset):
         count = self._set_active(queryset, False)
         self.message_user(

@@ -338,7 +338,11 @@ class ProductImage(models.Model):
     alt_text = models.CharField(
         max_length=200, blank=True, help_text="Describes the picture for people who cannot see it."
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The lowest number is the main picture (listings, first on the product page); "
+        "equal numbers keep the order the pictures were added in.",
+    )
 
     class Meta:
         ordering = ["position", "id"]

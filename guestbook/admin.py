@@ -39,12 +39,12 @@ class EntryAdmin(LimitedSearchMixin, admin.ModelAdmin):
     def has_reply(self, obj):
         return bool(obj.reply)
 
-    @admin.action(description="Publish selected messages")
+    @admin.action(description="Publish selected messages", permissions=["change"])
     def publish(self, request, queryset):
         count = services.publish_entries(entry_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} message(s) published.", messages.SUCCESS)
 
-    @admin.action(description="Hide selected messages")
+    @admin.action(description="Hide selected messages", permissions=["change"])
     def hide(self, request, queryset):
         count = services.hide_entries(entry_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} message(s) hidden.", messages.SUCCESS)

@@ -436,11 +436,11 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    @admin.action(description="Mark paid")
+    @admin.action(description="Mark paid", permissions=["change"])
     def mark_paid(self, request, queryset):
         self._apply(request, queryset, services.mark_paid, "marked paid")
 
-    @admin.action(description="Mark packed")
+    @admin.action(description="Mark packed", permissions=["change"])
     def mark_packed(self, request, queryset):
         self._apply(
             request,
@@ -461,23 +461,28 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
             query[BACK_TO_ORDER] = str(ids[0])
         return reverse("admin:orders_order_ship") + "?" + urlencode(query)
 
-    @admin.action(description="Mark shipped (asks carrier and tracking number)")
+    @admin.action(
+        description="Mark shipped (asks carrier and tracking number)", permissions=["change"]
+    )
     def mark_shipped(self, request, queryset):
         return redirect(self._ship_url(request, queryset))
 
-    @admin.action(description="Correct tracking number (shipped orders)")
+    @admin.action(description="Correct tracking number (shipped orders)", permissions=["change"])
     def correct_tracking(self, request, queryset):
         return redirect(self._ship_url(request, queryset, correct="1"))
 
-    @admin.action(description="Mark delivered")
+    @admin.action(description="Mark delivered", permissions=["change"])
     def mark_delivered(self, request, queryset):
         self._apply(request, queryset, services.mark_delivered, "marked delivered")
 
-    @admin.action(description="Mark completed")
+    @admin.action(description="Mark completed", permissions=["change"])
     def mark_completed(self, request, queryset):
         self._apply(request, queryset, services.mark_completed, "marked completed")
 
-    @admin.action(description="Mark refunded (cancelled after payment; e-mails the customer)")
+    @admin.action(
+        description="Mark refunded (cancelled after payment; e-mails the customer)",
+        permissions=["change"],
+    )
     def mark_refunded(self, request, queryset):
         done, refused = 0, []
         for order in queryset.order_by("pk"):
@@ -496,7 +501,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
                 messages.ERROR,
             )
 
-    @admin.action(description="Cancel (asks first; puts the stock back)")
+    @admin.action(description="Cancel (asks first; puts the stock back)", permissions=["change"])
     def cancel(self, request, queryset):
         """Asks first, on a page that lists the orders (and which were paid: the money must go
         back), with a reason for the timeline; the customer is e-mailed and it cannot be undone."""

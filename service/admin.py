@@ -45,7 +45,7 @@ class ContactMessageAdmin(LimitedSearchMixin, admin.ModelAdmin):
         url = f"mailto:{obj.email}?" + urlencode({"subject": subject}, quote_via=quote)
         return format_html('<a href="{}">{}</a> (write back)', url, obj.email)
 
-    @admin.action(description="Mark selected messages as handled")
+    @admin.action(description="Mark selected messages as handled", permissions=["change"])
     def mark_handled(self, request, queryset):
         count = services.mark_handled(message_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} message(s) marked handled.", messages.SUCCESS)

@@ -15,7 +15,7 @@ ALL = ("add", "change", "delete", "view")
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "catalog": dict.fromkeys(("series", "category", "product", "variant", "productimage"), ALL),
     "orders": {"order": ("view", "change"), "orderline": ("view",), "orderevent": ("view",)},
-    "cart": {"shippingmethod": ("add", "change", "view"), "cart": ("view",)},
+    "cart": {"shippingmethod": ("add", "change", "view"), "cart": ("view",), "cartline": ("view",)},
     "guestbook": {"entry": ("view", "change", "delete")},
     "service": {"contactmessage": ("view", "change")},
     "core": {"outboxmessage": ("view", "change")},

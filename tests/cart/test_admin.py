@@ -25,3 +25,44 @@ def staff_client_get(client, url) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
+
+
+def shop_staff_client(client):
+    from django.contrib.auth.models import Group
+
+    from shop.staff import GROUP_NAME, ensure_staff_group
+
+    ensure_staff_group()
+    packer = UserFactory(email="packer@shop.example", is_staff=True)
+    packer.groups.add(Group.objects.get(name=GROUP_NAME))
+    client.force_login(packer)
+    return client
+
+
+def test_shop_staff_see_the_lines_of_a_cart(client):
+    """Staff of the "Shop staff" group may view carts but not their lines: a cart's page
+    showed them nothing but its owner and status."""
+    from cart.models import CartLine
+    from tests.factories import ProductFactory
+
+    client = shop_staff_client(client)
+    variant = ProductFactory(name="Camp Mug").variants.get()
+    cart = Cart.objects.create(user=UserFactory())
+    CartLine.objects.create(cart=cart, variant=variant, quantity=2)
+
+    body = staff_client_get(client, reverse("admin:cart_cart_change", args=[cart.pk]))
+    assert '<h2 id="lines-heading" class="inline-heading"> Cart lines </h2>' in " ".join(
+        body.split()
+    )
+    assert f'<a href="/admin/catalog/variant/{variant.pk}/change/">Camp Mug</a>' in body
+
+
+def test_a_guest_carts_page_does_not_show_the_visitors_session_key(client):
+    """A guest cart's session key is the visitor's session cookie: staff reading it could be
+    that visitor in the shop. The page's title keeps its first characters."""
+    client = shop_staff_client(client)
+    cart = Cart.objects.create(session_key="k3y0fav1s1t0rs5ess10n0000000000x")
+
+    body = staff_client_get(client, reverse("admin:cart_cart_change", args=[cart.pk]))
+    assert f"Cart {cart.pk} (k3y0fav1)" in body
+    assert "k3y0fav1s1t0rs5ess10n0000000000x" not in body

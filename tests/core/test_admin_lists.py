@@ -129,3 +129,22 @@ def test_a_nul_in_an_autocomplete_search_is_ignored_not_a_server_error(staff_cli
         assert response.status_code == 200
     if model == "variant":  # the product search finds what the term without its NUL finds
         assert [r["text"] for r in response.json()["results"]] == [str(product)]
+
+
+def test_the_outbox_filters_sent_and_unsent_e_mails_in_plain_words(staff_client):
+    """Beside "By delivery" the list had Django's "By sent at: Empty / Not empty", which
+    staff had to read as "not sent" and "sent"; "By delivery" now also offers "Sent"."""
+    from django.utils import timezone
+
+    mail("ann@example.com", "Your order MP-7KQ4-X2HD", sent_at=timezone.now())
+    mail("bo@example.com", "Your order MP-AAAA-BBBB")
+
+    page = staff_client.get(OUTBOX).content.decode()
+    assert "Not empty" not in page
+    assert "By sent at" not in page
+    sent = staff_client.get(OUTBOX, {"delivery": "sent"}).content.decode()
+    assert "ann@example.com" in sent
+    assert "bo@example.com" not in sent
+    waiting = staff_client.get(OUTBOX, {"delivery": "waiting"}).content.decode()
+    assert "bo@example.com" in waiting
+    assert "ann@example.com" not in waiting

@@ -89,3 +89,23 @@ def test_staff_adds_a_product_and_ships_an_order(new_context, live_server, seede
     expect(shipping).to_contain_text(re.compile(r"shipped on \d{1,2} \w+ \d{4}"))
     expect(shipping).to_contain_text("DHL")
     expect(shipping.get_by_role("link", name="00340434161234567890")).to_be_visible()
+
+
+def test_the_order_pages_next_steps_are_big_enough_to_tap_on_a_phone(
+    new_context, live_server, seeded_shop
+):
+    """The "Next step" buttons were 19 px tall and 4 px apart at 390 px wide: below the 24 px
+    of WCAG 2.5.8, with "Cancel…" a slip of the thumb from "Mark packed"."""
+    order = place(make_cart((seeded_shop.bottle.variants.get(), 1)), seeded_shop.standard)
+    staff = new_context(viewport={"width": 390, "height": 844}).new_page()
+    admin_login(staff, live_server)
+    staff.goto(f"/admin/orders/order/{order.pk}/change/")
+    buttons = staff.locator("form.next-steps button")
+    expect(buttons).to_have_text(["Mark paid", "Mark packed", "Cancel…"])
+    boxes = [buttons.nth(i).bounding_box() for i in range(buttons.count())]
+    assert all(box["height"] >= 32 for box in boxes), boxes
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        same_line = abs(left["y"] - right["y"]) < 1
+        gap = right["x"] - (left["x"] + left["width"]) if same_line else right["y"] - left["y"]
+        assert gap >= 8, (left, right)
+    assert staff.evaluate("document.documentElement.scrollWidth") <= 390

@@ -273,6 +273,8 @@ def test_staff_correct_a_wrong_tracking_number_and_the_customer_is_told(
     assert sent.subject.startswith(f"Corrected tracking number for order {order.number}")
     assert "JJD0002" in sent.body
     assert "was wrong, sorry" in sent.body
+    # a new sentence after "This is the right one.", as in the HTML part
+    assert f"This is the right one.\n\nYour order {order.number} left our warehouse" in sent.body
 
 
 def test_only_shipped_orders_can_have_their_tracking_corrected(staff_client, new_order):
@@ -701,3 +703,48 @@ def test_staff_without_order_rights_cannot_export(client, new_order):
     response = run_action(client, "export_csv", order)
     assert response.status_code == 403
     assert order.number not in response.content.decode()
+
+
+def test_staff_who_may_only_view_orders_can_export_but_not_change_them(client, new_order):
+    """Actions without a permission of their own are offered to anyone who may open the list:
+    staff who may only view orders (a bookkeeper) could mark them paid, refunded, cancelled."""
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(email="books@shop.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(viewer)
+    order = new_order(payment="bank_transfer")
+
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    assert '<option value="export_csv">' in page
+    for action in ("mark_paid", "mark_packed", "mark_shipped", "cancel", "mark_refunded"):
+        assert f'<option value="{action}">' not in page
+    for action in ("mark_paid", "cancel"):
+        response = run_action(client, action, order, follow=True)
+        assert "No action selected." in [str(m) for m in response.context["messages"]]
+    order.refresh_from_db()
+    assert (order.status, order.paid_at) == (S.PENDING_PAYMENT, None)
+    assert not mail.outbox or all("Payment received" not in m.subject for m in mail.outbox)
+
+
+def test_the_order_page_links_the_e_mails_sent_only_for_staff_who_may_read_them(client, new_order):
+    """Its "E-mails sent" button led staff who may not read the outbox to a refusal (403)."""
+    from django.contrib.auth.models import Permission
+
+    order = new_order()
+    clerk = UserFactory(email="clerk@shop.example", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="change_order"))
+    client.force_login(clerk)
+    page = reverse("admin:orders_order_change", args=[order.pk])
+    outbox = reverse("admin:core_outboxmessage_changelist")
+
+    body = client.get(page).content.decode()
+    assert "Packing slip" in body
+    assert "E-mails sent" not in body
+    assert client.get(outbox).status_code == 403
+
+    clerk.user_permissions.add(Permission.objects.get(codename="view_outboxmessage"))
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # permissions are cached on the user
+    client.force_login(clerk)
+    body = client.get(page).content.decode()
+    assert f'href="{outbox}?q={order.number}">E-mails sent</a>' in body

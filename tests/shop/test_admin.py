@@ -444,3 +444,158 @@ def test_a_to_do_line_shows_for_staff_who_may_change_but_not_view(client):
     clerk.user_permissions.add(Permission.objects.get(codename="change_contactmessage"))
     client.force_login(clerk)
     assert "Customer messages not answered" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_a_form_shown_again_for_a_wrong_file_shows_no_preview_of_pictures_not_kept(staff_client):
+    """The add page with a good picture and a wrong file: shown again with the error, the good
+    one is not stored (nor kept by the browser), so it shows no preview pointing at nothing."""
+    data = new_product_form(
+        **{
+            "images-TOTAL_FORMS": "2",
+            "images-0-image": SimpleUploadedFile("front.png", image_bytes(), "image/png"),
+            "images-0-position": "0",
+            "images-1-image": SimpleUploadedFile("back.jpg", b"not a picture", "image/jpeg"),
+            "images-1-position": "1",
+        }
+    )
+    response = staff_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Upload a valid image" in page
+    assert "front.png" not in page  # no <img src="/media/front.png"> (nothing is there)
+    assert 'class="admin-thumb"' not in page
+    assert not ProductImage.objects.exists()
+
+
+def test_the_product_page_says_which_picture_is_the_main_one(staff_client, client):
+    """Nothing on the pictures' rows said which one listings show: it is the lowest position
+    (then the first added), and the page now says so."""
+    product = ProductFactory(name="Camp Mug")
+    first = ProductImage.objects.create(
+        product=product, image=SimpleUploadedFile("a.png", image_bytes(), "image/png"), position=1
+    )
+    main = ProductImage.objects.create(
+        product=product, image=SimpleUploadedFile("b.png", image_bytes(), "image/png"), position=0
+    )
+    page = staff_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+    assert "The lowest number is the main picture" in page.content.decode()
+    listing = client.get("/products/").content.decode()
+    assert main.listing_url in listing
+    assert first.listing_url not in listing
+
+
+def test_a_delivery_method_with_a_negative_fee_or_days_out_of_order_is_explained(staff_client):
+    """The page answered with the database's rule names ("Constraint “shipping_fee_gte_0” is
+    violated.") and took a negative "free from" (every order shipped free)."""
+    from cart.models import ShippingMethod
+
+    add = reverse("admin:cart_shippingmethod_add")
+    data = {"name": "Cargo bike", "description": "", "fee": "-1.00", "free_over": "-5"}
+    data |= {"min_days": "5", "max_days": "2", "position": "0", "is_active": "on"}
+    page = staff_client.post(add, data).content.decode()
+    assert "Constraint" not in page
+    assert page.count("Ensure this value is greater than or equal to 0.00.") == 2
+    assert "“Delivery days to” must not be less than “delivery days from”." in page
+    assert not ShippingMethod.objects.filter(name="Cargo bike").exists()
+
+    data |= {"fee": "3.00", "free_over": "50.00", "max_days": "6"}
+    assert staff_client.post(add, data).status_code == 302
+    method = ShippingMethod.objects.get(name="Cargo bike")
+    assert (method.fee, method.free_over) == (Decimal("3.00"), Decimal("50.00"))
+
+
+def test_staff_who_may_only_view_people_get_no_reset_password_button(client):
+    """A member's page offered "Reset password" to the "Shop staff" group, who may only look
+    at people: the button led to a refusal (403)."""
+    from django.contrib.auth.models import Group
+
+    from shop.staff import GROUP_NAME, ensure_staff_group
+
+    ensure_staff_group()
+    packer = UserFactory(email="packer@shop.example", is_staff=True)
+    packer.groups.add(Group.objects.get(name=GROUP_NAME))
+    member = UserFactory(email="mia@example.com")
+    page = reverse("admin:accounts_user_change", args=[member.pk])
+    password_page = reverse("admin:auth_user_password_change", args=[member.pk])
+
+    client.force_login(packer)
+    body = client.get(page).content.decode()
+    assert "mia@example.com" in body
+    assert "Reset password" not in body
+    assert "../password/" not in body
+    assert client.get(password_page).status_code == 403
+
+    client.force_login(UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True))
+    assert "Reset password" in client.get(page).content.decode()  # the owner still can
+
+
+@pytest.mark.parametrize(
+    ("app_model", "action"),
+    [
+        ("catalog_product", "deactivate"),
+        ("guestbook_entry", "publish"),
+        ("service_contactmessage", "mark_handled"),
+    ],
+)
+def test_staff_who_may_only_view_a_list_are_not_offered_its_changing_actions(
+    client, app_model, action
+):
+    """Actions without a permission of their own went to anyone who may open the list: staff
+    with view rights only deactivated products, published guestbook messages, marked
+    customers' messages handled."""
+    from django.contrib.auth.models import Permission
+
+    from guestbook.models import Entry
+    from service.models import ContactMessage
+
+    app, model = app_model.split("_", 1)
+    viewer = UserFactory(email="viewer@shop.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename=f"view_{model}"))
+    client.force_login(viewer)
+    row = {
+        "product": lambda: ProductFactory(),
+        "entry": lambda: Entry.objects.create(name="Ann", message="Hello"),
+        "contactmessage": lambda: ContactMessage.objects.create(
+            name="Ann", email="ann@example.com", message="Where is it?"
+        ),
+    }[model]()
+    url = reverse(f"admin:{app_model}_changelist")
+
+    def stored():
+        row.refresh_from_db()
+        return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+
+    before = stored()
+    assert f'<option value="{action}">' not in client.get(url).content.decode()
+    client.post(url, {"action": action, "_selected_action": [row.pk]})
+    assert stored() == before
+
+
+def test_staff_refused_an_admin_page_are_told_why_and_led_back_to_the_staff_pages(client):
+    """A staff member without a permission got the shoppers' 403 page in admin ("sign in with
+    the right account or write to us", a button to the shop's home page) with no way back."""
+    from django.contrib.auth.models import Group
+
+    from shop.staff import GROUP_NAME, ensure_staff_group
+
+    ensure_staff_group()
+    packer = UserFactory(email="packer@shop.example", is_staff=True)
+    packer.groups.add(Group.objects.get(name=GROUP_NAME))
+    client.force_login(packer)
+
+    response = client.get(reverse("admin:auth_group_changelist"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your staff account may not do this." in page
+    assert f'<a class="button" href="{reverse("admin:index")}">Back to the staff pages</a>' in page
+    assert "write to us" not in page
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    shop_request = RequestFactory().get("/cart/")
+    shop_request.user = AnonymousUser()
+    shop_page = render_to_string("403.html", request=shop_request)  # shoppers keep their words
+    assert "sign in with the right account or write to us" in shop_page
+    assert "Back to the staff pages" not in shop_page
