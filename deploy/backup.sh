@@ -63,14 +63,26 @@ mv -f "$dump.partial" "$dump"
 log "database: $dump ($(du -h "$dump" | cut -f1))"
 
 # 2. Media. A mirror; what this run deletes or replaces in it is kept in media-changed/.
+media_failed=0
 if [[ -n ${MEDIA_S3_BUCKET:-} ]]; then
     # The bucket keeps the uploads: its versioning (deploy/README.md) is their backup.
     log "media: in the bucket $MEDIA_S3_BUCKET, not on this host; skipped"
 elif [[ -d $MEDIA_DIR ]]; then
     mkdir -p "$BACKUP_DIR/media" "$BACKUP_DIR/media-changed"
-    rsync -a --delete --backup --backup-dir="$BACKUP_DIR/media-changed/$stamp" \
-        "$MEDIA_DIR/" "$BACKUP_DIR/media/"
-    log "media: $MEDIA_DIR/ -> $BACKUP_DIR/media/ ($(du -sh "$BACKUP_DIR/media" | cut -f1))"
+    if [[ -z $(find "$MEDIA_DIR" -type f -print -quit) ]] \
+        && [[ -n $(find "$BACKUP_DIR/media" -type f -print -quit) ]]; then
+        # No uploads at all, but the last copy has some: a share that is not mounted, or a new
+        # server whose media are not restored yet (README.md "A whole new server"). Mirroring
+        # would move every picture out of media/ into media-changed/, deleted after KEEP_DAYS.
+        log "media: ERROR: $MEDIA_DIR is empty, $BACKUP_DIR/media/ is not: not mirrored, the copy
+is kept (a share not mounted? media not restored yet? If the shop really has no uploads any more,
+delete $BACKUP_DIR/media/ by hand)" >&2
+        media_failed=1
+    else
+        rsync -a --delete --backup --backup-dir="$BACKUP_DIR/media-changed/$stamp" \
+            "$MEDIA_DIR/" "$BACKUP_DIR/media/"
+        log "media: $MEDIA_DIR/ -> $BACKUP_DIR/media/ ($(du -sh "$BACKUP_DIR/media" | cut -f1))"
+    fi
 else
     log "media: $MEDIA_DIR does not exist; skipped"
 fi
@@ -100,3 +112,4 @@ done
 
 count=("$BACKUP_DIR"/db-*.dump)
 log "done: ${#count[@]} database dumps kept in $BACKUP_DIR"
+((media_failed == 0)) || die "the media were not copied (above)"
