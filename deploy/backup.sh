@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # backup.sh: back up the shop's database and uploaded media on this host.
 #
-# Run nightly as user shop by shop-backup.service (started by shop-backup.timer). By hand:
+# Run nightly as user shop by shop-backup.service (started by shop-backup.timer). It dumps
+# BACKUP_DATABASE_URL (e.g. a streaming replica) if set, else DATABASE_URL. By hand:
 #   sudo systemctl start shop-backup.service        (preferred: same user and sandbox)
 #   sudo -u shop bash /srv/shop/app/deploy/backup.sh
 #
@@ -28,7 +29,9 @@ fi
 BACKUP_DIR=${BACKUP_DIR:-/srv/shop/backups}
 MEDIA_DIR=${MEDIA_ROOT:-/srv/shop/media}
 KEEP_DAYS=${BACKUP_KEEP_DAYS:-14}
-DB_URL=${DATABASE_URL:-postgres://shop@/shop}
+# The database to dump: BACKUP_DATABASE_URL where it is set (a streaming replica, to keep the
+# load off the primary: README.md "Beyond one server"), else the shop's own DATABASE_URL.
+DB_URL=${BACKUP_DATABASE_URL:-${DATABASE_URL:-postgres://shop@/shop}}
 
 log() { printf 'backup: %s\n' "$*"; }
 die() { printf 'backup: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -40,7 +43,7 @@ die() { printf 'backup: ERROR: %s\n' "$*" >&2; exit 1; }
 case $DB_URL in
     postgres://* | postgresql://*) ;;
     psql://* | pgsql://* | postgis://*) DB_URL=postgresql://${DB_URL#*://} ;;
-    *) die "DATABASE_URL is not a PostgreSQL URL; nothing to dump" ;;
+    *) die "DATABASE_URL (or BACKUP_DATABASE_URL) is not a PostgreSQL URL; nothing to dump" ;;
 esac
 
 mkdir -p "$BACKUP_DIR"

@@ -8,12 +8,13 @@ from tests.shop.test_settings import ROOT
 BACKUP = ROOT / "deploy/backup.sh"
 
 
-def run_backup(tmp_path) -> subprocess.CompletedProcess:
+def run_backup(tmp_path, **settings: str) -> subprocess.CompletedProcess:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    # pg_dump writes its --file=...; pg_restore --list reads it
+    # pg_dump writes the database it was given into its --file=...; pg_restore --list reads it
     (bin_dir / "pg_dump").write_text(
-        '#!/bin/sh\nfor a; do case $a in --file=*) echo dump >"${a#--file=}";; esac; done\n'
+        "#!/bin/sh\nfor a; do case $a in --dbname=*) db=${a#--dbname=};; esac; done\n"
+        'for a; do case $a in --file=*) echo "$db" >"${a#--file=}";; esac; done\n'
     )
     (bin_dir / "pg_restore").write_text("#!/bin/sh\nexit 0\n")
     for tool in ("pg_dump", "pg_restore"):
@@ -23,6 +24,7 @@ def run_backup(tmp_path) -> subprocess.CompletedProcess:
         "DATABASE_URL": "postgres://shop@/shop",
         "BACKUP_DIR": str(tmp_path / "backups"),
         "MEDIA_ROOT": str(tmp_path / "media"),
+        **settings,
     }
     return subprocess.run(  # noqa: S603
         ["/bin/bash", str(BACKUP)], env=env, capture_output=True, text=True, check=False
@@ -63,3 +65,23 @@ def test_a_new_shop_without_uploads_backs_up(tmp_path):
     done = run_backup(tmp_path)
     assert done.returncode == 0, done.stderr
     assert files(tmp_path / "backups/media") == []
+
+
+def test_the_dump_can_come_from_a_replica(tmp_path):
+    """The README said to run backup.sh's pg_dump against the streaming replica, but backup.sh
+    dumped DATABASE_URL only, which the Celery worker on the same host needs to be the
+    primary: there was no way to do it."""
+    (tmp_path / "media").mkdir()
+    replica = "postgres://shop:secret@db2.internal:5432/shop"
+    done = run_backup(tmp_path, BACKUP_DATABASE_URL=replica)
+    assert done.returncode == 0, done.stderr
+    (dump,) = (tmp_path / "backups").glob("db-*.dump")
+    assert dump.read_text() == replica + "\n"
+
+
+def test_without_a_replica_the_shops_database_is_dumped(tmp_path):
+    (tmp_path / "media").mkdir()
+    done = run_backup(tmp_path)
+    assert done.returncode == 0, done.stderr
+    (dump,) = (tmp_path / "backups").glob("db-*.dump")
+    assert dump.read_text() == "postgres://shop@/shop\n"
