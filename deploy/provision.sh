@@ -262,6 +262,19 @@ if ! runs_here postgresql.service; then
     note "postgresql is disabled here: the database is elsewhere (DATABASE_URL); skipped"
 else
     systemctl enable --now postgresql
+    # Debian's cluster units (postgresql@15-main) have no Restart=: a postmaster that was killed
+    # (the OOM killer, a crash) stayed down and every page answered 500 until someone started
+    # it by hand. After a crash PostgreSQL recovers from its WAL on start.
+    pg_restart_dropin=$(mktemp)
+    printf '%s\n' "# Written by the shop's deploy/provision.sh." '[Service]' \
+        'Restart=on-failure' 'RestartSec=5s' >"$pg_restart_dropin"
+    install -d -m 0755 /etc/systemd/system/postgresql@.service.d
+    if install_if_changed "$pg_restart_dropin" \
+        /etc/systemd/system/postgresql@.service.d/shop-restart.conf 0644; then
+        systemctl daemon-reload
+        note "PostgreSQL restarts when it fails (postgresql@.service.d/shop-restart.conf)"
+    fi
+    rm -f "$pg_restart_dropin"
     for _ in $(seq 30); do
         pg_isready -q && break
         sleep 1

@@ -216,3 +216,28 @@ def test_the_health_check_asks_gunicorn_where_its_socket_listens(tmp_path, liste
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "failed=0"
     assert asked in calls.read_text()
+
+
+def test_postgresql_restarts_when_it_fails(tmp_path):
+    """Drill: kill -9 of PostgreSQL's postmaster on a provisioned server left
+    postgresql@15-main "failed" (Debian's unit has no Restart=) and the shop answered 500 until
+    it was started by hand; the shop's own units came back by themselves."""
+    calls = tmp_path / "systemctl.calls"
+    snippet = between("    pg_restart_dropin=$(mktemp)", "    for _ in $(seq 30); do")
+    snippet = snippet.replace("/etc/systemd/system", str(tmp_path))
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            "note() { :; }",
+            f'systemctl() {{ echo "$*" >>{calls}; }}',
+            'install_if_changed() { if [[ -f $2 ]] && cmp -s "$1" "$2"; then return 1; fi; '
+            'cp "$1" "$2"; }',
+            snippet,
+            snippet,  # a second run changes nothing
+        ]
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+    assert done.returncode == 0, done.stderr
+    dropin = (tmp_path / "postgresql@.service.d/shop-restart.conf").read_text()
+    assert dropin.splitlines()[1:] == ["[Service]", "Restart=on-failure", "RestartSec=5s"]
+    assert calls.read_text().splitlines() == ["daemon-reload"]
