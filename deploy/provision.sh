@@ -687,8 +687,8 @@ fi
 log "Health check"
 # ------------------------------------------------------------------------------------------------
 # /healthz: 200 while the app reaches its database; its body says whether the cache answers.
-# gunicorn listens where shop-gunicorn.socket says: /run/shop/gunicorn.sock, or on an app server behind
-# a balancer the private address of its drop-in (README.md "Beyond one server").
+# gunicorn listens where shop-gunicorn.socket says: /run/shop/gunicorn.sock, or on an app server
+# behind a balancer the private address of its drop-in (README.md "Beyond one server").
 failed=0
 if runs_here shop-gunicorn.socket; then
     listen=$(systemctl show -p Listen --value shop-gunicorn.socket | grep -F '(Stream)' | head -n 1)
