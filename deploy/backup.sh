@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # backup.sh: back up the shop's database and uploaded media on this host.
 #
-# Run nightly as user shop by shop-backup.service (started by shop-backup.timer). By hand:
+# Run nightly as user shop by shop-backup.service (started by shop-backup.timer). It dumps
+# BACKUP_DATABASE_URL (e.g. a streaming replica) if set, else DATABASE_URL. By hand:
 #   sudo systemctl start shop-backup.service        (preferred: same user and sandbox)
 #   sudo -u shop bash /srv/shop/app/deploy/backup.sh
 #
@@ -28,7 +29,9 @@ fi
 BACKUP_DIR=${BACKUP_DIR:-/srv/shop/backups}
 MEDIA_DIR=${MEDIA_ROOT:-/srv/shop/media}
 KEEP_DAYS=${BACKUP_KEEP_DAYS:-14}
-DB_URL=${DATABASE_URL:-postgres://shop@/shop}
+# The database to dump: BACKUP_DATABASE_URL where it is set (a streaming replica, to keep the
+# load off the primary: README.md "Beyond one server"), else the shop's own DATABASE_URL.
+DB_URL=${BACKUP_DATABASE_URL:-${DATABASE_URL:-postgres://shop@/shop}}
 
 log() { printf 'backup: %s\n' "$*"; }
 die() { printf 'backup: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -40,7 +43,7 @@ die() { printf 'backup: ERROR: %s\n' "$*" >&2; exit 1; }
 case $DB_URL in
     postgres://* | postgresql://*) ;;
     psql://* | pgsql://* | postgis://*) DB_URL=postgresql://${DB_URL#*://} ;;
-    *) die "DATABASE_URL is not a PostgreSQL URL; nothing to dump" ;;
+    *) die "DATABASE_URL (or BACKUP_DATABASE_URL) is not a PostgreSQL URL; nothing to dump" ;;
 esac
 
 mkdir -p "$BACKUP_DIR"
@@ -63,14 +66,26 @@ mv -f "$dump.partial" "$dump"
 log "database: $dump ($(du -h "$dump" | cut -f1))"
 
 # 2. Media. A mirror; what this run deletes or replaces in it is kept in media-changed/.
+media_failed=0
 if [[ -n ${MEDIA_S3_BUCKET:-} ]]; then
     # The bucket keeps the uploads: its versioning (deploy/README.md) is their backup.
     log "media: in the bucket $MEDIA_S3_BUCKET, not on this host; skipped"
 elif [[ -d $MEDIA_DIR ]]; then
     mkdir -p "$BACKUP_DIR/media" "$BACKUP_DIR/media-changed"
-    rsync -a --delete --backup --backup-dir="$BACKUP_DIR/media-changed/$stamp" \
-        "$MEDIA_DIR/" "$BACKUP_DIR/media/"
-    log "media: $MEDIA_DIR/ -> $BACKUP_DIR/media/ ($(du -sh "$BACKUP_DIR/media" | cut -f1))"
+    if [[ -z $(find "$MEDIA_DIR" -type f -print -quit) ]] \
+        && [[ -n $(find "$BACKUP_DIR/media" -type f -print -quit) ]]; then
+        # No uploads at all, but the last copy has some: a share that is not mounted, or a new
+        # server whose media are not restored yet (README.md "A whole new server"). Mirroring
+        # would move every picture out of media/ into media-changed/, deleted after KEEP_DAYS.
+        log "media: ERROR: $MEDIA_DIR is empty, $BACKUP_DIR/media/ is not: not mirrored, the copy
+is kept (a share not mounted? media not restored yet? If the shop really has no uploads any more,
+delete $BACKUP_DIR/media/ by hand)" >&2
+        media_failed=1
+    else
+        rsync -a --delete --backup --backup-dir="$BACKUP_DIR/media-changed/$stamp" \
+            "$MEDIA_DIR/" "$BACKUP_DIR/media/"
+        log "media: $MEDIA_DIR/ -> $BACKUP_DIR/media/ ($(du -sh "$BACKUP_DIR/media" | cut -f1))"
+    fi
 else
     log "media: $MEDIA_DIR does not exist; skipped"
 fi
@@ -100,3 +115,4 @@ done
 
 count=("$BACKUP_DIR"/db-*.dump)
 log "done: ${#count[@]} database dumps kept in $BACKUP_DIR"
+((media_failed == 0)) || die "the media were not copied (above)"

@@ -31,7 +31,6 @@ readonly NGINX_SITE=/etc/nginx/sites-available/shop.conf
 # The last rendering of deploy/nginx/shop.conf that was installed. certbot edits the installed
 # file, so the live file is replaced only when the template itself changed.
 readonly NGINX_RENDERED=$ENV_DIR/nginx-shop.conf.rendered
-readonly GUNICORN_SOCKET=/run/shop/gunicorn.sock
 readonly SERVICES=(shop-gunicorn.service shop-celery-worker.service shop-celery-beat.service)
 readonly UNIT_FILES=(
     shop-gunicorn.socket shop-gunicorn.service
@@ -132,6 +131,25 @@ case "${ID:-}-${VERSION_ID:-}" in
     debian-12 | ubuntu-24.04) ;;
     *) warn "made for Debian 12 and Ubuntu 24.04; this is ${PRETTY_NAME:-an unknown system}" ;;
 esac
+
+# Units that an earlier run set up and the operator has disabled since: on a host of a split
+# installation (README.md "Beyond one server") an app server runs gunicorn only, exactly one host
+# runs Celery beat and the backup timer, PostgreSQL and Redis run elsewhere. This run (an update)
+# does not enable, start or restart them, and skips their set-up: it must not start a second
+# beat, a public nginx on an app server or a local database nobody uses. A first install finds
+# none of them disabled (the shop's units are not installed yet; the packages enable their own).
+DISABLED_UNITS=()
+for unit in postgresql.service redis-server.service nginx.service shop-gunicorn.socket \
+    "${SERVICES[@]}" shop-backup.timer; do
+    if [[ $(systemctl is-enabled "$unit" 2>/dev/null) == disabled ]]; then
+        DISABLED_UNITS+=("$unit")
+    fi
+done
+# runs_here UNIT: false for a unit in DISABLED_UNITS.
+runs_here() { [[ " ${DISABLED_UNITS[*]} " != *" $1 "* ]]; }
+if ((${#DISABLED_UNITS[@]} > 0)); then
+    note "disabled on this host, left alone: ${DISABLED_UNITS[*]}"
+fi
 
 # ------------------------------------------------------------------------------------------------
 log "Packages"
@@ -240,33 +258,49 @@ install -d -m 0750 -o root -g "$SHOP_USER" "$ENV_DIR"
 # ------------------------------------------------------------------------------------------------
 log "PostgreSQL"
 # ------------------------------------------------------------------------------------------------
-systemctl enable --now postgresql
-for _ in $(seq 30); do
-    pg_isready -q && break
-    sleep 1
-done
-pg_isready -q || pg_down "PostgreSQL does not accept connections"
-pg_server=$(psql_admin -c 'SHOW server_version_num')
-((pg_server >= 150000)) || warn "PostgreSQL $pg_server is older than 15"
-# Debian's defaults (shared_buffers 128 MB, random_page_cost 4) suit a spinning disk and a tiny
-# database: with 100,000 products (~400 MB) most page reads missed PostgreSQL's own cache and
-# a common search word was answered by a full scan instead of its GIN index. Sized from this
-# machine's memory; the file is ours, rewritten on every run (edit the values here).
-# The machine's memory, or the container's limit where that is smaller (a container VPS whose
-# /proc/meminfo shows the host's memory would get a shared_buffers it cannot have).
-mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
-for limit_file in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
-    limit=$(cat "$limit_file" 2>/dev/null || true)
-    if [[ $limit =~ ^[0-9]+$ ]] && ((limit / 1024 < mem_kb)); then
-        mem_kb=$((limit / 1024))
+if ! runs_here postgresql.service; then
+    note "postgresql is disabled here: the database is elsewhere (DATABASE_URL); skipped"
+else
+    systemctl enable --now postgresql
+    # Debian's cluster units (postgresql@15-main) have no Restart=: a postmaster that was killed
+    # (the OOM killer, a crash) stayed down and every page answered 500 until someone started
+    # it by hand. After a crash PostgreSQL recovers from its WAL on start.
+    pg_restart_dropin=$(mktemp)
+    printf '%s\n' "# Written by the shop's deploy/provision.sh." '[Service]' \
+        'Restart=on-failure' 'RestartSec=5s' >"$pg_restart_dropin"
+    install -d -m 0755 /etc/systemd/system/postgresql@.service.d
+    if install_if_changed "$pg_restart_dropin" \
+        /etc/systemd/system/postgresql@.service.d/shop-restart.conf 0644; then
+        systemctl daemon-reload
+        note "PostgreSQL restarts when it fails (postgresql@.service.d/shop-restart.conf)"
     fi
-done
-mem_mb=$((mem_kb / 1024))
-shared_mb=$((mem_mb / 4 > 8192 ? 8192 : mem_mb / 4))
-cache_mb=$((mem_mb / 2))
-pg_conf_dir=$(psql_admin -c 'SHOW config_file' | xargs dirname)/conf.d
-install -d -m 0755 "$pg_conf_dir"
-pg_tuning="# Written by the shop's deploy/provision.sh; rewritten on every run.
+    rm -f "$pg_restart_dropin"
+    for _ in $(seq 30); do
+        pg_isready -q && break
+        sleep 1
+    done
+    pg_isready -q || pg_down "PostgreSQL does not accept connections"
+    pg_server=$(psql_admin -c 'SHOW server_version_num')
+    ((pg_server >= 150000)) || warn "PostgreSQL $pg_server is older than 15"
+    # Debian's defaults (shared_buffers 128 MB, random_page_cost 4) suit a spinning disk and a tiny
+    # database: with 100,000 products (~400 MB) most page reads missed PostgreSQL's own cache and
+    # a common search word was answered by a full scan instead of its GIN index. Sized from this
+    # machine's memory; the file is ours, rewritten on every run (edit the values here).
+    # The machine's memory, or the container's limit where that is smaller (a container VPS whose
+    # /proc/meminfo shows the host's memory would get a shared_buffers it cannot have).
+    mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+    for limit_file in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
+        limit=$(cat "$limit_file" 2>/dev/null || true)
+        if [[ $limit =~ ^[0-9]+$ ]] && ((limit / 1024 < mem_kb)); then
+            mem_kb=$((limit / 1024))
+        fi
+    done
+    mem_mb=$((mem_kb / 1024))
+    shared_mb=$((mem_mb / 4 > 8192 ? 8192 : mem_mb / 4))
+    cache_mb=$((mem_mb / 2))
+    pg_conf_dir=$(psql_admin -c 'SHOW config_file' | xargs dirname)/conf.d
+    install -d -m 0755 "$pg_conf_dir"
+    pg_tuning="# Written by the shop's deploy/provision.sh; rewritten on every run.
 shared_buffers = ${shared_mb}MB
 effective_cache_size = ${cache_mb}MB
 work_mem = 16MB
@@ -274,25 +308,26 @@ maintenance_work_mem = 256MB
 random_page_cost = 1.1
 effective_io_concurrency = 200
 jit = off"
-if [[ ! -f "$pg_conf_dir/shop-tuning.conf" ]] || [[ $(cat "$pg_conf_dir/shop-tuning.conf") != "$pg_tuning" ]]; then
-    printf '%s\n' "$pg_tuning" >"$pg_conf_dir/shop-tuning.conf"
-    systemctl restart postgresql # shared_buffers needs a restart
-    for _ in $(seq 30); do
-        pg_isready -q && break
-        sleep 1
-    done
-    pg_isready -q || pg_down "PostgreSQL did not come back after tuning"
-    note "PostgreSQL tuned: shared_buffers ${shared_mb}MB, effective_cache_size ${cache_mb}MB"
-fi
-if [[ $(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$SHOP_USER'") != 1 ]]; then
-    # No password: the Unix user shop logs in as role shop over the socket (peer authentication,
-    # the "local all all peer" line of Debian's pg_hba.conf).
-    psql_admin -c "CREATE ROLE $SHOP_USER LOGIN"
-    note "created role $SHOP_USER"
-fi
-if [[ $(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$SHOP_USER'") != 1 ]]; then
-    psql_admin -c "CREATE DATABASE $SHOP_USER OWNER $SHOP_USER ENCODING 'UTF8' TEMPLATE template0"
-    note "created database $SHOP_USER"
+    if [[ ! -f "$pg_conf_dir/shop-tuning.conf" ]] || [[ $(cat "$pg_conf_dir/shop-tuning.conf") != "$pg_tuning" ]]; then
+        printf '%s\n' "$pg_tuning" >"$pg_conf_dir/shop-tuning.conf"
+        systemctl restart postgresql # shared_buffers needs a restart
+        for _ in $(seq 30); do
+            pg_isready -q && break
+            sleep 1
+        done
+        pg_isready -q || pg_down "PostgreSQL did not come back after tuning"
+        note "PostgreSQL tuned: shared_buffers ${shared_mb}MB, effective_cache_size ${cache_mb}MB"
+    fi
+    if [[ $(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$SHOP_USER'") != 1 ]]; then
+        # No password: the Unix user shop logs in as role shop over the socket (peer authentication,
+        # the "local all all peer" line of Debian's pg_hba.conf).
+        psql_admin -c "CREATE ROLE $SHOP_USER LOGIN"
+        note "created role $SHOP_USER"
+    fi
+    if [[ $(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$SHOP_USER'") != 1 ]]; then
+        psql_admin -c "CREATE DATABASE $SHOP_USER OWNER $SHOP_USER ENCODING 'UTF8' TEMPLATE template0"
+        note "created database $SHOP_USER"
+    fi
 fi
 
 # ------------------------------------------------------------------------------------------------
@@ -300,14 +335,17 @@ log "Redis"
 # ------------------------------------------------------------------------------------------------
 # Only a cache and a Celery broker: loopback only, nothing written to disk. When memory runs
 # out, only keys with an expiry (cache entries) are evicted, never the task queue.
-REDIS_CONF=/etc/redis/redis.conf
-[[ -f $REDIS_CONF ]] || die "$REDIS_CONF not found"
-redis_before=$(sha256sum "$REDIS_CONF")
-sed -i -E \
-    -e '/^[[:space:]]*(bind|save|appendonly|maxmemory|maxmemory-policy)([[:space:]]|$)/d' \
-    -e '/^# shop: /d' \
-    "$REDIS_CONF"
-cat >>"$REDIS_CONF" <<'EOF'
+if ! runs_here redis-server.service; then
+    note "redis-server is disabled here: Redis is elsewhere (REDIS_URL); skipped"
+else
+    REDIS_CONF=/etc/redis/redis.conf
+    [[ -f $REDIS_CONF ]] || die "$REDIS_CONF not found"
+    redis_before=$(sha256sum "$REDIS_CONF")
+    sed -i -E \
+        -e '/^[[:space:]]*(bind|save|appendonly|maxmemory|maxmemory-policy)([[:space:]]|$)/d' \
+        -e '/^# shop: /d' \
+        "$REDIS_CONF"
+    cat >>"$REDIS_CONF" <<'EOF'
 # shop: the lines below are set by deploy/provision.sh, which removes other bind/save/appendonly/maxmemory lines
 bind 127.0.0.1
 save ""
@@ -315,12 +353,13 @@ appendonly no
 maxmemory 256mb
 maxmemory-policy volatile-lru
 EOF
-systemctl enable redis-server
-if [[ $(sha256sum "$REDIS_CONF") != "$redis_before" ]]; then
-    systemctl restart redis-server
-    note "redis.conf changed; redis-server restarted"
-else
-    systemctl start redis-server
+    systemctl enable redis-server
+    if [[ $(sha256sum "$REDIS_CONF") != "$redis_before" ]]; then
+        systemctl restart redis-server
+        note "redis.conf changed; redis-server restarted"
+    else
+        systemctl start redis-server
+    fi
 fi
 
 # ------------------------------------------------------------------------------------------------
@@ -425,16 +464,33 @@ for unit in "${UNIT_FILES[@]}"; do
     fi
 done
 systemctl daemon-reload
-systemctl enable shop-gunicorn.socket "${SERVICES[@]}" shop-backup.timer
-if [[ $socket_changed == 1 ]] && systemctl is-active --quiet shop-gunicorn.socket; then
-    # A socket unit cannot be restarted while its service runs.
-    systemctl stop shop-gunicorn.service
-    systemctl restart shop-gunicorn.socket
+# What this host runs: all of them, but for those disabled by hand (DISABLED_UNITS, above).
+RUN_SERVICES=()
+for unit in "${SERVICES[@]}"; do
+    if runs_here "$unit"; then RUN_SERVICES+=("$unit"); fi
+done
+RUN_UNITS=("${RUN_SERVICES[@]}")
+for unit in shop-gunicorn.socket shop-backup.timer; do
+    if runs_here "$unit"; then RUN_UNITS+=("$unit"); fi
+done
+if ((${#RUN_UNITS[@]} > 0)); then
+    systemctl enable "${RUN_UNITS[@]}"
 fi
-systemctl start shop-gunicorn.socket
+if runs_here shop-gunicorn.socket; then
+    if [[ $socket_changed == 1 ]] && systemctl is-active --quiet shop-gunicorn.socket; then
+        # A socket unit cannot be restarted while its service runs.
+        systemctl stop shop-gunicorn.service
+        systemctl restart shop-gunicorn.socket
+    fi
+    systemctl start shop-gunicorn.socket
+fi
 # New code, settings or units: restart. Requests that arrive meanwhile wait in the socket.
-systemctl restart "${SERVICES[@]}"
-systemctl start shop-backup.timer
+if ((${#RUN_SERVICES[@]} > 0)); then
+    systemctl restart "${RUN_SERVICES[@]}"
+fi
+if runs_here shop-backup.timer; then
+    systemctl start shop-backup.timer
+fi
 # Pages in the Redis page cache were rendered by the code and templates before this run, and
 # would be served for up to 5 minutes more: make them all stale now that the new code runs.
 /usr/local/bin/shop-manage shell -c \
@@ -522,8 +578,10 @@ if ! nginx -t; then
     rm -f "$NGINX_RENDERED"
     die "nginx -t failed (above); the running nginx was not reloaded"
 fi
-systemctl enable nginx
-systemctl reload-or-restart nginx
+if runs_here nginx.service; then
+    systemctl enable nginx
+    systemctl reload-or-restart nginx
+fi
 [[ $nginx_fresh == 0 ]] || note "installed $NGINX_SITE"
 
 # ------------------------------------------------------------------------------------------------
@@ -596,7 +654,9 @@ rm -f "$retention"
 # ------------------------------------------------------------------------------------------------
 log "TLS (certbot)"
 # ------------------------------------------------------------------------------------------------
-if [[ $WANT_TLS == 0 ]]; then
+if ! runs_here nginx.service; then
+    note "nginx is disabled on this host: TLS is the load balancer's; skipped"
+elif [[ $WANT_TLS == 0 ]]; then
     if [[ $IS_IP == 1 ]]; then
         note "$DOMAIN is an IP address: no certificate can be issued for it; TLS skipped"
     else
@@ -627,25 +687,36 @@ fi
 log "Health check"
 # ------------------------------------------------------------------------------------------------
 # /healthz: 200 while the app reaches its database; its body says whether the cache answers.
-code=000
-health=$(mktemp)
-for _ in $(seq 30); do
-    code=$(curl -s -o "$health" -w '%{http_code}' --max-time 10 --unix-socket "$GUNICORN_SOCKET" \
-        -H "Host: $DOMAIN" -H 'X-Forwarded-Proto: https' http://localhost/healthz) || true
-    [[ $code != 200 ]] || break
-    sleep 1
-done
+# gunicorn listens where shop-gunicorn.socket says: /run/shop/gunicorn.sock, or on an app server
+# behind a balancer the private address of its drop-in (README.md "Beyond one server").
 failed=0
-if [[ $code == 200 ]]; then
-    note "gunicorn: GET /healthz on $GUNICORN_SOCKET -> 200 $(head -c 200 "$health")"
-    grep -q '"status": "ok"' "$health" \
-        || warn "the app runs without its cache (Redis): sudo systemctl status redis-server"
-else
-    warn "gunicorn: GET /healthz on $GUNICORN_SOCKET -> $code $(head -c 200 "$health")" \
-        "(sudo journalctl -u shop-gunicorn)"
-    failed=1
+if runs_here shop-gunicorn.socket; then
+    listen=$(systemctl show -p Listen --value shop-gunicorn.socket | grep -F '(Stream)' | head -n 1)
+    listen=${listen%% *}
+    if [[ $listen == /* ]]; then
+        target=(--unix-socket "$listen" http://localhost/healthz)
+    else
+        target=(--globoff "http://$listen/healthz")
+    fi
+    code=000
+    health=$(mktemp)
+    for _ in $(seq 30); do
+        code=$(curl -s -o "$health" -w '%{http_code}' --max-time 10 "${target[@]}" \
+            -H "Host: $DOMAIN" -H 'X-Forwarded-Proto: https') || true
+        [[ $code != 200 ]] || break
+        sleep 1
+    done
+    if [[ $code == 200 ]]; then
+        note "gunicorn: GET /healthz on $listen -> 200 $(head -c 200 "$health")"
+        grep -q '"status": "ok"' "$health" \
+            || warn "the app runs without its cache (Redis): sudo systemctl status redis-server"
+    else
+        warn "gunicorn: GET /healthz on $listen -> $code $(head -c 200 "$health")" \
+            "(sudo journalctl -u shop-gunicorn)"
+        failed=1
+    fi
+    rm -f "$health"
 fi
-rm -f "$health"
 # Celery: a worker answers a ping through the broker (this also proves the broker is reachable
 # with the installed kombu/redis versions).
 replies=0
@@ -663,19 +734,21 @@ else
     failed=1
 fi
 # Through nginx: 200 on plain http, or certbot's redirect to https.
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Host: $DOMAIN" \
-    http://127.0.0.1/robots.txt) || true
-if [[ $code == 200 || $code == 301 ]]; then
-    note "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code"
-else
-    warn "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code (/var/log/nginx/shop.error.log)"
-    failed=1
+if runs_here nginx.service; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Host: $DOMAIN" \
+        http://127.0.0.1/robots.txt) || true
+    if [[ $code == 200 || $code == 301 ]]; then
+        note "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code"
+    else
+        warn "nginx: GET http://$DOMAIN/robots.txt (via 127.0.0.1) -> $code (/var/log/nginx/shop.error.log)"
+        failed=1
+    fi
 fi
 # Uploads in a bucket (MEDIA_S3_BUCKET): pages link them at MEDIA_URL, /media/<name>, which
 # this nginx serves from /srv/shop/media unless its /media/ location proxies to the bucket
 # (README.md "Media", step 3). The newest picture, fetched through nginx: a site without those
 # lines (never added, or lost when an update replaced shop.conf) fails here, not on every page.
-if grep -Eq '^MEDIA_S3_BUCKET=.+' "$ENV_FILE"; then
+if grep -Eq '^MEDIA_S3_BUCKET=.+' "$ENV_FILE" && runs_here nginx.service; then
     # where pages link the newest product picture (MEDIA_URL + its name)
     NEWEST_PICTURE=$(
         cat <<'PYEOF'
@@ -704,8 +777,14 @@ the file, $NGINX_SITE.bak has the previous one), then: sudo systemctl reload ngi
         fi
     fi
 fi
-mapfile -t pg_units < <(pg_cluster_units)
-for unit in "${SERVICES[@]}" shop-gunicorn.socket shop-backup.timer nginx "${pg_units[@]:-postgresql}" redis-server; do
+CHECK_UNITS=("${RUN_UNITS[@]}")
+if runs_here nginx.service; then CHECK_UNITS+=(nginx); fi
+if runs_here postgresql.service; then
+    mapfile -t pg_units < <(pg_cluster_units)
+    CHECK_UNITS+=("${pg_units[@]:-postgresql}")
+fi
+if runs_here redis-server.service; then CHECK_UNITS+=(redis-server); fi
+for unit in "${CHECK_UNITS[@]}"; do
     if systemctl is-active --quiet "$unit"; then
         note "$unit: active"
     else

@@ -49,13 +49,15 @@ def test_the_media_health_check_asks_for_the_newest_pictures_address():
 
 def test_the_media_health_check_runs_only_with_a_bucket_and_fails_the_run():
     check = PROVISION[PROVISION.index("NEWEST_PICTURE=$(") :]
-    check = check[: check.index("\nmapfile -t pg_units")]
+    check = check[: check.index("\nCHECK_UNITS=")]
     assert "failed=1" in check
     before = PROVISION[: PROVISION.index("NEWEST_PICTURE=$(")]
     assert (
         before.rstrip()
         .splitlines()[-2]
-        .startswith("if grep -Eq '^MEDIA_S3_BUCKET=.+' \"$ENV_FILE\"; then")
+        .startswith(
+            "if grep -Eq '^MEDIA_S3_BUCKET=.+' \"$ENV_FILE\" && runs_here nginx.service; then"
+        )
     )
 
 
@@ -118,3 +120,124 @@ def test_an_edit_the_template_changed_too_is_reported_not_merged(tmp_path):
     printed, installed = keep_media(tmp_path, previous, live, new)
     assert printed == "changed"
     assert installed == new
+
+
+def between(start: str, end: str) -> str:
+    """The lines of provision.sh from the one starting with START up to the one before END."""
+    begin = PROVISION.index(start)
+    return PROVISION[begin : PROVISION.index(end, begin)]
+
+
+def run_units_section(tmp_path, disabled: set[str]) -> list[str]:
+    """Runs provision.sh's "systemd units" step with a systemctl that only records its calls
+    (and says "disabled" for the units in DISABLED); the systemctl calls, one a line."""
+    calls = tmp_path / "systemctl.calls"
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            between("readonly SERVICES=", "readonly APT_PACKAGES="),
+            "DEPLOY_DIR=/nonexistent",
+            "log() { :; }; note() { :; }; install_if_changed() { return 1; }",
+            f'systemctl() {{ echo "$*" >>{calls}',
+            "  if [[ $1 == is-enabled ]]; then",
+            f'    case " {" ".join(sorted(disabled))} " in',
+            '      *" $2 "*) echo disabled ;;',
+            "      *) echo enabled ;;",
+            "    esac",
+            "  fi; }",
+            between("DISABLED_UNITS=()", "# ---"),
+            between("socket_changed=0", "# Pages in the Redis page cache"),
+        ]
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+    assert done.returncode == 0, done.stderr
+    return [line for line in calls.read_text().splitlines() if not line.startswith("is-enabled")]
+
+
+def test_an_update_keeps_the_units_an_app_server_disabled(tmp_path):
+    """Drill: on an app server set up as README's "Beyond one server" says (worker, beat, nginx
+    and the backup timer disabled), running provision.sh again, which is how an update is
+    installed, enabled and started them all: a second Celery beat queued every periodic job
+    twice, nginx answered on the app server, the backup dumped the shared database from
+    there too."""
+    disabled = {
+        "shop-celery-worker.service",
+        "shop-celery-beat.service",
+        "shop-backup.timer",
+        "nginx.service",
+    }
+    calls = run_units_section(tmp_path, disabled)
+    assert "enable shop-gunicorn.service shop-gunicorn.socket" in calls
+    assert "restart shop-gunicorn.service" in calls
+    for unit in disabled:
+        assert not [call for call in calls if unit in call.split()], (unit, calls)
+
+
+def test_a_first_install_enables_and_starts_every_unit(tmp_path):
+    calls = run_units_section(tmp_path, set())
+    assert (
+        "enable shop-gunicorn.service shop-celery-worker.service shop-celery-beat.service"
+        " shop-gunicorn.socket shop-backup.timer"
+    ) in calls
+    assert (
+        "restart shop-gunicorn.service shop-celery-worker.service shop-celery-beat.service"
+    ) in calls
+    assert "start shop-gunicorn.socket" in calls
+    assert "start shop-backup.timer" in calls
+
+
+@pytest.mark.parametrize(
+    ("listen", "asked"),
+    [
+        (
+            "/run/shop/gunicorn.sock (Stream)",
+            "--unix-socket /run/shop/gunicorn.sock http://localhost/healthz",
+        ),
+        ("10.0.0.11:8000 (Stream)", "--globoff http://10.0.0.11:8000/healthz"),
+    ],
+)
+def test_the_health_check_asks_gunicorn_where_its_socket_listens(tmp_path, listen, asked):
+    """Drill: on an app server whose shop-gunicorn.socket listens on a private address (the
+    README's drop-in), the health check asked /run/shop/gunicorn.sock: "-> 000", and the run
+    ended with "some checks failed"."""
+    calls = tmp_path / "curl.calls"
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            "DOMAIN=shop.test",
+            'note() { echo "$*"; }; warn() { echo "WARNING: $*"; }; runs_here() { true; }',
+            f"systemctl() {{ echo '{listen}'; }}",
+            f'curl() {{ echo "$*" >>{calls}; printf 200; }}',
+            between("failed=0\nif runs_here shop-gunicorn.socket", "# Celery: a worker answers"),
+            "echo failed=$failed",
+        ]
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "failed=0"
+    assert asked in calls.read_text()
+
+
+def test_postgresql_restarts_when_it_fails(tmp_path):
+    """Drill: kill -9 of PostgreSQL's postmaster on a provisioned server left
+    postgresql@15-main "failed" (Debian's unit has no Restart=) and the shop answered 500 until
+    it was started by hand; the shop's own units came back by themselves."""
+    calls = tmp_path / "systemctl.calls"
+    snippet = between("    pg_restart_dropin=$(mktemp)", "    for _ in $(seq 30); do")
+    snippet = snippet.replace("/etc/systemd/system", str(tmp_path))
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            "note() { :; }",
+            f'systemctl() {{ echo "$*" >>{calls}; }}',
+            'install_if_changed() { if [[ -f $2 ]] && cmp -s "$1" "$2"; then return 1; fi; '
+            'cp "$1" "$2"; }',
+            snippet,
+            snippet,  # a second run changes nothing
+        ]
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+    assert done.returncode == 0, done.stderr
+    dropin = (tmp_path / "postgresql@.service.d/shop-restart.conf").read_text()
+    assert dropin.splitlines()[1:] == ["[Service]", "Restart=on-failure", "RestartSec=5s"]
+    assert calls.read_text().splitlines() == ["daemon-reload"]
