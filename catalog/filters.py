@@ -13,8 +13,9 @@ from .selectors import get_navigation
 
 SORTS = {
     "newest": ("-created_at", "-id"),
-    "price": ("price", "id"),
-    "-price": ("-price", "id"),
+    # by the lowest price a variant sells at (what the card shows)
+    "price": ("price_from", "id"),
+    "-price": ("-price_from", "id"),
     "name": ("name", "id"),
 }
 SORT_CHOICES = [
@@ -54,8 +55,9 @@ class ProductFilter(django_filters.FilterSet):
         max_length=200,
         widget=FastTextInput(attrs={"type": "search"}),
     )
+    # a product is in the range when a variant of it sells at a price in it
     min_price = django_filters.NumberFilter(
-        field_name="price",
+        field_name="price_to",
         lookup_expr="gte",
         label="From",
         min_value=0,
@@ -64,7 +66,7 @@ class ProductFilter(django_filters.FilterSet):
         widget=FastNumberInput(attrs={"min": "0", "step": "any", "inputmode": "decimal"}),
     )
     max_price = django_filters.NumberFilter(
-        field_name="price",
+        field_name="price_from",
         lookup_expr="lte",
         label="To",
         min_value=0,

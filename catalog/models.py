@@ -114,6 +114,11 @@ class Product(models.Model):
     # Units over all variants, kept by catalog.services.refresh_stock_totals (variant saves,
     # orders): listings filter and sort on it without touching the variants.
     stock_total = models.PositiveIntegerField(default=0, editable=False)
+    # The lowest and highest price a variant sells at (its own price, or the product's), kept
+    # by catalog.services.refresh_price_ranges (product and variant saves): cards say "From"
+    # when they differ, and listings sort and filter on them.
+    price_from = models.DecimalField(max_digits=10, decimal_places=2, default=0, editable=False)
+    price_to = models.DecimalField(max_digits=10, decimal_places=2, default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -123,7 +128,7 @@ class Product(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["is_active", "-created_at"], name="product_active_newest"),
-            models.Index(fields=["is_active", "price"], name="product_active_price"),
+            models.Index(fields=["is_active", "price_from"], name="product_active_price_from"),
             models.Index(fields=["is_active", "name"], name="product_active_name"),
             models.Index(
                 fields=["category", "is_active", "stock_total"], name="product_category_stock"
@@ -158,16 +163,23 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    DERIVED_FIELDS = ("stock_total", "price_from", "price_to")
+
     def save(self, *args, **kwargs):
-        # stock_total is written only by refresh_stock_totals: a product saved from a copy
-        # read before an order (an admin form) would otherwise put back the old total.
+        # stock_total and the price range are written only by catalog.services: a product
+        # saved from a copy read before an order or a variant's change (an admin form) would
+        # otherwise put back old values. (The post_save signal refreshes the price range.)
         if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
             deferred = self.get_deferred_fields()  # a copy read with only(): its loaded fields
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "stock_total" and f.attname not in deferred
+                if not f.primary_key
+                and f.name not in self.DERIVED_FIELDS
+                and f.attname not in deferred
             ]
+        elif self._state.adding:
+            self.price_from = self.price_to = self.price  # no variant yet
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -190,8 +202,22 @@ class Product(models.Model):
         return default_storage.url(name) if name else ""
 
     @property
+    def price_varies(self) -> bool:
+        """Whether the variants sell at different prices (cards and the page say "From")."""
+        return self.price_from != self.price_to
+
+    @property
+    def shown_price(self) -> Decimal:
+        """The price cards and the page show: what every variant costs, or the lowest."""
+        return self.price_from
+
+    @property
     def on_sale(self) -> bool:
-        return self.compare_at_price is not None and self.compare_at_price > self.price
+        return (
+            self.compare_at_price is not None
+            and not self.price_varies
+            and self.compare_at_price > self.shown_price
+        )
 
     @property
     def orderable_max(self) -> int:

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from .models import Product, Variant
@@ -25,6 +25,26 @@ def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
     if product_ids is not None:
         products = products.filter(pk__in=list(product_ids))
     return products.update(stock_total=Coalesce(Subquery(units), 0))
+
+
+def refresh_price_ranges(*, product_ids: Iterable[int] | None = None) -> int:
+    """Recompute ``Product.price_from`` and ``price_to``, the lowest and highest price its
+    variants sell at (a variant's own price, or the product's; the product's without variants),
+    in one UPDATE; all products if None."""
+    effective = Variant.objects.filter(product=OuterRef("pk")).annotate(
+        effective=Coalesce("price_override", OuterRef("price"))
+    )
+    products = Product.objects.all()
+    if product_ids is not None:
+        products = products.filter(pk__in=list(product_ids))
+    return products.update(
+        price_from=Coalesce(
+            Subquery(effective.order_by("effective").values("effective")[:1]), F("price")
+        ),
+        price_to=Coalesce(
+            Subquery(effective.order_by("-effective").values("effective")[:1]), F("price")
+        ),
+    )
 
 
 def lock_variants(*, product_ids: Iterable[int] = (), variant_ids: Iterable[int] = ()) -> None:

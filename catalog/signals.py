@@ -8,7 +8,7 @@ from django.dispatch import Signal, receiver
 
 from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import bump_catalog_version, product_change_scopes, shown_product_scopes
-from .services import refresh_stock_totals
+from .services import refresh_price_ranges, refresh_stock_totals
 
 
 @receiver(pre_save, sender=Variant)
@@ -34,7 +34,9 @@ def _variant_products(instance, signal) -> list[int]:
 @receiver([post_save, post_delete], sender=Variant)
 def variant_changed(sender, instance, signal, raw=False, **kwargs) -> None:
     if not raw:
-        refresh_stock_totals(product_ids=_variant_products(instance, signal))
+        products = _variant_products(instance, signal)
+        refresh_stock_totals(product_ids=products)
+        refresh_price_ranges(product_ids=products)
 
 
 @receiver([post_save, post_delete], sender=Series)
@@ -68,6 +70,9 @@ def product_changed(sender, instance, signal, **kwargs) -> None:
     # (they list the newest and featured products of the category: a new, moved, hidden or
     # featured product changes that list); the listings of its category and series, and of
     # the ones it left.
+    if signal is post_save and not kwargs.get("raw"):
+        # the price may have changed: the variants without their own price follow it
+        refresh_price_ranges(product_ids=[instance.pk])
     places = [(instance.pk, instance.category_id, instance.series_id)]
     before = instance.__dict__.pop("_listed_before", None) if signal is post_save else None
     if before is not None:

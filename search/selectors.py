@@ -235,8 +235,9 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
             {
                 "name": p.name,
                 "url": p.get_absolute_url(),
-                "price": str(p.price),
-                "price_text": money(p.price),  # as pages show it (currency sign)
+                "price": str(p.shown_price),
+                # as pages show it (currency sign; "From" when the variants' prices differ)
+                "price_text": ("From " if p.price_varies else "") + money(p.shown_price),
                 "image": p.image_list[0].listing_url if p.image_list else "",
             }
             for p in products

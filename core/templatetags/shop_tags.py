@@ -80,15 +80,18 @@ def _marker(terms: frozenset[str]) -> re.Pattern:
 
 @register.simple_tag
 def price_html(item) -> str:
-    """The price paragraph of a product (a sale price with the crossed-out regular price)."""
+    """The price paragraph of a product (a sale price with the crossed-out regular price; the
+    lowest price, "From", when its variants sell at different prices)."""
+    if item.price_varies:
+        return format_html('<p class="price">From {}</p>', money(item.shown_price))
     if item.on_sale:
         return format_html(
             '<p class="price"><span class="sale"><span class="visually-hidden">Now </span>{}'
             '</span> <del><span class="visually-hidden">was </span>{}</del></p>',
-            money(item.price),
+            money(item.shown_price),
             money(item.compare_at_price),
         )
-    return format_html('<p class="price">{}</p>', money(item.price))
+    return format_html('<p class="price">{}</p>', money(item.shown_price))
 
 
 # Fragments that are the same for every visitor: rendered once per process and content version.

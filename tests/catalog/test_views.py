@@ -392,3 +392,82 @@ def test_quantity_limit_is_the_best_stocked_variant_not_the_sum(client):
     assert 'max="3"' in body  # one line holds one variant: never 5
     assert "only 3 left" in body
     assert "only 2 left" in body
+
+
+def product_with_prices(name: str, price: str, *overrides: str | None, **kwargs) -> Product:
+    """A product at ``price`` with one variant per override (None: the product's price)."""
+    product = ProductFactory(name=name, price=Decimal(price), stock=False, **kwargs)
+    for i, override in enumerate(overrides):
+        VariantFactory(
+            product=product,
+            size=f"S{i}",
+            price_override=None if override is None else Decimal(override),
+        )
+    product.refresh_from_db()
+    return product
+
+
+def card_of(body: str, name: str) -> str:
+    start = body.index(f">{name}<")
+    return body[start : body.index("</article>", start)]
+
+
+def test_cards_and_pages_show_what_the_variants_sell_at(client):
+    # A variant's own price never reached the listings: a product at €20 whose sizes all cost
+    # €25 or €35 showed "€20.00" on its card, a price nobody could buy at.
+    category = CategoryFactory()
+    product_with_prices("Mixed Tee", "20.00", None, "30.00", category=category)
+    product_with_prices("Dear Tee", "20.00", "25.00", "35.00", category=category)
+    product_with_prices("Cheap Tee", "20.00", "15.00", category=category)
+    product_with_prices("Plain Tee", "20.00", None, None, category=category)
+    body = client.get(category.get_absolute_url()).content.decode()
+    assert "From €20.00" in card_of(body, "Mixed Tee")
+    assert "From €25.00" in card_of(body, "Dear Tee")
+    assert "€20.00" not in card_of(body, "Dear Tee")
+    assert "€15.00" in card_of(body, "Cheap Tee")
+    assert "From" not in card_of(body, "Cheap Tee")
+    assert "€20.00" in card_of(body, "Plain Tee")
+    assert "From" not in card_of(body, "Plain Tee")
+
+    page = client.get(Product.objects.get(name="Dear Tee").get_absolute_url()).content.decode()
+    assert '<p class="price">From €25.00</p>' in page
+    assert 'property="product:price:amount" content="25.00"' in page
+    offers = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))["offers"]
+    assert sorted(o["price"] for o in offers) == ["25.00", "35.00"]
+
+
+def test_sorting_and_the_price_filter_go_by_what_the_variants_sell_at(client):
+    product_with_prices("Dear Tee", "10.00", "50.00")  # every variant €50
+    product_with_prices("Range Tee", "20.00", None, "40.00")  # €20-40
+    product_with_prices("Plain Tee", "30.00", None)
+
+    def listed(**params):
+        return names(client.get(reverse("catalog:products"), params))
+
+    assert listed(sort="price") == ["Range Tee", "Plain Tee", "Dear Tee"]
+    assert listed(sort="-price") == ["Dear Tee", "Plain Tee", "Range Tee"]
+    assert listed(max_price="15") == []  # nothing sells at €10
+    assert sorted(listed(min_price="35", max_price="45")) == ["Range Tee"]  # its €40 size
+    assert sorted(listed(min_price="45")) == ["Dear Tee"]
+
+
+def test_the_price_range_follows_the_product_and_its_variants(client):
+    product = product_with_prices("Range Tee", "20.00", None, "40.00")
+    url = reverse("catalog:products")
+    assert "From €20.00" in card_of(client.get(url).content.decode(), "Range Tee")
+
+    product.price = Decimal("45.00")  # the admin's save: the size without its own price follows
+    product.save()
+    assert "From €40.00" in card_of(client.get(url).content.decode(), "Range Tee")
+
+    own = product.variants.get(price_override__isnull=False)
+    own.price_override = None  # both sizes at the product's price now
+    own.save()
+    card = card_of(client.get(url).content.decode(), "Range Tee")
+    assert "€45.00" in card
+    assert "From" not in card
+
+    own.delete()
+    product.variants.update(price_override=Decimal("12.00"))
+    product.variants.get().save()  # a save refreshes, as the admin's does
+    assert "€12.00" in card_of(client.get(url).content.decode(), "Range Tee")

@@ -258,6 +258,16 @@ def test_autocomplete_json_shape(client, shop):
     assert json.loads(client.get(reverse("search:suggest"), {"q": "b"}).content)["products"] == []
 
 
+def test_autocomplete_says_from_when_the_variants_sell_at_different_prices(
+    client, shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        VariantFactory(product=shop["shoe"], size="46", price_override=Decimal("99.00"))
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "trail"}).content)
+    (shoe,) = [p for p in data["products"] if p["name"] == "Trail Shoe"]
+    assert shoe["price_text"] == f"From €{shop['shoe'].price:,.2f}"
+
+
 HOSTILE = [
     "",
     "   ",

@@ -329,7 +329,8 @@ def test_a_listing_built_during_a_change_is_never_stored_as_current(shop, monkey
 
     def change_meanwhile(product, *args):  # the cards were read: one is written
         if product.pk == shop.tent.pk:
-            Product.objects.filter(pk=shop.tent.pk).update(price=Decimal("99.00"))
+            new = Decimal("99.00")  # a save: the price, and the price range it refreshes
+            Product.objects.filter(pk=shop.tent.pk).update(price=new, price_from=new, price_to=new)
             places = [(shop.tent.pk, shop.outdoor.pk, shop.alpine.pk)]
             pagecache._bump(tuple(selectors.shown_product_scopes(places)))  # another's commit
         return real(product, *args)

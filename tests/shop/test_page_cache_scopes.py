@@ -136,7 +136,8 @@ def test_a_change_during_the_build_is_never_stored_under_the_new_versions(lanter
     real = selectors.list_related_products
 
     def change_meanwhile(*, product, **kwargs):  # after the product was read
-        Product.objects.filter(pk=lantern.pk).update(price=Decimal("21.00"))
+        new = Decimal("21.00")  # a save: the price, and the price range it refreshes
+        Product.objects.filter(pk=lantern.pk).update(price=new, price_from=new, price_to=new)
         pagecache._bump(tuple(selectors.product_scopes(lantern.pk)))  # another worker's commit
         return real(product=product, **kwargs)
 

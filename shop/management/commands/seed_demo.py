@@ -18,7 +18,7 @@ from cart.models import ShippingMethod
 from catalog.images import make_thumbnails
 from catalog.models import Category, Product, ProductImage, Series, Variant
 from catalog.selectors import bump_catalog_version
-from catalog.services import refresh_stock_totals
+from catalog.services import refresh_price_ranges, refresh_stock_totals
 from core.progress import ProgressBar
 from search.services import index_all_products
 from shop.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
@@ -501,6 +501,7 @@ class Command(BaseCommand):
                     )
             Variant.objects.bulk_create(variants, batch_size=2000)
             refresh_stock_totals(product_ids=[p.pk for p in products])
+            refresh_price_ranges(product_ids=[p.pk for p in products])
             ProductImage.objects.bulk_create(images, batch_size=2000)
         return len(new)
 
