@@ -76,9 +76,18 @@ def test_trigram_index_migrations_unapply_and_apply_again(
         assert "gin_trgm_ops" in definition
 
 
-def two_rows_alike(table: str) -> None:
+def two_rows_alike(table: str, state: tuple[str, str]) -> None:
     if table == "catalog_product":
-        ProductFactory.create_batch(2)
+        # the products table as it was at ``state`` (today's model has columns added later)
+        from django.db.migrations.loader import MigrationLoader
+
+        apps = MigrationLoader(connection).project_state(state).apps
+        series = apps.get_model("catalog", "Series").objects.create(name="S", slug="s")
+        category = apps.get_model("catalog", "Category").objects.create(name="C", slug="c")
+        for n in range(2):
+            apps.get_model("catalog", "Product").objects.create(
+                name="Alike", slug=f"alike-{n}", series=series, category=category, price=1
+            )
     elif table == "core_outboxmessage":
         for _ in range(2):
             OutboxMessage.objects.create(to=["ann@example.com"], subject="Hi", body_text="Hi")
@@ -97,7 +106,7 @@ def test_an_interrupted_index_build_is_redone_by_the_next_migrate(
     # What a cancelled CREATE INDEX CONCURRENTLY leaves (a timeout, a restart, a cancelled
     # statement): an INVALID index of that name, which IF NOT EXISTS takes for the index. A
     # unique build over two equal values fails the same way.
-    two_rows_alike(table)
+    two_rows_alike(table, (app, before))
     with pytest.raises(DatabaseError), connection.cursor() as cursor:
         cursor.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ((1))")
     assert index_state(index)[0] is False
