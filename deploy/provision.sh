@@ -463,6 +463,22 @@ for unit in "${UNIT_FILES[@]}"; do
         [[ $unit != shop-gunicorn.socket ]] || socket_changed=1
     fi
 done
+# The backup at 03:15 in the shop's TIME_ZONE, as the nightly clean-up it follows (Celery beat,
+# 02:35-02:55 in that zone): in the server's own zone (often UTC) it could run before it.
+shop_tz=$({ sed -n 's/^TIME_ZONE=//p' "$ENV_FILE" || true; } | tail -n 1 | tr -d "\"' ")
+BACKUP_TZ_DROPIN=/etc/systemd/system/shop-backup.timer.d/shop-time-zone.conf
+if [[ -n $shop_tz ]] && systemd-analyze calendar "*-*-* 03:15:00 $shop_tz" >/dev/null 2>&1; then
+    tz_dropin=$(mktemp)
+    printf '# Written by provision.sh from TIME_ZONE in %s\n[Timer]\nOnCalendar=\nOnCalendar=*-*-* 03:15:00 %s\n' \
+        "$ENV_FILE" "$shop_tz" >"$tz_dropin"
+    install -d -m 0755 "$(dirname "$BACKUP_TZ_DROPIN")"
+    if install_if_changed "$tz_dropin" "$BACKUP_TZ_DROPIN" 0644; then
+        note "the nightly backup runs at 03:15 $shop_tz (the shop's TIME_ZONE)"
+    fi
+    rm -f "$tz_dropin"
+else
+    warn "TIME_ZONE '${shop_tz}' in $ENV_FILE is not a zone systemd knows: the backup runs at 03:15 server time"
+fi
 systemctl daemon-reload
 # What this host runs: all of them, but for those disabled by hand (DISABLED_UNITS, above).
 RUN_SERVICES=()

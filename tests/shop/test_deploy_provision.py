@@ -137,7 +137,9 @@ def run_units_section(tmp_path, disabled: set[str]) -> list[str]:
             "set -euo pipefail",
             between("readonly SERVICES=", "readonly APT_PACKAGES="),
             "DEPLOY_DIR=/nonexistent",
-            "log() { :; }; note() { :; }; install_if_changed() { return 1; }",
+            f"ENV_FILE={tmp_path / 'shop.env'}",
+            "systemd-analyze() { true; }",
+            "log() { :; }; note() { :; }; warn() { :; }; install_if_changed() { return 1; }",
             f'systemctl() {{ echo "$*" >>{calls}',
             "  if [[ $1 == is-enabled ]]; then",
             f'    case " {" ".join(sorted(disabled))} " in',
@@ -241,3 +243,44 @@ def test_postgresql_restarts_when_it_fails(tmp_path):
     dropin = (tmp_path / "postgresql@.service.d/shop-restart.conf").read_text()
     assert dropin.splitlines()[1:] == ["[Service]", "Restart=on-failure", "RestartSec=5s"]
     assert calls.read_text().splitlines() == ["daemon-reload"]
+
+
+def run_backup_time_zone(tmp_path, time_zone: str, known: bool) -> subprocess.CompletedProcess:
+    env_file = tmp_path / "shop.env"
+    env_file.write_text(f"SECRET_KEY=x\nTIME_ZONE={time_zone}\n")
+    snippet = between("shop_tz=$(", "systemctl daemon-reload").replace(
+        "/etc/systemd/system", str(tmp_path)
+    )
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            f"ENV_FILE={env_file}",
+            'note() { echo "$*"; }; warn() { echo "WARNING: $*"; }',
+            f"systemd-analyze() {{ {'true' if known else 'false'}; }}",
+            'install_if_changed() { if [[ -f $2 ]] && cmp -s "$1" "$2"; then return 1; fi; '
+            'cp "$1" "$2"; }',
+            snippet,
+        ]
+    )
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+
+
+def test_the_backup_runs_at_0315_in_the_shops_time_zone(tmp_path):
+    """The backup timer ran at 03:15 server time (UTC on most servers) and the nightly clean-up
+    at 02:35-02:55 in the shop's TIME_ZONE: for a shop in America/New_York the backup ran at
+    22:15 local time, before the clean-up it is meant to follow."""
+    done = run_backup_time_zone(tmp_path, "America/New_York", known=True)
+    assert done.returncode == 0, done.stderr
+    dropin = tmp_path / "shop-backup.timer.d" / "shop-time-zone.conf"
+    lines = dropin.read_text().splitlines()
+    assert lines[1:] == ["[Timer]", "OnCalendar=", "OnCalendar=*-*-* 03:15:00 America/New_York"]
+    assert "03:15 America/New_York" in done.stdout
+    again = run_backup_time_zone(tmp_path, "America/New_York", known=True)
+    assert "03:15" not in again.stdout  # unchanged: nothing to say
+
+
+def test_a_time_zone_systemd_does_not_know_keeps_server_time_and_says_so(tmp_path):
+    done = run_backup_time_zone(tmp_path, "Mars/Olympus", known=False)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING: TIME_ZONE 'Mars/Olympus'" in done.stdout
+    assert not (tmp_path / "shop-backup.timer.d").exists()
