@@ -748,3 +748,38 @@ def test_the_order_page_links_the_e_mails_sent_only_for_staff_who_may_read_them(
     client.force_login(clerk)
     body = client.get(page).content.decode()
     assert f'href="{outbox}?q={order.number}">E-mails sent</a>' in body
+
+
+def test_the_order_page_leads_to_what_the_customer_wrote_about_it(client, new_order):
+    """Staff walkthrough: a return asked for from the order inquiry page arrives as a customer
+    message naming the order, but nothing on the order's page led to it."""
+    from django.contrib.auth.models import Permission
+
+    from service.models import ContactMessage
+
+    order, other = new_order(), new_order()
+    ContactMessage.objects.create(
+        name="Ann",
+        email="ann@example.com",
+        topic="return",
+        order_number=order.number,
+        message="The lamp is too small; may I exchange it?",
+    )
+    ContactMessage.objects.create(
+        name="Bob", email="bob@example.com", order_number=other.number, message="Where is it?"
+    )
+    clerk = UserFactory(email="clerk@shop.example", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="change_order"))
+    client.force_login(clerk)
+    page = reverse("admin:orders_order_change", args=[order.pk])
+    assert "Customer messages" not in client.get(page).content.decode()  # may not read them
+
+    clerk.user_permissions.add(Permission.objects.get(codename="view_contactmessage"))
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # permissions are cached on the user
+    client.force_login(clerk)
+    body = client.get(page).content.decode()
+    messages_url = reverse("admin:service_contactmessage_changelist") + f"?q={order.number}"
+    assert f'href="{messages_url}">Customer messages</a>' in body
+    listed = client.get(messages_url).content.decode()
+    assert "The lamp is too small" in listed
+    assert "Where is it?" not in listed
