@@ -1,4 +1,5 @@
 import hashlib
+import json
 import re
 import secrets
 from contextlib import suppress
@@ -229,9 +230,16 @@ def checkout_step_moved(request, section: str):
     return redirect(_section_url(section))
 
 
-def reviewed_digest(fingerprint: str) -> str:
-    """A short stand-in for a review's pricing fingerprint, for the review page's form."""
-    return hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+REVIEWED_DETAILS = ("email", "phone", "address", "shipping_method_id", "payment_code")
+
+
+def reviewed_digest(fingerprint: str, state: dict) -> str:
+    """What a review page showed, for its form: a short stand-in for its pricing fingerprint,
+    then one for the details (contact, address, delivery and payment)."""
+    details = json.dumps([state.get(name) for name in REVIEWED_DETAILS], sort_keys=True)
+    return "".join(
+        hashlib.sha256(part.encode()).hexdigest()[:16] for part in (fingerprint, details)
+    )
 
 
 def checkout_review(request):
@@ -256,7 +264,7 @@ def checkout_review(request):
         "review",
         pricing,
         state=state,
-        reviewed=reviewed_digest(pricing.fingerprint()),
+        reviewed=reviewed_digest(pricing.fingerprint(), state),
         shipping=shipping,
         payment=get_payment_method(state["payment_code"]),
     )
@@ -284,11 +292,20 @@ def place_order(request):
     ):
         messages.error(request, "Your checkout has expired; please check your details again.")
         return redirect("cart:detail")
-    # The session keeps the latest review's total: a page reviewed before it (another tab,
-    # then the cart changed and reviewed again) shows another total, so it is reviewed anew.
+    # The session keeps the latest review's total and the details as last entered: a page
+    # reviewed before them (another tab, then the cart or the address changed there) showed
+    # another total or another address, so it is reviewed anew.
     reviewed = form.cleaned_data["reviewed"]
-    if reviewed and reviewed != reviewed_digest(state.get("review_fingerprint", "")):
-        messages.error(request, str(PriceChanged()))
+    latest = reviewed_digest(state.get("review_fingerprint", ""), state)
+    if reviewed and reviewed != latest:
+        if reviewed[:16] != latest[:16]:
+            messages.error(request, str(PriceChanged()))
+        else:
+            messages.error(
+                request,
+                "Your details (address, delivery or payment) changed since you reviewed this "
+                "order, perhaps in another window. Please check them and place the order again.",
+            )
         return redirect("orders:checkout_review")
     # Each order takes stock and mails the address typed in: a script must not sell out the
     # shop with orders nobody will take, nor mail a stranger without end.

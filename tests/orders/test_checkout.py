@@ -400,6 +400,30 @@ def test_buy_now_on_an_older_review_tab_is_not_charged_the_total_of_a_later_revi
     assert Order.objects.get().total == Decimal("139.99")
 
 
+def test_buy_now_on_an_older_review_tab_does_not_ship_to_an_address_entered_since(
+    client, mug, standard_shipping
+):
+    """Pen test: review in one tab, enter another address in a second tab, press "Buy now" in
+    the first: the order went to the second address, which the first page never showed."""
+    add_to_cart(client, mug, 1)
+    first_tab = walk_checkout(client, standard_shipping)
+    assert "Lindenstr. 1" in first_tab.content.decode()
+    moved = {**ADDRESS_FORM, "line1": "Elsewhere 99"}
+    second_tab = walk_checkout(client, standard_shipping, address=moved)
+    assert "Elsewhere 99" in second_tab.content.decode()
+
+    def buy_now(review):
+        sent = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', review)
+        return client.post(reverse("orders:place_order"), dict(sent), follow=True)
+
+    response = buy_now(first_tab.content.decode())
+    assert not Order.objects.exists()
+    assert response.redirect_chain[-1][0] == reverse("orders:checkout_review")
+    assert "Your details (address, delivery or payment) changed" in " ".join(messages_of(response))
+    buy_now(response.content.decode())  # the review shown now places the order it shows
+    assert Order.objects.get().line1 == "Elsewhere 99"
+
+
 def test_one_client_cannot_place_orders_without_end(
     client, mug, standard_shipping, settings, django_capture_on_commit_callbacks
 ):
