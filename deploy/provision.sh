@@ -595,6 +595,18 @@ if ! nginx -t; then
     die "nginx -t failed (above); the running nginx was not reloaded"
 fi
 if runs_here nginx.service; then
+    # As PostgreSQL's (above): Debian's nginx.service has no Restart=, so a master that died
+    # (the OOM killer, kill -9) left the shop unreachable until someone started it.
+    nginx_restart_dropin=$(mktemp)
+    printf '%s\n' "# Written by the shop's deploy/provision.sh." '[Service]' \
+        'Restart=on-failure' 'RestartSec=5s' >"$nginx_restart_dropin"
+    install -d -m 0755 /etc/systemd/system/nginx.service.d
+    if install_if_changed "$nginx_restart_dropin" \
+        /etc/systemd/system/nginx.service.d/shop-restart.conf 0644; then
+        systemctl daemon-reload
+        note "nginx restarts when it fails (nginx.service.d/shop-restart.conf)"
+    fi
+    rm -f "$nginx_restart_dropin"
     systemctl enable nginx
     systemctl reload-or-restart nginx
 fi

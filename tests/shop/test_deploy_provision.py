@@ -220,12 +220,27 @@ def test_the_health_check_asks_gunicorn_where_its_socket_listens(tmp_path, liste
     assert asked in calls.read_text()
 
 
-def test_postgresql_restarts_when_it_fails(tmp_path):
+@pytest.mark.parametrize(
+    ("start", "end", "dropin"),
+    [
+        (
+            "    pg_restart_dropin=$(mktemp)",
+            "    for _ in $(seq 30); do",
+            "postgresql@.service.d/shop-restart.conf",
+        ),
+        (
+            "    nginx_restart_dropin=$(mktemp)",
+            "    systemctl enable nginx",
+            "nginx.service.d/shop-restart.conf",
+        ),
+    ],
+)
+def test_postgresql_and_nginx_restart_when_they_fail(tmp_path, start, end, dropin):
     """Drill: kill -9 of PostgreSQL's postmaster on a provisioned server left
     postgresql@15-main "failed" (Debian's unit has no Restart=) and the shop answered 500 until
     it was started by hand; the shop's own units came back by themselves."""
     calls = tmp_path / "systemctl.calls"
-    snippet = between("    pg_restart_dropin=$(mktemp)", "    for _ in $(seq 30); do")
+    snippet = between(start, end)
     snippet = snippet.replace("/etc/systemd/system", str(tmp_path))
     script = "\n".join(
         [
@@ -240,7 +255,7 @@ def test_postgresql_restarts_when_it_fails(tmp_path):
     )
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
     assert done.returncode == 0, done.stderr
-    dropin = (tmp_path / "postgresql@.service.d/shop-restart.conf").read_text()
+    dropin = (tmp_path / dropin).read_text()
     assert dropin.splitlines()[1:] == ["[Service]", "Restart=on-failure", "RestartSec=5s"]
     assert calls.read_text().splitlines() == ["daemon-reload"]
 
