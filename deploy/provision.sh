@@ -250,7 +250,16 @@ if ! id -u "$SHOP_USER" >/dev/null 2>&1; then
     note "created system user $SHOP_USER"
 fi
 # nginx (www-data) must reach app/staticfiles and media; the backups and var stay private.
-install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$SHOP_HOME" "$APP_DIR" "$MEDIA_DIR"
+install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$SHOP_HOME" "$APP_DIR"
+if mountpoint -q "$MEDIA_DIR"; then
+    # A shared export (README.md "Beyond one server"): its owner is the file server's to set;
+    # with root_squash, root's chown here is refused and would stop this script.
+    as_shop test -w "$MEDIA_DIR" \
+        || warn "$MEDIA_DIR is mounted but user $SHOP_USER cannot write to it: uploads will fail.
+Give the export to the uid and gid of $SHOP_USER here ($(id -u "$SHOP_USER"):$(id -g "$SHOP_USER")) on the file server."
+else
+    install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$MEDIA_DIR"
+fi
 install -d -m 0750 -o "$SHOP_USER" -g "$SHOP_USER" "$VAR_DIR"
 install -d -m 0700 -o "$SHOP_USER" -g "$SHOP_USER" "$BACKUP_DIR"
 install -d -m 0750 -o root -g "$SHOP_USER" "$ENV_DIR"

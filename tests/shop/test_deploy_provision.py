@@ -299,3 +299,40 @@ def test_a_time_zone_systemd_does_not_know_keeps_server_time_and_says_so(tmp_pat
     assert done.returncode == 0, done.stderr
     assert "WARNING: TIME_ZONE 'Mars/Olympus'" in done.stdout
     assert not (tmp_path / "shop-backup.timer.d").exists()
+
+
+@pytest.mark.parametrize(
+    ("mounted", "writable", "expect"),
+    [
+        (False, True, "install -d -m 0755 -o shop -g shop /srv/shop/media"),
+        (True, True, ""),
+        (True, False, "WARNING: /srv/shop/media is mounted but user shop cannot write to it"),
+    ],
+)
+def test_a_mounted_media_export_is_left_to_its_file_server(tmp_path, mounted, writable, expect):
+    """Drill: with the README's NFS media export (root_squash), provision.sh's chown of the
+    mounted /srv/shop/media as root is refused by the file server, which stopped the run."""
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            "SHOP_USER=shop; SHOP_HOME=/srv/shop; APP_DIR=/srv/shop/app",
+            "MEDIA_DIR=/srv/shop/media",
+            'install() { echo "install $*"; }; warn() { echo "WARNING: $*"; }',
+            "id() { echo 999; }",
+            f"mountpoint() {{ {'true' if mounted else 'false'}; }}",
+            f"as_shop() {{ {'true' if writable else 'false'}; }}",
+            between(
+                'install -d -m 0755 -o "$SHOP_USER" -g "$SHOP_USER" "$SHOP_HOME"',
+                "install -d -m 0750",
+            ),
+        ]
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "install -d -m 0755 -o shop -g shop /srv/shop /srv/shop/app"
+    assert "\n".join(lines[1:]).startswith(expect)
+    if mounted:
+        assert "/srv/shop/media" not in " ".join(
+            line for line in lines if line.startswith("install")
+        )
