@@ -32,7 +32,7 @@ def get_order_with_details(*, number: str) -> Order | None:
 
 
 def list_member_orders(*, user):
-    return Order.objects.filter(user=user).order_by("-created_at")
+    return Order.objects.filter(user=user).order_by("-created_at", "-pk")
 
 
 def get_member_order(*, user, number: str) -> Order | None:

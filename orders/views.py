@@ -7,6 +7,7 @@ from contextlib import suppress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -409,12 +410,24 @@ def inquiry(request):
     return response
 
 
+MY_ORDERS_PAGE_SIZE = 25
+
+
 @login_required
 def my_orders(request):
+    paginator = Paginator(selectors.list_member_orders(user=request.user), MY_ORDERS_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    title = "My orders" + (f" – page {page.number}" if page.number > 1 else "")
     return render(
         request,
         "orders/my_orders.html",
-        {"orders": selectors.list_member_orders(user=request.user), "page_title": "My orders"},
+        {
+            "orders": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "page_title": title,
+        },
     )
 
 

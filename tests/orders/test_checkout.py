@@ -20,11 +20,13 @@ from .helpers import (
     add_to_cart,
     checkout_data,
     form_defaults,
+    make_cart,
     messages_of,
     review_key,
     submit_as_rendered,
     walk_checkout,
 )
+from .helpers import place as place_directly
 
 pytestmark = pytest.mark.django_db
 
@@ -999,3 +1001,24 @@ def test_the_details_pages_total_includes_the_delivery_chosen_on_it(
     nothing = summary_of(client.post(CHECKOUT_URL, {**data, "shipping_method": "999"}))
     assert "Total before delivery" in nothing
     assert "€19.99" in nothing
+
+
+def test_my_orders_come_in_pages_of_25(client, standard_shipping, django_assert_max_num_queries):
+    # "My orders" listed every order a member ever placed on one page
+    member = UserFactory()
+    lamp = ProductFactory(name="Desk Lamp", stock=100).variants.get()
+    numbers = [
+        place_directly(make_cart((lamp, 1)), standard_shipping, user=member).number
+        for _ in range(27)
+    ]
+    newest_first = numbers[::-1]
+    client.force_login(member)
+    url = reverse("orders:my_orders")
+    with django_assert_max_num_queries(8):
+        first = client.get(url).content.decode()
+    assert [n for n in newest_first if n in first] == newest_first[:25]
+    assert 'href="?page=2"' in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert [n for n in newest_first if n in second] == newest_first[25:]
+    assert "<title>My orders – page 2" in second
+    assert client.get(url, {"page": "x"}).status_code == 200  # a bad number: the first page
