@@ -3,6 +3,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from catalog.models import Product, ProductImage
@@ -471,3 +472,15 @@ def test_the_price_range_follows_the_product_and_its_variants(client):
     product.variants.update(price_override=Decimal("12.00"))
     product.variants.get().save()  # a save refreshes, as the admin's does
     assert "€12.00" in card_of(client.get(url).content.decode(), "Range Tee")
+
+
+def test_the_main_pictures_link_says_it_opens_the_larger_picture(client):
+    # axe/a11y audit: the link around the main picture was named by the picture's alt text only
+    product = ProductFactory(name="Trail Lamp")
+    ProductImage.objects.create(
+        product=product, image=SimpleUploadedFile("a.png", image_bytes("PNG")), alt_text="Lit"
+    )
+    body = client.get(product.get_absolute_url()).content.decode()
+    link = re.search(r'<div class="gallery-main">\s*<a href="[^"]+">(.*?)</a>', body, re.S)
+    assert 'alt="Lit"' in link.group(1)
+    assert '<span class="visually-hidden"> (open the larger picture)</span>' in link.group(1)
