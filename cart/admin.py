@@ -58,11 +58,12 @@ class CartAdmin(LimitedSearchMixin, admin.ModelAdmin):
     list_display = ["pk", "user", "status", "created_at", "updated_at"]
     list_select_related = ["user"]  # not one query per member's cart on the page
     list_filter = ["status", "created_at"]
-    search_fields = ["user__email", "session_key"]
+    # A guest cart's session key is the visitor's session cookie: whoever reads it is that
+    # visitor in the shop (their checkout details). The page's title keeps its first characters;
+    # the search finds a whole key only (a part of it, letter by letter, would spell it out).
+    search_fields = ["user__email", "=session_key"]
     raw_id_fields = ["user"]
     inlines = [CartLineInline]
-    # A guest cart's session key is the visitor's session cookie: whoever reads it is that
-    # visitor in the shop (their checkout details). The page's title keeps its first characters.
     exclude = ["session_key"]
 
     # a change here shows in the shopper's header count at once, as one made in the shop does

@@ -66,3 +66,20 @@ def test_a_guest_carts_page_does_not_show_the_visitors_session_key(client):
     body = staff_client_get(client, reverse("admin:cart_cart_change", args=[cart.pk]))
     assert f"Cart {cart.pk} (k3y0fav1)" in body
     assert "k3y0fav1s1t0rs5ess10n0000000000x" not in body
+
+
+def test_the_cart_search_cannot_spell_out_a_visitors_session_key(client):
+    """The page hides a guest cart's session key, but the list's search matched any part of
+    it: "k3y0fav1s0" no cart, "k3y0fav1s1" one, and so on, letter by letter, spelled out the
+    whole key (the visitor's session cookie) from the 8 characters the page's title shows. The
+    search finds a cart by its whole key only."""
+    key = "k3y0fav1s1t0rs5ess10n0000000000x"
+    cart = Cart.objects.create(session_key=key)
+    client = shop_staff_client(client)
+    changelist = reverse("admin:cart_cart_changelist")
+    link = reverse("admin:cart_cart_change", args=[cart.pk])
+
+    for part in ("k3y0fav1s1", "k3y0fav1s0", "5ess10n", key[:-1]):
+        assert link not in staff_client_get(client, f"{changelist}?q={part}"), part
+    assert link in staff_client_get(client, f"{changelist}?q={key}")
+    assert link in staff_client_get(client, f"{changelist}?q={key.upper()}")  # as typed
