@@ -24,7 +24,7 @@ from cart.selectors import (
     price_open_cart,
     reprice_with_shipping,
 )
-from core.ratelimit import allow, client_key
+from core.ratelimit import FORM_ATTEMPTS_FACTOR, allow, client_key, hits
 from core.siteurl import shop_url
 
 from . import selectors, services
@@ -231,6 +231,8 @@ def checkout_step_moved(request, section: str):
     return redirect(_section_url(section))
 
 
+ORDER_RATE_WINDOW = 3600  # SHOP_ORDER_RATE orders an hour per client
+
 REVIEWED_DETAILS = ("email", "phone", "address", "shipping_method_id", "payment_code")
 
 
@@ -309,9 +311,18 @@ def place_order(request):
             )
         return redirect("orders:checkout_review")
     # Each order takes stock and mails the address typed in: a script must not sell out the
-    # shop with orders nobody will take, nor mail a stranger without end.
-    if not allow(
-        scope="order", key=client_key(request), limit=settings.SHOP_ORDER_RATE, window=3600
+    # shop with orders nobody will take, nor mail a stranger without end. Orders placed count
+    # (below); a "Buy now" refused (sold out, price changed) does not, but every attempt counts
+    # toward a limit ten times higher.
+    client, order_limit = client_key(request), settings.SHOP_ORDER_RATE
+    if (
+        not allow(
+            scope="order:posts",
+            key=client,
+            limit=order_limit * FORM_ATTEMPTS_FACTOR,
+            window=ORDER_RATE_WINDOW,
+        )
+        or hits(scope="order", key=client) >= order_limit
     ):
         messages.error(
             request,
@@ -340,6 +351,7 @@ def place_order(request):
     except CheckoutError as exc:
         messages.error(request, str(exc))
         return redirect("orders:checkout_review")
+    allow(scope="order", key=client, limit=order_limit, window=ORDER_RATE_WINDOW)
     return _to_confirmation(request, order)
 
 

@@ -457,6 +457,30 @@ def test_one_client_cannot_place_orders_without_end(
     assert client.get(placed.url).status_code == 200
 
 
+def test_a_refused_buy_now_does_not_count_as_an_order_placed(
+    client, mug, standard_shipping, settings
+):
+    """Review: the order limit counted attempts, so a "Buy now" refused because the item sold
+    out meanwhile used up one of the client's orders for the hour."""
+    settings.SHOP_ORDER_RATE = 1
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    Variant.objects.filter(pk=mug.pk).update(stock=0)  # sold out meanwhile
+    refused = place(client, key)
+    assert refused.url == reverse("cart:detail")
+    assert not Order.objects.exists()
+
+    Variant.objects.filter(pk=mug.pk).update(stock=5)  # back in stock
+    key = review_key(walk_checkout(client, standard_shipping))
+    placed = place(client, key)
+    assert placed.url == reverse("orders:confirmation", args=[Order.objects.get().number])
+
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    assert place(client, key).url == reverse("orders:checkout_review")  # the limit: 1 an hour
+    assert Order.objects.count() == 1
+
+
 def test_placing_twice_with_the_same_key_creates_one_order(
     client, mug, standard_shipping, django_capture_on_commit_callbacks
 ):
