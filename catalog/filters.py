@@ -5,10 +5,12 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from core.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 
-from .models import Product
+from .models import Product, Variant
 from .selectors import get_navigation
 
 SORTS = {
@@ -118,6 +120,25 @@ class ProductFilter(django_filters.FilterSet):
     def filter_category(self, queryset, name, value):
         node = get_navigation().by_slug.get(value)
         return queryset.filter(category_id__in=node.descendant_ids()) if node else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        low = self.form.cleaned_data.get("min_price")
+        high = self.form.cleaned_data.get("max_price")
+        if low is not None and high is not None:
+            # Both bounds: the ranges overlapping is not enough for a product whose variants
+            # sell at different prices (EUR 10 and 50 for "20 to 40"): one of them must sell in
+            # it. Products at one price are decided by the range alone, without the subquery.
+            effective = Coalesce(
+                "price_override", OuterRef("price"), output_field=Product._meta.get_field("price")
+            )
+            sells_in_range = (
+                Variant.objects.filter(product=OuterRef("pk"))
+                .annotate(effective=effective)
+                .filter(effective__gte=low, effective__lte=high)
+            )
+            queryset = queryset.filter(Q(price_from=F("price_to")) | Exists(sells_in_range))
+        return queryset
 
     def filter_sort(self, queryset, name, value):
         if value not in SORTS:  # "relevance" on the search page keeps the ranked order

@@ -450,6 +450,11 @@ def test_sorting_and_the_price_filter_go_by_what_the_variants_sell_at(client):
     assert listed(max_price="15") == []  # nothing sells at €10
     assert sorted(listed(min_price="35", max_price="45")) == ["Range Tee"]  # its €40 size
     assert sorted(listed(min_price="45")) == ["Dear Tee"]
+    # both bounds: a variant must sell in the range (the review: €20 and €40 sizes showed
+    # for "25 to 35", where neither sells)
+    assert listed(min_price="25", max_price="35") == ["Plain Tee"]
+    assert sorted(listed(min_price="15", max_price="25")) == ["Range Tee"]
+    assert sorted(listed(min_price="40", max_price="60")) == ["Dear Tee", "Range Tee"]
 
 
 def test_the_price_range_follows_the_product_and_its_variants(client):
