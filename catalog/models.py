@@ -117,8 +117,14 @@ class Product(models.Model):
     # The lowest and highest price a variant sells at (its own price, or the product's), kept
     # by catalog.services.refresh_price_ranges (product and variant saves): cards say "From"
     # when they differ, and listings sort and filter on them.
-    price_from = models.DecimalField(max_digits=10, decimal_places=2, default=0, editable=False)
-    price_to = models.DecimalField(max_digits=10, decimal_places=2, default=0, editable=False)
+    # (db_default: a product added by code from before these columns, while a deploy is under
+    # way, gets 0 instead of failing; provision.sh then fills them: refresh_unset_price_ranges.)
+    price_from = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, db_default=0, editable=False
+    )
+    price_to = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, db_default=0, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

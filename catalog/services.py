@@ -47,6 +47,13 @@ def refresh_price_ranges(*, product_ids: Iterable[int] | None = None) -> int:
     )
 
 
+def refresh_unset_price_ranges() -> int:
+    """Fill the price range of products stored without one (0 for a product that costs more:
+    added by code from before the range existed, while a deploy was under way)."""
+    unset = Product.objects.filter(price_from=0, price__gt=0).values_list("pk", flat=True)
+    return refresh_price_ranges(product_ids=list(unset))
+
+
 def lock_variants(*, product_ids: Iterable[int] = (), variant_ids: Iterable[int] = ()) -> None:
     """Row-lock these variants, and all variants of these products, in primary-key order (as
     checkout does) until the transaction ends. Staff saves that write several variants or

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
@@ -96,3 +97,31 @@ def test_stock_total_follows_variant_changes():
     product.refresh_from_db()
     assert product.stock_total == 4
     assert list(Product.objects.in_stock()) == [product]
+
+
+def test_a_product_added_by_older_code_during_a_deploy_gets_its_price_range_filled():
+    """Review: price_from/price_to had no database default, so the code from before them, still
+    running between migrate and the restart (or on an app server not updated yet), failed to
+    add a product (NOT NULL) and staff lost what they typed. Now it gets 0, and provision.sh
+    fills the range once the new code runs."""
+    from django.db import connection
+
+    from catalog.services import refresh_unset_price_ranges
+
+    made = ProductFactory(stock=False)
+    with connection.cursor() as cursor:  # the INSERT the older model makes: no range columns
+        cursor.execute(
+            "INSERT INTO catalog_product (name, slug, series_id, category_id, short_description,"
+            " description, price, is_active, is_featured, stock_total, created_at, updated_at)"
+            " VALUES ('Old', 'old', %s, %s, '', '', 12.50, true, false, 0, %s, %s)",
+            [made.series_id, made.category_id, made.created_at, made.created_at],
+        )
+    old = Product.objects.get(slug="old")
+    assert (old.price_from, old.price_to) == (0, 0)
+    assert refresh_unset_price_ranges() == 1
+    old.refresh_from_db()
+    assert (old.price_from, old.price_to) == (Decimal("12.50"), Decimal("12.50"))
+    assert (
+        "refresh_unset_price_ranges()"
+        in (settings.BASE_DIR / "deploy" / "provision.sh").read_text()
+    )
