@@ -197,3 +197,14 @@ def test_popular_search_links_are_tall_enough_to_tap(phone, seeded_shop):
     assert set(links) == {"backpack", "mug"}
     assert not too_small(links), links
     assert nav.bounding_box()["height"] < 60  # still one line of text
+
+
+def test_forgot_your_password_is_tall_enough_to_tap_and_apart_from_the_field(phone, seeded_shop):
+    """Phone pass: "Forgot your password?" was a 20 px line right under the password field."""
+    phone.goto("/accounts/login/")
+    links = target_heights(phone, ".field .help a")
+    assert set(links) == {"Forgot your password?"}
+    assert not too_small(links), links
+    field = phone.locator("#id_password").bounding_box()
+    link = phone.get_by_role("link", name="Forgot your password?").bounding_box()
+    assert link["y"] >= field["y"] + field["height"]  # below the field, not over it
