@@ -65,6 +65,17 @@ def allow(*, scope: str, key: str, limit: int, window: int) -> bool:
         return True
 
 
+def uncount(*, scope: str, key: str) -> None:
+    """Take back one attempt counted by ``allow`` that turned out not to count (an order that
+    was refused after all). Nothing once the window has ended or while the cache is down."""
+    try:
+        cache.decr(f"rl:{scope}:{key}")
+    except ValueError:  # the window ended meanwhile (or the cache is down: ResilientRedisCache)
+        pass
+    except Exception:
+        logger.warning("Rate limit cache unavailable; not uncounting %s", scope)
+
+
 def hits(*, scope: str, key: str) -> int:
     """The attempts counted by ``allow`` in the current window, without counting one more.
 

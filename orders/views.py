@@ -24,7 +24,7 @@ from cart.selectors import (
     price_open_cart,
     reprice_with_shipping,
 )
-from core.ratelimit import FORM_ATTEMPTS_FACTOR, allow, client_key, hits
+from core.ratelimit import FORM_ATTEMPTS_FACTOR, allow, client_key, uncount
 from core.siteurl import shop_url
 
 from . import selectors, services
@@ -311,19 +311,17 @@ def place_order(request):
             )
         return redirect("orders:checkout_review")
     # Each order takes stock and mails the address typed in: a script must not sell out the
-    # shop with orders nobody will take, nor mail a stranger without end. Orders placed count
-    # (below); a "Buy now" refused (sold out, price changed) does not, but every attempt counts
-    # toward a limit ten times higher.
+    # shop with orders nobody will take, nor mail a stranger without end. Orders placed count:
+    # one is counted now, atomically, so Buy nows sent at once cannot all slip under the limit,
+    # and given back when it is refused (sold out, price changed); every attempt counts toward
+    # a limit ten times higher.
     client, order_limit = client_key(request), settings.SHOP_ORDER_RATE
-    if (
-        not allow(
-            scope="order:posts",
-            key=client,
-            limit=order_limit * FORM_ATTEMPTS_FACTOR,
-            window=ORDER_RATE_WINDOW,
-        )
-        or hits(scope="order", key=client) >= order_limit
-    ):
+    if not allow(
+        scope="order:posts",
+        key=client,
+        limit=order_limit * FORM_ATTEMPTS_FACTOR,
+        window=ORDER_RATE_WINDOW,
+    ) or not allow(scope="order", key=client, limit=order_limit, window=ORDER_RATE_WINDOW):
         messages.error(
             request,
             "Too many orders from your connection in the last hour. Your cart is kept: please "
@@ -345,13 +343,14 @@ def place_order(request):
             site_url=shop_url(request),
         )
     except OutOfStock as exc:
+        uncount(scope="order", key=client)
         for line in exc.lines:
             messages.error(request, f"{line.variant.product.name}: {line.problem}")
         return redirect("cart:detail")
     except CheckoutError as exc:
+        uncount(scope="order", key=client)
         messages.error(request, str(exc))
         return redirect("orders:checkout_review")
-    allow(scope="order", key=client, limit=order_limit, window=ORDER_RATE_WINDOW)
     return _to_confirmation(request, order)
 
 

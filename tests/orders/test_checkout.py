@@ -481,6 +481,38 @@ def test_a_refused_buy_now_does_not_count_as_an_order_placed(
     assert Order.objects.count() == 1
 
 
+def test_buy_nows_sent_at_once_cannot_place_more_orders_than_the_limit(
+    client, mug, standard_shipping, settings, monkeypatch
+):
+    """Review: the limit looked at the orders counted so far and counted an order only once it
+    was stored, so Buy nows sent at once (a script's sessions on one connection) all found the
+    client under it and all placed their order. The order is counted before it is placed (and
+    given back when it is refused), as the forms count theirs."""
+    from orders import views
+
+    settings.SHOP_ORDER_RATE = 1
+    other = Client()
+    add_to_cart(other, mug, 1)
+    other_key = review_key(walk_checkout(other, standard_shipping))
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    real_place_order = views.services.place_order
+    answers = []
+
+    def place_order(**kwargs):
+        if not answers:  # the other session's Buy now arrives while this order is placed
+            answers.append(place(other, other_key))
+        return real_place_order(**kwargs)
+
+    monkeypatch.setattr(views.services, "place_order", place_order)
+    placed = place(client, key)
+
+    assert Order.objects.count() == 1
+    assert placed.url == reverse("orders:confirmation", args=[Order.objects.get().number])
+    assert answers[0].url == reverse("orders:checkout_review")
+    assert "Too many orders" in " ".join(messages_of(other.get(answers[0].url)))
+
+
 def test_placing_twice_with_the_same_key_creates_one_order(
     client, mug, standard_shipping, django_capture_on_commit_callbacks
 ):
