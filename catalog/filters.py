@@ -125,18 +125,25 @@ class ProductFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         low = self.form.cleaned_data.get("min_price")
         high = self.form.cleaned_data.get("max_price")
-        if low is not None and high is not None:
-            # Both bounds: the ranges overlapping is not enough for a product whose variants
-            # sell at different prices (EUR 10 and 50 for "20 to 40"): one of them must sell in
-            # it. Products at one price are decided by the range alone, without the subquery.
+        in_stock = self.form.cleaned_data.get("in_stock")
+        if (low is not None and high is not None) or (in_stock and (low, high) != (None, None)):
+            # The product's price range overlapping the one asked for is not enough when its
+            # variants sell at different prices: with both bounds (EUR 10 and 50 for "20 to
+            # 40"), or with "in stock only" (the size in the range may be the sold-out one), one
+            # variant must sell in the range (and be in stock). Products at one price are
+            # decided by the range and their stock alone, without the subquery.
             effective = Coalesce(
                 "price_override", OuterRef("price"), output_field=Product._meta.get_field("price")
             )
-            sells_in_range = (
-                Variant.objects.filter(product=OuterRef("pk"))
-                .annotate(effective=effective)
-                .filter(effective__gte=low, effective__lte=high)
+            sells_in_range = Variant.objects.filter(product=OuterRef("pk")).annotate(
+                effective=effective
             )
+            if low is not None:
+                sells_in_range = sells_in_range.filter(effective__gte=low)
+            if high is not None:
+                sells_in_range = sells_in_range.filter(effective__lte=high)
+            if in_stock:
+                sells_in_range = sells_in_range.filter(stock__gt=0)
             queryset = queryset.filter(Q(price_from=F("price_to")) | Exists(sells_in_range))
         return queryset
 

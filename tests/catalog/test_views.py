@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, Variant
 from tests.conftest import image_bytes
 from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, VariantFactory
 
@@ -455,6 +455,12 @@ def test_sorting_and_the_price_filter_go_by_what_the_variants_sell_at(client):
     assert listed(min_price="25", max_price="35") == ["Plain Tee"]
     assert sorted(listed(min_price="15", max_price="25")) == ["Range Tee"]
     assert sorted(listed(min_price="40", max_price="60")) == ["Dear Tee", "Range Tee"]
+    # "in stock only": the size in the range must be one that is in stock (second review)
+    Variant.objects.filter(product__name="Range Tee", price_override__isnull=False).update(stock=0)
+    Product.objects.filter(name="Range Tee").update(stock_total=10)  # the €20 size has stock
+    assert sorted(listed(min_price="35")) == ["Dear Tee", "Range Tee"]
+    assert sorted(listed(min_price="35", in_stock="on")) == ["Dear Tee"]
+    assert sorted(listed(max_price="25", in_stock="on")) == ["Range Tee"]
 
 
 def test_the_price_range_follows_the_product_and_its_variants(client):
