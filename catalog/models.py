@@ -118,7 +118,7 @@ class Product(models.Model):
     # by catalog.services.refresh_price_ranges (product and variant saves): cards say "From"
     # when they differ, and listings sort and filter on them.
     # (db_default: a product added by code from before these columns, while a deploy is under
-    # way, gets 0 instead of failing; provision.sh then fills them: refresh_unset_price_ranges.)
+    # way, gets 0 instead of failing; provision.sh then fills them: refresh_stale_price_ranges.)
     price_from = models.DecimalField(
         max_digits=10, decimal_places=2, default=0, db_default=0, editable=False
     )

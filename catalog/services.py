@@ -27,31 +27,40 @@ def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
     return products.update(stock_total=Coalesce(Subquery(units), 0))
 
 
-def refresh_price_ranges(*, product_ids: Iterable[int] | None = None) -> int:
-    """Recompute ``Product.price_from`` and ``price_to``, the lowest and highest price its
-    variants sell at (a variant's own price, or the product's; the product's without variants),
-    in one UPDATE; all products if None."""
+def _price_range() -> tuple[Coalesce, Coalesce]:
+    """The lowest and highest price a product's variants sell at (a variant's own price, or
+    the product's; the product's without variants), as expressions on a product row."""
     effective = Variant.objects.filter(product=OuterRef("pk")).annotate(
         effective=Coalesce("price_override", OuterRef("price"))
     )
-    products = Product.objects.all()
-    if product_ids is not None:
-        products = products.filter(pk__in=list(product_ids))
-    return products.update(
-        price_from=Coalesce(
-            Subquery(effective.order_by("effective").values("effective")[:1]), F("price")
-        ),
-        price_to=Coalesce(
-            Subquery(effective.order_by("-effective").values("effective")[:1]), F("price")
-        ),
+    return (
+        Coalesce(Subquery(effective.order_by("effective").values("effective")[:1]), F("price")),
+        Coalesce(Subquery(effective.order_by("-effective").values("effective")[:1]), F("price")),
     )
 
 
-def refresh_unset_price_ranges() -> int:
-    """Fill the price range of products stored without one (0 for a product that costs more:
-    added by code from before the range existed, while a deploy was under way)."""
-    unset = Product.objects.filter(price_from=0, price__gt=0).values_list("pk", flat=True)
-    return refresh_price_ranges(product_ids=list(unset))
+def refresh_price_ranges(*, product_ids: Iterable[int] | None = None) -> int:
+    """Recompute ``Product.price_from`` and ``price_to`` (see _price_range) in one UPDATE;
+    all products if None."""
+    products = Product.objects.all()
+    if product_ids is not None:
+        products = products.filter(pk__in=list(product_ids))
+    low, high = _price_range()
+    return products.update(price_from=low, price_to=high)
+
+
+def refresh_stale_price_ranges() -> int:
+    """Recompute the price range of the products whose stored one is not what their variants
+    sell at: added or repriced by the code from before the range existed, while an update was
+    under way (provision.sh calls this once the new code runs). Reads every product (0.4 s
+    for 100,000) and writes only those."""
+    low, high = _price_range()
+    stale = (
+        Product.objects.annotate(low=low, high=high)
+        .filter(~Q(price_from=F("low")) | ~Q(price_to=F("high")))
+        .values_list("pk", flat=True)
+    )
+    return refresh_price_ranges(product_ids=list(stale))
 
 
 def lock_variants(*, product_ids: Iterable[int] = (), variant_ids: Iterable[int] = ()) -> None:

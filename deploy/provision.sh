@@ -516,11 +516,11 @@ fi
 if runs_here shop-backup.timer; then
     systemctl start shop-backup.timer
 fi
-# A product added while this update was under way, by the code before it (on this host, or on
-# an app server not updated yet), has no price range ("From 0.00"): fill those now.
+# A product added or repriced while this update was under way, by the code before it (on this
+# host, or on an app server not updated yet), kept no or an old price range: recompute those.
 /usr/local/bin/shop-manage shell -c \
-    'from catalog.services import refresh_unset_price_ranges; refresh_unset_price_ranges()' \
-    >/dev/null || warn "could not fill the price range of products added during the update"
+    'from catalog.services import refresh_stale_price_ranges; refresh_stale_price_ranges()' \
+    >/dev/null || warn "could not recompute the price ranges of products changed during the update"
 # Pages in the Redis page cache were rendered by the code and templates before this run, and
 # would be served for up to 5 minutes more: make them all stale now that the new code runs.
 /usr/local/bin/shop-manage shell -c \

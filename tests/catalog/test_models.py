@@ -106,7 +106,7 @@ def test_a_product_added_by_older_code_during_a_deploy_gets_its_price_range_fill
     fills the range once the new code runs."""
     from django.db import connection
 
-    from catalog.services import refresh_unset_price_ranges
+    from catalog.services import refresh_stale_price_ranges
 
     made = ProductFactory(stock=False)
     with connection.cursor() as cursor:  # the INSERT the older model makes: no range columns
@@ -118,10 +118,16 @@ def test_a_product_added_by_older_code_during_a_deploy_gets_its_price_range_fill
         )
     old = Product.objects.get(slug="old")
     assert (old.price_from, old.price_to) == (0, 0)
-    assert refresh_unset_price_ranges() == 1
+    assert refresh_stale_price_ranges() == 1
     old.refresh_from_db()
     assert (old.price_from, old.price_to) == (Decimal("12.50"), Decimal("12.50"))
+    # repriced by the older code (no range refresh): found too; the others are left alone
+    Product.objects.filter(pk=old.pk).update(price=Decimal("14.00"))
+    assert refresh_stale_price_ranges() == 1
+    old.refresh_from_db()
+    assert (old.price_from, old.price_to) == (Decimal("14.00"), Decimal("14.00"))
+    assert refresh_stale_price_ranges() == 0
     assert (
-        "refresh_unset_price_ranges()"
+        "refresh_stale_price_ranges()"
         in (settings.BASE_DIR / "deploy" / "provision.sh").read_text()
     )
