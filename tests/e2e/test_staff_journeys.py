@@ -12,6 +12,11 @@ from tests.orders.helpers import make_cart, place
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+# The width of a picture once the browser has loaded it (0 if it is broken): read at once, a
+# picture still arriving from a busy test server read as 0 too (a failure under parallel runs).
+LOADED_WIDTH = "img => img.decode().then(() => img.naturalWidth, () => 0)"
+
+
 def choose_autocomplete(page, field_id: str, search: str, option: str) -> None:
     """Pick ``option`` in one of the admin's autocomplete (select2) fields.
 
@@ -46,7 +51,7 @@ def test_staff_adds_a_product_and_ships_an_order(new_context, live_server, seede
     expect(staff.get_by_text(re.compile("Forest Lantern.* was added successfully"))).to_be_visible()
     thumbnail = staff.get_by_role("row").filter(has_text="Forest Lantern").locator("img")
     expect(thumbnail).to_be_visible()  # the list shows the thumbnail made from the upload
-    assert thumbnail.evaluate("img => img.naturalWidth") > 0
+    assert thumbnail.evaluate(LOADED_WIDTH) > 0
 
     # It is in the shop, with its picture, and search finds it.
     shopper = new_context().new_page()
@@ -59,7 +64,7 @@ def test_staff_adds_a_product_and_ships_an_order(new_context, live_server, seede
     expect(shopper.get_by_text("In stock", exact=True)).to_be_visible()
     picture_on_page = shopper.get_by_role("img", name="A lantern glowing amber")
     expect(picture_on_page).to_be_visible()
-    assert picture_on_page.evaluate("img => img.naturalWidth") > 0
+    assert picture_on_page.evaluate(LOADED_WIDTH) > 0
     expect(shopper.get_by_role("definition").filter(has_text="FL-001")).to_be_visible()
 
     # An order ready to go out (cash on delivery, packed) is shipped with carrier and tracking.
