@@ -5,13 +5,12 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, Q
 
 from core.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 
-from .models import Product, Variant
-from .selectors import get_navigation
+from .models import Product
+from .selectors import get_navigation, variant_prices
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -132,12 +131,7 @@ class ProductFilter(django_filters.FilterSet):
             # 40"), or with "in stock only" (the size in the range may be the sold-out one), one
             # variant must sell in the range (and be in stock). Products at one price are
             # decided by the range and their stock alone, without the subquery.
-            effective = Coalesce(
-                "price_override", OuterRef("price"), output_field=Product._meta.get_field("price")
-            )
-            sells_in_range = Variant.objects.filter(product=OuterRef("pk")).annotate(
-                effective=effective
-            )
+            sells_in_range = variant_prices()
             if low is not None:
                 sells_in_range = sells_in_range.filter(effective__gte=low)
             if high is not None:

@@ -225,6 +225,16 @@ class CardPages:
         return list(cards.order_by(*self.queryset.query.order_by))
 
 
+def variant_prices() -> QuerySet[Variant]:
+    """The variants of the product a row refers to (``OuterRef("pk")``), each annotated
+    ``effective``: the price it sells at, its own or the product's. For subqueries on products:
+    their price range (catalog.services) and the price filter (catalog.filters)."""
+    effective = Coalesce(
+        "price_override", OuterRef("price"), output_field=Product._meta.get_field("price")
+    )
+    return Variant.objects.filter(product=OuterRef("pk")).annotate(effective=effective)
+
+
 def card_picture(product: OuterRef) -> dict:
     """Annotations for the first picture of the ``product`` a row refers to: ``card_image``
     (its listing thumbnail's file, or the original's; None without a picture) and

@@ -7,6 +7,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from .models import Product, Variant
+from .selectors import variant_prices
 
 
 def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
@@ -30,9 +31,7 @@ def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
 def _price_range() -> tuple[Coalesce, Coalesce]:
     """The lowest and highest price a product's variants sell at (a variant's own price, or
     the product's; the product's without variants), as expressions on a product row."""
-    effective = Variant.objects.filter(product=OuterRef("pk")).annotate(
-        effective=Coalesce("price_override", OuterRef("price"))
-    )
+    effective = variant_prices()
     return (
         Coalesce(Subquery(effective.order_by("effective").values("effective")[:1]), F("price")),
         Coalesce(Subquery(effective.order_by("-effective").values("effective")[:1]), F("price")),

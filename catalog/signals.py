@@ -70,8 +70,9 @@ def product_changed(sender, instance, signal, **kwargs) -> None:
     # (they list the newest and featured products of the category: a new, moved, hidden or
     # featured product changes that list); the listings of its category and series, and of
     # the ones it left.
-    if signal is post_save and not kwargs.get("raw"):
-        # the price may have changed: the variants without their own price follow it
+    if signal is post_save and not kwargs.get("raw") and not kwargs.get("created"):
+        # the price may have changed: the variants without their own price follow it (a new
+        # product has no variants yet: Product.save set its range)
         refresh_price_ranges(product_ids=[instance.pk])
     places = [(instance.pk, instance.category_id, instance.series_id)]
     before = instance.__dict__.pop("_listed_before", None) if signal is post_save else None

@@ -8,6 +8,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from core.pagecache import cache_anonymous_page
+from core.pagination import page_links
 
 from . import selectors
 from .filters import ProductFilter
@@ -92,9 +93,7 @@ class ProductListView(FilterView):
             context["page_title"] += f" – page {page.number}"
             context["canonical_query"] = f"page={page.number}"
         if page is not None:
-            context["page_range"] = page.paginator.get_elided_page_range(
-                page.number, on_each_side=2, on_ends=1
-            )
+            context.update(page_links(page))
         return context
 
     def render_to_response(self, context, **response_kwargs):

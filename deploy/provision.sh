@@ -88,6 +88,21 @@ install_if_changed() {
     return 0
 }
 
+# A drop-in that restarts UNIT when it fails, for units that come without Restart= (Debian's
+# postgresql@ and nginx); daemon-reload only when it changed.
+restart_on_failure() {
+    local unit=$1 dropin
+    dropin=$(mktemp)
+    printf '%s\n' "# Written by the shop's deploy/provision.sh." '[Service]' \
+        'Restart=on-failure' 'RestartSec=5s' >"$dropin"
+    install -d -m 0755 "/etc/systemd/system/$unit.d"
+    if install_if_changed "$dropin" "/etc/systemd/system/$unit.d/shop-restart.conf" 0644; then
+        systemctl daemon-reload
+        note "$unit restarts when it fails ($unit.d/shop-restart.conf)"
+    fi
+    rm -f "$dropin"
+}
+
 # ------------------------------------------------------------------------------------------------
 # Arguments and checks
 # ------------------------------------------------------------------------------------------------
@@ -274,16 +289,7 @@ else
     # Debian's cluster units (postgresql@15-main) have no Restart=: a postmaster that was killed
     # (the OOM killer, a crash) stayed down and every page answered 500 until someone started
     # it by hand. After a crash PostgreSQL recovers from its WAL on start.
-    pg_restart_dropin=$(mktemp)
-    printf '%s\n' "# Written by the shop's deploy/provision.sh." '[Service]' \
-        'Restart=on-failure' 'RestartSec=5s' >"$pg_restart_dropin"
-    install -d -m 0755 /etc/systemd/system/postgresql@.service.d
-    if install_if_changed "$pg_restart_dropin" \
-        /etc/systemd/system/postgresql@.service.d/shop-restart.conf 0644; then
-        systemctl daemon-reload
-        note "PostgreSQL restarts when it fails (postgresql@.service.d/shop-restart.conf)"
-    fi
-    rm -f "$pg_restart_dropin"
+    restart_on_failure postgresql@.service
     for _ in $(seq 30); do
         pg_isready -q && break
         sleep 1
@@ -611,16 +617,7 @@ fi
 if runs_here nginx.service; then
     # As PostgreSQL's (above): Debian's nginx.service has no Restart=, so a master that died
     # (the OOM killer, kill -9) left the shop unreachable until someone started it.
-    nginx_restart_dropin=$(mktemp)
-    printf '%s\n' "# Written by the shop's deploy/provision.sh." '[Service]' \
-        'Restart=on-failure' 'RestartSec=5s' >"$nginx_restart_dropin"
-    install -d -m 0755 /etc/systemd/system/nginx.service.d
-    if install_if_changed "$nginx_restart_dropin" \
-        /etc/systemd/system/nginx.service.d/shop-restart.conf 0644; then
-        systemctl daemon-reload
-        note "nginx restarts when it fails (nginx.service.d/shop-restart.conf)"
-    fi
-    rm -f "$nginx_restart_dropin"
+    restart_on_failure nginx.service
     systemctl enable nginx
     systemctl reload-or-restart nginx
 fi

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from core.pagination import page_links
 from core.ratelimit import form_over_limit
 from core.siteurl import shop_url
 
@@ -52,12 +53,8 @@ def guestbook(request):
         "guestbook/guestbook.html",
         {
             "form": form,
-            "page_obj": page,
             "entries": page.object_list,
-            "is_paginated": page.has_other_pages(),
-            "page_range": page.paginator.get_elided_page_range(
-                page.number, on_each_side=2, on_ends=1
-            ),
+            **page_links(page),
             "page_title": "Guestbook",
             "meta_description": f"What customers say about {settings.SHOP_NAME}, and our answers.",
         },

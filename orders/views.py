@@ -24,6 +24,7 @@ from cart.selectors import (
     price_open_cart,
     reprice_with_shipping,
 )
+from core.pagination import page_links
 from core.ratelimit import FORM_ATTEMPTS_FACTOR, allow, client_key, uncount
 from core.siteurl import shop_url
 
@@ -426,19 +427,13 @@ MY_ORDERS_PAGE_SIZE = 25
 
 @login_required
 def my_orders(request):
-    paginator = Paginator(selectors.list_member_orders(user=request.user), MY_ORDERS_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    orders = selectors.list_member_orders(user=request.user)
+    page = Paginator(orders, MY_ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
     title = "My orders" + (f" – page {page.number}" if page.number > 1 else "")
     return render(
         request,
         "orders/my_orders.html",
-        {
-            "orders": page.object_list,
-            "page_obj": page,
-            "is_paginated": page.has_other_pages(),
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "page_title": title,
-        },
+        {"orders": page.object_list, **page_links(page), "page_title": title},
     )
 
 
