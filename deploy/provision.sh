@@ -604,6 +604,14 @@ update changes it: it is now the template's again. Put your lines (e.g. a bucket
 fi
 rm -f "$nginx_tmp"
 ln -sfn "$NGINX_SITE" /etc/nginx/sites-enabled/shop.conf
+# The shop's logs hold client addresses (the privacy page). nginx creates a log file it does not
+# find readable by every user (0644, root), and only Debian's logrotate makes the next day's
+# 0640 www-data:adm: the files are made that way from the start, and an older one is corrected.
+for log_file in /var/log/nginx/shop.access.log /var/log/nginx/shop.error.log; do
+    [[ -e $log_file ]] || : >"$log_file"
+    chown www-data:adm "$log_file"
+    chmod 0640 "$log_file"
+done
 # Debian's own default site also claims default_server on port 80.
 rm -f /etc/nginx/sites-enabled/default
 if ! nginx -t; then

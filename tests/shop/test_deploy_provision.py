@@ -330,3 +330,22 @@ def test_a_mounted_media_export_is_left_to_its_file_server(tmp_path, mounted, wr
         assert "/srv/shop/media" not in " ".join(
             line for line in lines if line.startswith("install")
         )
+
+
+def test_nginx_logs_are_not_readable_by_every_user(tmp_path):
+    """Drill: the access log (client addresses) was 0644 until logrotate's first night made the
+    next one 0640 www-data:adm. A new file is made that way, and an older 0644 one corrected."""
+    calls = tmp_path / "chown.calls"
+    older = tmp_path / "shop.error.log"
+    older.write_text("an earlier day\n")
+    older.chmod(0o644)
+    snippet = between("for log_file in /var/log/nginx/", "done\n") + "done\n"
+    snippet = snippet.replace("/var/log/nginx", str(tmp_path))
+    script = f'set -euo pipefail\nchown() {{ echo "$*" >>{calls}; }}\n{snippet}'
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+    assert done.returncode == 0, done.stderr
+    for name in ("shop.access.log", "shop.error.log"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
+        assert f"www-data:adm {tmp_path / name}" in calls.read_text()
+    assert older.read_text() == "an earlier day\n"  # kept, only its mode changed
+    assert PROVISION.index("for log_file in /var/log/nginx/") < PROVISION.index("if ! nginx -t")
