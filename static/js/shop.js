@@ -63,6 +63,18 @@
     });
   }
 
+  // Messages after a redirect ("Added to your cart."): a live region's content is not read out
+  // when the page loads, so the text goes into an empty one once the page has settled. A page
+  // with a form's errors has its summary read instead (it takes the focus above).
+  var announce = document.querySelector("[data-announce]");
+  var shown = document.querySelector(".messages");
+  if (announce && shown && !summary) {
+    var text = Array.prototype.map.call(shown.querySelectorAll("li"), function (li) {
+      return li.textContent.trim();
+    }).join(" ");
+    setTimeout(function () { announce.textContent = text; }, 300);
+  }
+
   // Listing filters: changing the sort order submits the form.
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {

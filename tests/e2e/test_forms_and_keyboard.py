@@ -223,6 +223,19 @@ def test_the_error_summary_takes_the_focus_and_leads_to_the_fields(page, seeded_
     expect(page.get_by_role("alert").filter(has_text="Please correct")).to_be_focused()
 
 
+def test_a_message_after_a_redirect_is_read_out(page, seeded_shop):
+    """"Added to your cart" came with the page after the redirect, in a live region that
+    already held it: screen readers read a live region's changes, not what it holds at load,
+    so nobody heard it. The text now goes into an empty one once the page has settled."""
+    page.goto(seeded_shop.bottle.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    shown = page.get_by_role("region", name="Messages")
+    expect(shown).to_contain_text("to your cart.")
+    announced = page.locator("[data-announce]")
+    expect(announced).to_have_attribute("role", "status")
+    expect(announced).to_have_text(shown.inner_text().strip())
+
+
 def test_skip_link_filters_and_quantities_with_the_keyboard(new_context, seeded_shop):
     page = new_context(viewport={"width": 390, "height": 800}).new_page()
     page.goto(seeded_shop.categories.outdoor.get_absolute_url())
