@@ -45,7 +45,22 @@ def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
+# The extra tag of a message that refused a line's new quantity: "cart-line-<id>".
+REFUSED_LINE_TAG = "cart-line-"
+
+
+def _refused_line(request) -> tuple[int | None, str]:
+    """The line whose new quantity was just refused, and why: the cart page marks that field
+    invalid and says why next to it (the message at the top says it too)."""
+    for message in messages.get_messages(request):
+        for tag in (message.extra_tags or "").split():
+            if tag.startswith(REFUSED_LINE_TAG) and tag[len(REFUSED_LINE_TAG) :].isdigit():
+                return int(tag[len(REFUSED_LINE_TAG) :]), str(message)
+    return None, ""
+
+
 def cart_detail(request):
+    refused_line, refused_reason = _refused_line(request)
     methods = selectors.list_shipping_methods()
     pricing = selectors.price_open_cart(user=request.user, session=request.session, pictures=True)
     estimate = selectors.cheapest_shipping(methods, pricing.subtotal)
@@ -56,6 +71,8 @@ def cart_detail(request):
         "cart/cart_detail.html",
         {
             "pricing": pricing,
+            "refused_line": refused_line,
+            "refused_reason": refused_reason,
             "cart_count": pricing.item_count,
             "shipping_methods": methods,
             "page_title": "Your cart",
@@ -98,7 +115,9 @@ def update_line(request, line_id: int):
         name = selectors.get_line_product_name(cart=cart, line_id=line_id)
         if name is None:
             return _line_not_in_cart(request)
-        messages.error(request, f"{name}: {_form_errors(form)}")  # which line, on the cart page
+        messages.error(  # which line, on the cart page
+            request, f"{name}: {_form_errors(form)}", extra_tags=f"{REFUSED_LINE_TAG}{line_id}"
+        )
         return redirect("cart:detail")
     try:
         line = services.set_line_quantity(
@@ -107,7 +126,7 @@ def update_line(request, line_id: int):
     except LineNotInCart:
         return _line_not_in_cart(request)
     except CartError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, str(exc), extra_tags=f"{REFUSED_LINE_TAG}{line_id}")
     else:
         messages.success(request, "Quantity updated." if line else "Item removed.")
     return redirect("cart:detail")

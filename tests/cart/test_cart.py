@@ -263,6 +263,42 @@ def test_set_quantity_above_stock_is_refused_and_the_line_kept(client):
     assert cart_rows() == [(line.cart_id, variant.pk, 2)]
 
 
+def quantity_field(response, line) -> str:
+    page = response.content.decode()
+    return re.search(rf'<input id="qty-{line.pk}"[^>]*>', page).group(0)
+
+
+@pytest.mark.django_db
+def test_a_refused_quantity_marks_its_field_and_says_why_next_to_it(client):
+    """The message at the top said it; the field itself was not marked, so a screen reader on
+    the quantity field heard nothing wrong. The refused line's field is now invalid and
+    described by the reason; the other lines' fields are not."""
+    lamp = only_variant(ProductFactory(name="Lamp", stock=5))
+    mug = only_variant(ProductFactory(name="Mug", stock=5))
+    add(client, lamp, 2)
+    add(client, mug, 1)
+    lamp_line, mug_line = CartLine.objects.get(variant=lamp), CartLine.objects.get(variant=mug)
+
+    for quantity, reason in (
+        (6, "Only 5 of Lamp available; please choose 5 or fewer."),
+        ("abc", "Lamp: Enter the quantity as a whole number, such as 1 or 2."),
+    ):
+        response = client.post(
+            reverse("cart:update_line", args=[lamp_line.pk]), {"quantity": quantity}, follow=True
+        )
+        field = quantity_field(response, lamp_line)
+        assert 'aria-invalid="true"' in field
+        assert f'aria-describedby="refused-{lamp_line.pk}"' in field
+        assert 'value="2"' in field  # what the cart holds
+        assert f'<p class="errorlist qty-error" id="refused-{lamp_line.pk}">{reason}</p>' in (
+            response.content.decode()
+        )
+        assert "aria-invalid" not in quantity_field(response, mug_line)
+
+    # the next visit of the cart is clean again
+    assert "aria-invalid" not in quantity_field(client.get(reverse("cart:detail")), lamp_line)
+
+
 @pytest.mark.django_db
 def test_set_quantity_zero_removes_the_line(client):
     variant = only_variant(ProductFactory(stock=5))

@@ -224,7 +224,7 @@ def test_the_error_summary_takes_the_focus_and_leads_to_the_fields(page, seeded_
 
 
 def test_a_message_after_a_redirect_is_read_out(page, seeded_shop):
-    """"Added to your cart" came with the page after the redirect, in a live region that
+    """ "Added to your cart" came with the page after the redirect, in a live region that
     already held it: screen readers read a live region's changes, not what it holds at load,
     so nobody heard it. The text now goes into an empty one once the page has settled."""
     page.goto(seeded_shop.bottle.get_absolute_url())
