@@ -2,16 +2,28 @@ from functools import wraps
 
 from django.shortcuts import render
 
-from .ratelimit import allow, client_key
+from .ratelimit import allow, client_key, uncount
 
 
-def rate_limited(*, scope: str, limit: int, window: int, methods: tuple[str, ...] = ("POST",)):
-    """Answer 429 with the shop's page once a client made ``limit`` requests in ``window`` s."""
+def rate_limited(
+    *,
+    scope: str,
+    limit: int,
+    window: int,
+    methods: tuple[str, ...] = ("POST",),
+    count_sign_ins: bool = True,
+):
+    """Answer 429 with the shop's page once a client made ``limit`` requests in ``window`` s.
+
+    ``count_sign_ins=False`` (a sign-in form): a request after which the visitor is signed in
+    is taken back, so only failed tries count and colleagues signing in from one office
+    address do not lock each other out."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method in methods and not allow(
+            counted = request.method in methods
+            if counted and not allow(
                 scope=scope, key=client_key(request), limit=limit, window=window
             ):
                 return render(
@@ -20,7 +32,10 @@ def rate_limited(*, scope: str, limit: int, window: int, methods: tuple[str, ...
                     {"page_title": "Too many requests", "retry_minutes": max(window // 60, 1)},
                     status=429,
                 )
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if counted and not count_sign_ins and request.user.is_authenticated:
+                uncount(scope=scope, key=client_key(request))
+            return response
 
         return wrapper
 

@@ -31,7 +31,9 @@ admin.site.index = _admin_index_with_todo
 # Staff sign-in: at most 10 attempts per client address per 5 minutes, and failed ones count
 # toward the account's limit shared with the shop's sign-in (5 per 5 minutes).
 admin.site.login_form = StaffLoginForm
-admin.site.login = rate_limited(scope="admin-login", limit=10, window=300)(admin.site.login)
+admin.site.login = rate_limited(scope="admin-login", limit=10, window=300, count_sign_ins=False)(
+    admin.site.login
+)
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

@@ -270,6 +270,25 @@ def test_admin_sign_in_is_rate_limited(client):
     assert statuses[-1] == 429
 
 
+def test_admin_sign_ins_that_succeed_do_not_use_up_the_limit(client):
+    """Staff signing in from one office address (or one person signing in and out all day)
+    were refused after 10 sign-ins in 5 minutes, wrong or right. Only failed tries count."""
+    UserFactory(email="staff@example.com", is_staff=True, password=PASSWORD)
+    for _ in range(12):
+        response = client.post(
+            reverse("admin:login"), {"username": "staff@example.com", "password": PASSWORD}
+        )
+        assert response.status_code == 302
+        client.logout()
+    wrong = [
+        client.post(
+            reverse("admin:login"), {"username": "x@example.com", "password": "nope"}
+        ).status_code
+        for _ in range(11)
+    ]
+    assert wrong == [200] * 10 + [429]
+
+
 def test_admin_sign_in_counts_toward_the_per_account_limit(client, settings):
     """Guessing a staff password from many addresses: the admin's sign-in is held to the same
     limit of failed sign-ins per account as the shop's (5 in 5 minutes), shared with it."""
