@@ -203,7 +203,10 @@ def test_cart_checkout_and_order_pages(axe_page, live_server, seeded_shop):
     page.get_by_role("row").filter(has_text="Meadow Tea Towel").get_by_role(
         "button", name="Update"
     ).click()
-    expect(page.get_by_text(re.compile("Only 15 of Meadow Tea Towel"))).to_be_visible()
+    expect(page.get_by_role("region", name="Messages")).to_contain_text("Only 15 of Meadow")
+    towels = page.get_by_label("Quantity of Meadow Tea Towel")
+    expect(towels).to_have_attribute("aria-invalid", "true")
+    expect(towels).to_have_accessible_description(re.compile("^Only 15 of Meadow Tea Towel"))
     audit("cart-quantity-error")
     page.get_by_role("link", name="Empty cart").click()  # asks first
     expect(page.get_by_role("heading", name="Empty your cart?")).to_be_visible()
