@@ -174,8 +174,10 @@ class VariantForm(forms.ModelForm):
         return variant
 
     def clean_sku(self):
-        """A SKU in use elsewhere names the product that has it (not just "already exists")."""
-        sku = self.cleaned_data["sku"]
+        """A SKU in use elsewhere names the product that has it (not just "already exists").
+        Cleaned as Variant.save stores it (upper case), so "mug-1" is found taken by "MUG-1"
+        here and in the formset's duplicate check, not by the database at save (an error page)."""
+        sku = self.cleaned_data["sku"].strip().upper()
         other = (
             Variant.objects.filter(sku=sku).exclude(pk=self.instance.pk).select_related("product")
         )

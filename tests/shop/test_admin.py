@@ -379,6 +379,30 @@ def test_a_taken_sku_or_address_names_the_product_that_has_it(staff_client):
     assert Product.objects.count() == 1
 
 
+def test_a_taken_sku_typed_in_lower_case_is_refused_on_the_form(staff_client):
+    # Variant.save stores SKUs upper-cased: "mug-1" is the SKU "MUG-1", taken
+    ProductFactory(name="Old Mug").variants.update(sku="MUG-1")
+    data = new_product_form(**{"variants-0-sku": " mug-1 "})
+    body = staff_client.post(reverse("admin:catalog_product_add"), data).content.decode()
+    assert "SKU MUG-1 is already used by “Old Mug”." in body
+    assert Product.objects.count() == 1
+
+
+def test_two_rows_with_one_sku_in_different_case_are_refused_on_the_form(staff_client):
+    data = new_product_form(
+        **{
+            "variants-TOTAL_FORMS": "2",
+            "variants-1-sku": "Mug-1",
+            "variants-1-stock": "3",
+            "variants-1-position": "1",
+        }
+    )
+    response = staff_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for sku." in response.content.decode()
+    assert not Product.objects.exists()
+
+
 def test_the_admin_home_page_says_what_waits_for_staff(staff_client, django_assert_max_num_queries):
     from cart.models import ShippingMethod
     from core.models import OutboxMessage
