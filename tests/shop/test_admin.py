@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import User
 from catalog.models import Product, ProductImage
 from tests.conftest import image_bytes
 from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, UserFactory
@@ -401,6 +402,45 @@ def test_two_rows_with_one_sku_in_different_case_are_refused_on_the_form(staff_c
     assert response.status_code == 200
     assert "Please correct the duplicate data for sku." in response.content.decode()
     assert not Product.objects.exists()
+
+
+def test_staff_adding_a_taken_email_in_other_case_get_the_form_error(staff_client):
+    # User.save stores e-mail addresses lower-cased: "Taken@…" is the address "taken@…"
+    UserFactory(email="taken@shop.example")
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "Taken@Shop.example",
+            "usable_password": "true",
+            "password1": "a-long-password-2026",
+            "password2": "a-long-password-2026",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "User with this E-mail address already exists." in response.content.decode()
+    assert User.objects.filter(email__iexact="taken@shop.example").count() == 1
+
+
+def test_staff_changing_an_email_to_a_taken_one_in_other_case_get_the_form_error(staff_client):
+    UserFactory(email="taken@shop.example")
+    member = UserFactory(email="other@shop.example")
+    response = staff_client.post(
+        reverse("admin:accounts_user_change", args=[member.pk]),
+        {
+            "email": " TAKEN@shop.example",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "User with this E-mail address already exists." in response.content.decode()
+    member.refresh_from_db()
+    assert member.email == "other@shop.example"
 
 
 def test_the_admin_home_page_says_what_waits_for_staff(staff_client, django_assert_max_num_queries):
