@@ -558,7 +558,10 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
             return redirect("admin:index")
         correcting = (request.GET.get("correct") or request.POST.get("correct")) == "1"
         raw = request.GET.get("ids") or request.POST.get("ids") or ""
-        ids = [int(x) for x in raw.split(",") if x.strip().isdigit()][:200]
+        # ASCII digits only ("²" is a digit to isdigit(), not to int()), and no longer than an
+        # id can be (the database refuses a larger number outright)
+        parts = (x.strip() for x in raw.split(","))
+        ids = [int(x) for x in parts if x.isascii() and x.isdigit() and len(x) < 19][:200]
         selected = list(Order.objects.filter(pk__in=ids).order_by("pk"))
         back = self.back_to_order(request, [o.pk for o in selected])
         if correcting:
