@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
@@ -14,7 +14,12 @@ from core.adminlists import ConditionFilter, IndexedSearchMixin, LimitedSearchMi
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version, get_navigation, shown_product_scopes
+from .selectors import (
+    bump_catalog_version,
+    first_image_prefetch,
+    get_navigation,
+    shown_product_scopes,
+)
 from .services import STOCK_MAX, StaffStockEdit, lock_variants, save_variant_for_staff
 from .signals import products_changed
 
@@ -362,17 +367,7 @@ class ProductAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
         super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch(
-                    "images",
-                    queryset=ProductImage.objects.order_by("position", "id"),
-                    to_attr="image_list",
-                )
-            )
-        )
+        return super().get_queryset(request).prefetch_related(first_image_prefetch())
 
     @admin.display(description="image")
     def thumbnail(self, obj):
