@@ -19,13 +19,21 @@ from core.forms import (
 from .models import Address, User
 
 
-class StaffUserCreationForm(AdminUserCreationForm):
+class StoredEmailMixin:
+    """The e-mail address cleaned as User.save stores it (lower case), so an address taken in
+    another case is refused by the form's uniqueness check, not by the database at save."""
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class StaffUserCreationForm(StoredEmailMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class StaffUserChangeForm(UserChangeForm):
+class StaffUserChangeForm(StoredEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

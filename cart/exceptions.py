@@ -17,3 +17,11 @@ class LineNotInCart(CartError):
 
     def __init__(self) -> None:
         super().__init__("That item is not in your cart (any more).")
+
+
+class CartCheckedOut(CartError):
+    """The cart was checked out (by another tab's "Buy now") while this change waited for it:
+    nothing was changed; the change belongs in the visitor's new cart."""
+
+    def __init__(self) -> None:
+        super().__init__("Your cart was just checked out. Please add the item again.")

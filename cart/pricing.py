@@ -26,10 +26,6 @@ class PricedLine:
     def product(self):
         return self.variant.product
 
-    @property
-    def available(self) -> int:
-        return self.variant.stock if self.variant.product.is_active else 0
-
 
 @dataclass
 class CartPricing:

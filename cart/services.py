@@ -12,7 +12,7 @@ from catalog.models import MAX_LINE_QUANTITY, Variant
 from core.cache import bump_generation
 from core.housekeeping import delete_in_batches
 
-from .exceptions import CartError, LineNotInCart, NotEnoughStock
+from .exceptions import CartCheckedOut, CartError, LineNotInCart, NotEnoughStock
 from .models import Cart, CartLine
 from .queries import first_or_none, guest_open_cart, member_open_cart, variant_with_line
 
@@ -108,11 +108,17 @@ def get_or_create_cart(*, user, session) -> Cart:
 
 @transaction.atomic
 def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
-    """Add units of a variant. Raises CartError / NotEnoughStock (nothing changes then)."""
+    """Add units of a variant. Raises CartError / NotEnoughStock, CartCheckedOut when the cart
+    was checked out meanwhile (nothing changes then)."""
     _check_quantity(quantity)
     # Touching the cart row locks it until commit: a double-clicked "Add to cart" waits here
-    # instead of inserting the line twice; the line is read after it, with the variant.
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    # instead of inserting the line twice; the line is read after it, with the variant. Only
+    # while it is open: an order placed from it meanwhile (we waited for its lock) has taken
+    # its lines, and units added to it now would be in neither the order nor the next cart.
+    if not Cart.objects.filter(pk=cart.pk, status=Cart.Status.OPEN).update(
+        updated_at=timezone.now()
+    ):
+        raise CartCheckedOut
     variant = _variant_for_sale(variant_id, cart=cart)
     wanted = quantity + (variant.in_cart or 0)
     if wanted > variant.stock:

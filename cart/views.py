@@ -5,7 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .exceptions import CartError, LineNotInCart
+from .exceptions import CartCheckedOut, CartError, LineNotInCart
 from .forms import AddToCartForm, LineQuantityForm
 
 
@@ -87,13 +87,11 @@ def add(request):
     if not form.is_valid():
         messages.error(request, _form_errors(form) or "Choose an option and a quantity.")
         return _back_after_error(request)
-    cart = services.get_or_create_cart(user=request.user, session=request.session)
     try:
-        line = services.add_to_cart(
-            cart=cart,
-            variant_id=form.cleaned_data["variant"],
-            quantity=form.cleaned_data["quantity"],
-        )
+        try:
+            line = _add(request, form)
+        except CartCheckedOut:  # by another tab meanwhile: into the visitor's new cart
+            line = _add(request, form)
     except CartError as exc:
         messages.error(request, str(exc))
         return _back_after_error(request)
@@ -102,6 +100,13 @@ def add(request):
         f"Added {form.cleaned_data['quantity']} × {line.variant.product.name} to your cart.",
     )
     return _back(request)
+
+
+def _add(request, form):
+    cart = services.get_or_create_cart(user=request.user, session=request.session)
+    return services.add_to_cart(
+        cart=cart, variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"]
+    )
 
 
 @require_POST

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
@@ -14,7 +14,12 @@ from core.adminlists import ConditionFilter, IndexedSearchMixin, LimitedSearchMi
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version, get_navigation, shown_product_scopes
+from .selectors import (
+    bump_catalog_version,
+    first_image_prefetch,
+    get_navigation,
+    shown_product_scopes,
+)
 from .services import STOCK_MAX, StaffStockEdit, lock_variants, save_variant_for_staff
 from .signals import products_changed
 
@@ -174,8 +179,10 @@ class VariantForm(forms.ModelForm):
         return variant
 
     def clean_sku(self):
-        """A SKU in use elsewhere names the product that has it (not just "already exists")."""
-        sku = self.cleaned_data["sku"]
+        """A SKU in use elsewhere names the product that has it (not just "already exists").
+        Cleaned as Variant.save stores it (upper case), so "mug-1" is found taken by "MUG-1"
+        here and in the formset's duplicate check, not by the database at save (an error page)."""
+        sku = self.cleaned_data["sku"].strip().upper()
         other = (
             Variant.objects.filter(sku=sku).exclude(pk=self.instance.pk).select_related("product")
         )
@@ -360,17 +367,7 @@ class ProductAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
         super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch(
-                    "images",
-                    queryset=ProductImage.objects.order_by("position", "id"),
-                    to_attr="image_list",
-                )
-            )
-        )
+        return super().get_queryset(request).prefetch_related(first_image_prefetch())
 
     @admin.display(description="image")
     def thumbnail(self, obj):

@@ -1,10 +1,7 @@
 """Listing filters shared by the series, category and search pages."""
 
-from decimal import Decimal
-
 import django_filters
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, F, Q
 
 from core.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
@@ -25,7 +22,6 @@ SORT_CHOICES = [
     ("-price", "Price: high to low"),
     ("name", "Name"),
 ]
-PRICE_LIMITS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("99999999"))]
 
 
 def _series_choices():

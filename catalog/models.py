@@ -77,9 +77,22 @@ class Category(models.Model):
                 raise ValidationError({"parent": "A category cannot be inside itself."})
             depth += 1
             node = node.parent
+        # its subcategories move with it: the deepest of them must stay within the limit too
+        below, seen = [self.pk] if self.pk else [], {self.pk}
+        while below and depth <= MAX_CATEGORY_DEPTH:
+            below = [
+                pk
+                for pk in Category.objects.filter(parent_id__in=below).values_list("pk", flat=True)
+                if pk not in seen
+            ]
+            seen.update(below)
+            depth += bool(below)
         if depth > MAX_CATEGORY_DEPTH:
             raise ValidationError(
-                {"parent": f"Categories can be at most {MAX_CATEGORY_DEPTH} levels deep."}
+                {
+                    "parent": f"Categories can be at most {MAX_CATEGORY_DEPTH} levels deep "
+                    "(subcategories included)."
+                }
             )
 
 

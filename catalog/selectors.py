@@ -185,7 +185,7 @@ def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
     Product.card_image_url makes the address).
 
     The picture comes as two small subqueries rather than a prefetch: one round trip, and no
-    ProductImage objects to build (each fires ImageField's dimension signals) for 24 cards.
+    ProductImage objects to build for 24 cards.
     """
     variants = Variant.objects.filter(product=OuterRef("pk")).order_by()
     return queryset.annotate(

@@ -151,11 +151,7 @@ class CategoryView(ProductListView):
         self.node = nav.by_slug.get(self.kwargs["slug"])
         if self.node is None:
             raise Http404("No such category")
-        self.trail = []
-        node = self.node
-        while node is not None:
-            self.trail.insert(0, node)
-            node = nav.by_id.get(node.parent_id) if node.parent_id else None
+        self.trail = nav.trail(self.node.id)
         return selectors.list_active_products().filter(category_id__in=self.node.descendant_ids())
 
     def get_context_data(self, **kwargs):

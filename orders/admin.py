@@ -26,12 +26,6 @@ from .selectors import work_queues
 EXPORT_MAX_ORDERS = 20_000  # per CSV export: what a request writes well within its 30 s
 
 
-def site_url(request) -> str:
-    """The shop's address (SHOP_URL, else as staff reached it), for the customer's links in
-    order e-mails."""
-    return shop_url(request)
-
-
 #: Sent by the order page's "Next step" buttons (the order's id): the step returns to that page.
 BACK_TO_ORDER = "_back_to_order"
 
@@ -408,7 +402,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
         done, refused = 0, []
         for order in queryset.order_by("pk"):
             try:
-                func(order=order, actor=request.user, site_url=site_url(request))
+                func(order=order, actor=request.user, site_url=shop_url(request))
                 done += 1
             except IllegalTransition as exc:
                 refused.append(f"{order.number}: {exc}{hint(order)}")
@@ -488,7 +482,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
         for order in queryset.order_by("pk"):
             try:
                 done += services.mark_refunded(
-                    order=order, actor=request.user, site_url=site_url(request)
+                    order=order, actor=request.user, site_url=shop_url(request)
                 )
             except IllegalTransition:
                 refused.append(order.number)
@@ -558,7 +552,10 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
             return redirect("admin:index")
         correcting = (request.GET.get("correct") or request.POST.get("correct")) == "1"
         raw = request.GET.get("ids") or request.POST.get("ids") or ""
-        ids = [int(x) for x in raw.split(",") if x.strip().isdigit()][:200]
+        # ASCII digits only ("²" is a digit to isdigit(), not to int()), and no longer than an
+        # id can be (the database refuses a larger number outright)
+        parts = (x.strip() for x in raw.split(","))
+        ids = [int(x) for x in parts if x.isascii() and x.isdigit() and len(x) < 19][:200]
         selected = list(Order.objects.filter(pk__in=ids).order_by("pk"))
         back = self.back_to_order(request, [o.pk for o in selected])
         if correcting:
@@ -577,7 +574,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
                             actor=request.user,
                             carrier=form.cleaned_data["carrier"],
                             tracking_number=number,
-                            site_url=site_url(request),
+                            site_url=shop_url(request),
                         ):
                             self.message_user(
                                 request,
@@ -590,7 +587,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
                         actor=request.user,
                         carrier=form.cleaned_data["carrier"],
                         tracking_number=number,
-                        site_url=site_url(request),
+                        site_url=shop_url(request),
                     )
                     self.message_user(request, f"{order.number} marked shipped.", messages.SUCCESS)
                 except IllegalTransition as exc:

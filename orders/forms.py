@@ -2,6 +2,7 @@ import re
 
 from django import forms
 
+from accounts.forms import SingleLineField
 from accounts.models import Address
 from cart.models import ShippingMethod
 from core.forms import (
@@ -45,7 +46,9 @@ class AddressForm(forms.Form):
     """Where to ship: one of the member's saved addresses, or a new one typed in.
 
     The new-address fields are always on the page (it works without JavaScript), so they are
-    checked only when "A new address" is the choice; a saved address needs nothing else.
+    required only when "A new address" is the choice; a saved address needs nothing else. Each
+    is one line of a shipping label, cleaned as the address book cleans it (SingleLineField):
+    a new address ticked "save" goes into the address book as typed here.
     """
 
     saved_address = forms.ChoiceField(
@@ -57,31 +60,31 @@ class AddressForm(forms.Form):
             "invalid_choice": "Select a valid choice: one of your saved addresses or a new one.",
         },
     )
-    full_name = forms.CharField(
+    full_name = SingleLineField(
         label="Full name",
         max_length=120,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    line1 = forms.CharField(
+    line1 = SingleLineField(
         label="Street and number",
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
-    line2 = forms.CharField(
+    line2 = SingleLineField(
         label="Address line 2 (optional)",
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
-    postcode = forms.CharField(
+    postcode = SingleLineField(
         label="Postcode",
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
-    city = forms.CharField(
+    city = SingleLineField(
         label="City",
         max_length=100,
         required=False,

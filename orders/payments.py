@@ -1,4 +1,6 @@
-"""Payment methods, registered in one place. Each knows how to start and confirm a payment."""
+"""Payment methods, registered in one place. Each knows what the customer is told to do
+(``instructions``) and whether the order ships before the money arrives; a payment is
+confirmed by staff (orders.services.mark_paid, or on delivery for cash on delivery)."""
 
 from dataclasses import dataclass
 

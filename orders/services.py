@@ -88,7 +88,7 @@ def _order_mail(
     ("https://shop.example/", as the shopper or staff reached the shop; "" when unknown, as
     in a background job) gives the customer links to their order and the returns page."""
     return render_mail(
-        to=to or [order.email],
+        to=[order.email] if to is None else to,
         template=f"orders/email/{template}",
         context={
             "order": order,
@@ -249,9 +249,9 @@ def _place_order(
     )
     OrderEvent.objects.create(order=order, status=order.status, note="Order placed")
     mark_cart_submitted(cart=locked_cart)
-    queue_messages(  # one INSERT, and one task for both after commit
-        [
-            _order_mail(order, "order_confirmation", lines=order_lines, site_url=site_url),
+    mails = [_order_mail(order, "order_confirmation", lines=order_lines, site_url=site_url)]
+    if settings.SHOP_STAFF_EMAILS:  # set empty: nobody gets staff notices
+        mails.append(
             _order_mail(
                 order,
                 "staff_new_order",
@@ -261,9 +261,9 @@ def _place_order(
                 + reverse("admin:orders_order_change", args=[order.pk])
                 if site_url
                 else "",
-            ),
-        ]
-    )
+            )
+        )
+    queue_messages(mails)  # one INSERT, and one task for them all after commit
     # Now lock the variant rows (primary-key order: no deadlocks) and re-price with what is
     # locked. Anything that moved since the unlocked read rolls the whole order back.
     locked = _price(quantities, shipping, lock=True)

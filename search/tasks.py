@@ -15,12 +15,6 @@ def _reindex(queryset) -> int:
 
 
 @shared_task
-def reindex_products_task(product_ids: list[int]) -> int:
-    """Rebuild these products' search documents (idempotent)."""
-    return index_products(product_ids=product_ids)
-
-
-@shared_task
 def reindex_series_task(series_id: int) -> int:
     """A series was renamed: rebuild its products' documents."""
     return _reindex(Product.objects.filter(series_id=series_id))

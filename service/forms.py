@@ -3,7 +3,7 @@ import re
 from django import forms
 
 from core.forms import LowercaseEmailField, PublicMessageForm
-from orders.forms import ORDER_NUMBER_INPUT
+from orders.forms import ORDER_NUMBER_INPUT, normalize_order_number
 
 from .models import ContactMessage
 
@@ -35,7 +35,9 @@ class ContactForm(PublicMessageForm):
         }
 
     def clean_order_number(self):
-        number = "".join(self.cleaned_data["order_number"].split()).upper()
+        # as orders store it ("mp 7kq4 x2hd" is MP-7KQ4-X2HD): the admin's link to the order
+        # searches for this text
+        number = normalize_order_number(self.cleaned_data["order_number"])
         if number and not ORDER_NUMBER.fullmatch(number):
             raise forms.ValidationError(
                 "That does not look like an order number; leave it empty if you do not have one."

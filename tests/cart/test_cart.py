@@ -237,6 +237,32 @@ def test_a_sold_out_or_inactive_product_cannot_be_added(client):
 
 
 @pytest.mark.django_db
+def test_an_add_that_waited_for_its_carts_checkout_does_not_vanish_into_the_order(client):
+    # Another tab's "Buy now" submits the cart while this add waits for the cart's row: the
+    # add must not put the item into the submitted cart (the order is placed without it, and
+    # the shopper, told "Added", finds an empty cart), but into a new one.
+    from unittest import mock
+
+    from cart import services
+
+    lamp = only_variant(ProductFactory(name="Trail Lamp", stock=5))
+    add(client, lamp)
+    checked_out = Cart.objects.get()  # as the waiting add read it, before the checkout
+    Cart.objects.filter(pk=checked_out.pk).update(status=Cart.Status.SUBMITTED)
+    real, stale = services.get_or_create_cart, [checked_out]
+
+    def get_or_create_cart(**kwargs):
+        return stale.pop() if stale else real(**kwargs)
+
+    with mock.patch.object(services, "get_or_create_cart", get_or_create_cart):
+        response = add(client, lamp, 2)
+    assert messages_of(response) == ["Added 2 × Trail Lamp to your cart."]
+    assert list(checked_out.lines.values_list("quantity", flat=True)) == [1]  # as ordered
+    open_cart = Cart.objects.get(status=Cart.Status.OPEN)
+    assert list(open_cart.lines.values_list("variant_id", "quantity")) == [(lamp.pk, 2)]
+
+
+@pytest.mark.django_db
 def test_set_quantity_changes_the_line(client):
     variant = only_variant(ProductFactory(stock=5))
     add(client, variant, 1)

@@ -78,6 +78,20 @@ def test_category_tree_is_at_most_three_levels():
     assert str(grandchild) == f"{root.name} › {child.name} › {grandchild.name}"
 
 
+def test_moving_a_category_with_subcategories_keeps_the_tree_three_levels_deep():
+    # the subcategories move with it: their depth counts too
+    outdoor = CategoryFactory()
+    packs = CategoryFactory(parent=outdoor)
+    CategoryFactory(parent=packs)  # outdoor › packs › daypacks
+    home = CategoryFactory()
+    outdoor.parent = home  # home › outdoor › packs › daypacks: four levels
+    with pytest.raises(ValidationError) as excinfo:
+        outdoor.clean()
+    assert "at most 3 levels deep" in str(excinfo.value)
+    packs.parent = home  # home › packs › daypacks: three, allowed
+    packs.clean()
+
+
 def test_category_cannot_be_its_own_ancestor():
     root = CategoryFactory()
     child = CategoryFactory(parent=root)

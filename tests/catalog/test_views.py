@@ -67,6 +67,14 @@ def test_category_page_lists_products_of_subcategories(client, catalog):
     assert 'href="/category/packs/"' in response.content.decode()
 
 
+def test_a_subcategory_page_has_its_parents_in_the_breadcrumb(client, catalog):
+    body = client.get(reverse("catalog:category", args=["packs"])).content.decode()
+    assert (
+        '<li><a href="/category/outdoor/">Outdoor</a></li><li aria-current="page">Packs</li>'
+        in body
+    )
+
+
 def test_series_page_lists_only_its_active_products(client, catalog):
     response = client.get(reverse("catalog:series", args=["home"]))
     assert names(response) == ["Pan"]

@@ -239,6 +239,16 @@ def test_shipping_an_order_that_is_not_packed_is_refused(staff_client, new_order
     assert order.status == S.PENDING_PAYMENT
 
 
+@pytest.mark.parametrize("junk", ["²", "٣", "9" * 30])
+def test_ship_page_ignores_ids_that_are_digits_but_no_order_id(staff_client, new_order, junk):
+    # "²" and "٣" are digits to str.isdigit() but not to int(); 30 digits fit no id column
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    response = staff_client.get(reverse("admin:orders_order_ship"), {"ids": f"{order.pk},{junk}"})
+    assert response.status_code == 200
+    assert f'name="tracking_{order.pk}"' in response.content.decode()
+
+
 def test_staff_correct_a_wrong_tracking_number_and_the_customer_is_told(
     staff_client, new_order, django_capture_on_commit_callbacks
 ):

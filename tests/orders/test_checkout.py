@@ -648,6 +648,35 @@ def test_member_can_save_a_new_address_during_checkout(client, mug, standard_shi
     ]
 
 
+def test_an_address_typed_at_checkout_is_cleaned_as_the_address_book_cleans_it(
+    client, mug, standard_shipping
+):
+    # one line of a shipping label: line breaks and tabs become a space, as in the address book
+    member = UserFactory()
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+    typed = {**ADDRESS_FORM, "full_name": "Greta\r\n Guest", "line1": "Lindenstr.\t1"}
+    walk_checkout(client, standard_shipping, address={**typed, "save_address": "on"})
+    assert client.session["checkout"]["address"]["full_name"] == "Greta Guest"
+    assert client.session["checkout"]["address"]["line1"] == "Lindenstr. 1"
+    saved = Address.objects.get(user=member)
+    assert (saved.full_name, saved.line1) == ("Greta Guest", "Lindenstr. 1")
+
+
+def test_control_characters_in_a_checkout_address_are_refused_as_in_the_address_book(
+    client, mug, standard_shipping
+):
+    member = UserFactory()
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+    typed = {**ADDRESS_FORM, "line1": "Main\x07Street", "save_address": "on"}
+    response = client.post(CHECKOUT_URL, checkout_data(standard_shipping, address=typed))
+    assert response.status_code == 200
+    assert "Remove the control characters from this field." in response.content.decode()
+    assert "checkout" not in client.session
+    assert not Address.objects.exists()
+
+
 def test_a_stranger_cannot_see_a_guest_confirmation(client, mug, standard_shipping):
     add_to_cart(client, mug, 1)
     place(client, review_key(walk_checkout(client, standard_shipping)))

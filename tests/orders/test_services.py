@@ -506,6 +506,17 @@ def test_an_order_queues_both_e_mails_in_one_task_after_commit(
     )
 
 
+def test_without_staff_addresses_the_staff_notice_is_not_sent_to_the_customer(
+    variant, standard_shipping, settings
+):
+    # SHOP_STAFF_EMAILS set empty: nobody gets staff notices (an empty list of recipients
+    # must not fall back to the order's own address)
+    settings.SHOP_STAFF_EMAILS = []
+    order = place(make_cart((variant, 1)), standard_shipping)
+    queued = list(OutboxMessage.objects.order_by("pk"))
+    assert [(m.kind, m.to) for m in queued] == [("order_confirmation", [order.email])]
+
+
 def test_one_refused_recipient_does_not_keep_the_other_e_mail_of_the_order(
     variant, standard_shipping
 ):

@@ -250,6 +250,14 @@ def test_staff_reach_the_order_and_write_back_from_a_message(client):
     assert 'href="mailto:ann@example.com?subject=Re%3A%20your%20message%20to%20' in body
 
 
+@pytest.mark.parametrize("typed", ["mp 7kq4 x2hd", "MP7KQ4X2HD", "7KQ4-X2HD", "mp–7kq4–x2hd"])
+def test_an_order_number_is_kept_as_orders_store_it_so_the_staff_link_finds_it(client, typed):
+    # the admin's link to the order searches the orders for this text: "MP7KQ4X2HD" is not
+    # contained in the stored "MP-7KQ4-X2HD", so it found nothing
+    post(client, order_number=typed)
+    assert ContactMessage.objects.get().order_number == "MP-7KQ4-X2HD"
+
+
 @pytest.mark.django_db
 def test_an_outbox_message_is_read_only_in_admin(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import User
 from catalog.models import Product, ProductImage
 from tests.conftest import image_bytes
 from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, UserFactory
@@ -377,6 +378,69 @@ def test_a_taken_sku_or_address_names_the_product_that_has_it(staff_client):
     assert "The address /products/camp-mug/ is already used by “Old Mug”" in body
     assert "SKU MUG-1 is already used by “Old Mug”." in body
     assert Product.objects.count() == 1
+
+
+def test_a_taken_sku_typed_in_lower_case_is_refused_on_the_form(staff_client):
+    # Variant.save stores SKUs upper-cased: "mug-1" is the SKU "MUG-1", taken
+    ProductFactory(name="Old Mug").variants.update(sku="MUG-1")
+    data = new_product_form(**{"variants-0-sku": " mug-1 "})
+    body = staff_client.post(reverse("admin:catalog_product_add"), data).content.decode()
+    assert "SKU MUG-1 is already used by “Old Mug”." in body
+    assert Product.objects.count() == 1
+
+
+def test_two_rows_with_one_sku_in_different_case_are_refused_on_the_form(staff_client):
+    data = new_product_form(
+        **{
+            "variants-TOTAL_FORMS": "2",
+            "variants-1-sku": "Mug-1",
+            "variants-1-stock": "3",
+            "variants-1-position": "1",
+        }
+    )
+    response = staff_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for sku." in response.content.decode()
+    assert not Product.objects.exists()
+
+
+def test_staff_adding_a_taken_email_in_other_case_get_the_form_error(staff_client):
+    # User.save stores e-mail addresses lower-cased: "Taken@…" is the address "taken@…"
+    UserFactory(email="taken@shop.example")
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "Taken@Shop.example",
+            "usable_password": "true",
+            "password1": "a-long-password-2026",
+            "password2": "a-long-password-2026",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "User with this E-mail address already exists." in response.content.decode()
+    assert User.objects.filter(email__iexact="taken@shop.example").count() == 1
+
+
+def test_staff_changing_an_email_to_a_taken_one_in_other_case_get_the_form_error(staff_client):
+    UserFactory(email="taken@shop.example")
+    member = UserFactory(email="other@shop.example")
+    response = staff_client.post(
+        reverse("admin:accounts_user_change", args=[member.pk]),
+        {
+            "email": " TAKEN@shop.example",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "User with this E-mail address already exists." in response.content.decode()
+    member.refresh_from_db()
+    assert member.email == "other@shop.example"
 
 
 def test_the_admin_home_page_says_what_waits_for_staff(staff_client, django_assert_max_num_queries):
