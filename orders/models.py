@@ -56,9 +56,11 @@ class Order(models.Model):
         on_delete=models.SET_NULL,
         related_name="orders",
     )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True
-    )
+    # Placed under an account since closed (or deleted): such an order is never put under
+    # another account that confirms this address (a mailbox can change hands).
+    account_closed = models.BooleanField(default=False, db_default=False, editable=False)
+    # Indexed as the first column of order_status_created.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
     email = models.EmailField()
     phone = models.CharField(max_length=40)
     full_name = models.CharField(max_length=120)

@@ -549,5 +549,15 @@ def claim_guest_orders(*, user, email: str) -> int:
 
     Only for an address the member has just proved is theirs (allauth's e-mail confirmation):
     whoever can read that mailbox could already look these orders up by number and e-mail.
+    Never the orders of a closed account: whoever has that address now (a mailbox can change
+    hands) would see the earlier owner's orders, addresses and phone number.
     """
-    return Order.objects.filter(user__isnull=True, email=email.strip().lower()).update(user=user)
+    return Order.objects.filter(
+        user__isnull=True, account_closed=False, email=email.strip().lower()
+    ).update(user=user)
+
+
+def mark_orders_of_closed_account(*, user_id: int) -> int:
+    """Before an account goes (closed by its member, or deleted in admin): its orders stay,
+    detached from it, and are never claimed by another account with the same address."""
+    return Order.objects.filter(user_id=user_id).update(account_closed=True)

@@ -1,5 +1,7 @@
 from allauth.account.signals import email_confirmed
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
@@ -21,3 +23,10 @@ def claim_guest_orders_on_confirmation(sender, request, email_address, **kwargs)
             )
             % {"count": claimed},
         )
+
+
+# accounts deletes the user (close_account, or staff in admin) and may not import orders: the
+# orders are marked here, in the same transaction, before the delete detaches them (SET_NULL).
+@receiver(pre_delete, sender=get_user_model(), dispatch_uid="orders.mark_closed_account")
+def mark_orders_when_an_account_goes(sender, instance, **kwargs):
+    services.mark_orders_of_closed_account(user_id=instance.pk)

@@ -129,3 +129,37 @@ def test_the_confirmation_page_names_the_account_the_address_is_added_to(client)
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "may be added to the account taker@example.com" in text
     assert "Confirm only if that account is yours" in text
+
+
+@pytest.mark.parametrize("how", ["closed by the member", "deleted in admin"])
+def test_orders_of_a_closed_account_never_come_under_the_next_owner_of_the_address(
+    standard_shipping, django_capture_on_commit_callbacks, how
+):
+    """A mailbox can change hands (a recycled free-mail address, a colleague's work address):
+    the next person to sign up with it got the earlier owner's orders under My orders, with
+    their name, addresses and phone number. A guest order with that address still comes."""
+    from accounts.services import close_account
+
+    variant = ProductFactory(stock=10).variants.get()
+    earlier_owner = UserFactory(email=CONTACT.email.lower())
+    theirs = place(make_cart((variant, 1)), standard_shipping, user=earlier_owner)
+    if how == "closed by the member":
+        assert close_account(user=earlier_owner) is True
+    else:
+        earlier_owner.delete()
+    theirs.refresh_from_db()
+    assert (theirs.user, theirs.account_closed) == (None, True)  # kept for the books
+    guest = place(make_cart((variant, 1)), standard_shipping)  # placed since, as a guest
+
+    client = Client()
+    client.post(
+        reverse("account_signup"),
+        {"email": CONTACT.email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_link(CONTACT.email.lower()))
+
+    page = client.get(reverse("orders:my_orders")).content.decode()
+    assert guest.number in page
+    assert theirs.number not in page
+    assert Order.objects.get(pk=theirs.pk).user is None
