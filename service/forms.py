@@ -1,9 +1,10 @@
 import re
 
 from django import forms
+from django.utils.text import format_lazy
 
 from core.forms import LowercaseEmailField, PublicMessageForm
-from orders.forms import ORDER_NUMBER_INPUT
+from orders.forms import ORDER_NUMBER_INPUT, lazy_example
 
 from .models import ContactMessage
 
@@ -24,7 +25,7 @@ class ContactForm(PublicMessageForm):
         }
         help_texts = {
             "email": "We answer to this address.",
-            "order_number": "As in your confirmation e-mail, e.g. MP-7KQ4-X2HD.",
+            "order_number": format_lazy("As in your confirmation e-mail, e.g. {}.", lazy_example),
             "message": "Up to 3,000 characters.",
         }
         widgets = {

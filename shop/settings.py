@@ -43,6 +43,15 @@ if SHOP_URL and not re.fullmatch(r"https?://[^/\s?#]+", SHOP_URL):
     raise ImproperlyConfigured(
         f"SHOP_URL must be a scheme and a host, e.g. https://shop.example.com, not {SHOP_URL!r}"
     )
+# Order numbers start with this (ATT-7KQ4-X2HD): the shop name's initials unless set.
+SHOP_ORDER_PREFIX = env.str(
+    "SHOP_ORDER_PREFIX",
+    default="".join(re.findall(r"\b[A-Za-z0-9]", SHOP_NAME))[:4].upper() or "NO",
+).upper()
+if not re.fullmatch(r"[A-Z0-9]{1,6}", SHOP_ORDER_PREFIX):
+    raise ImproperlyConfigured(
+        f"SHOP_ORDER_PREFIX must be 1 to 6 letters or digits (A-Z, 0-9), not {SHOP_ORDER_PREFIX!r}"
+    )
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="€")
 # A variant with this many units or fewer shows "only N left".

@@ -126,3 +126,18 @@ def test_the_benchs_ceiling_settings_start():
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_order_numbers_start_with_the_shops_initials_unless_a_prefix_is_set():
+    script = "from django.conf import settings as s; print(s.SHOP_ORDER_PREFIX)"
+    named = run_manage(
+        "shell", "-c", script, env={**PRODUCTION_ENV, "SHOP_NAME": "Alpenglow Tea & Trail"}
+    )
+    assert named.stdout.strip().splitlines()[-1] == "ATT"
+    chosen = run_manage(
+        "shell", "-c", script, env={**PRODUCTION_ENV, "SHOP_ORDER_PREFIX": "ag2"}
+    )
+    assert chosen.stdout.strip().splitlines()[-1] == "AG2"
+    refused = run_manage("check", env={**PRODUCTION_ENV, "SHOP_ORDER_PREFIX": "A-G"})
+    assert refused.returncode != 0
+    assert "SHOP_ORDER_PREFIX must be 1 to 6 letters or digits" in refused.stderr
