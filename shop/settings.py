@@ -34,6 +34,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SHOP_NAME = env.str("SHOP_NAME", default="Meadow & Pine")
+# The home page's headline (and its meta description after the shop name).
+SHOP_TAGLINE = env.str("SHOP_TAGLINE", default="Gear for the trail, goods for the home")
 SHOP_ADMIN_EMAIL = env.str("SHOP_ADMIN_EMAIL", default="admin@meadowpine.example")
 # The shop's public address ("https://shop.example.com"), for links in e-mails: those sent
 # without a request (a background job's) have no other way to know it, and those sent from a
