@@ -62,6 +62,15 @@ def test_the_legal_notice_names_who_runs_the_shop_from_the_settings(client, sett
 
 
 @pytest.mark.django_db
+def test_the_legal_notice_no_longer_links_the_closed_eu_dispute_platform(client):
+    # Regulation (EU) 2024/3228 closed the ODR platform on 20 July 2025; a link to it on a
+    # legal notice is out of date (and was never right for a shop outside the EU).
+    body = client.get(reverse("service:legal")).content.decode()
+    assert "ec.europa.eu/consumers/odr" not in body
+    assert "We prefer to solve any problem with you directly" in body
+
+
+@pytest.mark.django_db
 def test_every_page_links_the_legal_notice_and_privacy(client, settings):
     settings.SHOP_UNPAID_ORDER_DAYS = 5
     settings.SHOP_SENT_MAIL_DAYS = 90
