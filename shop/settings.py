@@ -91,6 +91,24 @@ SHOP_LEGAL_REGISTER = env.str(
 )
 SHOP_VAT_ID = env.str("SHOP_VAT_ID", default=SHOP_DEMO_VALUES["SHOP_VAT_ID"])
 SHOP_PHONE = env.str("SHOP_PHONE", default="")
+# The carriers staff choose from when an order ships, "Name" or "Name|https://link{}" (the
+# tracking number goes where {} is), comma-separated. Empty: DHL, DPD, GLS, UPS, Hermes and
+# Deutsche Post with their links (orders/carriers.py).
+SHOP_CARRIERS = {}
+for _entry in env.list("SHOP_CARRIERS", default=[]):
+    _name, _, _link = (part.strip() for part in _entry.partition("|"))
+    if not _name and not _link:
+        continue
+    if not _name or len(_name) > 60 or (_link and not re.fullmatch(r"https://\S+", _link)):
+        raise ImproperlyConfigured(
+            f"SHOP_CARRIERS: {_entry!r} is not a name (up to 60 characters) or a name, | and "
+            "an https:// link with {} for the tracking number."
+        )
+    if _link and (_link.count("{}") != 1 or re.search(r"[{}]", _link.replace("{}", ""))):
+        raise ImproperlyConfigured(
+            f"SHOP_CARRIERS: the link of {_name!r} must have one {{}} for the tracking number."
+        )
+    SHOP_CARRIERS[_name] = _link
 # Unpaid bank-transfer orders are cancelled (stock released) after this many days.
 SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
 # Days after delivery within which a shopper may return or exchange an item (service pages, home

@@ -168,3 +168,19 @@ def test_order_numbers_start_with_the_shops_initials_unless_a_prefix_is_set():
     refused = run_manage("check", env={**PRODUCTION_ENV, "SHOP_ORDER_PREFIX": "A-G"})
     assert refused.returncode != 0
     assert "SHOP_ORDER_PREFIX must be 1 to 6 letters or digits" in refused.stderr
+
+
+def test_the_shops_carriers_are_names_with_an_optional_tracking_link():
+    script = "from django.conf import settings as s; print(sorted(s.SHOP_CARRIERS.items()))"
+    env = {
+        **PRODUCTION_ENV,
+        "SHOP_CARRIERS": "Swiss Post|https://service.post.ch/track?n={}, Planzer ,",
+    }
+    result = run_manage("shell", "-c", script, env=env)
+    assert result.stdout.strip().splitlines()[-1] == (
+        "[('Planzer', ''), ('Swiss Post', 'https://service.post.ch/track?n={}')]"
+    )
+    for wrong in ("Swiss Post|http://post.ch/{}", "Swiss Post|https://post.ch/", "|https://x/{}"):
+        refused = run_manage("check", env={**PRODUCTION_ENV, "SHOP_CARRIERS": wrong})
+        assert refused.returncode != 0, wrong
+        assert "SHOP_CARRIERS" in refused.stderr
