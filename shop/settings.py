@@ -68,6 +68,9 @@ if not re.fullmatch(r"[A-Z0-9]{1,6}", SHOP_ORDER_PREFIX):
     raise ImproperlyConfigured(
         f"SHOP_ORDER_PREFIX must be 1 to 6 letters or digits (A-Z, 0-9), not {SHOP_ORDER_PREFIX!r}"
     )
+# What the footer and the commitments page say about tax in the prices (empty: nothing), e.g.
+# "No VAT is charged (small business, § 19 UStG)." or "Sales tax is added at checkout."
+SHOP_PRICES_NOTE = env.str("SHOP_PRICES_NOTE", default="Prices include VAT.").strip()
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="€")
 # A variant with this many units or fewer shows "only N left".

@@ -102,3 +102,16 @@ def test_the_overview_says_the_return_period_not_a_placeholder(client, settings)
     )
     settings.SHOP_RETURN_DAYS = 1
     assert "within 1 day." in client.get(reverse("service:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_what_the_prices_include_is_the_shops_to_say(client, settings):
+    settings.SHOP_PRICES_NOTE = "No VAT is charged (small business, § 19 UStG)."
+    home = client.get("/").content.decode()
+    commitments = client.get(reverse("service:commitments")).content.decode()
+    assert "Prices include VAT" not in home + commitments
+    assert "Meadow &amp; Pine. No VAT is charged (small business, § 19 UStG)." in home
+    assert "<strong>Clear prices.</strong> No VAT is charged" in commitments
+
+    settings.SHOP_PRICES_NOTE = ""
+    assert "Meadow &amp; Pine. <a" in client.get(reverse("service:guide")).content.decode()
