@@ -49,8 +49,9 @@ class HomeView(TemplateView):
             navigation=selectors.get_navigation(),
             hot_searches=list_hot_searches(),
             meta_description=(
-                f"{settings.SHOP_NAME}: {settings.SHOP_TAGLINE.rstrip('.')}. "
-                f"{settings.SHOP_RETURN_DAYS}-day returns."
+                settings.SHOP_NAME
+                + (f": {settings.SHOP_TAGLINE.rstrip('.')}" if settings.SHOP_TAGLINE else "")
+                + f", with {settings.SHOP_RETURN_DAYS}-day returns."
             ),
         )
         return context

@@ -203,7 +203,12 @@ def test_the_home_page_of_an_empty_shop_says_only_what_is_true(client, settings)
     assert text.startswith("Tea from the Alps, gear for the trail 30 days to change your mind.")
     assert "series" not in text
     assert "Free delivery" not in text
-    assert "Gear for the trail, goods for the home" not in client.get("/").content.decode()
+    home = client.get("/").content.decode()
+    assert "Gear for the trail, goods for the home" not in home
+    assert (
+        '<meta name="description" content="Meadow &amp; Pine: Tea from the Alps, gear for the '
+        'trail, with 30-day returns.">'
+    ) in home
 
 
 @pytest.mark.django_db
