@@ -1,8 +1,9 @@
 """The "Shop staff" group: what the people who run the shop day to day may do in admin.
 
-Everything for the catalog, orders, delivery methods, guestbook, customer messages and the
-outbox; customers' addresses and accounts to look at. Not: changing users or their rights,
-groups, permissions. Give staff this group (and "staff status") instead of superuser.
+Everything for the catalog, orders, delivery methods, guestbook, customer messages, the
+service pages' texts and the outbox; customers' addresses and accounts to look at. Not:
+changing users or their rights, groups, permissions. Give staff this group (and "staff
+status") instead of superuser.
 
 Kept after every ``migrate`` (Django creates permissions after the migrations run): missing
 permissions are added, none is taken away, so a shop's own additions stay.
@@ -18,7 +19,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "orders": {"order": ("view", "change"), "orderline": ("view",), "orderevent": ("view",)},
     "cart": {"shippingmethod": ("add", "change", "view"), "cart": ("view",), "cartline": ("view",)},
     "guestbook": {"entry": ("view", "change", "delete")},
-    "service": {"contactmessage": ("view", "change")},
+    "service": {"contactmessage": ("view", "change"), "servicetext": ALL},
     "core": {"outboxmessage": ("view", "change")},
     "search": {"searchcount": ("view",)},
     "accounts": {"address": ("view", "change"), "user": ("view",)},
