@@ -87,6 +87,10 @@ class ProductListView(FilterView):
         context["page_heading"] = self.get_page_title()
         context["meta_description"] = self.get_meta_description()
         context["navigation"] = selectors.get_navigation()
+        # an empty listing says "no products yet" unless filters (not the order) emptied it
+        context["filtered"] = any(
+            value.strip() for key, value in self.request.GET.items() if key not in ("sort", "page")
+        )
         page = context.get("page_obj")
         if page is not None and page.number > 1:
             # each page of a listing is its own page for search engines and browser tabs

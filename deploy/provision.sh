@@ -396,6 +396,13 @@ Add $DOMAIN to ALLOWED_HOSTS (and CSRF_TRUSTED_ORIGINS) there, then run this scr
             "$scheme" "$DOMAIN" >>"$ENV_FILE"
         note "added SHOP_URL=$scheme://$DOMAIN to $ENV_FILE"
     fi
+    if ! grep -Eq '^SHOP_ORDER_PREFIX=' "$ENV_FILE"; then
+        # order numbers took the shop name's initials once this setting came: a shop that sold
+        # before keeps its MP-... numbers (empty or another prefix is the merchant's choice)
+        printf '\n# What order numbers start with (added by provision.sh: as they were).\nSHOP_ORDER_PREFIX=MP\n' \
+            >>"$ENV_FILE"
+        note "added SHOP_ORDER_PREFIX=MP to $ENV_FILE: order numbers stay as they were"
+    fi
 else
     SECRET_KEY=$(/usr/bin/python3 -c 'import secrets;print(secrets.token_urlsafe(64))')
     env_tmp=$(mktemp)

@@ -16,7 +16,7 @@ from core.money import format_money as money
 from core.siteurl import shop_url
 
 from . import services
-from .carriers import CARRIER_CHOICES
+from .carriers import carrier_choices
 from .exceptions import IllegalTransition
 from .exports import orders_csv
 from .models import Order, OrderEvent, OrderLine
@@ -34,7 +34,7 @@ class ShipOrdersForm(forms.Form):
     """Shipping a batch: one carrier, a tracking number for each order (each parcel has its
     own; the same number on two orders is refused, since both customers would be mailed it)."""
 
-    carrier = forms.ChoiceField(choices=CARRIER_CHOICES)
+    carrier = forms.ChoiceField(choices=carrier_choices)
 
     def __init__(self, *args, orders, correcting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,10 @@
 
 from urllib.parse import quote
 
+from django.conf import settings
+
+# The choice when SHOP_CARRIERS is not set; their links also serve orders shipped with one of
+# them before the shop set its own list.
 CARRIERS = {
     "DHL": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
     "DPD": "https://tracking.dpd.de/status/en_US/parcel/{}",
@@ -10,11 +14,20 @@ CARRIERS = {
     "Hermes": "https://www.myhermes.de/empfangen/sendungsverfolgung/sendungsinformation#{}",
     "Deutsche Post": "https://www.deutschepost.de/sendung/simpleQuery.html?form.sendungsnummer={}",
 }
-CARRIER_CHOICES = [(name, name) for name in CARRIERS]
+
+
+def list_carriers() -> dict[str, str]:
+    """The carriers staff choose from, each with its tracking link ("" for none): the shop's
+    own (SHOP_CARRIERS) or, unset, CARRIERS."""
+    return settings.SHOP_CARRIERS or CARRIERS
+
+
+def carrier_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in list_carriers()]
 
 
 def tracking_url(carrier: str, tracking_number: str) -> str:
-    template = CARRIERS.get(carrier)
+    template = list_carriers().get(carrier) or CARRIERS.get(carrier)
     if not template or not tracking_number:
         return ""
     return template.format(quote(tracking_number, safe=""))

@@ -1,6 +1,8 @@
 import re
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 
 from accounts.forms import SingleLineField
 from accounts.models import Address
@@ -15,7 +17,7 @@ from core.forms import (
     delivery_country,
 )
 
-from .models import NUMBER_LENGTH, NUMBER_PREFIX, format_order_number
+from .models import NUMBER_LENGTH, format_order_number
 from .payments import list_payment_methods
 
 
@@ -214,11 +216,13 @@ class PlaceOrderForm(forms.Form):
 
 # Spaces and every kind of dash people (or their phones' autocorrect) type inside a number.
 _NUMBER_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
-_BARE_NUMBER = re.compile(rf"(?:{NUMBER_PREFIX})?([A-Z0-9]{{{NUMBER_LENGTH}}})")
+# Any prefix: orders placed before the shop changed SHOP_ORDER_PREFIX keep theirs.
+_BARE_NUMBER = re.compile(rf"([A-Z0-9]{{0,6}}?)([A-Z0-9]{{{NUMBER_LENGTH}}})")
 
 
 def normalize_order_number(typed: str) -> str:
-    """``mp3ymmwbcp``, ``MP 3YMM WBCP`` or ``3YMM-WBCP`` as stored: ``MP-3YMM-WBCP``.
+    """``mp3ymmwbcp``, ``MP 3YMM WBCP`` or ``3YMM-WBCP`` (the shop's prefix) as stored:
+    ``MP-3YMM-WBCP``.
 
     Anything that is not shaped like a number comes back stripped and uppercased, and simply
     matches no order.
@@ -227,8 +231,15 @@ def normalize_order_number(typed: str) -> str:
     match = _BARE_NUMBER.fullmatch(compact)
     if match is None:
         return compact
-    return format_order_number(match.group(1))
+    return format_order_number(match.group(2), prefix=match.group(1))
 
+
+def example_order_number() -> str:
+    """An order number as this shop's look, for help texts."""
+    return format_order_number("7KQ4X2HD")
+
+
+lazy_example = lazy(example_order_number, str)()
 
 # How a phone's keyboard should treat an order number (capitals, no autocorrect); also used by
 # the contact form.
@@ -244,7 +255,7 @@ class OrderInquiryForm(forms.Form):
     number = forms.CharField(
         label="Order number",
         max_length=20,
-        help_text="It is in your confirmation e-mail, e.g. MP-7KQ4-X2HD.",
+        help_text=format_lazy("It is in your confirmation e-mail, e.g. {}.", lazy_example),
         # a phone's keyboard would capitalise only the first letter and "correct" the code
         widget=forms.TextInput(attrs=ORDER_NUMBER_INPUT),
     )

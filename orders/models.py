@@ -12,13 +12,13 @@ from .payments import get_payment_method
 # No 0/O, 1/I/L: readable over the phone.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_LENGTH = 8
-NUMBER_PREFIX = "MP"
 
 
-def format_order_number(raw: str) -> str:
-    """The NUMBER_LENGTH characters of a number as it is stored and shown: ``MP-7KQ4-X2HD``."""
+def format_order_number(raw: str, *, prefix: str = "") -> str:
+    """The NUMBER_LENGTH characters of a number as it is stored and shown: ``MP-7KQ4-X2HD``
+    (``prefix``, or the shop's SHOP_ORDER_PREFIX, in front)."""
     half = NUMBER_LENGTH // 2
-    return f"{NUMBER_PREFIX}-{raw[:half]}-{raw[half:]}"
+    return f"{prefix or settings.SHOP_ORDER_PREFIX}-{raw[:half]}-{raw[half:]}"
 
 
 def new_order_number() -> str:

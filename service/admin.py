@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from core.adminlists import LimitedSearchMixin
 
 from . import services
-from .models import ContactMessage
+from .models import ContactMessage, ServiceText
 
 
 @admin.register(ContactMessage)
@@ -49,3 +49,19 @@ class ContactMessageAdmin(LimitedSearchMixin, admin.ModelAdmin):
     def mark_handled(self, request, queryset):
         count = services.mark_handled(message_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} message(s) marked handled.", messages.SUCCESS)
+
+
+@admin.register(ServiceText)
+class ServiceTextAdmin(admin.ModelAdmin):
+    """The shop's own wording for the customer service pages (the standard text until set)."""
+
+    list_display = ["page", "updated_at", "view_on_shop"]
+    fields = ["page", "text"]
+
+    @admin.display(description="page on the shop")
+    def view_on_shop(self, obj):
+        url = reverse(f"service:{obj.page}")
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["page"] if obj else []

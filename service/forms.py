@@ -1,9 +1,14 @@
 import re
 
 from django import forms
+from django.utils.text import format_lazy
 
 from core.forms import LowercaseEmailField, PublicMessageForm
+<<<<<<< HEAD
 from orders.forms import ORDER_NUMBER_INPUT, normalize_order_number
+=======
+from orders.forms import ORDER_NUMBER_INPUT, lazy_example
+>>>>>>> 58d1afd416c2bfa9874d87c8ce0e5a31e87d63c8
 
 from .models import ContactMessage
 
@@ -24,7 +29,7 @@ class ContactForm(PublicMessageForm):
         }
         help_texts = {
             "email": "We answer to this address.",
-            "order_number": "As in your confirmation e-mail, e.g. MP-7KQ4-X2HD.",
+            "order_number": format_lazy("As in your confirmation e-mail, e.g. {}.", lazy_example),
             "message": "Up to 3,000 characters.",
         }
         widgets = {

@@ -1,4 +1,4 @@
-from .models import ContactMessage
+from .models import ContactMessage, ServiceText
 
 
 def list_messages_by_senders(*, emails: list[str]) -> list[dict]:
@@ -18,3 +18,8 @@ def list_messages_by_senders(*, emails: list[str]) -> list[dict]:
         }
         for m in messages
     ]
+
+
+def get_service_text(*, page: str) -> str:
+    """The shop's own text for a customer service page, or "" for the standard one."""
+    return ServiceText.objects.filter(page=page).values_list("text", flat=True).first() or ""

@@ -12,7 +12,8 @@ from orders.selectors import list_delivery_options
 
 from . import services
 from .forms import ORDER_NUMBER, ContactForm
-from .models import ContactMessage
+from .models import ContactMessage, ServiceText
+from .selectors import get_service_text
 
 PAGES = [
     ("guide", "Shopping guide", "How to find, order and pay for what you need."),
@@ -50,6 +51,9 @@ class ServicePageView(TemplateView):
             current=self.page,
             page_title=current[1] if current else "Customer service",
             meta_description=current[2] if current else "Help with orders, payment and returns.",
+            own_text=get_service_text(page=self.page)
+            if self.page in ServiceText.Page.values
+            else "",
         )
         context.update(self.extra_context_for_page())
         return context

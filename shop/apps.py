@@ -7,6 +7,8 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+
         # Django sends post_migrate once per app with models (this one has none), each after
         # auth has made that app's permissions: the group gains each app's as they appear.
         post_migrate.connect(_staff_group, dispatch_uid="shop.staff_group")

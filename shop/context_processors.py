@@ -14,6 +14,7 @@ def shop(request):
         "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
         "SHOP_CURRENCY_SYMBOL": settings.SHOP_CURRENCY_SYMBOL,
         "SHOP_RETURN_DAYS": settings.SHOP_RETURN_DAYS,
+        "SHOP_PRICES_NOTE": settings.SHOP_PRICES_NOTE,
         "navigation": SimpleLazyObject(get_navigation),
         "search_query": (request.GET.get("q") or "")[:200] if request.method == "GET" else "",
         # a callable the template calls (once: cached) only if the page shows the count; a

@@ -33,8 +33,23 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-SHOP_NAME = env.str("SHOP_NAME", default="Meadow & Pine")
-SHOP_ADMIN_EMAIL = env.str("SHOP_ADMIN_EMAIL", default="admin@meadowpine.example")
+# The demo's values of the settings a real shop must set: the admin's home page and
+# `check --deploy` name each one still in force (shop/staff.py, shop/checks.py).
+SHOP_DEMO_VALUES = {
+    "SHOP_NAME": "Meadow & Pine",
+    "SHOP_ADMIN_EMAIL": "admin@meadowpine.example",
+    "SHOP_BANK_IBAN": "DE89 3704 0044 0532 0130 00",
+    "SHOP_BANK_BIC": "COBADEFFXXX",
+    "SHOP_BANK_NAME": "Commerzbank",
+    "SHOP_LEGAL_ADDRESS": ["Lindenstraße 1", "10115 Berlin", "Germany"],
+    "SHOP_LEGAL_REPRESENTATIVE": "Managing director: Ada Pine",
+    "SHOP_LEGAL_REGISTER": "Amtsgericht Berlin-Charlottenburg, HRB 000000 (demo)",
+    "SHOP_VAT_ID": "DE000000000 (demo)",
+}
+SHOP_NAME = env.str("SHOP_NAME", default=SHOP_DEMO_VALUES["SHOP_NAME"])
+# The home page's headline (and its meta description after the shop name).
+SHOP_TAGLINE = env.str("SHOP_TAGLINE", default="Gear for the trail, goods for the home")
+SHOP_ADMIN_EMAIL = env.str("SHOP_ADMIN_EMAIL", default=SHOP_DEMO_VALUES["SHOP_ADMIN_EMAIL"])
 # The shop's public address ("https://shop.example.com"), for links in e-mails: those sent
 # without a request (a background job's) have no other way to know it, and those sent from a
 # request then use the canonical address, not whichever host name the visitor typed.
@@ -43,29 +58,60 @@ if SHOP_URL and not re.fullmatch(r"https?://[^/\s?#]+", SHOP_URL):
     raise ImproperlyConfigured(
         f"SHOP_URL must be a scheme and a host, e.g. https://shop.example.com, not {SHOP_URL!r}"
     )
+# Order numbers start with this (ATT-7KQ4-X2HD): the shop name's initials if unset or empty.
+SHOP_ORDER_PREFIX = (
+    env.str("SHOP_ORDER_PREFIX", default="").strip()
+    or "".join(re.findall(r"\b[A-Za-z0-9]", SHOP_NAME))[:4]
+    or "NO"
+).upper()
+if not re.fullmatch(r"[A-Z0-9]{1,6}", SHOP_ORDER_PREFIX):
+    raise ImproperlyConfigured(
+        f"SHOP_ORDER_PREFIX must be 1 to 6 letters or digits (A-Z, 0-9), not {SHOP_ORDER_PREFIX!r}"
+    )
+# What the footer and the commitments page say about tax in the prices (empty: nothing), e.g.
+# "No VAT is charged (small business, § 19 UStG)." or "Sales tax is added at checkout."
+SHOP_PRICES_NOTE = env.str("SHOP_PRICES_NOTE", default="Prices include VAT.").strip()
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="€")
 # A variant with this many units or fewer shows "only N left".
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 # Bank transfer details shown on the confirmation page and e-mail.
 SHOP_BANK_ACCOUNT_HOLDER = env.str("SHOP_BANK_ACCOUNT_HOLDER", default=SHOP_NAME)
-SHOP_BANK_IBAN = env.str("SHOP_BANK_IBAN", default="DE89 3704 0044 0532 0130 00")
-SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default="COBADEFFXXX")
-SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="Commerzbank")
+SHOP_BANK_IBAN = env.str("SHOP_BANK_IBAN", default=SHOP_DEMO_VALUES["SHOP_BANK_IBAN"])
+SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default=SHOP_DEMO_VALUES["SHOP_BANK_BIC"])
+SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default=SHOP_DEMO_VALUES["SHOP_BANK_NAME"])
 # Who runs the shop, for the legal notice and privacy pages (an online shop in Germany must
 # publish them). Demo values until set; address lines comma-separated; empty ones are left out.
 SHOP_LEGAL_NAME = env.str("SHOP_LEGAL_NAME", default=f"{SHOP_NAME} GmbH")
 SHOP_LEGAL_ADDRESS = env.list(
-    "SHOP_LEGAL_ADDRESS", default=["Lindenstraße 1", "10115 Berlin", "Germany"]
+    "SHOP_LEGAL_ADDRESS", default=list(SHOP_DEMO_VALUES["SHOP_LEGAL_ADDRESS"])
 )
 SHOP_LEGAL_REPRESENTATIVE = env.str(
-    "SHOP_LEGAL_REPRESENTATIVE", default="Managing director: Ada Pine"
+    "SHOP_LEGAL_REPRESENTATIVE", default=SHOP_DEMO_VALUES["SHOP_LEGAL_REPRESENTATIVE"]
 )
 SHOP_LEGAL_REGISTER = env.str(
-    "SHOP_LEGAL_REGISTER", default="Amtsgericht Berlin-Charlottenburg, HRB 000000 (demo)"
+    "SHOP_LEGAL_REGISTER", default=SHOP_DEMO_VALUES["SHOP_LEGAL_REGISTER"]
 )
-SHOP_VAT_ID = env.str("SHOP_VAT_ID", default="DE000000000 (demo)")
+SHOP_VAT_ID = env.str("SHOP_VAT_ID", default=SHOP_DEMO_VALUES["SHOP_VAT_ID"])
 SHOP_PHONE = env.str("SHOP_PHONE", default="")
+# The carriers staff choose from when an order ships, "Name" or "Name|https://link{}" (the
+# tracking number goes where {} is), comma-separated. Empty: DHL, DPD, GLS, UPS, Hermes and
+# Deutsche Post with their links (orders/carriers.py).
+SHOP_CARRIERS = {}
+for _entry in env.list("SHOP_CARRIERS", default=[]):
+    _name, _, _link = (part.strip() for part in _entry.partition("|"))
+    if not _name and not _link:
+        continue
+    if not _name or len(_name) > 60 or (_link and not re.fullmatch(r"https://\S+", _link)):
+        raise ImproperlyConfigured(
+            f"SHOP_CARRIERS: {_entry!r} is not a name (up to 60 characters) or a name, | and "
+            "an https:// link with {} for the tracking number."
+        )
+    if _link and (_link.count("{}") != 1 or re.search(r"[{}]", _link.replace("{}", ""))):
+        raise ImproperlyConfigured(
+            f"SHOP_CARRIERS: the link of {_name!r} must have one {{}} for the tracking number."
+        )
+    SHOP_CARRIERS[_name] = _link
 # Unpaid bank-transfer orders are cancelled (stock released) after this many days.
 SHOP_UNPAID_ORDER_DAYS = env.int("SHOP_UNPAID_ORDER_DAYS", default=7)
 # Days after delivery within which a shopper may return or exchange an item (service pages, home

@@ -1,13 +1,15 @@
 """The "Shop staff" group: what the people who run the shop day to day may do in admin.
 
-Everything for the catalog, orders, delivery methods, guestbook, customer messages and the
-outbox; customers' addresses and accounts to look at. Not: changing users or their rights,
-groups, permissions. Give staff this group (and "staff status") instead of superuser.
+Everything for the catalog, orders, delivery methods, guestbook, customer messages, the
+service pages' texts and the outbox; customers' addresses and accounts to look at. Not:
+changing users or their rights, groups, permissions. Give staff this group (and "staff
+status") instead of superuser.
 
 Kept after every ``migrate`` (Django creates permissions after the migrations run): missing
 permissions are added, none is taken away, so a shop's own additions stay.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 
 GROUP_NAME = "Shop staff"
@@ -17,7 +19,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "orders": {"order": ("view", "change"), "orderline": ("view",), "orderevent": ("view",)},
     "cart": {"shippingmethod": ("add", "change", "view"), "cart": ("view",), "cartline": ("view",)},
     "guestbook": {"entry": ("view", "change", "delete")},
-    "service": {"contactmessage": ("view", "change")},
+    "service": {"contactmessage": ("view", "change"), "servicetext": ALL},
     "core": {"outboxmessage": ("view", "change")},
     "search": {"searchcount": ("view",)},
     "accounts": {"address": ("view", "change"), "user": ("view",)},
@@ -94,3 +96,44 @@ def list_staff_todo(user) -> list[dict]:
         link = url("admin:core_outboxmessage_changelist", "delivery=failing")
         todo.append(("E-mails that failed to go out", count, link))
     return [{"label": label, "count": count, "url": link} for label, count, link in todo]
+
+
+def list_demo_settings() -> list[str]:
+    """The settings a real shop must set that still have the demo's value (shown to customers:
+    its name, bank account, legal notice)."""
+    return [
+        name
+        for name, demo in settings.SHOP_DEMO_VALUES.items()
+        if getattr(settings, name, None) == demo
+    ]
+
+
+def list_setup_warnings(user) -> list[dict]:
+    """What stops the shop from selling as the merchant's own, for the admin's home page: no
+    delivery method (nobody can check out), settings still the demo's (owner only: they are
+    changed in the settings file, not in admin). Each a ``text`` and a ``url`` (or "")."""
+    from django.urls import reverse
+
+    from cart.models import ShippingMethod
+
+    warnings = []
+    if not ShippingMethod.objects.filter(is_active=True).exists():
+        may_add = user.has_perm("cart.add_shippingmethod")
+        warnings.append(
+            {
+                "text": "No active delivery method: shoppers can fill a cart but cannot check "
+                "out. Add one (name, fee, delivery days).",
+                "url": reverse("admin:cart_shippingmethod_add") if may_add else "",
+            }
+        )
+    demo = list_demo_settings() if user.is_superuser else []
+    if demo:
+        warnings.append(
+            {
+                "text": "Still the demo's values, shown to customers: "
+                + ", ".join(demo)
+                + ". Set them in the settings file (README, “Configuration”) and restart.",
+                "url": "",
+            }
+        )
+    return warnings

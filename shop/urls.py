@@ -10,7 +10,7 @@ from core.decorators import rate_limited
 
 from . import views
 from .sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS
-from .staff import list_staff_todo
+from .staff import list_setup_warnings, list_staff_todo
 
 admin.site.site_header = f"{settings.SHOP_NAME} staff"
 admin.site.site_title = f"{settings.SHOP_NAME} staff"
@@ -18,13 +18,18 @@ admin.site.index_title = "Run the shop"
 # The sidebar takes 300 px of every list page: order and product lists lost their totals and
 # stock columns off-screen at 1280 px. The breadcrumbs and the home page lead everywhere.
 admin.site.enable_nav_sidebar = False
-# The admin home page starts with what waits for staff (shop/staff.py list_staff_todo).
+# The admin home page starts with what keeps the shop from selling and what waits for staff
+# (shop/staff.py list_setup_warnings, list_staff_todo).
 _admin_index = admin.site.index
 
 
 def _admin_index_with_todo(request, extra_context=None):
-    todo = list_staff_todo(request.user)
-    return _admin_index(request, extra_context={**(extra_context or {}), "todo": todo})
+    context = {
+        **(extra_context or {}),
+        "todo": list_staff_todo(request.user),
+        "setup_warnings": list_setup_warnings(request.user),
+    }
+    return _admin_index(request, extra_context=context)
 
 
 admin.site.index = _admin_index_with_todo

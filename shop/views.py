@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 
 from accounts.selectors import get_member_data, list_verified_emails
-from cart.selectors import list_member_cart_data
+from cart.selectors import list_member_cart_data, list_shipping_methods
 from catalog import selectors
 from core.models import OutboxMessage
 from core.pagecache import cache_anonymous_page
@@ -37,15 +37,21 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        free_from = [m.free_over for m in list_shipping_methods() if m.free_over is not None]
         context.update(
+            tagline=settings.SHOP_TAGLINE,
+            # only what is true of this shop: a series sentence needs series, "free delivery"
+            # needs a delivery method that is free from some amount
+            free_delivery_from=min(free_from, default=None),
             featured=selectors.list_featured_products(),
             new_arrivals=selectors.list_new_arrivals(),
             showcase=selectors.list_series_showcase(),
             navigation=selectors.get_navigation(),
             hot_searches=list_hot_searches(),
             meta_description=(
-                f"{settings.SHOP_NAME}: outdoor gear and home goods, shipped fast, "
-                f"with {settings.SHOP_RETURN_DAYS}-day returns."
+                settings.SHOP_NAME
+                + (f": {settings.SHOP_TAGLINE.rstrip('.')}" if settings.SHOP_TAGLINE else "")
+                + f", with {settings.SHOP_RETURN_DAYS}-day returns."
             ),
         )
         return context

@@ -95,7 +95,13 @@ def price_html(item) -> str:
 
 
 # Fragments that are the same for every visitor: rendered once per process and content version.
-SHARED_CONTEXT = ("navigation", "SHOP_NAME", "SHOP_ADMIN_EMAIL", "SHOP_CURRENCY_SYMBOL")
+SHARED_CONTEXT = (
+    "navigation",
+    "SHOP_NAME",
+    "SHOP_ADMIN_EMAIL",
+    "SHOP_CURRENCY_SYMBOL",
+    "SHOP_PRICES_NOTE",
+)
 _shared_fragments: dict[tuple, str] = {}
 
 

@@ -417,7 +417,19 @@ def test_a_healthy_cart_offers_the_checkout_link(client, standard_shipping):
     assert "€40.00" in body  # subtotal
     assert "€4.90" in body  # shipping estimate
     assert "€44.90" in body  # estimated total
-    assert "Add €10.00 more for free standard." in body
+    assert "Add €10.00 more and delivery (Standard) is free." in body
+
+
+@pytest.mark.django_db
+def test_the_cart_spells_the_delivery_method_as_the_shop_named_it(client):
+    ShippingMethod.objects.create(
+        name="Swiss Post PostPac Economy", fee=Decimal("9.00"), free_over=Decimal("80.00")
+    )
+    add(client, only_variant(ProductFactory(stock=5, price=Decimal("18.50"))), 1)
+    body = client.get(reverse("cart:detail")).content.decode()
+    assert "Delivery (Swiss Post PostPac Economy)" in body
+    assert "Add €61.50 more and delivery (Swiss Post PostPac Economy) is free." in body
+    assert "swiss post" not in body
 
 
 # --- sign-in merge ---------------------------------------------------------------------------

@@ -503,3 +503,17 @@ def test_the_main_pictures_link_says_it_opens_the_larger_picture(client):
     link = re.search(r'<div class="gallery-main">\s*<a href="[^"]+">(.*?)</a>', body, re.S)
     assert 'alt="Lit"' in link.group(1)
     assert '<span class="visually-hidden"> (open the larger picture)</span>' in link.group(1)
+
+
+@pytest.mark.django_db
+def test_an_empty_shop_says_it_has_no_products_yet_not_that_filters_hide_them(client):
+    empty = SeriesFactory(name="Camp Kitchen", slug="camp-kitchen")
+
+    listing = client.get(reverse("catalog:products") + "?sort=price").content.decode()
+    series = client.get(reverse("catalog:series", kwargs={"slug": empty.slug})).content.decode()
+
+    assert "There are no products here yet." in listing
+    assert "No products match these filters" not in listing + series
+    assert 'There are no products here yet. <a href="/products/">See all products</a>' in series
+    filtered = client.get(reverse("catalog:products") + "?in_stock=on").content.decode()
+    assert "No products match these filters" in filtered

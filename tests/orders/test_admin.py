@@ -223,6 +223,40 @@ def test_ship_form_needs_a_known_carrier_and_a_tracking_number(staff_client, new
     assert order.status == S.PACKED
 
 
+def test_the_shop_offers_its_own_carriers_with_their_tracking_links(
+    staff_client, new_order, settings, django_capture_on_commit_callbacks
+):
+    settings.SHOP_CARRIERS = {
+        "Swiss Post": "https://service.post.ch/track?formattedParcelCodes={}",
+        "Planzer": "",
+    }
+    order, other = new_order(payment="cod"), new_order(payment="cod")
+    services.mark_packed(order=order)
+    services.mark_packed(order=other)
+    ship_url = reverse("admin:orders_order_ship") + f"?ids={order.pk}"
+
+    form = staff_client.get(ship_url).content.decode()
+    assert '<option value="Swiss Post">Swiss Post</option>' in form
+    assert "DHL" not in form
+    refused = staff_client.post(
+        ship_url, {"ids": str(order.pk), "carrier": "DHL", f"tracking_{order.pk}": "1"}
+    )
+    assert "Select a valid choice." in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            ship_url,
+            {"ids": str(order.pk), "carrier": "Swiss Post", f"tracking_{order.pk}": "99.60 1"},
+        )
+    order.refresh_from_db()
+    assert order.carrier == "Swiss Post"
+    assert "https://service.post.ch/track?formattedParcelCodes=99.60%201" in mail.outbox[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_shipped(order=other, carrier="Planzer", tracking_number="P-7")
+    other.refresh_from_db()
+    assert other.tracking_url == ""  # a carrier without a link: the number alone
+    assert "P-7" in mail.outbox[-1].body
+
+
 def test_shipping_an_order_that_is_not_packed_is_refused(staff_client, new_order):
     order = new_order(payment="bank_transfer")
     ship_url = reverse("admin:orders_order_ship")

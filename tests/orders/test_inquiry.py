@@ -285,3 +285,21 @@ def test_a_phone_keyboard_types_the_order_number_in_capitals_without_autocorrect
     email = email[: email.index(">")]
     assert 'type="email"' in email
     assert 'autocomplete="email"' in email
+
+
+def test_orders_take_the_shops_prefix_and_older_ones_are_still_found(
+    client, shipped_order, settings, standard_shipping
+):
+    settings.SHOP_ORDER_PREFIX = "ATT"
+    variant = ProductFactory(name="Camp Mug", price=Decimal("14.90"), stock=5).variants.get()
+    new = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+    a, b = shipped_order.number.split("-")[1:]
+
+    assert new.number.startswith("ATT-")
+    assert shipped_order.number.startswith("MP-")
+    assert ask(client, f"mp {a} {b}", "guest@example.com").context["order"] == shipped_order
+    assert ask(client, new.number.replace("-", ""), new.email).context["order"] == new
+    assert ask(client, new.number[4:], new.email).context["order"] == new
+    form = client.get(reverse("orders:inquiry")).content.decode()
+    assert "e.g. ATT-7KQ4-X2HD" in form
+    assert "MP-7KQ4-X2HD" not in form

@@ -1,12 +1,17 @@
 """The customer service center describes the shop as it is."""
 
 import re
+from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from cart.models import ShippingMethod
 from orders.payments import list_payment_methods
+from service.models import ServiceText
 from service.views import PAGES
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +67,15 @@ def test_the_legal_notice_names_who_runs_the_shop_from_the_settings(client, sett
 
 
 @pytest.mark.django_db
+def test_the_legal_notice_no_longer_links_the_closed_eu_dispute_platform(client):
+    # Regulation (EU) 2024/3228 closed the ODR platform on 20 July 2025; a link to it on a
+    # legal notice is out of date (and was never right for a shop outside the EU).
+    body = client.get(reverse("service:legal")).content.decode()
+    assert "ec.europa.eu/consumers/odr" not in body
+    assert "We prefer to solve any problem with you directly" in body
+
+
+@pytest.mark.django_db
 def test_every_page_links_the_legal_notice_and_privacy(client, settings):
     settings.SHOP_UNPAID_ORDER_DAYS = 5
     settings.SHOP_SENT_MAIL_DAYS = 90
@@ -93,3 +107,41 @@ def test_the_overview_says_the_return_period_not_a_placeholder(client, settings)
     )
     settings.SHOP_RETURN_DAYS = 1
     assert "within 1 day." in client.get(reverse("service:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_what_the_prices_include_is_the_shops_to_say(client, settings):
+    settings.SHOP_PRICES_NOTE = "No VAT is charged (small business, § 19 UStG)."
+    home = client.get("/").content.decode()
+    commitments = client.get(reverse("service:commitments")).content.decode()
+    assert "Prices include VAT" not in home + commitments
+    assert "Meadow &amp; Pine. No VAT is charged (small business, § 19 UStG)." in home
+    assert "<strong>Clear prices.</strong> No VAT is charged" in commitments
+
+    settings.SHOP_PRICES_NOTE = ""
+    assert "Meadow &amp; Pine. <a" in client.get(reverse("service:guide")).content.decode()
+
+
+def test_staff_write_the_shops_own_service_texts_in_admin(client):
+    ShippingMethod.objects.create(name="PostPac Economy", fee=Decimal("9.00"))
+    owner = UserFactory(is_staff=True, is_superuser=True)
+    staff = Client()
+    staff.force_login(owner)
+    add = reverse("admin:service_servicetext_add")
+    text = "Orders before noon <b>ship</b> today.\n\nAsk Lena."
+    staff.post(add, {"page": "commitments", "text": text})
+    staff.post(add, {"page": "delivery", "text": "We pack on Tuesdays and Fridays."})
+
+    commitments = client.get(reverse("service:commitments")).content.decode()
+    own = "<p>Orders before noon &lt;b&gt;ship&lt;/b&gt; today.</p>\n\n<p>Ask Lena.</p>"
+    assert own in commitments
+    assert "before 14:00" not in commitments
+    delivery = client.get(reverse("service:delivery")).content.decode()
+    assert "PostPac Economy" in delivery  # the fees still come from the delivery methods
+    assert "We pack on Tuesdays and Fridays." in delivery
+    assert "packed on the next working day" not in delivery
+    guide = client.get(reverse("service:guide")).content.decode()
+    assert "1. Find what you need" in guide  # no text of its own: the standard one
+
+    ServiceText.objects.filter(page="commitments").delete()
+    assert "before 14:00" in client.get(reverse("service:commitments")).content.decode()

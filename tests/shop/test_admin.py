@@ -663,3 +663,45 @@ def test_staff_refused_an_admin_page_are_told_why_and_led_back_to_the_staff_page
     shop_page = render_to_string("403.html", request=shop_request)  # shoppers keep their words
     assert "sign in with the right account or write to us" in shop_page
     assert "Back to the staff pages" not in shop_page
+
+
+def test_a_new_shop_is_told_it_has_no_delivery_method_and_which_settings_are_the_demos(
+    staff_client, settings
+):
+    from cart.models import ShippingMethod
+
+    settings.SHOP_BANK_IBAN = "CH93 0076 2011 6238 5295 7"
+    body = staff_client.get(reverse("admin:index")).content.decode()
+
+    assert "No active delivery method: shoppers can fill a cart but cannot check out" in body
+    assert f'href="{reverse("admin:cart_shippingmethod_add")}"' in body
+    assert "Still the demo&#x27;s values, shown to customers: SHOP_NAME, SHOP_ADMIN_EMAIL" in body
+    assert "SHOP_BANK_IBAN" not in body  # set: no longer named
+    assert "SHOP_BANK_BIC" in body
+
+    ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
+    for name in settings.SHOP_DEMO_VALUES:
+        setattr(settings, name, "Alpenglow's own")
+    body = staff_client.get(reverse("admin:index")).content.decode()
+    assert 'id="shop-setup"' not in body
+
+
+def test_staff_who_are_not_the_owner_are_not_told_about_settings(client):
+    clerk = UserFactory(is_staff=True)
+    client.force_login(clerk)
+    body = client.get(reverse("admin:index")).content.decode()
+    assert "No active delivery method" in body
+    assert 'href="/admin/cart/shippingmethod/add/"' not in body  # they may not add one
+    assert "SHOP_BANK_IBAN" not in body
+
+
+def test_check_deploy_names_the_settings_still_at_the_demos_values(settings):
+    from django.core.checks import run_checks
+
+    def demo_warnings():
+        return [m for m in run_checks(include_deployment_checks=True) if m.id == "shop.W001"]
+
+    assert "SHOP_BANK_IBAN" in demo_warnings()[0].msg
+    for name in settings.SHOP_DEMO_VALUES:
+        setattr(settings, name, "Alpenglow's own")
+    assert demo_warnings() == []

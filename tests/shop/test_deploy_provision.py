@@ -349,3 +349,27 @@ def test_nginx_logs_are_not_readable_by_every_user(tmp_path):
         assert f"www-data:adm {tmp_path / name}" in calls.read_text()
     assert older.read_text() == "an earlier day\n"  # kept, only its mode changed
     assert PROVISION.index("for log_file in /var/log/nginx/") < PROVISION.index("if ! nginx -t")
+
+
+def test_an_existing_settings_file_keeps_its_order_numbers_prefix(tmp_path):
+    """Order numbers take the shop name's initials unless SHOP_ORDER_PREFIX is set: a shop
+    that had sold with MP-... numbers would have switched prefix at its next update."""
+    env_file = tmp_path / "shop.env"
+    env_file.write_text('SECRET_KEY=x\nSHOP_NAME="Alpenglow Tea & Trail"\n')
+    snippet = between("    if ! grep -Eq '^SHOP_ORDER_PREFIX='", "else\n    SECRET_KEY=")
+    script = "\n".join(
+        ["set -euo pipefail", f"ENV_FILE={env_file}", 'note() { echo "$*"; }', snippet]
+    )
+
+    def run():
+        return subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert "added SHOP_ORDER_PREFIX=MP" in done.stdout
+    assert env_file.read_text().splitlines()[-1] == "SHOP_ORDER_PREFIX=MP"
+    again = run()
+    assert again.stdout == ""
+    assert env_file.read_text().count("SHOP_ORDER_PREFIX") == 1
+    template = (ROOT / "deploy/shop.env.template").read_text()
+    assert "\nSHOP_ORDER_PREFIX=\n" in template  # a new shop: its own initials

@@ -1,13 +1,15 @@
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cart.models import ShippingMethod
 from catalog.models import Product
 from shop.sitemaps import ProductSitemap
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, SeriesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +185,40 @@ def test_templates_have_no_inline_styles_or_scripts(client, product):
         body = client.get(url).content.decode()
         assert ' style="' not in body, url
         assert "<script>" not in body, url
+
+
+def hero_text(client) -> str:
+    body = client.get("/").content.decode()
+    hero = re.search(r'<section class="hero".*?</section>', body, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", hero).split())
+
+
+@pytest.mark.django_db
+def test_the_home_page_of_an_empty_shop_says_only_what_is_true(client, settings):
+    settings.SHOP_TAGLINE = "Tea from the Alps, gear for the trail"
+    settings.SHOP_RETURN_DAYS = 30
+
+    text = hero_text(client)
+
+    assert text.startswith("Tea from the Alps, gear for the trail 30 days to change your mind.")
+    assert "series" not in text
+    assert "Free delivery" not in text
+    home = client.get("/").content.decode()
+    assert "Gear for the trail, goods for the home" not in home
+    assert (
+        '<meta name="description" content="Meadow &amp; Pine: Tea from the Alps, gear for the '
+        'trail, with 30-day returns.">'
+    ) in home
+
+
+@pytest.mark.django_db
+def test_the_home_page_names_the_series_and_the_real_free_delivery_amount(client):
+    for name in ["Alpine Tea", "Trail Gear", "Camp Kitchen"]:
+        SeriesFactory(name=name, slug=name.lower().replace(" ", "-"))
+    ShippingMethod.objects.create(name="Economy", fee=Decimal("9.00"), free_over=Decimal("80"))
+    ShippingMethod.objects.create(name="Priority", fee=Decimal("12.50"))
+
+    text = hero_text(client)
+
+    assert "Our three series: Alpine Tea , Camp Kitchen and Trail Gear ." in text
+    assert "Free delivery from €80.00, and 14 days to change your mind." in text

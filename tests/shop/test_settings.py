@@ -27,10 +27,36 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+# What a real shop sets instead of the demo's values (shop.W001 names any left)
+OWN_VALUES = {
+    "SHOP_NAME": "Alpenglow Tea & Trail",
+    "SHOP_ADMIN_EMAIL": "hello@alpenglow.example",
+    "SHOP_BANK_IBAN": "CH93 0076 2011 6238 5295 7",
+    "SHOP_BANK_BIC": "POFICHBEXXX",
+    "SHOP_BANK_NAME": "PostFinance",
+    "SHOP_LEGAL_ADDRESS": "Bahnhofstrasse 12,8001 Zürich,Switzerland",
+    "SHOP_LEGAL_REPRESENTATIVE": "Managing director: Lena Brunner",
+    "SHOP_LEGAL_REGISTER": "Handelsregister Kanton Zürich, CHE-123.456.789",
+    "SHOP_VAT_ID": "CHE-123.456.789 MWST",
+}
+
+
 @pytest.mark.slow
 def test_check_deploy_is_clean_with_production_settings():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, **OWN_VALUES}
+    )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_of_the_demos_bank_account_and_legal_notice():
+    env = {**PRODUCTION_ENV, **OWN_VALUES}
+    for name in ("SHOP_BANK_IBAN", "SHOP_VAT_ID"):
+        env.pop(name)
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "(shop.W001) Still the demo's values: SHOP_BANK_IBAN, SHOP_VAT_ID." in result.stderr
 
 
 def test_production_refuses_the_dev_secret_key():
@@ -126,3 +152,35 @@ def test_the_benchs_ceiling_settings_start():
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_order_numbers_start_with_the_shops_initials_unless_a_prefix_is_set():
+    script = "from django.conf import settings as s; print(s.SHOP_ORDER_PREFIX)"
+    named = run_manage(
+        "shell",
+        "-c",
+        script,
+        env={**PRODUCTION_ENV, "SHOP_NAME": "Alpenglow Tea & Trail", "SHOP_ORDER_PREFIX": ""},
+    )
+    assert named.stdout.strip().splitlines()[-1] == "ATT"
+    chosen = run_manage("shell", "-c", script, env={**PRODUCTION_ENV, "SHOP_ORDER_PREFIX": "ag2"})
+    assert chosen.stdout.strip().splitlines()[-1] == "AG2"
+    refused = run_manage("check", env={**PRODUCTION_ENV, "SHOP_ORDER_PREFIX": "A-G"})
+    assert refused.returncode != 0
+    assert "SHOP_ORDER_PREFIX must be 1 to 6 letters or digits" in refused.stderr
+
+
+def test_the_shops_carriers_are_names_with_an_optional_tracking_link():
+    script = "from django.conf import settings as s; print(sorted(s.SHOP_CARRIERS.items()))"
+    env = {
+        **PRODUCTION_ENV,
+        "SHOP_CARRIERS": "Swiss Post|https://service.post.ch/track?n={}, Planzer ,",
+    }
+    result = run_manage("shell", "-c", script, env=env)
+    assert result.stdout.strip().splitlines()[-1] == (
+        "[('Planzer', ''), ('Swiss Post', 'https://service.post.ch/track?n={}')]"
+    )
+    for wrong in ("Swiss Post|http://post.ch/{}", "Swiss Post|https://post.ch/", "|https://x/{}"):
+        refused = run_manage("check", env={**PRODUCTION_ENV, "SHOP_CARRIERS": wrong})
+        assert refused.returncode != 0, wrong
+        assert "SHOP_CARRIERS" in refused.stderr
