@@ -4,11 +4,7 @@ from django import forms
 from django.utils.text import format_lazy
 
 from core.forms import LowercaseEmailField, PublicMessageForm
-<<<<<<< HEAD
-from orders.forms import ORDER_NUMBER_INPUT, normalize_order_number
-=======
-from orders.forms import ORDER_NUMBER_INPUT, lazy_example
->>>>>>> 58d1afd416c2bfa9874d87c8ce0e5a31e87d63c8
+from orders.forms import ORDER_NUMBER_INPUT, lazy_example, normalize_order_number
 
 from .models import ContactMessage
 
