@@ -41,6 +41,7 @@ SHOP_DEMO_VALUES = {
     "SHOP_BANK_IBAN": "DE89 3704 0044 0532 0130 00",
     "SHOP_BANK_BIC": "COBADEFFXXX",
     "SHOP_BANK_NAME": "Commerzbank",
+    "SHOP_LEGAL_NAME": "Meadow & Pine GmbH",
     "SHOP_LEGAL_ADDRESS": ["Lindenstraße 1", "10115 Berlin", "Germany"],
     "SHOP_LEGAL_REPRESENTATIVE": "Managing director: Ada Pine",
     "SHOP_LEGAL_REGISTER": "Amtsgericht Berlin-Charlottenburg, HRB 000000 (demo)",
@@ -82,7 +83,9 @@ SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default=SHOP_DEMO_VALUES["SHOP_BANK_BIC
 SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default=SHOP_DEMO_VALUES["SHOP_BANK_NAME"])
 # Who runs the shop, for the legal notice and privacy pages (an online shop in Germany must
 # publish them). Demo values until set; address lines comma-separated; empty ones are left out.
-SHOP_LEGAL_NAME = env.str("SHOP_LEGAL_NAME", default=f"{SHOP_NAME} GmbH")
+# (the legal name is a demo value too: made from SHOP_NAME it named a legal form the shop may
+# not have, and check --deploy could not tell it was never set)
+SHOP_LEGAL_NAME = env.str("SHOP_LEGAL_NAME", default=SHOP_DEMO_VALUES["SHOP_LEGAL_NAME"])
 SHOP_LEGAL_ADDRESS = env.list(
     "SHOP_LEGAL_ADDRESS", default=list(SHOP_DEMO_VALUES["SHOP_LEGAL_ADDRESS"])
 )

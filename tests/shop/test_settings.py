@@ -34,6 +34,7 @@ OWN_VALUES = {
     "SHOP_BANK_IBAN": "CH93 0076 2011 6238 5295 7",
     "SHOP_BANK_BIC": "POFICHBEXXX",
     "SHOP_BANK_NAME": "PostFinance",
+    "SHOP_LEGAL_NAME": "Alpenglow Tea & Trail AG",
     "SHOP_LEGAL_ADDRESS": "Bahnhofstrasse 12,8001 Zürich,Switzerland",
     "SHOP_LEGAL_REPRESENTATIVE": "Managing director: Lena Brunner",
     "SHOP_LEGAL_REGISTER": "Handelsregister Kanton Zürich, CHE-123.456.789",
@@ -52,11 +53,13 @@ def test_check_deploy_is_clean_with_production_settings():
 @pytest.mark.slow
 def test_check_deploy_warns_of_the_demos_bank_account_and_legal_notice():
     env = {**PRODUCTION_ENV, **OWN_VALUES}
-    for name in ("SHOP_BANK_IBAN", "SHOP_VAT_ID"):
+    for name in ("SHOP_BANK_IBAN", "SHOP_LEGAL_NAME", "SHOP_VAT_ID"):
         env.pop(name)
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
-    assert "(shop.W001) Still the demo's values: SHOP_BANK_IBAN, SHOP_VAT_ID." in result.stderr
+    assert (
+        "(shop.W001) Still the demo's values: SHOP_BANK_IBAN, SHOP_LEGAL_NAME, SHOP_VAT_ID."
+    ) in result.stderr
 
 
 def test_production_refuses_the_dev_secret_key():
