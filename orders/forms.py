@@ -139,7 +139,10 @@ class AddressForm(forms.Form):
             )
         if saved and "saved_address" not in self.errors:
             try:  # saved before postcodes were checked: a parcel to it would never arrive
-                clean_postcode(country=saved.country, postcode=saved.postcode)
+                # and as a typed one is written on the order ("1012ab" -> "1012 AB")
+                data["saved_postcode"] = clean_postcode(
+                    country=saved.country, postcode=saved.postcode
+                )
             except forms.ValidationError:
                 self.add_error(
                     "saved_address",
@@ -171,6 +174,8 @@ class AddressForm(forms.Form):
         saved = data.get("saved_address")
         source = saved.__dict__ if saved else data
         address = {k: (source.get(k) or "").strip() for k in (*self.REQUIRED, "line2")}
+        if saved:
+            address["postcode"] = data["saved_postcode"]
         # as the shop spells it: a saved "germany " ships to "Germany"
         address["country"] = delivery_country(address["country"]) or address["country"]
         return address

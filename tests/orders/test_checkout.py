@@ -720,6 +720,24 @@ def saved_address(user, **fields) -> Address:
     return Address.objects.create(user=user, **values)
 
 
+def test_a_saved_address_goes_on_the_order_with_its_postcode_as_the_country_writes_it(
+    client, mug, standard_shipping, settings
+):
+    """A typed "1012ab" went on the order as "1012 AB"; the same postcode saved in the address
+    book before postcodes were tidied went on it as stored."""
+    settings.SHOP_DELIVERY_COUNTRIES = ["Germany", "Netherlands"]
+    member = UserFactory(email="member@example.com")
+    saved = saved_address(member, postcode="1012ab", city="Amsterdam", country="netherlands ")
+    client.force_login(member)
+    add_to_cart(client, mug, 1)
+    review = walk_checkout(
+        client, standard_shipping, email="member@example.com", address={"saved_address": saved.pk}
+    )
+    place(client, review_key(review))
+    order = Order.objects.get()
+    assert (order.postcode, order.country) == ("1012 AB", "Netherlands")
+
+
 @pytest.fixture
 def member_at_checkout(client, mug, standard_shipping):
     """A signed-in member with a mug in the cart."""
