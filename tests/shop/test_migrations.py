@@ -6,11 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
-from cart.models import ShippingMethod
 from core.models import OutboxMessage
-from tests.factories import ProductFactory
-from tests.orders.helpers import make_cart, place
 
 # (app, the migration before, the one with the trigram indexes, one of its indexes, its table)
 TRIGRAM_MIGRATIONS = [
@@ -92,10 +90,30 @@ def two_rows_alike(table: str, state: tuple[str, str]) -> None:
         for _ in range(2):
             OutboxMessage.objects.create(to=["ann@example.com"], subject="Hi", body_text="Hi")
     else:
-        shipping = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
-        variant = ProductFactory(stock=5).variants.get()
-        for _ in range(2):
-            place(make_cart((variant, 1)), shipping)
+        # two orders as the table was at ``state``, every required column filled in
+        from django.db.migrations.loader import MigrationLoader
+        from django.db.models import NOT_PROVIDED
+
+        apps = MigrationLoader(connection).project_state(state).apps
+        order = apps.get_model("orders", "Order")
+        shipping = apps.get_model("cart", "ShippingMethod").objects.create(
+            name="Standard", fee=Decimal("4.90")
+        )
+        samples = {
+            "CharField": "x",
+            "EmailField": "ann@example.com",
+            "DecimalField": Decimal("4.90"),
+            "DateTimeField": timezone.now(),
+            "ForeignKey": shipping.pk,  # the delivery method, the one required relation
+        }
+        for n in range(2):
+            values = {
+                field.attname: samples[field.get_internal_type()] if not field.unique else f"{n}"
+                for field in order._meta.concrete_fields
+                if not (field.primary_key or field.null or field.has_default())
+                and field.db_default is NOT_PROVIDED
+            }
+            order.objects.create(**values)
 
 
 @pytest.mark.parametrize(("app", "before", "migration", "index", "table"), TRIGRAM_MIGRATIONS)
