@@ -210,6 +210,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
         "mark_completed",
         "cancel",
         "mark_refunded",
+        "record_late_payment",
         "export_csv",
     ]
     list_select_related = ["shipping_method"]
@@ -309,6 +310,8 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
                 steps.insert(0, ("correct_tracking", "Correct tracking…"))
             if order.refund_due:
                 steps.append(("mark_refunded", "Mark refunded"))
+            elif order.status == Order.Status.CANCELLED and not order.is_paid:
+                steps.append(("record_late_payment", "Payment arrived after all"))
         extra_context = {
             **(extra_context or {}),
             "next_steps": steps,
@@ -492,6 +495,30 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
             self.message_user(
                 request,
                 f"Not cancelled after payment, so nothing to refund: {', '.join(refused)}.",
+                messages.ERROR,
+            )
+
+    @admin.action(
+        description="Payment arrived after cancelling (refund due)", permissions=["change"]
+    )
+    def record_late_payment(self, request, queryset):
+        done, refused = 0, []
+        for order in queryset.order_by("pk"):
+            try:
+                done += services.record_late_payment(order=order, actor=request.user)
+            except IllegalTransition:
+                refused.append(order.number)
+        if done:
+            self.message_user(
+                request,
+                f"Payment recorded on {done} cancelled order(s): send the money back, then "
+                "mark them refunded (listed under 'refund due').",
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                f"Not cancelled, so a payment is recorded with Mark paid: {', '.join(refused)}.",
                 messages.ERROR,
             )
 

@@ -440,6 +440,26 @@ def mark_refunded(*, order: Order, actor=None, site_url: str = "") -> bool:
     return True
 
 
+@transaction.atomic
+def record_late_payment(*, order: Order, actor=None) -> bool:
+    """Record money that arrived for an order already cancelled unpaid (a bank transfer after
+    the unpaid-order expiry cancelled it, or after the customer asked to cancel). The order
+    stays cancelled and comes up as "refund due" (to-do list, Mark refunded, whose e-mail tells
+    the customer). Once: a second call (a double click, two staff) changes nothing and returns
+    False. Raises IllegalTransition for an order that is not cancelled.
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != S.CANCELLED:
+        raise IllegalTransition(locked.get_status_display(), "Paid after cancelling")
+    if locked.is_paid:
+        return False
+    locked.paid_at = timezone.now()
+    locked.save(update_fields=["paid_at"])
+    _record(locked, "Payment received after the order was cancelled: refund due", actor=actor)
+    order.__dict__.update(locked.__dict__)
+    return True
+
+
 def add_staff_note(*, order: Order, note: str, actor=None) -> bool:
     """Staff's own note on the order's timeline (a customer's call, a packing remark): shown in
     admin, never to the customer. Returns False for an empty note."""

@@ -676,6 +676,44 @@ def test_a_cancelled_paid_order_is_refund_due_until_staff_mark_it_refunded_once(
     assert sent.subject == f"Your payment for order {paid.number} was refunded"
 
 
+def test_a_payment_that_arrives_after_the_order_was_cancelled_is_recorded_and_refunded(
+    staff_client, new_order, django_capture_on_commit_callbacks
+):
+    """A bank transfer that arrived after the unpaid-order expiry cancelled its order could not
+    be recorded anywhere (a cancelled order cannot be marked paid), so nothing reminded anyone
+    to send it back. Recorded, it comes up as refund due; staff refund it as any other."""
+    late = new_order(payment="bank_transfer")
+    services.cancel_order(order=late, note="Not paid in time")
+    open_order = new_order(payment="bank_transfer")
+    change = staff_client.get(reverse("admin:orders_order_change", args=[late.pk]))
+    assert 'value="record_late_payment"' in change.content.decode()
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(staff_client, "record_late_payment", late, open_order)
+        run_action(staff_client, "record_late_payment", late)  # a second click: nothing more
+    assert any(m.startswith("Payment recorded on 1 cancelled order(s)") for m in flash(response))
+    assert f"recorded with Mark paid: {open_order.number}." in " ".join(flash(response))
+    late.refresh_from_db()
+    open_order.refresh_from_db()
+    assert (late.status, late.refund_due) == (Order.Status.CANCELLED, True)
+    assert open_order.paid_at is None
+    assert late.events.filter(note__startswith="Payment received after").count() == 1
+    assert mail.outbox == []  # the customer hears when the money goes back
+    page = staff_client.get(reverse(CHANGELIST), {"todo": "refund"})
+    assert [o.pk for o in page.context["cl"].result_list] == [late.pk]
+    change = staff_client.get(reverse("admin:orders_order_change", args=[late.pk]))
+    assert 'value="mark_refunded"' in change.content.decode()
+    assert 'value="record_late_payment"' not in change.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(staff_client, "mark_refunded", late)
+    late.refresh_from_db()
+    assert late.refunded_at is not None
+    (sent,) = mail.outbox
+    assert sent.subject == f"Your payment for order {late.number} was refunded"
+
+
 # --- export for the bookkeeping --------------------------------------------------------------
 
 
