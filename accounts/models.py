@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
@@ -46,6 +47,11 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+def first_delivery_country() -> str:
+    """What a new address's country starts as: the first the shop delivers to."""
+    return settings.SHOP_DELIVERY_COUNTRIES[0]
+
+
 class Address(models.Model):
     """A saved shipping address of a member."""
 
@@ -55,7 +61,7 @@ class Address(models.Model):
     line2 = models.CharField("address line 2", max_length=200, blank=True)
     postcode = models.CharField(max_length=20)
     city = models.CharField(max_length=100)
-    country = models.CharField(max_length=60, default="Germany")
+    country = models.CharField(max_length=60, default=first_delivery_country)
     phone = models.CharField(max_length=40, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

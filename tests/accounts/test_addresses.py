@@ -774,3 +774,15 @@ def test_staff_changing_an_address_lock_the_book_before_writing_it(admin_client)
     first_write = next(i for i, s in enumerate(sql) if s.startswith('UPDATE "accounts_address"'))
     assert first_user_lock < first_write
     assert default_names(member) == ["Work"]
+
+
+@pytest.mark.django_db
+def test_a_new_address_in_admin_starts_in_the_first_country_the_shop_delivers_to(
+    admin_client, settings
+):
+    """It started as "Germany" whatever the shop delivers to (a Swiss shop's staff had to
+    change it every time)."""
+    settings.SHOP_DELIVERY_COUNTRIES = ["Switzerland", "Liechtenstein"]
+    page = admin_client.get(reverse("admin:accounts_address_add")).content.decode()
+    assert re.search(r'<input[^>]*name="country"[^>]*value="Switzerland"', page)
+    assert Address(user_id=1).country == "Switzerland"
