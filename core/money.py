@@ -22,4 +22,11 @@ def format_money(amount) -> str:
     except (InvalidOperation, ValueError, TypeError):
         return ""
     sign = "−" if value < 0 else ""
-    return f"{sign}{settings.SHOP_CURRENCY_SYMBOL}{abs(value):,.2f}"
+    amount = f"{abs(value):,.2f}"  # 1,234.50
+    thousands, decimal = settings.SHOP_MONEY_SEPARATORS
+    if (thousands, decimal) != (",", "."):
+        whole, cents = amount.split(".")
+        thousands = {"_": "", " ": "\u202f"}.get(thousands, thousands)  # a space never breaks
+        amount = f"{whole.replace(',', thousands)}{decimal}{cents}"
+    written = settings.SHOP_MONEY_FORMAT.format(symbol=settings.SHOP_CURRENCY_SYMBOL, amount=amount)
+    return sign + written.replace(" ", "\u00a0")  # "12,50 €" stays on one line

@@ -41,6 +41,7 @@ Django's handler, with the same key, entry and checks (``page_key``, ``lookup``)
 
 import functools
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -74,7 +75,20 @@ SCOPE_PREFIX = "catalog:scope:"
 SITE_SCOPE = "site"  # every scoped page depends on it: bumped by changes without scopes
 SCOPE_TTL = 30 * 24 * 60 * 60  # an expired scope restarts higher: its pages go stale, safely
 MAX_SCOPES = 64  # a change of more things than this makes every page stale instead
-KEY_PREFIX = "page4:"  # entries: the page cut at its CSRF token slots, and its parts gzipped
+
+
+def _shop_settings_stamp() -> str:
+    """The shop's own settings (SHOP_*) as this process started with them. Pages show them (the
+    name, the administrator's e-mail, how amounts are written, the prices note), and changing
+    one takes a restart: pages cached before it are then never served after it."""
+    shown = {name: getattr(settings, name) for name in dir(settings) if name.startswith("SHOP_")}
+    # the same text in every worker process (a set's order is not: hash randomization)
+    text = json.dumps(shown, sort_keys=True, default=lambda v: sorted(map(repr, v)))
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+# entries: the page cut at its CSRF token slots, and its parts gzipped
+KEY_PREFIX = f"page4:{_shop_settings_stamp()}:"
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 PLACEHOLDER = b"@@CSRF@@"
 # Only the whole attribute is replaced: a query string with the placeholder in it is escaped

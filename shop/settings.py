@@ -74,6 +74,30 @@ if not re.fullmatch(r"[A-Z0-9]{1,6}", SHOP_ORDER_PREFIX):
 SHOP_PRICES_NOTE = env.str("SHOP_PRICES_NOTE", default="Prices include VAT.").strip()
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="€")
+# How an amount is written: where the symbol goes ("{symbol}{amount}": €1,234.50; "{amount}
+# {symbol}": 1.234,50 €; "{symbol} {amount}": CHF 1'234.50), and the thousands and decimal
+# separators, in that order (",." / ".," / "'." / " ,"; a thousands separator "_" means none).
+SHOP_MONEY_FORMAT = env.str("SHOP_MONEY_FORMAT", default="{symbol}{amount}")
+SHOP_MONEY_SEPARATORS = env.str("SHOP_MONEY_SEPARATORS", default=",.")
+if (
+    SHOP_MONEY_FORMAT.count("{amount}") != 1
+    or re.sub(r"\{(?:amount|symbol)\}", "", SHOP_MONEY_FORMAT).count("{")
+    or "}" in re.sub(r"\{(?:amount|symbol)\}", "", SHOP_MONEY_FORMAT)
+):
+    raise ImproperlyConfigured(
+        "SHOP_MONEY_FORMAT must hold {amount} once, and may hold {symbol}, e.g. "
+        f"'{{amount}} {{symbol}}', not {SHOP_MONEY_FORMAT!r}"
+    )
+if (
+    len(SHOP_MONEY_SEPARATORS) != 2
+    or SHOP_MONEY_SEPARATORS[1] not in ".,"
+    or SHOP_MONEY_SEPARATORS[0] == SHOP_MONEY_SEPARATORS[1]
+    or SHOP_MONEY_SEPARATORS[0] not in ",.' _"
+):
+    raise ImproperlyConfigured(
+        "SHOP_MONEY_SEPARATORS must be the thousands separator (, . ' space or _ for none) "
+        f"and the decimal one (. or ,), e.g. ',.' or '.,', not {SHOP_MONEY_SEPARATORS!r}"
+    )
 # A variant with this many units or fewer shows "only N left".
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 # Bank transfer details shown on the confirmation page and e-mail.

@@ -1,5 +1,6 @@
 """Anonymous page caching: fast, invalidated on change, never leaking one visitor's data."""
 
+import os
 import re
 from decimal import Decimal
 
@@ -560,3 +561,32 @@ def test_only_views_that_use_the_page_cache_read_the_session_for_it(product, mon
     shopper.get(reverse("catalog:products"))
     page = shopper.get(reverse("catalog:products"))
     assert page["X-Page-Cache"] == "hit"
+
+
+def test_pages_cached_before_a_change_of_the_shops_settings_are_not_served_after_it():
+    """Changing SHOP_ADMIN_EMAIL (shown on every page), the shop's name or how amounts are
+    written takes a restart; pages cached before it showed the old values for up to their
+    lifetime. Their keys now carry the shop's settings as the process started with them, the
+    same in every worker (hash randomization changes nothing)."""
+    import subprocess
+    import sys
+
+    def prefix(**env):
+        script = (
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings');"
+            "django.setup(); from core import pagecache; print(pagecache.KEY_PREFIX)"
+        )
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", **env},
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    first = prefix(PYTHONHASHSEED="1")
+    assert first.startswith("page4:")
+    assert prefix(PYTHONHASHSEED="2") == first
+    assert prefix(PYTHONHASHSEED="1", SHOP_ADMIN_EMAIL="hello@shop.example") != first
+    assert prefix(PYTHONHASHSEED="1", SHOP_MONEY_FORMAT="{amount} {symbol}") != first

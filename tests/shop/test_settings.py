@@ -173,6 +173,21 @@ def test_order_numbers_start_with_the_shops_initials_unless_a_prefix_is_set():
     assert "SHOP_ORDER_PREFIX must be 1 to 6 letters or digits" in refused.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SHOP_MONEY_FORMAT", "{symbol}", "SHOP_MONEY_FORMAT must hold {amount} once"),
+        ("SHOP_MONEY_FORMAT", "{amount} {currency}", "SHOP_MONEY_FORMAT must hold {amount}"),
+        ("SHOP_MONEY_SEPARATORS", ",,", "SHOP_MONEY_SEPARATORS must be the thousands"),
+        ("SHOP_MONEY_SEPARATORS", ".", "SHOP_MONEY_SEPARATORS must be the thousands"),
+    ],
+)
+def test_a_money_format_that_cannot_write_amounts_stops_the_start(name, value, message):
+    refused = run_manage("check", env={**PRODUCTION_ENV, name: value})
+    assert refused.returncode != 0
+    assert message in refused.stderr
+
+
 def test_the_shops_carriers_are_names_with_an_optional_tracking_link():
     script = "from django.conf import settings as s; print(sorted(s.SHOP_CARRIERS.items()))"
     env = {
