@@ -318,7 +318,7 @@ def test_staff_correct_a_wrong_tracking_number_and_the_customer_is_told(
     assert "JJD0002" in sent.body
     assert "was wrong, sorry" in sent.body
     # a new sentence after "This is the right one.", as in the HTML part
-    assert f"This is the right one.\n\nYour order {order.number} left our warehouse" in sent.body
+    assert f"This is the right one.\n\nYour order {order.number} is on its way" in sent.body
 
 
 def test_only_shipped_orders_can_have_their_tracking_corrected(staff_client, new_order):

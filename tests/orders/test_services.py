@@ -233,7 +233,7 @@ def test_paid_shipped_and_delivered_each_send_their_email(
         services.mark_shipped(order=order, carrier="DHL", tracking_number="JD0001 42")
     shipped = mail.outbox[-1]
     assert shipped.subject == f"Your order {order.number} is on its way"
-    assert "left our warehouse with DHL" in shipped.body
+    assert "is on its way with DHL" in shipped.body
     link = "https://www.dhl.com/global-en/home/tracking.html?tracking-id=JD0001%2042"
     assert f"Track it: {link}" in shipped.body
     html = shipped.alternatives[0][0]
@@ -289,7 +289,7 @@ def test_the_cancellation_mail_says_whether_money_goes_back(
         next(m for m in mail.outbox if o.number in m.subject and "cancelled" in m.subject)
         for o in (paid, unpaid)
     )
-    assert "We send back the €60.00 you paid within 5 working days" in to_paid.body
+    assert "We send back the €60.00 you paid to the account it came from" in to_paid.body
     assert "<strong>€60.00</strong> you paid" in to_paid.alternatives[0][0]
     assert "send back" not in to_unpaid.body
     assert "If you already paid" not in to_paid.body + to_unpaid.body
