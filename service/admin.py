@@ -2,13 +2,16 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from core.adminlists import LimitedSearchMixin
 
 from . import services
 from .models import ContactMessage, ServiceText
+from .text import html_to_service_text
+from .views import ServicePageView
 
 
 @admin.register(ContactMessage)
@@ -51,12 +54,63 @@ class ContactMessageAdmin(LimitedSearchMixin, admin.ModelAdmin):
         self.message_user(request, f"{count} message(s) marked handled.", messages.SUCCESS)
 
 
+def standard_text(request, page: str) -> str:
+    """The standard text of a service page, as the page shows it now (with the shop's return
+    days, unpaid-order days...), in the markup staff edit: where writing their own starts."""
+    view = ServicePageView(page=page)
+    view.setup(request)
+    html = render_to_string(
+        f"service/standard/{page}.html", view.get_context_data(), request=request
+    )
+    return html_to_service_text(html)
+
+
 @admin.register(ServiceText)
 class ServiceTextAdmin(admin.ModelAdmin):
-    """The shop's own wording for the customer service pages (the standard text until set)."""
+    """The shop's own wording for the customer service pages (the standard text until set).
+    A new one starts from the page's standard text, in the markup of service.text."""
 
     list_display = ["page", "updated_at", "view_on_shop"]
     fields = ["page", "text"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        page = request.GET.get("page", "")
+        if page in ServiceText.Page.values:
+            initial["text"] = standard_text(request, page)
+        return initial
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "page" in form.base_fields:
+            taken = set(ServiceText.objects.values_list("page", flat=True))
+            links = format_html_join(
+                " · ",
+                '<a href="?page={}">{}</a>',
+                ((value, label) for value, label in ServiceText.Page.choices if value not in taken),
+            )
+            if links:
+                form.base_fields["page"].help_text = format_html(
+                    "Start from a page's standard text: {}", links
+                )
+        return form
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            field.widget.attrs.update(rows=24, cols=100)
+            field.help_text = format_html(
+                "Plain text, no HTML. A blank line starts a new paragraph. A line "
+                "<code>{}</code> is a heading; lines starting <code>{}</code> or "
+                "<code>{}</code> are a list; <code>{}</code> is a link, <code>{}</code> bold. "
+                "Delete this entry to show the standard text again.",
+                "## Heading",
+                "- ",
+                "1. ",
+                "[Write to us](/service/contact/)",
+                "**bold**",
+            )
+        return field
 
     @admin.display(description="page on the shop")
     def view_on_shop(self, obj):

@@ -133,7 +133,7 @@ def test_staff_write_the_shops_own_service_texts_in_admin(client):
     staff.post(add, {"page": "delivery", "text": "We pack on Tuesdays and Fridays."})
 
     commitments = client.get(reverse("service:commitments")).content.decode()
-    own = "<p>Orders before noon &lt;b&gt;ship&lt;/b&gt; today.</p>\n\n<p>Ask Lena.</p>"
+    own = "<p>Orders before noon &lt;b&gt;ship&lt;/b&gt; today.</p>\n<p>Ask Lena.</p>"
     assert own in commitments
     assert "before 14:00" not in commitments
     delivery = client.get(reverse("service:delivery")).content.decode()
@@ -145,3 +145,60 @@ def test_staff_write_the_shops_own_service_texts_in_admin(client):
 
     ServiceText.objects.filter(page="commitments").delete()
     assert "before 14:00" in client.get(reverse("service:commitments")).content.decode()
+
+
+def test_a_service_text_has_headings_lists_links_and_bold_and_nothing_else():
+    from service.text import render_service_text
+
+    text = (
+        "## Returns\r\n\r\nSend it back within **30 days**.\nNo questions.\n\n"
+        "- unused\n- <script>alert(1)</script>\n\n1. [Write to us](/service/contact/)\n"
+        "2. [Mail](mailto:help@shop.example) or [site](https://post.example/a?b=1&c=2)\n\n"
+        '[bad](javascript:alert(1)) [worse](//evil.example) [quote](/"onmouseover=x)'
+    )
+    assert render_service_text(text) == (
+        "<h2>Returns</h2>\n"
+        "<p>Send it back within <strong>30 days</strong>.<br>No questions.</p>\n"
+        "<ul><li>unused</li><li>&lt;script&gt;alert(1)&lt;/script&gt;</li></ul>\n"
+        '<ol><li><a href="/service/contact/">Write to us</a></li><li><a href="mailto:help@'
+        'shop.example">Mail</a> or <a href="https://post.example/a?b=1&amp;c=2">site</a></li>'
+        "</ol>\n"
+        "<p>[bad](javascript:alert(1)) [worse](//evil.example) "
+        '<a href="/&quot;onmouseover=x">quote</a></p>'
+    )
+
+
+def test_a_new_service_text_starts_from_the_pages_standard_text(settings):
+    """Writing a page's text began from an empty box: the merchant lost the standard text's
+    headings, lists and link, and had to retype what they wanted to keep."""
+    from service.text import render_service_text
+
+    settings.SHOP_RETURN_DAYS = 30
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    add = reverse("admin:service_servicetext_add")
+    ServiceText.objects.create(page="guide", text="Our own guide.")
+    form = staff.get(add).content.decode()
+    assert '<a href="?page=returns">Returns and exchanges</a>' in form
+    assert "?page=guide" not in form  # written already: changed on its own page
+
+    page = staff.get(add, {"page": "returns"})
+    text = page.context["adminform"].form.initial["text"]
+    assert text.startswith("You can return or exchange any item within **30 days** of")
+    assert "\n\n## What can be returned\n\n- Unused items" in text
+    assert "1. [Write to us](/service/contact/?topic=return) with your order number" in text
+    assert "{%" not in text
+    assert "<" not in text
+    # saved as it came, the page reads as the standard one did
+    standard = Client().get(reverse("service:returns")).content.decode()
+    staff.post(add, {"page": "returns", "text": text})
+    own = Client().get(reverse("service:returns")).content.decode()
+    assert ServiceText.objects.get(page="returns").text.startswith("You can return")
+    for part in (
+        "<h2>What can be returned</h2>",
+        "<strong>30 days</strong>",
+        '<a href="/service/contact/?topic=return">Write to us</a>',
+    ):
+        assert part in standard
+        assert part in own
+    assert render_service_text(text).count("<li>") == 5
