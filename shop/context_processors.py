@@ -12,6 +12,7 @@ def shop(request):
     return {
         "SHOP_NAME": settings.SHOP_NAME,
         "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
+        "SHOP_LOGO": settings.SHOP_LOGO,
         "SHOP_CURRENCY_SYMBOL": settings.SHOP_CURRENCY_SYMBOL,
         "SHOP_RETURN_DAYS": settings.SHOP_RETURN_DAYS,
         "SHOP_PRICES_NOTE": settings.SHOP_PRICES_NOTE,

@@ -48,6 +48,14 @@ SHOP_DEMO_VALUES = {
     "SHOP_VAT_ID": "DE000000000 (demo)",
 }
 SHOP_NAME = env.str("SHOP_NAME", default=SHOP_DEMO_VALUES["SHOP_NAME"])
+# The shop's logo in every page's header and as the browser tab's icon: a path on this site, e.g.
+# /media/brand/logo.png (a file copied into MEDIA_ROOT), square, at least 64 px. Empty: the
+# demo's pine tree.
+SHOP_LOGO = env.str("SHOP_LOGO", default="").strip()
+if SHOP_LOGO and not re.fullmatch(r"/(?!/)[^\s\"'<>\\]+", SHOP_LOGO):
+    raise ImproperlyConfigured(
+        f"SHOP_LOGO must be a path on this site such as /media/brand/logo.png, not {SHOP_LOGO!r}"
+    )
 # The home page's headline (and its meta description after the shop name).
 SHOP_TAGLINE = env.str("SHOP_TAGLINE", default="Gear for the trail, goods for the home")
 SHOP_ADMIN_EMAIL = env.str("SHOP_ADMIN_EMAIL", default=SHOP_DEMO_VALUES["SHOP_ADMIN_EMAIL"])

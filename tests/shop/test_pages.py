@@ -2,6 +2,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -50,6 +51,25 @@ def test_every_page_shows_the_admin_email(client, settings, product):
         response = client.get(url)
         assert response.status_code in (200, 404), url
         assert f'href="mailto:{ADMIN_EMAIL}"' in response.content.decode(), url
+
+
+@pytest.mark.django_db
+def test_the_shops_own_logo_is_in_every_header_and_the_browser_tab(client, settings, admin_client):
+    """The header and the tab showed the demo's pine tree whatever the shop; SHOP_LOGO names
+    the merchant's own picture."""
+    home = client.get(reverse("home")).content.decode()
+    assert '<svg viewBox="0 0 32 32"' in home
+    assert 'href="/static/img/logo' in home
+
+    settings.SHOP_LOGO = "/media/brand/alpenglow.png"
+    cache.clear()  # a restart changes the page cache's keys (test_page_cache.py)
+    for page in (client.get(reverse("home")), client.get(reverse("service:guide"))):
+        html = page.content.decode()
+        brand = re.search(r'<a class="brand"[^>]*>(.*?)</a>', html, re.S).group(1)
+        assert brand.startswith('<img src="/media/brand/alpenglow.png" alt=""')
+        assert '<link rel="icon" href="/media/brand/alpenglow.png">' in html
+    admin = admin_client.get(reverse("admin:index")).content.decode()
+    assert '<link rel="icon" href="/media/brand/alpenglow.png">' in admin
 
 
 def test_every_page_has_landmarks_skip_link_and_title(client, product):

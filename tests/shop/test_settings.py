@@ -180,9 +180,11 @@ def test_order_numbers_start_with_the_shops_initials_unless_a_prefix_is_set():
         ("SHOP_MONEY_FORMAT", "{amount} {currency}", "SHOP_MONEY_FORMAT must hold {amount}"),
         ("SHOP_MONEY_SEPARATORS", ",,", "SHOP_MONEY_SEPARATORS must be the thousands"),
         ("SHOP_MONEY_SEPARATORS", ".", "SHOP_MONEY_SEPARATORS must be the thousands"),
+        ("SHOP_LOGO", "https://cdn.example/logo.png", "SHOP_LOGO must be a path on this site"),
+        ("SHOP_LOGO", '/media/a.png" onerror="x', "SHOP_LOGO must be a path on this site"),
     ],
 )
-def test_a_money_format_that_cannot_write_amounts_stops_the_start(name, value, message):
+def test_a_setting_that_cannot_be_shown_stops_the_start(name, value, message):
     refused = run_manage("check", env={**PRODUCTION_ENV, name: value})
     assert refused.returncode != 0
     assert message in refused.stderr
