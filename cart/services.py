@@ -153,6 +153,8 @@ def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | 
 
 @transaction.atomic  # the count's generation is bumped again at commit
 def remove_line(*, cart: Cart, line_id: int) -> bool:
+    """Remove one line of this cart; False when it is not in it (removed meanwhile, or not
+    this cart's)."""
     cart_changed(cart.pk)
     deleted, _ = CartLine.objects.filter(cart=cart, pk=line_id).delete()
     return bool(deleted)
@@ -160,6 +162,7 @@ def remove_line(*, cart: Cart, line_id: int) -> bool:
 
 @transaction.atomic
 def clear_cart(*, cart: Cart) -> None:
+    """Remove every line of this cart (the cart itself stays, empty)."""
     cart_changed(cart.pk)
     CartLine.objects.filter(cart=cart).delete()
 

@@ -46,10 +46,12 @@ def post_entry(*, name: str, email: str, message: str, site_url: str) -> Entry:
 
 
 def publish_entries(*, entry_ids: list[int]) -> int:
+    """Show these entries on the guestbook; returns how many were changed."""
     return Entry.objects.filter(pk__in=entry_ids).update(status=Entry.Status.PUBLISHED)
 
 
 def hide_entries(*, entry_ids: list[int]) -> int:
+    """Take these entries off the guestbook (kept for staff); returns how many were changed."""
     return Entry.objects.filter(pk__in=entry_ids).update(status=Entry.Status.HIDDEN)
 
 

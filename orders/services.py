@@ -385,18 +385,22 @@ def change_status(
 
 
 def mark_paid(*, order: Order, actor=None, site_url: str = "") -> Order:
+    """The money arrived (bank transfer): paid, the customer is told. Raises IllegalTransition."""
     return change_status(
         order=order, to=S.PAID, actor=actor, note="Payment received", site_url=site_url
     )
 
 
 def mark_packed(*, order: Order, actor=None, site_url: str = "") -> Order:
+    """Packed and ready for the carrier. Raises IllegalTransition."""
     return change_status(order=order, to=S.PACKED, actor=actor, site_url=site_url)
 
 
 def mark_shipped(
     *, order: Order, carrier: str, tracking_number: str, actor=None, site_url: str = ""
 ) -> Order:
+    """Handed to the carrier with its tracking number; the customer is told. Raises
+    IllegalTransition."""
     return change_status(
         order=order,
         to=S.SHIPPED,
@@ -528,14 +532,19 @@ def correct_tracking(
 
 
 def mark_delivered(*, order: Order, actor=None, site_url: str = "") -> Order:
+    """Delivered (cash on delivery: paid at the door now); the customer is told. Raises
+    IllegalTransition."""
     return change_status(order=order, to=S.DELIVERED, actor=actor, site_url=site_url)
 
 
 def mark_completed(*, order: Order, actor=None, site_url: str = "") -> Order:
+    """Done: nothing more to do for this order. Raises IllegalTransition."""
     return change_status(order=order, to=S.COMPLETED, actor=actor, site_url=site_url)
 
 
 def cancel_order(*, order: Order, actor=None, note: str = "Cancelled", site_url: str = "") -> Order:
+    """Cancel, put the stock back and tell the customer (a paid order comes up as refund due).
+    Raises IllegalTransition."""
     return change_status(order=order, to=S.CANCELLED, actor=actor, note=note, site_url=site_url)
 
 

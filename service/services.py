@@ -42,4 +42,5 @@ def send_contact_message(
 
 
 def mark_handled(*, message_ids: list[int]) -> int:
+    """Mark these customer messages answered; returns how many were not already."""
     return ContactMessage.objects.filter(pk__in=message_ids, handled=False).update(handled=True)
