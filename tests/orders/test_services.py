@@ -19,7 +19,7 @@ from core.tasks import (
     send_pending_mail_task,
 )
 from orders import services
-from orders.exceptions import IllegalTransition
+from orders.exceptions import IllegalTransition, OutOfStock
 from orders.models import Order
 from tests.factories import ProductFactory, UserFactory
 
@@ -404,6 +404,29 @@ def test_losing_the_idempotency_key_race_takes_no_stock(standard_shipping):
     assert returned.pk == first.pk
     assert Order.objects.count() == 1
     assert stock_of(second_item) == 5  # nothing was ordered from it
+
+
+def test_stock_gone_under_a_stale_locked_read_is_refused_not_oversold(standard_shipping):
+    """The stock UPDATE takes units only where they are still there (``stock >= quantity``):
+    the row lock makes this a second line of defence, which must still answer "sold out" (and
+    take nothing) if the locked read were ever stale, not fail on the database's constraint."""
+    variant = ProductFactory(price=Decimal("30.00"), stock=3).variants.get()
+    cart = make_cart((variant, 2))
+    real = services._price
+
+    def stale_after_the_lock(quantities, shipping, *, lock):
+        pricing = real(quantities, shipping, lock=lock)
+        if lock:  # what the lock should have kept from happening: units gone meanwhile
+            type(variant).objects.filter(pk=variant.pk).update(stock=1)
+        return pricing
+
+    with (
+        mock.patch.object(services, "_price", stale_after_the_lock),
+        pytest.raises(OutOfStock),
+    ):
+        place(cart, standard_shipping)
+    assert stock_of(variant) == 3  # the whole order rolled back, the stock untouched
+    assert not Order.objects.exists()
 
 
 # --- the outbox ------------------------------------------------------------------------------
