@@ -429,6 +429,23 @@ def test_stock_gone_under_a_stale_locked_read_is_refused_not_oversold(standard_s
     assert not Order.objects.exists()
 
 
+def test_order_numbers_are_random_not_sequential(make_order):
+    """An order number and the e-mail open a guest's order (inquiry, the link in its e-mails):
+    numbers are drawn at random (31^8), so nobody works out others' numbers from their own."""
+    import re
+
+    from orders.models import NUMBER_ALPHABET, new_order_number
+
+    numbers = [new_order_number() for _ in range(300)] + [make_order().number for _ in range(3)]
+    assert len(set(numbers)) == len(numbers)
+    pattern = re.compile(rf"MP-[{NUMBER_ALPHABET}]{{4}}-[{NUMBER_ALPHABET}]{{4}}")
+    assert all(pattern.fullmatch(number) for number in numbers), numbers[:5]
+    codes = [number[3:].replace("-", "") for number in numbers]
+    # every position takes any of the 31 characters (a counter would keep its first ones)
+    for position in range(8):
+        assert len({code[position] for code in codes}) >= 20, position
+
+
 # --- the outbox ------------------------------------------------------------------------------
 
 
