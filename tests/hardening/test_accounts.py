@@ -224,6 +224,18 @@ def test_password_reset_is_rate_limited_per_address(client):
     assert OutboxMessage.objects.filter(to=["member@example.com"]).count() == 5
 
 
+def test_password_reset_is_rate_limited_per_client_across_addresses(client):
+    """Each reset request mails the address typed in: one client going through a list of
+    strangers' addresses (one each, under the per-address limit) is stopped after 20 a minute."""
+    statuses = [
+        client.post(reverse("account_reset_password"), {"email": f"s{i}@example.com"}).status_code
+        for i in range(21)
+    ]
+    assert statuses[:20] == [302] * 20
+    assert statuses[-1] == 429
+    assert OutboxMessage.objects.count() == 20
+
+
 def test_password_reset_cannot_mail_bomb_an_address_for_an_hour(client):
     """The reset form mails whatever address it is given (a reset link, or "no account with
     this address"): 5 a minute, sent every minute, made 300 mails an hour to someone else's
