@@ -767,3 +767,24 @@ def test_a_session_with_an_odd_cart_id_is_a_visitor_without_a_cart(client, store
     response = add(client, only_variant(ProductFactory(name="Tent", stock=5)), 1)
     assert "Added 1 × Tent to your cart." in messages_of(response)
     assert [quantity for _cart, _variant, quantity in cart_rows()] == [1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", [0, -1, -(2**31), 10**9])
+def test_the_cart_services_refuse_quantities_no_form_checked(quantity):
+    """The services keep their own rule on quantities (at least 1, at most MAX_LINE_QUANTITY;
+    0 removes a line): callers other than the cart's forms (a merge at sign-in, staff tools,
+    a form with a mistake) never store a line of 0 or fewer, or of more, units."""
+    from cart import services
+    from cart.exceptions import CartError
+
+    variant = ProductFactory(stock=50).variants.get()
+    cart = Cart.objects.create(session_key="s" * 32)
+    with pytest.raises(CartError):
+        services.add_to_cart(cart=cart, variant_id=variant.pk, quantity=quantity)
+    assert not CartLine.objects.exists()
+    line = services.add_to_cart(cart=cart, variant_id=variant.pk, quantity=2)
+    if quantity:
+        with pytest.raises(CartError):
+            services.set_line_quantity(cart=cart, line_id=line.pk, quantity=quantity)
+    assert CartLine.objects.get().quantity == 2

@@ -166,6 +166,34 @@ def test_sign_in_limit_behind_nginx_counts_the_address_nginx_saw(client, setting
     assert not failed_sign_ins(client, 11, lambda i: f"203.0.113.{i}")
 
 
+def test_the_deployed_nginx_and_env_make_the_app_count_the_address_nginx_saw(rf, settings):
+    """What deploy/ installs: nginx sets X-Forwarded-For itself, and shop.env tells the app how
+    many proxies set it. Together they must give the address of nginx's peer whatever the
+    client sent (passed through, a client would choose its own address; with a count of 0,
+    every client would share nginx's address and one could lock everybody out)."""
+    import re
+    from pathlib import Path
+
+    from core.ratelimit import client_ip
+
+    root = Path(__file__).resolve().parents[2]
+    conf = (root / "deploy/nginx/shop.conf").read_text()
+    values = re.findall(r"^\s*proxy_set_header\s+X-Forwarded-For\s+(\S+);", conf, flags=re.M)
+    assert values, "nginx must set X-Forwarded-For itself"
+    env = (root / "deploy/shop.env.template").read_text()
+    count = re.search(r"^TRUSTED_PROXY_COUNT=(\d+)$", env, flags=re.M)
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = int(count.group(1))
+    client_says, peer = "198.51.100.66", "203.0.113.5"
+    as_nginx_sends = {  # what nginx puts in the header, for the client's own header
+        "$remote_addr": peer,
+        "$proxy_add_x_forwarded_for": f"{client_says}, {peer}",
+        "$http_x_forwarded_for": client_says,
+    }
+    for value in values:
+        request = rf.get("/", HTTP_X_FORWARDED_FOR=as_nginx_sends[value], REMOTE_ADDR="127.0.0.1")
+        assert client_ip(request) == peer, value
+
+
 @pytest.mark.parametrize(
     ("address", "key"),
     [
@@ -222,6 +250,18 @@ def test_password_reset_is_rate_limited_per_address(client):
     assert statuses[:5] == [302] * 5
     assert statuses[-1] == 429
     assert OutboxMessage.objects.filter(to=["member@example.com"]).count() == 5
+
+
+def test_password_reset_is_rate_limited_per_client_across_addresses(client):
+    """Each reset request mails the address typed in: one client going through a list of
+    strangers' addresses (one each, under the per-address limit) is stopped after 20 a minute."""
+    statuses = [
+        client.post(reverse("account_reset_password"), {"email": f"s{i}@example.com"}).status_code
+        for i in range(21)
+    ]
+    assert statuses[:20] == [302] * 20
+    assert statuses[-1] == 429
+    assert OutboxMessage.objects.count() == 20
 
 
 def test_password_reset_cannot_mail_bomb_an_address_for_an_hour(client):

@@ -298,6 +298,24 @@ def test_media_is_served_with_nosniff_in_production_nginx():
     assert "sandbox" in media  # uploaded files can never run as a page
 
 
+def test_production_nginx_drops_requests_for_a_foreign_host():
+    """Django answers 400 to a Host it does not know (test_page_cache); nginx in front never
+    passes them on: its default server, which gets every name but the shop's, closes the
+    connection (444) instead of proxying, and the shop's own server is not the default."""
+    import re
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parents[2] / "deploy/nginx/shop.conf").read_text()
+    servers = re.split(r"^server \{$", conf, flags=re.M)[1:]
+    catch_all = [s for s in servers if "default_server" in s]
+    assert len(catch_all) == 1
+    block = catch_all[0][: catch_all[0].index("\n}\n")]
+    assert "server_name _;" in block
+    assert re.search(r"^\s*return 444;$", block, flags=re.M)
+    assert "proxy_pass" not in block
+    assert all("server_name __DOMAIN__;" in s for s in servers if s not in catch_all)
+
+
 PATH_VALUES = ["%00", "a%00b", "%0A", "%27%3B--", "%E2%80%AE", "x" * 300, "99999999999999999999"]
 
 

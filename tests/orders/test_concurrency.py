@@ -16,7 +16,7 @@ from core.models import OutboxMessage
 from orders import services
 from orders.exceptions import OutOfStock, PriceChanged
 from orders.models import Order, OrderLine
-from tests.concurrency import run_at_once
+from tests.concurrency import Meeting, run_at_once
 from tests.factories import ProductFactory
 
 from .helpers import make_cart, place
@@ -87,6 +87,33 @@ def test_a_double_submit_from_two_threads_makes_one_order(postgres_only, standar
     variant.refresh_from_db()
     assert variant.stock == 3
     assert len(mail.outbox) == 2
+
+
+def test_one_cart_checked_out_at_once_under_two_keys_makes_one_order(
+    postgres_only, standard_shipping
+):
+    """A member's cart is shared by their devices: "Buy now" on the phone and on the laptop
+    carry different idempotency keys. The cart's row lock makes the second wait, then find the
+    cart checked out; both got past an unlocked check before."""
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    cart = make_cart((variant, 2))
+    meeting = Meeting()
+    real = services._price
+
+    def price(quantities, shipping, *, lock):
+        if not lock:  # past the cart's check, before the order is written
+            meeting.arrive()
+        return real(quantities, shipping, lock=lock)
+
+    with mock.patch.object(services, "_price", price):
+        results = run_at_once(
+            [lambda key=key: place(cart, standard_shipping, key=key) for key in ("phone", "laptop")]
+        )
+
+    assert sorted(type(r).__name__ for r in results) == ["CheckoutError", "Order"], results
+    assert Order.objects.count() == 1
+    variant.refresh_from_db()
+    assert variant.stock == 3
 
 
 def test_a_double_clicked_add_to_cart_never_errors(postgres_only):
@@ -200,6 +227,49 @@ def test_two_expiry_runs_at_once_cancel_each_order_and_restore_its_stock_once(
         order.refresh_from_db()
         assert order.status == Order.Status.CANCELLED
         assert order.events.filter(note="Not paid in time").count() == 1
+
+
+def test_two_cancels_of_one_order_at_once_put_its_stock_back_once(postgres_only, standard_shipping):
+    """Staff cancel an order while the expiry job (or a second member of staff) does too: the
+    order's row lock in change_status lets one of them cancel it; the other finds it cancelled
+    already and changes nothing, so the stock comes back once."""
+    variant = ProductFactory(stock=10).variants.get()
+    order = place(make_cart((variant, 2)), standard_shipping, payment="bank_transfer")
+    meeting = Meeting()
+    real = services.can_transition
+
+    def can_transition(locked, to):
+        meeting.arrive()  # after the order's status was read
+        return real(locked, to)
+
+    with mock.patch.object(services, "can_transition", can_transition):
+        results = run_at_once(
+            [lambda: services.cancel_order(order=Order.objects.get(pk=order.pk))] * 2
+        )
+
+    assert sorted(type(r).__name__ for r in results) == ["IllegalTransition", "Order"], results
+    variant.refresh_from_db()
+    assert variant.stock == 10
+    assert order.events.filter(status=Order.Status.CANCELLED).count() == 1
+    assert OutboxMessage.objects.filter(kind="order_cancelled").count() == 1
+
+
+def test_checkout_locks_its_variants_in_primary_key_order(postgres_only, standard_shipping):
+    """Every transaction that locks several variants (checkout, a cancelled order's stock
+    coming back, staff's stock edits) takes them in primary-key order, so two of them queue
+    instead of deadlocking. The rows' order in the table is not that order once they have
+    been updated, so the locking query itself must sort them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = ProductFactory(stock=10).variants.get()
+    second = ProductFactory(stock=10).variants.get()
+    with CaptureQueriesContext(connection) as queries:
+        place(make_cart((second, 1), (first, 1)), standard_shipping)
+
+    locking = [q["sql"] for q in queries if "FOR NO KEY UPDATE" in q["sql"]]
+    assert len(locking) == 1, locking
+    assert locking[0].split(" ORDER BY ", 1)[-1].startswith('"catalog_variant"."id" ASC')
 
 
 def test_two_staff_marking_one_refund_at_once_refund_it_once(postgres_only, standard_shipping):

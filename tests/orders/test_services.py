@@ -19,7 +19,7 @@ from core.tasks import (
     send_pending_mail_task,
 )
 from orders import services
-from orders.exceptions import IllegalTransition
+from orders.exceptions import IllegalTransition, OutOfStock
 from orders.models import Order
 from tests.factories import ProductFactory, UserFactory
 
@@ -404,6 +404,46 @@ def test_losing_the_idempotency_key_race_takes_no_stock(standard_shipping):
     assert returned.pk == first.pk
     assert Order.objects.count() == 1
     assert stock_of(second_item) == 5  # nothing was ordered from it
+
+
+def test_stock_gone_under_a_stale_locked_read_is_refused_not_oversold(standard_shipping):
+    """The stock UPDATE takes units only where they are still there (``stock >= quantity``):
+    the row lock makes this a second line of defence, which must still answer "sold out" (and
+    take nothing) if the locked read were ever stale, not fail on the database's constraint."""
+    variant = ProductFactory(price=Decimal("30.00"), stock=3).variants.get()
+    cart = make_cart((variant, 2))
+    real = services._price
+
+    def stale_after_the_lock(quantities, shipping, *, lock):
+        pricing = real(quantities, shipping, lock=lock)
+        if lock:  # what the lock should have kept from happening: units gone meanwhile
+            type(variant).objects.filter(pk=variant.pk).update(stock=1)
+        return pricing
+
+    with (
+        mock.patch.object(services, "_price", stale_after_the_lock),
+        pytest.raises(OutOfStock),
+    ):
+        place(cart, standard_shipping)
+    assert stock_of(variant) == 3  # the whole order rolled back, the stock untouched
+    assert not Order.objects.exists()
+
+
+def test_order_numbers_are_random_not_sequential(make_order):
+    """An order number and the e-mail open a guest's order (inquiry, the link in its e-mails):
+    numbers are drawn at random (31^8), so nobody works out others' numbers from their own."""
+    import re
+
+    from orders.models import NUMBER_ALPHABET, new_order_number
+
+    numbers = [new_order_number() for _ in range(300)] + [make_order().number for _ in range(3)]
+    assert len(set(numbers)) == len(numbers)
+    pattern = re.compile(rf"MP-[{NUMBER_ALPHABET}]{{4}}-[{NUMBER_ALPHABET}]{{4}}")
+    assert all(pattern.fullmatch(number) for number in numbers), numbers[:5]
+    codes = [number[3:].replace("-", "") for number in numbers]
+    # every position takes any of the 31 characters (a counter would keep its first ones)
+    for position in range(8):
+        assert len({code[position] for code in codes}) >= 20, position
 
 
 # --- the outbox ------------------------------------------------------------------------------

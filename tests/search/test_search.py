@@ -139,6 +139,17 @@ def test_matched_words_are_highlighted_and_escaped(client, shop):
     assert "&lt;b&gt;<mark>Bluetooth</mark>&lt;/b&gt; Hat" in body
 
 
+@pytest.mark.parametrize("query", ["", "x", "<>", "a b"])
+def test_text_is_escaped_when_the_query_has_no_word_to_highlight(query):
+    """highlight marks words of two letters or more; with none in the query it still returns
+    the text escaped (it is marked safe either way)."""
+    from core.templatetags.shop_tags import highlight
+
+    assert (
+        highlight("<b>Hat</b> & <script>", query) == "&lt;b&gt;Hat&lt;/b&gt; &amp; &lt;script&gt;"
+    )
+
+
 def test_typo_offers_did_you_mean(client, shop):
     response = client.get(URL, {"q": "blutooth"})
     assert response.context["suggestion"] == "bluetooth"

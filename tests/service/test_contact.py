@@ -127,6 +127,22 @@ def test_hostile_text_is_stored_as_typed_and_shown_escaped(
         assert "<b>Eve</b>" not in body
 
 
+def test_a_hostile_but_valid_e_mail_address_is_shown_escaped_in_admin(client, admin_client):
+    """A quoted local part may hold markup and still be a valid address (RFC 5322, and
+    Django's EmailField takes it): the admin's "write back" link escapes it like any text."""
+    address = '"<script>alert(1)</script>"@example.com'
+    assert post(client, email=address).status_code == 302
+    message = ContactMessage.objects.get()
+    assert message.email == address
+    for url in (
+        reverse("admin:service_contactmessage_changelist"),
+        reverse("admin:service_contactmessage_change", args=[message.pk]),
+    ):
+        body = admin_client.get(url).content.decode()
+        assert "<script>alert(1)" not in body, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, url
+
+
 def test_bots_filling_the_hidden_field_are_silently_dropped(client):
     response = post(client, website="http://spam.example")
     assert response.status_code == 302

@@ -175,6 +175,23 @@ def test_a_new_visitor_gets_a_cookie_and_a_token_for_it_and_the_token_works(prod
     assert response.status_code == 302
 
 
+def test_the_csrf_and_session_cookies_are_httponly_and_same_site_lax(product, browser):
+    """No script reads either cookie (forms carry the CSRF token in the page) and neither goes
+    along with another site's POST: on a page Django builds, on a cached hit, and once the
+    visitor has a session."""
+    url = product.get_absolute_url()
+    miss, hit = browser.request(url), browser.request(url)
+    assert (miss.django, hit.django) == (True, False)
+    for answer in (miss, hit):
+        cookie = answer.cookie(settings.CSRF_COOKIE_NAME)
+        assert (cookie["httponly"], cookie["samesite"]) == (True, "Lax")
+    response = Client().post(
+        reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1}
+    )
+    session = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert (session["httponly"], session["samesite"]) == (True, "Lax")
+
+
 def test_a_returning_visitor_keeps_their_secret_and_a_bad_cookie_is_replaced(product, browser):
     url = product.get_absolute_url()
     browser.request(url)

@@ -133,6 +133,13 @@ def test_make_test_runs_bandit_and_ci_runs_the_audit_target():
     makefile = (ROOT / "Makefile").read_text()
     test_target = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "bandit" in test_target
+    # ... and the whole suite, so the slow tests (check --deploy above, the browser journeys)
+    # run in CI too: no marker or keyword deselects them, here or in pytest's own options
+    deselecting = (" -m ", " -k ", "--deselect", "--ignore")
+    pytest_line = next(line for line in test_target.splitlines() if "/pytest " in line)
+    addopts = (ROOT / "pyproject.toml").read_text().split("addopts = ", 1)[1].split("\n", 1)[0]
+    for options in (pytest_line, addopts.strip('"')):
+        assert not any(word in f" {options} " for word in deselecting), options
     assert "pip-audit" in makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make audit" in ci.split("make test", 1)[1]
