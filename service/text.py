@@ -47,7 +47,7 @@ def render_service_text(text: str) -> SafeString:
             blocks.append(f"<ol>{items}</ol>")
         else:
             blocks.append(f"<p>{'<br>'.join(escaped)}</p>")
-    return mark_safe("\n".join(blocks))  # noqa: S308 - built from escaped text only
+    return mark_safe("\n".join(blocks))  # noqa: S308  # nosec B308 B703: escaped text only
 
 
 class _ToMarkup(HTMLParser):
