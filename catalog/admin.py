@@ -249,6 +249,12 @@ class ProductForm(forms.ModelForm):
         return slug
 
 
+ORDERED_VARIANT = (
+    "{sku} has been ordered, so it stays: the orders keep pointing at it. To stop selling it, "
+    "set its stock to 0 (it shows as sold out), or deactivate the whole product."
+)
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
     form = VariantForm
@@ -257,6 +263,23 @@ class VariantInline(admin.TabularInline):
     fields = ["sku", "colour", "size", "price_override", "stock", "position"]
     # the admin's 20em text inputs made this table 1,667 px wide on a 1,280 px screen
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 14})}}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class OrderedVariantForm(formset.form):
+            def hand_clean_DELETE(self):
+                # Django's answer listed "the following protected related objects: Order
+                # line: ..." and left staff to guess what to do instead
+                try:
+                    super().hand_clean_DELETE()
+                except forms.ValidationError:
+                    raise forms.ValidationError(
+                        ORDERED_VARIANT.format(sku=self.instance.sku), code="protected"
+                    ) from None
+
+        formset.form = OrderedVariantForm
+        return formset
 
 
 class ProductImageInline(admin.TabularInline):

@@ -705,3 +705,52 @@ def test_check_deploy_names_the_settings_still_at_the_demos_values(settings):
     for name in settings.SHOP_DEMO_VALUES:
         setattr(settings, name, "Alpenglow's own")
     assert demo_warnings() == []
+
+
+def test_deleting_an_ordered_variant_says_what_to_do_instead(staff_client, settings):
+    """Django's answer was "would require deleting the following protected related objects:
+    Order line: ...", and nothing about what to do instead."""
+    from cart.models import ShippingMethod
+    from tests.orders.helpers import make_cart, place
+
+    product = ProductFactory(name="Camp Mug", stock=5)
+    ordered = product.variants.get()
+    other = ordered.__class__.objects.create(product=product, sku="MUG-RED", stock=2, position=1)
+    place(make_cart((ordered, 1)), ShippingMethod.objects.create(name="Std", fee=Decimal("4")))
+    data = {
+        "name": product.name,
+        "slug": product.slug,
+        "series": product.series_id,
+        "category": product.category_id,
+        "price": str(product.price),
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "2",
+        "variants-INITIAL_FORMS": "2",
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
+    }
+    for n, variant in enumerate([ordered, other]):
+        data |= {
+            f"variants-{n}-id": variant.pk,
+            f"variants-{n}-product": product.pk,
+            f"variants-{n}-sku": variant.sku,
+            f"variants-{n}-stock": str(variant.stock),
+            f"variants-{n}-position": str(n),
+        }
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    refused = staff_client.post(url, data | {"variants-0-DELETE": "on"})
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert f"{ordered.sku} has been ordered, so it stays" in body
+    assert "set its stock to 0" in body
+    assert "protected related objects" not in body
+    assert product.variants.count() == 2
+
+    done = staff_client.post(url, data | {"variants-1-DELETE": "on"})  # never ordered: goes
+    assert done.status_code == 302
+    assert list(product.variants.all()) == [ordered]
