@@ -225,6 +225,7 @@ _SEPARATOR = r"[\s\-\u2010-\u2015\u2212]"
 # where typed, only between the parts: with any prefix allowed, "MP-7KQ4-X2H" (a character
 # short) would otherwise be cut into another number that looks real, "M-P7KQ-4X2H".
 _HALF = NUMBER_LENGTH // 2
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _TYPED_NUMBER = re.compile(
     rf"([A-Z0-9]{{0,6}}?){_SEPARATOR}*([A-Z0-9]{{{_HALF}}}){_SEPARATOR}*([A-Z0-9]{{{_HALF}}})"
 )
@@ -234,13 +235,14 @@ def normalize_order_number(typed: str) -> str:
     """``mp3ymmwbcp``, ``MP 3YMM WBCP`` or ``3YMM-WBCP`` (the shop's prefix) as stored:
     ``MP-3YMM-WBCP``.
 
-    Anything that is not shaped like a number comes back uppercased without its spaces, and
-    simply matches no order (staff searching for it find the order it nearly names).
+    Anything that is not shaped like a number comes back uppercased, without spaces and with
+    plain dashes, and simply matches no order (staff searching for it find the order it nearly
+    names).
     """
     typed = typed.strip().upper()
     match = _TYPED_NUMBER.fullmatch(typed)
     if match is None:
-        return "".join(typed.split())
+        return _DASHES.sub("-", "".join(typed.split()))
     prefix, first, second = match.groups()
     return format_order_number(first + second, prefix=prefix)
 
