@@ -15,8 +15,8 @@ def rate_limited(
 ):
     """Answer 429 with the shop's page once a client made ``limit`` requests in ``window`` s.
 
-    ``count_sign_ins=False`` (a sign-in form): a request after which the visitor is signed in
-    is taken back, so only failed tries count and colleagues signing in from one office
+    ``count_sign_ins=False`` (a sign-in form): a request that signed the visitor in is taken
+    back, so only failed tries count and colleagues signing in from one office
     address do not lock each other out."""
 
     def decorator(view):
@@ -32,8 +32,16 @@ def rate_limited(
                     {"page_title": "Too many requests", "retry_minutes": max(window // 60, 1)},
                     status=429,
                 )
+            # who was signed in before: a visitor signed in already (as a customer) stays so
+            # after a wrong password, and that try must count
+            before = request.user.pk if counted and not count_sign_ins else None
             response = view(request, *args, **kwargs)
-            if counted and not count_sign_ins and request.user.is_authenticated:
+            if (
+                counted
+                and not count_sign_ins
+                and request.user.is_authenticated
+                and request.user.pk != before
+            ):
                 uncount(scope=scope, key=client_key(request))
             return response
 

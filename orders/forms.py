@@ -220,23 +220,31 @@ class PlaceOrderForm(forms.Form):
 
 
 # Spaces and every kind of dash people (or their phones' autocorrect) type inside a number.
-_NUMBER_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
-# Any prefix: orders placed before the shop changed SHOP_ORDER_PREFIX keep theirs.
-_BARE_NUMBER = re.compile(rf"([A-Z0-9]{{0,6}}?)([A-Z0-9]{{{NUMBER_LENGTH}}})")
+_SEPARATOR = r"[\s\-\u2010-\u2015\u2212]"
+# Any prefix: orders placed before the shop changed SHOP_ORDER_PREFIX keep theirs. Separators,
+# where typed, only between the parts: with any prefix allowed, "MP-7KQ4-X2H" (a character
+# short) would otherwise be cut into another number that looks real, "M-P7KQ-4X2H".
+_HALF = NUMBER_LENGTH // 2
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_TYPED_NUMBER = re.compile(
+    rf"([A-Z0-9]{{0,6}}?){_SEPARATOR}*([A-Z0-9]{{{_HALF}}}){_SEPARATOR}*([A-Z0-9]{{{_HALF}}})"
+)
 
 
 def normalize_order_number(typed: str) -> str:
     """``mp3ymmwbcp``, ``MP 3YMM WBCP`` or ``3YMM-WBCP`` (the shop's prefix) as stored:
     ``MP-3YMM-WBCP``.
 
-    Anything that is not shaped like a number comes back stripped and uppercased, and simply
-    matches no order.
+    Anything that is not shaped like a number comes back uppercased, without spaces and with
+    plain dashes, and simply matches no order (staff searching for it find the order it nearly
+    names).
     """
-    compact = _NUMBER_SEPARATORS.sub("", typed).upper()
-    match = _BARE_NUMBER.fullmatch(compact)
+    typed = typed.strip().upper()
+    match = _TYPED_NUMBER.fullmatch(typed)
     if match is None:
-        return compact
-    return format_order_number(match.group(2), prefix=match.group(1))
+        return _DASHES.sub("-", "".join(typed.split()))
+    prefix, first, second = match.groups()
+    return format_order_number(first + second, prefix=prefix)
 
 
 def example_order_number() -> str:

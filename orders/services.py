@@ -1,12 +1,13 @@
 """Order placement and every status change."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -586,7 +587,12 @@ def claim_guest_orders(*, user, email: str) -> int:
     ).update(user=user)
 
 
-def mark_orders_of_closed_account(*, user_id: int) -> int:
+def mark_orders_of_closed_account(*, user_id: int, emails: Iterable[str] = ()) -> int:
     """Before an account goes (closed by its member, or deleted in admin): its orders stay,
-    detached from it, and are never claimed by another account with the same address."""
-    return Order.objects.filter(user_id=user_id).update(account_closed=True)
+    detached from it, and are never claimed by another account with the same address. So do
+    the orders placed as a guest with one of ``emails`` (the addresses it had confirmed: its
+    owner checking out signed out), which no account holds yet."""
+    addresses = {email.strip().lower() for email in emails if email}
+    return Order.objects.filter(
+        Q(user_id=user_id) | Q(user__isnull=True, email__in=addresses)
+    ).update(account_closed=True)

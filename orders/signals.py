@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -29,4 +30,9 @@ def claim_guest_orders_on_confirmation(sender, request, email_address, **kwargs)
 # orders are marked here, in the same transaction, before the delete detaches them (SET_NULL).
 @receiver(pre_delete, sender=get_user_model(), dispatch_uid="orders.mark_closed_account")
 def mark_orders_when_an_account_goes(sender, instance, **kwargs):
-    services.mark_orders_of_closed_account(user_id=instance.pk)
+    # confirmed addresses only: an unconfirmed sign-up with someone else's address (deleted
+    # by the nightly clean-up) must not keep that person from their own guest orders
+    confirmed = EmailAddress.objects.filter(user_id=instance.pk, verified=True)
+    services.mark_orders_of_closed_account(
+        user_id=instance.pk, emails=confirmed.values_list("email", flat=True)
+    )

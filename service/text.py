@@ -25,8 +25,22 @@ _LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:/(?!/)|https://|mailto:)[^()\s]{0
 _BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
 
 
+def _bold(escaped: str) -> str:
+    return _BOLD.sub(r"<strong>\1</strong>", escaped)
+
+
 def _inline(escaped_line: str) -> str:
-    return _BOLD.sub(r"<strong>\1</strong>", _LINK.sub(r'<a href="\2">\1</a>', escaped_line))
+    # Links stand in as <0>, <1>... (no "<" is left in escaped text) while the bold is found:
+    # "**" in a link's address must not become <strong> inside its href, and bold may still
+    # go around a whole link.
+    links: list[str] = []
+
+    def link(match: re.Match) -> str:
+        links.append(f'<a href="{match.group(2)}">{_bold(match.group(1))}</a>')
+        return f"<{len(links) - 1}>"
+
+    line = _bold(_LINK.sub(link, escaped_line))
+    return re.sub(r"<(\d+)>", lambda match: links[int(match.group(1))], line) if links else line
 
 
 def render_service_text(text: str) -> SafeString:

@@ -310,6 +310,20 @@ def test_admin_sign_in_is_rate_limited(client):
     assert statuses[-1] == 429
 
 
+def test_failed_admin_sign_ins_count_for_a_visitor_already_signed_in_as_a_customer(client):
+    """Only a try after which the visitor is signed in is taken back: one already signed in
+    (any customer account) stayed signed in after each wrong password, so none of their tries
+    counted and they could go through staff passwords unlimited from one address."""
+    client.force_login(UserFactory(email="customer@example.com"))
+    statuses = [
+        client.post(
+            reverse("admin:login"), {"username": f"s{i}@example.com", "password": "nope"}
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses == [200] * 10 + [429]
+
+
 def test_admin_sign_ins_that_succeed_do_not_use_up_the_limit(client):
     """Staff signing in from one office address (or one person signing in and out all day)
     were refused after 10 sign-ins in 5 minutes, wrong or right. Only failed tries count."""

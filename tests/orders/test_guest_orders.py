@@ -163,3 +163,46 @@ def test_orders_of_a_closed_account_never_come_under_the_next_owner_of_the_addre
     assert guest.number in page
     assert theirs.number not in page
     assert Order.objects.get(pk=theirs.pk).user is None
+
+
+def test_guest_orders_the_earlier_owner_placed_never_come_under_the_next_owner(
+    standard_shipping, django_capture_on_commit_callbacks
+):
+    """A member who checked out signed out (as a guest, with their own address) left orders
+    that were under no account when theirs closed: they were not marked, and the next person
+    to confirm the address got them under My orders, with the earlier owner's name, address
+    and phone number."""
+    from accounts.services import close_account
+
+    variant = ProductFactory(stock=10).variants.get()
+    earlier_owner = UserFactory(email=CONTACT.email.lower())
+    as_guest = place(make_cart((variant, 1)), standard_shipping)  # signed out, same address
+    assert close_account(user=earlier_owner) is True
+    as_guest.refresh_from_db()
+    assert (as_guest.user, as_guest.account_closed) == (None, True)
+    since = place(make_cart((variant, 1)), standard_shipping)  # after the account closed
+
+    client = Client()
+    client.post(
+        reverse("account_signup"),
+        {"email": CONTACT.email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_link(CONTACT.email.lower()))
+
+    page = client.get(reverse("orders:my_orders")).content.decode()
+    assert since.number in page
+    assert as_guest.number not in page
+    assert Order.objects.get(pk=as_guest.pk).user is None
+
+
+def test_an_unconfirmed_sign_up_that_is_deleted_leaves_the_addresss_guest_orders_alone(
+    standard_shipping,
+):
+    """Someone else's address, signed up with and never confirmed (the nightly clean-up
+    deletes it): the real owner's guest orders stay theirs to claim."""
+    variant = ProductFactory(stock=10).variants.get()
+    owners = place(make_cart((variant, 1)), standard_shipping)
+    UserFactory(email=CONTACT.email.lower(), verified_email=False).delete()
+    owners.refresh_from_db()
+    assert owners.account_closed is False

@@ -388,3 +388,19 @@ def test_the_order_number_field_gets_capitals_and_no_autocorrect_on_a_phone(clie
     assert 'autocapitalize="characters"' in field
     assert 'autocorrect="off"' in field
     assert 'spellcheck="false"' in field
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("MP-7KQ4-X2H", "MP-7KQ4-X2H"),  # a character short: was "M-P7KQ-4X2H"
+        ("mp-7kq4-x2hdd", "MP-7KQ4-X2HDD"),  # one too many: was "MP7-KQ4X-2HDD"
+        ("MP–7KQ4–X2H", "MP-7KQ4-X2H"),  # en dashes (a phone's) become plain ones
+    ],
+)
+def test_a_mistyped_order_number_is_kept_as_typed_not_cut_into_another_number(client, typed, kept):
+    """Any prefix is accepted now (SHOP_ORDER_PREFIX may have changed), and a number with a
+    typo was cut at the wrong place into one that looks real ("M-P7KQ-4X2H"): staff searched
+    for that and found nothing, where the typed text finds the order it nearly names."""
+    post(client, order_number=typed)
+    assert ContactMessage.objects.get().order_number == kept

@@ -202,3 +202,19 @@ def test_a_new_service_text_starts_from_the_pages_standard_text(settings):
         assert part in standard
         assert part in own
     assert render_service_text(text).count("<li>") == 5
+
+
+def test_bold_markup_never_lands_inside_a_links_address():
+    """The address of a link may not hold "**": bold was applied after the links and put
+    <strong> inside the href (a broken address, and a <strong> left open across the link)."""
+    from service.text import render_service_text
+
+    html = render_service_text("See [the list](/products/?q=a**b) and **this** too**")
+    assert html == (
+        '<p>See <a href="/products/?q=a**b">the list</a> and <strong>this</strong> too**</p>'
+    )
+    # bold around a whole link, and inside its label, as before
+    assert render_service_text("**[Write](/service/contact/)** or [**call**](/x)") == (
+        '<p><strong><a href="/service/contact/">Write</a></strong> or '
+        '<a href="/x"><strong>call</strong></a></p>'
+    )
