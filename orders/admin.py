@@ -310,7 +310,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
                 steps.insert(0, ("correct_tracking", "Correct tracking…"))
             if order.refund_due:
                 steps.append(("mark_refunded", "Mark refunded"))
-            elif order.status == Order.Status.CANCELLED and not order.is_paid:
+            elif services.can_record_late_payment(order):
                 steps.append(("record_late_payment", "Payment arrived after all"))
         extra_context = {
             **(extra_context or {}),
@@ -518,7 +518,8 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
         if refused:
             self.message_user(
                 request,
-                f"Not cancelled, so a payment is recorded with Mark paid: {', '.join(refused)}.",
+                "Not a cancelled order paid in advance (a payment to an open order is recorded "
+                f"with Mark paid; cash on delivery is paid at the door): {', '.join(refused)}.",
                 messages.ERROR,
             )
 

@@ -445,6 +445,17 @@ def mark_refunded(*, order: Order, actor=None, site_url: str = "") -> bool:
     return True
 
 
+def can_record_late_payment(order: Order) -> bool:
+    """Cancelled before its money came, paid in advance (a bank transfer): a payment may still
+    arrive. Cash on delivery is paid at the door, and a cancelled one had no parcel to pay."""
+    method = get_payment_method(order.payment_method)
+    return (
+        order.status == S.CANCELLED
+        and not order.is_paid
+        and not (method is not None and method.ships_before_payment)
+    )
+
+
 @transaction.atomic
 def record_late_payment(*, order: Order, actor=None) -> bool:
     """Record money that arrived for an order already cancelled unpaid (a bank transfer after
@@ -454,10 +465,10 @@ def record_late_payment(*, order: Order, actor=None) -> bool:
     False. Raises IllegalTransition for an order that is not cancelled.
     """
     locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status != S.CANCELLED:
-        raise IllegalTransition(locked.get_status_display(), "Paid after cancelling")
-    if locked.is_paid:
+    if locked.status == S.CANCELLED and locked.is_paid:
         return False
+    if not can_record_late_payment(locked):
+        raise IllegalTransition(locked.get_status_display(), "Paid after cancelling")
     locked.paid_at = timezone.now()
     locked.save(update_fields=["paid_at"])
     _record(locked, "Payment received after the order was cancelled: refund due", actor=actor)

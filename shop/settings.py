@@ -7,6 +7,7 @@ Every variable is listed in README.md with its default.
 """
 
 import re
+import unicodedata
 from pathlib import Path
 
 import environ
@@ -67,10 +68,12 @@ if SHOP_URL and not re.fullmatch(r"https?://[^/\s?#]+", SHOP_URL):
     raise ImproperlyConfigured(
         f"SHOP_URL must be a scheme and a host, e.g. https://shop.example.com, not {SHOP_URL!r}"
     )
-# Order numbers start with this (ATT-7KQ4-X2HD): the shop name's initials if unset or empty.
+# Order numbers start with this (ATT-7KQ4-X2HD): the shop name's initials if unset or empty,
+# a word's first letter or digit each, accents dropped ("Ökoladen Süd" OS; "Anna's Shop" AS).
+_name_ascii = unicodedata.normalize("NFKD", SHOP_NAME).encode("ascii", "ignore").decode()
 SHOP_ORDER_PREFIX = (
     env.str("SHOP_ORDER_PREFIX", default="").strip()
-    or "".join(re.findall(r"\b[A-Za-z0-9]", SHOP_NAME))[:4]
+    or "".join(re.findall(r"(?:^|\s)\W*([A-Za-z0-9])", _name_ascii))[:4]
     or "NO"
 ).upper()
 if not re.fullmatch(r"[A-Z0-9]{1,6}", SHOP_ORDER_PREFIX):

@@ -693,7 +693,7 @@ def test_a_payment_that_arrives_after_the_order_was_cancelled_is_recorded_and_re
         response = run_action(staff_client, "record_late_payment", late, open_order)
         run_action(staff_client, "record_late_payment", late)  # a second click: nothing more
     assert any(m.startswith("Payment recorded on 1 cancelled order(s)") for m in flash(response))
-    assert f"recorded with Mark paid: {open_order.number}." in " ".join(flash(response))
+    assert f"paid at the door): {open_order.number}." in " ".join(flash(response))
     late.refresh_from_db()
     open_order.refresh_from_db()
     assert (late.status, late.refund_due) == (Order.Status.CANCELLED, True)
@@ -705,6 +705,14 @@ def test_a_payment_that_arrives_after_the_order_was_cancelled_is_recorded_and_re
     change = staff_client.get(reverse("admin:orders_order_change", args=[late.pk]))
     assert 'value="mark_refunded"' in change.content.decode()
     assert 'value="record_late_payment"' not in change.content.decode()
+
+    # cash on delivery is paid at the door: a cancelled one was never paid, and is not offered
+    cod = new_order(payment="cod")
+    services.cancel_order(order=cod)
+    change = staff_client.get(reverse("admin:orders_order_change", args=[cod.pk]))
+    assert 'value="record_late_payment"' not in change.content.decode()
+    with pytest.raises(IllegalTransition):
+        services.record_late_payment(order=cod)
 
     with django_capture_on_commit_callbacks(execute=True):
         run_action(staff_client, "mark_refunded", late)

@@ -218,3 +218,27 @@ def test_bold_markup_never_lands_inside_a_links_address():
         '<p><strong><a href="/service/contact/">Write</a></strong> or '
         '<a href="/x"><strong>call</strong></a></p>'
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("a **b** c", "<p>a <strong>b</strong> c</p>"),
+        ("a** b **c", "<p>a** b **c</p>"),  # a marker next to a space is no bold
+        ("**open", "<p>**open</p>"),
+        ("**a** and **b**", "<p><strong>a</strong> and <strong>b</strong></p>"),
+        ("x **y** **", "<p>x <strong>y</strong> **</p>"),
+    ],
+)
+def test_bold_needs_two_markers_hugging_the_text(typed, shown):
+    from service.text import render_service_text
+
+    assert render_service_text(typed) == shown
+
+
+def test_a_long_line_of_unclosed_markers_is_read_in_one_pass():
+    """A backtracking pattern took about a second for this line, on every view of the page."""
+    from service.text import render_service_text
+
+    html = render_service_text("**a" * 7000)
+    assert html.count("<strong>a</strong>") == 3500

@@ -173,6 +173,15 @@ def test_order_numbers_start_with_the_shops_initials_unless_a_prefix_is_set():
         env={**PRODUCTION_ENV, "SHOP_NAME": "Alpenglow Tea & Trail", "SHOP_ORDER_PREFIX": ""},
     )
     assert named.stdout.strip().splitlines()[-1] == "ATT"
+    # one letter a word, accents dropped: not "ASS" for an apostrophe, not "NO" for an Ö
+    for name, prefix in (("Anna's Shop", "AS"), ("Ökoladen Süd", "OS")):
+        done = run_manage(
+            "shell",
+            "-c",
+            script,
+            env={**PRODUCTION_ENV, "SHOP_NAME": name, "SHOP_ORDER_PREFIX": ""},
+        )
+        assert done.stdout.strip().splitlines()[-1] == prefix
     chosen = run_manage("shell", "-c", script, env={**PRODUCTION_ENV, "SHOP_ORDER_PREFIX": "ag2"})
     assert chosen.stdout.strip().splitlines()[-1] == "AG2"
     refused = run_manage("check", env={**PRODUCTION_ENV, "SHOP_ORDER_PREFIX": "A-G"})
