@@ -619,6 +619,8 @@ for log_file in /var/log/nginx/shop.access.log /var/log/nginx/shop.error.log; do
     chown www-data:adm "$log_file"
     chmod 0640 "$log_file"
 done
+# and the days rotated before this (shop.access.log.1, .2.gz, ...): nobody else reads them
+find /var/log/nginx -maxdepth 1 -name 'shop.*.log.*' -perm /o=r -exec chmod o-r {} +
 # Debian's own default site also claims default_server on port 80.
 rm -f /etc/nginx/sites-enabled/default
 if ! nginx -t; then

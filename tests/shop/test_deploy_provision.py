@@ -339,7 +339,10 @@ def test_nginx_logs_are_not_readable_by_every_user(tmp_path):
     older = tmp_path / "shop.error.log"
     older.write_text("an earlier day\n")
     older.chmod(0o644)
-    snippet = between("for log_file in /var/log/nginx/", "done\n") + "done\n"
+    rotated = tmp_path / "shop.access.log.2.gz"
+    rotated.write_bytes(b"older days")
+    rotated.chmod(0o644)
+    snippet = between("for log_file in /var/log/nginx/", "# Debian's own default site")
     snippet = snippet.replace("/var/log/nginx", str(tmp_path))
     script = f'set -euo pipefail\nchown() {{ echo "$*" >>{calls}; }}\n{snippet}'
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
@@ -348,6 +351,7 @@ def test_nginx_logs_are_not_readable_by_every_user(tmp_path):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
         assert f"www-data:adm {tmp_path / name}" in calls.read_text()
     assert older.read_text() == "an earlier day\n"  # kept, only its mode changed
+    assert rotated.stat().st_mode & 0o777 == 0o640
     assert PROVISION.index("for log_file in /var/log/nginx/") < PROVISION.index("if ! nginx -t")
 
 
