@@ -87,8 +87,10 @@ def _shop_settings_stamp() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
+# also in other caches of what pages show (search suggestions with their prices)
+SETTINGS_STAMP = _shop_settings_stamp()
 # entries: the page cut at its CSRF token slots, and its parts gzipped
-KEY_PREFIX = f"page4:{_shop_settings_stamp()}:"
+KEY_PREFIX = f"page4:{SETTINGS_STAMP}:"
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 PLACEHOLDER = b"@@CSRF@@"
 # Only the whole attribute is replaced: a query string with the placeholder in it is escaped

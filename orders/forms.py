@@ -17,7 +17,7 @@ from core.forms import (
     delivery_country,
 )
 
-from .models import NUMBER_LENGTH, format_order_number
+from .models import NUMBER_ALPHABET, NUMBER_LENGTH, format_order_number
 from .payments import list_payment_methods
 
 
@@ -226,9 +226,10 @@ _SEPARATOR = r"[\s\-\u2010-\u2015\u2212]"
 # short) would otherwise be cut into another number that looks real, "M-P7KQ-4X2H".
 _HALF = NUMBER_LENGTH // 2
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-_TYPED_NUMBER = re.compile(
-    rf"([A-Z0-9]{{0,6}}?){_SEPARATOR}*([A-Z0-9]{{{_HALF}}}){_SEPARATOR}*([A-Z0-9]{{{_HALF}}})"
-)
+# The halves only hold the letters and digits numbers are made of (no 0, O, 1, I or L): "Order
+# 1234" typed in the field is no number, not "O-RDER-1234".
+_HALF_OF = f"[{NUMBER_ALPHABET}]{{{_HALF}}}"
+_TYPED_NUMBER = re.compile(rf"([A-Z0-9]{{0,6}}?){_SEPARATOR}*({_HALF_OF}){_SEPARATOR}*({_HALF_OF})")
 
 
 def normalize_order_number(typed: str) -> str:

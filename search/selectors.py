@@ -25,6 +25,7 @@ from catalog.models import Product, Variant
 from catalog.selectors import first_image_prefetch, get_catalog_version, get_navigation
 from core.cache import cache_get, cache_set
 from core.money import format_money as money
+from core.pagecache import SETTINGS_STAMP
 
 from .models import Lexeme, ProductDocument, SearchCount
 from .services import is_postgres, words
@@ -187,7 +188,8 @@ def _closest_word(token: str) -> str | None:
 
 def autocomplete_cache_key(tokens: list[str]) -> str:
     digest = hashlib.sha256(" ".join(tokens)[:100].encode()).hexdigest()[:32]
-    return f"search:ac:{get_catalog_version()}:{digest}"
+    # the stamp: suggestions show prices, written as the SHOP_ settings of this process say
+    return f"search:ac:{SETTINGS_STAMP}:{get_catalog_version()}:{digest}"
 
 
 def autocomplete(*, query: str, limit: int = 8) -> dict:

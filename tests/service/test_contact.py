@@ -396,6 +396,8 @@ def test_the_order_number_field_gets_capitals_and_no_autocorrect_on_a_phone(clie
         ("MP-7KQ4-X2H", "MP-7KQ4-X2H"),  # a character short: was "M-P7KQ-4X2H"
         ("mp-7kq4-x2hdd", "MP-7KQ4-X2HDD"),  # one too many: was "MP7-KQ4X-2HDD"
         ("MP–7KQ4–X2H", "MP-7KQ4-X2H"),  # en dashes (a phone's) become plain ones
+        ("Order 1234", "ORDER1234"),  # no 1 in any number: was "O-RDER-1234"
+        ("mp-7kq4-x2ho", "MP-7KQ4-X2HO"),  # an O (numbers have none) is kept as typed
     ],
 )
 def test_a_mistyped_order_number_is_kept_as_typed_not_cut_into_another_number(client, typed, kept):

@@ -590,3 +590,13 @@ def test_pages_cached_before_a_change_of_the_shops_settings_are_not_served_after
     assert prefix(PYTHONHASHSEED="2") == first
     assert prefix(PYTHONHASHSEED="1", SHOP_ADMIN_EMAIL="hello@shop.example") != first
     assert prefix(PYTHONHASHSEED="1", SHOP_MONEY_FORMAT="{amount} {symbol}") != first
+
+
+def test_search_suggestions_cached_before_a_restart_with_other_settings_are_not_used():
+    """The suggestions show prices: cached for 5 minutes, they kept the old way of writing
+    amounts after a restart that changed it. Their keys carry the same stamp as pages."""
+    from core import pagecache
+    from search.selectors import autocomplete_cache_key
+
+    assert f":{pagecache.SETTINGS_STAMP}:" in autocomplete_cache_key(["tea"])
+    assert pagecache.KEY_PREFIX == f"page4:{pagecache.SETTINGS_STAMP}:"
