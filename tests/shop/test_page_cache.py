@@ -599,4 +599,4 @@ def test_search_suggestions_cached_before_a_restart_with_other_settings_are_not_
     from search.selectors import autocomplete_cache_key
 
     assert f":{pagecache.SETTINGS_STAMP}:" in autocomplete_cache_key(["tea"])
-    assert pagecache.KEY_PREFIX == f"page4:{pagecache.SETTINGS_STAMP}:"
+    assert f"page4:{pagecache.SETTINGS_STAMP}:" == pagecache.KEY_PREFIX
