@@ -131,6 +131,18 @@ def test_the_confirmation_page_names_the_account_the_address_is_added_to(client)
     assert "Confirm only if that account is yours" in text
 
 
+def my_orders_of_the_next_owner(capture_on_commit) -> str:
+    """The next person to sign up with CONTACT's address confirms it: their My orders page."""
+    client = Client()
+    client.post(
+        reverse("account_signup"),
+        {"email": CONTACT.email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    with capture_on_commit(execute=True):
+        client.post(confirm_link(CONTACT.email.lower()))
+    return client.get(reverse("orders:my_orders")).content.decode()
+
+
 @pytest.mark.parametrize("how", ["closed by the member", "deleted in admin"])
 def test_orders_of_a_closed_account_never_come_under_the_next_owner_of_the_address(
     standard_shipping, django_capture_on_commit_callbacks, how
@@ -151,15 +163,7 @@ def test_orders_of_a_closed_account_never_come_under_the_next_owner_of_the_addre
     assert (theirs.user, theirs.account_closed) == (None, True)  # kept for the books
     guest = place(make_cart((variant, 1)), standard_shipping)  # placed since, as a guest
 
-    client = Client()
-    client.post(
-        reverse("account_signup"),
-        {"email": CONTACT.email, "password1": PASSWORD, "password2": PASSWORD},
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(confirm_link(CONTACT.email.lower()))
-
-    page = client.get(reverse("orders:my_orders")).content.decode()
+    page = my_orders_of_the_next_owner(django_capture_on_commit_callbacks)
     assert guest.number in page
     assert theirs.number not in page
     assert Order.objects.get(pk=theirs.pk).user is None
@@ -182,15 +186,7 @@ def test_guest_orders_the_earlier_owner_placed_never_come_under_the_next_owner(
     assert (as_guest.user, as_guest.account_closed) == (None, True)
     since = place(make_cart((variant, 1)), standard_shipping)  # after the account closed
 
-    client = Client()
-    client.post(
-        reverse("account_signup"),
-        {"email": CONTACT.email, "password1": PASSWORD, "password2": PASSWORD},
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(confirm_link(CONTACT.email.lower()))
-
-    page = client.get(reverse("orders:my_orders")).content.decode()
+    page = my_orders_of_the_next_owner(django_capture_on_commit_callbacks)
     assert since.number in page
     assert as_guest.number not in page
     assert Order.objects.get(pk=as_guest.pk).user is None
