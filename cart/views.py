@@ -54,8 +54,9 @@ def _refused_line(request) -> tuple[int | None, str]:
     invalid and says why next to it (the message at the top says it too)."""
     for message in messages.get_messages(request):
         for tag in (message.extra_tags or "").split():
-            if tag.startswith(REFUSED_LINE_TAG) and tag[len(REFUSED_LINE_TAG) :].isdigit():
-                return int(tag[len(REFUSED_LINE_TAG) :]), str(message)
+            line_id = tag.removeprefix(REFUSED_LINE_TAG)
+            if line_id != tag and line_id.isdigit():
+                return int(line_id), str(message)
     return None, ""
 
 

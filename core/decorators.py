@@ -23,6 +23,7 @@ def rate_limited(
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             counted = request.method in methods
+            takes_back_sign_ins = counted and not count_sign_ins
             if counted and not allow(
                 scope=scope, key=client_key(request), limit=limit, window=window
             ):
@@ -34,14 +35,9 @@ def rate_limited(
                 )
             # who was signed in before: a visitor signed in already (as a customer) stays so
             # after a wrong password, and that try must count
-            before = request.user.pk if counted and not count_sign_ins else None
+            before = request.user.pk if takes_back_sign_ins else None
             response = view(request, *args, **kwargs)
-            if (
-                counted
-                and not count_sign_ins
-                and request.user.is_authenticated
-                and request.user.pk != before
-            ):
+            if takes_back_sign_ins and request.user.is_authenticated and request.user.pk != before:
                 uncount(scope=scope, key=client_key(request))
             return response
 
