@@ -1,23 +1,30 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.forms.models import BaseModelFormSet
 
 from core.adminlists import LimitedSearchMixin
 
+from .exceptions import NoActiveShippingMethod
 from .models import Cart, CartLine, ShippingMethod
-from .services import cart_changed
+from .services import cart_changed, check_a_shipping_method_stays_active
 
-NONE_ACTIVE = "At least one delivery method must stay active: without one, nobody can check out."
+NONE_ACTIVE = str(NoActiveShippingMethod())
+
+# Both checks lock the delivery methods until the page's transaction (the save) ends: the
+# change page runs in one (Django's), the list's post in ShippingMethodAdmin.changelist_view.
 
 
 class ShippingMethodForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
-        others = ShippingMethod.objects.filter(is_active=True).exclude(pk=self.instance.pk)
-        if not cleaned.get("is_active") and not others.exists():
-            self.add_error("is_active", NONE_ACTIVE)
+        try:
+            check_a_shipping_method_stays_active(
+                active={self.instance.pk: bool(cleaned.get("is_active"))}
+            )
+        except NoActiveShippingMethod as exc:
+            self.add_error("is_active", str(exc))
         return cleaned
 
 
@@ -26,15 +33,17 @@ class ShippingMethodListFormSet(BaseModelFormSet):
 
     def clean(self):
         super().clean()
-        shown = [f for f in self.forms if f.instance.pk]
-        elsewhere = (
-            ShippingMethod.objects.filter(is_active=True)
-            .exclude(pk__in=[f.instance.pk for f in shown])
-            .exists()
-        )
-        active_here = any(getattr(f, "cleaned_data", {}).get("is_active") for f in self.forms)
-        if not elsewhere and not active_here:
-            raise ValidationError(NONE_ACTIVE)
+        active = {}
+        for form in self.forms:
+            is_active = bool(getattr(form, "cleaned_data", {}).get("is_active"))
+            if form.instance.pk:
+                active[form.instance.pk] = is_active
+            elif is_active:  # a new one (the list adds none today)
+                active[None] = True
+        try:
+            check_a_shipping_method_stays_active(active=active)
+        except NoActiveShippingMethod as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 @admin.register(ShippingMethod)
@@ -45,6 +54,15 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
     def get_changelist_formset(self, request, **kwargs):
         return super().get_changelist_formset(request, formset=ShippingMethodListFormSet, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        # Django checks the list's forms outside the transaction that saves them: the check's
+        # locks would end before the save. One transaction for the whole post, as the change
+        # page has.
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().changelist_view(request, extra_context)
 
 
 class CartLineInline(admin.TabularInline):

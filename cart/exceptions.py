@@ -25,3 +25,12 @@ class CartCheckedOut(CartError):
 
     def __init__(self) -> None:
         super().__init__("Your cart was just checked out. Please add the item again.")
+
+
+class NoActiveShippingMethod(Exception):
+    """A change to the delivery methods would leave none active: nobody could check out."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "At least one delivery method must stay active: without one, nobody can check out."
+        )

@@ -12,8 +12,14 @@ from catalog.models import MAX_LINE_QUANTITY, Variant
 from core.cache import bump_generation
 from core.housekeeping import delete_in_batches
 
-from .exceptions import CartCheckedOut, CartError, LineNotInCart, NotEnoughStock
-from .models import Cart, CartLine
+from .exceptions import (
+    CartCheckedOut,
+    CartError,
+    LineNotInCart,
+    NoActiveShippingMethod,
+    NotEnoughStock,
+)
+from .models import Cart, CartLine, ShippingMethod
 from .queries import first_or_none, guest_open_cart, member_open_cart, variant_with_line
 
 SESSION_KEY = "cart_id"
@@ -221,3 +227,24 @@ def delete_stale_carts(*, now: datetime.datetime | None = None) -> int:
         )
     )
     return delete_in_batches(stale)
+
+
+def check_a_shipping_method_stays_active(*, active: dict[int | None, bool]) -> None:
+    """Lock every delivery method's row until the caller's transaction ends, then check that
+    the delivery methods, with the changes ``active`` names ({pk: is_active}; None for a new
+    method), leave at least one active.
+
+    Raises NoActiveShippingMethod. Call it inside the transaction that saves the changes:
+    two staff switching off the last two methods at once each saw the other one still active
+    and both saved; with the locks the second check waits for the first change to commit and
+    reads it. Every row (there are a handful), in primary-key order: two checks queue, never
+    deadlock.
+    """
+    if transaction.get_autocommit():
+        raise RuntimeError("check_a_shipping_method_stays_active needs a transaction")
+    states = dict(
+        ShippingMethod.objects.select_for_update().order_by("pk").values_list("pk", "is_active")
+    )
+    states.update(active)
+    if not any(states.values()):
+        raise NoActiveShippingMethod
