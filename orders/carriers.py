@@ -27,7 +27,12 @@ def carrier_choices() -> list[tuple[str, str]]:
 
 
 def tracking_url(carrier: str, tracking_number: str) -> str:
-    template = list_carriers().get(carrier) or CARRIERS.get(carrier)
+    """The carrier's tracking link for the number, or "" (no number, or no link). A carrier
+    the list names has the list's link, none if it has none (a merchant who set no link means
+    none, even for a name a built-in carrier shares); one it does not name (an order shipped
+    before the shop set its own list) has the built-in link, if any."""
+    carriers = list_carriers()
+    template = carriers[carrier] if carrier in carriers else CARRIERS.get(carrier)
     if not template or not tracking_number:
         return ""
     return template.format(quote(tracking_number, safe=""))

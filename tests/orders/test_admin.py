@@ -257,6 +257,26 @@ def test_the_shop_offers_its_own_carriers_with_their_tracking_links(
     assert "P-7" in mail.outbox[-1].body
 
 
+def test_a_shop_carrier_without_a_link_has_none_even_if_a_built_in_one_shares_its_name(
+    new_order, settings, django_capture_on_commit_callbacks
+):
+    """The shop lists "DHL" without a link (say its DHL is a freight service the public page
+    does not track): its shoppers got the built-in DHL parcel link all the same. A carrier the
+    shop no longer lists keeps its built-in link (orders shipped before the list was set)."""
+    settings.SHOP_CARRIERS = {"DHL": "", "Planzer": ""}
+    order = new_order(payment="cod")
+    services.mark_packed(order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_shipped(order=order, carrier="DHL", tracking_number="F-123")
+    order.refresh_from_db()
+    assert order.tracking_url == ""
+    assert "dhl.com" not in mail.outbox[-1].body
+    assert "F-123" in mail.outbox[-1].body
+
+    order.carrier = "UPS"  # shipped with UPS before the shop listed its own carriers
+    assert order.tracking_url == "https://www.ups.com/track?tracknum=F-123"
+
+
 def test_shipping_an_order_that_is_not_packed_is_refused(staff_client, new_order):
     order = new_order(payment="bank_transfer")
     ship_url = reverse("admin:orders_order_ship")
