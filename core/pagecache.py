@@ -77,11 +77,33 @@ SCOPE_TTL = 30 * 24 * 60 * 60  # an expired scope restarts higher: its pages go 
 MAX_SCOPES = 64  # a change of more things than this makes every page stale instead
 
 
+# The settings pages show are the shop's own (SHOP_*) but these, and ALSO_ON_PAGES. A list of
+# the ones left out rather than of the ones shown: a new SHOP_ setting nobody thought of here
+# is stamped, which costs at most an emptied cache at a restart that changes it; one missing
+# from a list of the shown would have pages show its old value until they expire.
+NOT_ON_PAGES = frozenset(
+    {
+        "SHOP_INQUIRY_RATE",  # rate limits: the answer past one is never cached
+        "SHOP_ORDER_RATE",
+        "SHOP_STAFF_EMAILS",  # who gets staff notices
+        "SHOP_SEARCH_COUNT_DAYS",  # the admin's search report
+        "SHOP_IMAGE_MAX_BYTES",  # the admin's upload checks
+        "SHOP_IMAGE_MAX_PIXELS",
+    }
+)
+# dates and times (TIME_ZONE), pictures' addresses (MEDIA_URL), which products a search finds
+ALSO_ON_PAGES = frozenset({"TIME_ZONE", "MEDIA_URL", "SEARCH_CONFIG"})
+
+
 def _shop_settings_stamp() -> str:
-    """The shop's own settings (SHOP_*) as this process started with them. Pages show them (the
-    name, the administrator's e-mail, how amounts are written, the prices note), and changing
-    one takes a restart: pages cached before it are then never served after it."""
-    shown = {name: getattr(settings, name) for name in dir(settings) if name.startswith("SHOP_")}
+    """The settings pages show, as this process started with them (the shop's name, the
+    administrator's e-mail, how amounts are written, the prices note, the time zone...).
+    Changing one takes a restart: pages cached before it are then never served after it."""
+    shown = {
+        name: getattr(settings, name)
+        for name in dir(settings)
+        if (name.startswith("SHOP_") and name not in NOT_ON_PAGES) or name in ALSO_ON_PAGES
+    }
     # the same text in every worker process (a set's order is not: hash randomization)
     text = json.dumps(shown, sort_keys=True, default=lambda v: sorted(map(repr, v)))
     return hashlib.sha256(text.encode()).hexdigest()[:8]

@@ -568,28 +568,51 @@ def test_pages_cached_before_a_change_of_the_shops_settings_are_not_served_after
     written takes a restart; pages cached before it showed the old values for up to their
     lifetime. Their keys now carry the shop's settings as the process started with them, the
     same in every worker (hash randomization changes nothing)."""
-    import subprocess
-    import sys
-
-    def prefix(**env):
-        script = (
-            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings');"
-            "django.setup(); from core import pagecache; print(pagecache.KEY_PREFIX)"
-        )
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", **env},
-        )
-        return done.stdout.strip().splitlines()[-1]
-
+    prefix = _key_prefix_at_start
     first = prefix(PYTHONHASHSEED="1")
     assert first.startswith("page4:")
     assert prefix(PYTHONHASHSEED="2") == first
     assert prefix(PYTHONHASHSEED="1", SHOP_ADMIN_EMAIL="hello@shop.example") != first
     assert prefix(PYTHONHASHSEED="1", SHOP_MONEY_FORMAT="{amount} {symbol}") != first
+
+
+def _key_prefix_at_start(**env) -> str:
+    """The page cache's key prefix of a process started with these environment variables."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings');"
+        "django.setup(); from core import pagecache; print(pagecache.KEY_PREFIX)"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", **env},
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_the_page_cache_outlives_a_restart_with_other_limits_but_not_another_time_zone():
+    """The stamp took every SHOP_* setting: a changed rate limit, which no page shows, emptied
+    the page cache; a changed TIME_ZONE, which pages show (dates), did not."""
+    first = _key_prefix_at_start(PYTHONHASHSEED="1")
+    assert _key_prefix_at_start(PYTHONHASHSEED="1", SHOP_ORDER_RATE="99") == first
+    assert _key_prefix_at_start(PYTHONHASHSEED="1", SHOP_INQUIRY_RATE="99") == first
+    assert _key_prefix_at_start(PYTHONHASHSEED="1", TIME_ZONE="Europe/Zurich") != first
+    assert _key_prefix_at_start(PYTHONHASHSEED="1", SHOP_LOW_STOCK_THRESHOLD="2") != first
+
+
+def test_every_setting_the_page_cache_stamp_leaves_out_exists(settings):
+    """A renamed setting left in the list would be left out no more, silently."""
+    from core import pagecache
+
+    missing = [
+        n for n in pagecache.NOT_ON_PAGES | pagecache.ALSO_ON_PAGES if not hasattr(settings, n)
+    ]
+    assert not missing
 
 
 def test_search_suggestions_cached_before_a_restart_with_other_settings_are_not_used():
