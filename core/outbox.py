@@ -133,6 +133,18 @@ def send_outbox_message(*, message_id: int) -> bool:
     A failure is recorded on the row (attempts, last error, when the sweep may try again) and
     re-raised for the caller to log (the sweep also reads it to tell a server that is down).
     """
+    # The lock is held for the whole SMTP conversation, on purpose. Nothing waits for it: the
+    # sweep and a second task skip a locked row (skip_locked), staff's "send now" does too
+    # (retry_now), "send a copy" reads sent messages only, and the admin neither edits nor
+    # deletes messages. The lock lasts exactly as long as the sender: a worker killed
+    # mid-send loses its connection and the lock with it, and the sweep sends the message
+    # (a worker's host lost outright: once PostgreSQL notices, see its tcp_keepalives_*).
+    # Claim-then-send (mark the row claimed until a deadline, commit, send, mark it sent)
+    # would have to guess that deadline: shorter than a slow conversation (EMAIL_TIMEOUT
+    # bounds each step, not the whole) and a second worker mails it again; longer and a
+    # killed worker's mail waits for it. Its cost here: one database connection stays in a
+    # transaction per worker while it sends. (Mail accepted by the server just before the
+    # worker dies is sent again either way: the sent marker could not be written.)
     error = None
     with transaction.atomic():
         message = (
@@ -214,9 +226,18 @@ def send_again(queryset) -> int:
     return len(copies)
 
 
+@transaction.atomic
 def retry_now(queryset) -> int:
-    """Make unsent messages due at once (staff's "send now"); returns how many."""
-    ids = list(queryset.filter(sent_at__isnull=True).values_list("pk", flat=True))
+    """Make unsent messages due at once (staff's "send now"); returns how many. A message a
+    worker is sending at this moment is left alone (it holds the row's lock until the mail
+    server answers; staff would wait for that, and it is being sent)."""
+    selected = queryset.filter(sent_at__isnull=True).values("pk")  # maybe a filtered list's
+    ids = list(
+        OutboxMessage.objects.filter(pk__in=selected)
+        .select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
     for start in range(0, len(ids), SEND_NOW_BATCH):  # several workers share a large selection
         chunk = ids[start : start + SEND_NOW_BATCH]

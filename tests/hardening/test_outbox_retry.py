@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -168,6 +168,60 @@ def test_two_workers_sending_the_same_message_at_once_mail_it_once(postgres_only
     assert len(mail.outbox) == 1
     message.refresh_from_db()
     assert message.attempts == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_send_now_does_not_wait_for_a_message_a_worker_is_sending(postgres_only):
+    """A worker holds a message's row lock while it talks to the mail server (up to
+    EMAIL_TIMEOUT a step, longer when the server is slow: when staff press "send now"). The
+    action's UPDATE waited for it; it now leaves that message (it is being sent) and makes
+    the others due at once."""
+    from core.outbox import retry_now
+
+    sending, failing = (
+        OutboxMessage.objects.create(to=[f"{n}@example.com"], subject=n, body_text="x")
+        for n in ("sending", "failing")
+    )
+    OutboxMessage.objects.filter(pk=failing.pk).update(
+        attempts=4, next_attempt_at=timezone.now() + RETRY_MAX_DELAY
+    )
+    in_smtp, smtp_done = threading.Event(), threading.Event()
+    real_send = locmem.EmailBackend.send_messages
+
+    def slow_send(backend, messages):
+        in_smtp.set()
+        smtp_done.wait(timeout=20)
+        return real_send(backend, messages)
+
+    def worker():
+        try:
+            send_outbox_message(message_id=sending.pk)
+        finally:
+            connection.close()
+
+    with (
+        mock.patch(LOCMEM_SEND, autospec=True, side_effect=slow_send),
+        mock.patch("core.tasks.send_outbox_messages_task.delay"),
+        mock.patch("core.tasks.send_outbox_message_task.delay") as enqueued,
+    ):
+        thread = threading.Thread(target=worker)
+        thread.start()
+        try:
+            assert in_smtp.wait(timeout=10)
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '3s'")  # rather than hang
+                assert retry_now(OutboxMessage.objects.all()) == 1
+        finally:
+            smtp_done.set()
+            thread.join(timeout=30)
+    assert [c.args for c in enqueued.call_args_list] == [(failing.pk,)]
+    failing.refresh_from_db()
+    assert failing.next_attempt_at <= timezone.now()
+    sending.refresh_from_db()
+    assert sending.sent_at is not None
+    assert [m.subject for m in mail.outbox] == ["sending"]
 
 
 def test_staff_who_may_only_view_messages_cannot_send_them(client):
