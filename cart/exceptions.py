@@ -27,6 +27,17 @@ class CartCheckedOut(CartError):
         super().__init__("Your cart was just checked out. Please add the item again.")
 
 
+class CartOrderedMeanwhile(CartCheckedOut):
+    """A change to a line of a cart that was checked out (by another tab's "Buy now") while
+    the change was on its way: nothing was changed; the order was placed as the cart was."""
+
+    def __init__(self) -> None:
+        CartError.__init__(
+            self,
+            "This cart was already ordered (in another tab or window), so nothing was changed.",
+        )
+
+
 class NoActiveShippingMethod(Exception):
     """A change to the delivery methods would leave none active: nobody could check out."""
 

@@ -15,6 +15,7 @@ from core.housekeeping import delete_in_batches
 from .exceptions import (
     CartCheckedOut,
     CartError,
+    CartOrderedMeanwhile,
     LineNotInCart,
     NoActiveShippingMethod,
     NotEnoughStock,
@@ -121,9 +122,7 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     # instead of inserting the line twice; the line is read after it, with the variant. Only
     # while it is open: an order placed from it meanwhile (we waited for its lock) has taken
     # its lines, and units added to it now would be in neither the order nor the next cart.
-    if not Cart.objects.filter(pk=cart.pk, status=Cart.Status.OPEN).update(
-        updated_at=timezone.now()
-    ):
+    if not _lock_open_cart(cart):
         raise CartCheckedOut
     variant = _variant_for_sale(variant_id, cart=cart)
     wanted = quantity + (variant.in_cart or 0)
@@ -138,9 +137,20 @@ def add_to_cart(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     return line
 
 
+def _lock_open_cart(cart: Cart) -> bool:
+    """Lock the cart's row until commit if it is still open (order placement locks it too);
+    False when it was checked out meanwhile."""
+    return bool(
+        Cart.objects.filter(pk=cart.pk, status=Cart.Status.OPEN).update(updated_at=timezone.now())
+    )
+
+
 @transaction.atomic
 def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | None:
-    """Change a line's quantity (0 removes it). Raises LineNotInCart, CartError, NotEnoughStock."""
+    """Change a line's quantity (0 removes it). Raises LineNotInCart, CartError, NotEnoughStock,
+    CartOrderedMeanwhile when the cart was checked out meanwhile (nothing changes then)."""
+    if not _lock_open_cart(cart):
+        raise CartOrderedMeanwhile
     line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
     if line is None:
         raise LineNotInCart
@@ -160,7 +170,9 @@ def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | 
 @transaction.atomic  # the count's generation is bumped again at commit
 def remove_line(*, cart: Cart, line_id: int) -> bool:
     """Remove one line of this cart; False when it is not in it (removed meanwhile, or not
-    this cart's)."""
+    this cart's). Raises CartOrderedMeanwhile when the cart was checked out meanwhile."""
+    if not _lock_open_cart(cart):
+        raise CartOrderedMeanwhile
     cart_changed(cart.pk)
     deleted, _ = CartLine.objects.filter(cart=cart, pk=line_id).delete()
     return bool(deleted)

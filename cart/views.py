@@ -5,7 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .exceptions import CartCheckedOut, CartError, LineNotInCart
+from .exceptions import CartCheckedOut, CartError, CartOrderedMeanwhile, LineNotInCart
 from .forms import AddToCartForm, LineQuantityForm
 
 
@@ -131,6 +131,8 @@ def update_line(request, line_id: int):
         )
     except LineNotInCart:
         return _line_not_in_cart(request)
+    except CartOrderedMeanwhile as exc:  # the cart page shows the visitor's next cart
+        messages.error(request, str(exc))
     except CartError as exc:
         messages.error(request, str(exc), extra_tags=f"{REFUSED_LINE_TAG}{line_id}")
     else:
@@ -141,8 +143,14 @@ def update_line(request, line_id: int):
 @require_POST
 def remove_line(request, line_id: int):
     cart = selectors.find_cart(user=request.user, session=request.session)
-    if cart is None or not services.remove_line(cart=cart, line_id=line_id):
+    if cart is None:
         return _line_not_in_cart(request)
+    try:
+        if not services.remove_line(cart=cart, line_id=line_id):
+            return _line_not_in_cart(request)
+    except CartOrderedMeanwhile as exc:
+        messages.error(request, str(exc))
+        return redirect("cart:detail")
     services.keep_cart_session(request.session)
     messages.success(request, "Item removed from your cart.")
     return redirect("cart:detail")

@@ -263,6 +263,39 @@ def test_an_add_that_waited_for_its_carts_checkout_does_not_vanish_into_the_orde
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "data"), [("update_line", {"quantity": 4}), ("remove_line", {})]
+)
+def test_a_quantity_change_that_waited_for_its_carts_checkout_says_it_was_ordered(
+    client, change, data
+):
+    """Another tab's "Buy now" submits the cart while a quantity change (or a removal) for it
+    is on its way: it changed the ordered cart's line and answered "Quantity updated." (or
+    "Item removed"), though the order was placed as it was."""
+    from unittest import mock
+
+    from cart import selectors
+
+    lamp = only_variant(ProductFactory(name="Trail Lamp", stock=5))
+    add(client, lamp)
+    line = CartLine.objects.get()
+    real = selectors.find_cart
+
+    def find_cart(**kwargs):
+        cart = real(**kwargs)  # found open; the other tab's order commits just now
+        Cart.objects.filter(pk=cart.pk).update(status=Cart.Status.SUBMITTED)
+        return cart
+
+    with mock.patch.object(selectors, "find_cart", find_cart):
+        response = client.post(reverse(f"cart:{change}", args=[line.pk]), data, follow=True)
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        "This cart was already ordered (in another tab or window), so nothing was changed."
+    ]
+    assert list(CartLine.objects.values_list("pk", "quantity")) == [(line.pk, 1)]  # as ordered
+
+
+@pytest.mark.django_db
 def test_set_quantity_changes_the_line(client):
     variant = only_variant(ProductFactory(stock=5))
     add(client, variant, 1)
