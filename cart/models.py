@@ -20,7 +20,8 @@ class Cart(models.Model):
         on_delete=models.CASCADE,
         related_name="carts",
     )
-    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    # no index of its own: cart_session_status (below) starts with it
+    session_key = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -122,7 +122,8 @@ class Product(models.Model):
         blank=True,
         help_text="The former price, shown struck through. Must be above the price.",
     )
-    is_active = models.BooleanField("active", default=True, db_index=True)
+    # no index of its own: the product_active_* indexes (Meta) start with it
+    is_active = models.BooleanField("active", default=True)
     is_featured = models.BooleanField("featured", default=False)
     # Units over all variants, kept by catalog.services.refresh_stock_totals (variant saves,
     # orders): listings filter and sort on it without touching the variants.

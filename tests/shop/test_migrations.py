@@ -134,3 +134,21 @@ def test_an_interrupted_index_build_is_redone_by_the_next_migrate(
     valid, definition = index_state(index)
     assert valid
     assert "gin_trgm_ops" in definition
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [("cart_cart", "session_key"), ("catalog_product", "is_active")]
+)
+def test_no_index_of_one_column_that_a_composite_index_leads_with(table, column):
+    """Every write to the table kept the single-column index up to date for nothing: each
+    query on the column can use the composite that starts with it (EXPLAIN on 100,000
+    products and 300,000 carts: the inactive products' count as fast through
+    product_active_newest, the variant list filtered by inactive products faster through
+    product_active_name; no query reads a cart by its session key through either)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    indexes = [c for c in constraints.values() if c["index"] and not c["unique"]]
+    composites = [c for c in indexes if len(c["columns"]) > 1 and c["columns"][0] == column]
+    assert composites  # the composite stays
+    singles = [name for name, c in constraints.items() if c in indexes and c["columns"] == [column]]
+    assert singles == []
