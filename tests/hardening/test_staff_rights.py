@@ -218,3 +218,139 @@ def test_staff_who_may_change_e_mail_addresses_cannot_touch_a_staff_accounts(cli
     unverified.refresh_from_db()
     assert not owners.verified
     assert unverified.verified  # a member's address they may confirm
+
+
+@pytest.fixture
+def one_of_everything(db):
+    """A row of every model in admin, holding a customer's data where it can."""
+    from datetime import date
+    from decimal import Decimal
+
+    from accounts.models import Address
+    from cart.models import ShippingMethod
+    from core.models import OutboxMessage
+    from guestbook.models import Entry
+    from search.models import SearchCount
+    from service.models import ContactMessage, ServiceText
+    from tests.factories import ProductFactory
+    from tests.orders.helpers import make_cart, place
+
+    member = UserFactory(email="greta@example.com", verified_email=False)
+    EmailAddress.objects.create(user=member, email=member.email)  # not confirmed yet
+    shipping = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
+    product = ProductFactory(name="Trail Lamp")
+    order = place(make_cart((product.variants.get(), 1)), shipping)
+    rows = [
+        member,
+        Address.objects.create(
+            user=member,
+            full_name="Greta Guest",
+            line1="Lindenstr. 1",
+            postcode="10115",
+            city="Berlin",
+            country="Germany",
+            is_default=True,
+        ),
+        order,
+        product,
+        product.variants.get(),
+        product.series,
+        product.category,
+        shipping,
+        make_cart((product.variants.get(), 1), user=member),
+        OutboxMessage.objects.create(
+            to=["greta@example.com"], subject="Your order", body_text="Hi"
+        ),
+        SearchCount.objects.create(query="lamp", day=date(2026, 12, 1), count=3, results=1),
+        Entry.objects.create(name="Greta Guest", email="greta@example.com", message="Lovely"),
+        ContactMessage.objects.create(name="Greta Guest", email="greta@example.com", message="Hi"),
+        ServiceText.objects.create(page=ServiceText.Page.values[0], text="Our guide"),
+        Group.objects.create(name="Packers"),
+        EmailAddress.objects.get(user=member),
+    ]
+    return {type(row): row for row in rows}
+
+
+def admin_pages(rows) -> list[str]:
+    """Every page of every model in admin (its own views included: packing slip, ship,
+    preview), for the row of that model in ``rows``."""
+    from django.contrib import admin
+
+    pages = []
+    for model, model_admin in admin.site._registry.items():
+        row = rows[model]
+        for pattern in model_admin.get_urls():
+            if pattern.name is None:
+                continue
+            kwargs = dict.fromkeys(pattern.pattern.converters, row.pk)  # object_id, pk, id
+            pages.append(reverse(f"admin:{pattern.name}", kwargs=kwargs))
+    return pages
+
+
+def test_every_admin_page_refuses_staff_without_its_permission(client, one_of_everything):
+    """A staff member with no permission: every model's pages, its own views, its actions and
+    "view on site" answer 403 (the outbox preview 404) and show nothing of the shop's data."""
+    from django.contrib import admin
+    from django.contrib.contenttypes.models import ContentType
+
+    assert set(one_of_everything) == set(admin.site._registry)  # a new model: add its row
+    client.force_login(clerk_with())
+    pages = admin_pages(one_of_everything)
+    assert any("packing-slip" in page for page in pages)
+    for page in pages:
+        for response in (client.get(page), client.post(page, {"post": "yes"})):
+            assert response.status_code in (403, 404), (page, response.status_code)
+            body = response.content.decode()
+            for secret in ("greta@example.com", "Greta Guest", "Lindenstr", "MP-"):
+                assert secret not in body, (page, secret)
+    for row in one_of_everything.values():
+        ct = ContentType.objects.get_for_model(row)
+        response = client.get(reverse("admin:view_on_site", args=[ct.pk, row.pk]))
+        assert response.status_code in (403, 404), row
+
+    home = client.get(reverse("admin:index")).content.decode()
+    for secret in ("greta@example.com", "Greta Guest", "To do", "Trail Lamp"):
+        assert secret not in home
+
+
+def stored(row) -> dict:
+    row = type(row)._default_manager.get(pk=row.pk)
+    return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+
+
+def test_staff_who_may_only_view_change_nothing_in_admin(client, one_of_everything):
+    """For every model in admin, staff with its view permission only: no changing action is
+    offered, and none of them, nor a post of its pages (change, delete, the list's "Save",
+    its own views), changes the row or sends an e-mail."""
+    from django.contrib import admin
+    from django.core import mail
+
+    for model, model_admin in admin.site._registry.items():
+        row = one_of_everything[model]
+        opts = model._meta
+        viewer = UserFactory(email=f"view-{opts.model_name}@shop.example", is_staff=True)
+        viewer.user_permissions.add(
+            Permission.objects.get(
+                content_type__app_label=opts.app_label, codename=f"view_{opts.model_name}"
+            )
+        )
+        client.force_login(viewer)
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        page = client.get(changelist)
+        assert page.status_code == 200, model
+        actions = [*model_admin.actions, "delete_selected"]
+        offered = [a for a in actions if f'<option value="{a}">' in page.content.decode()]
+        assert offered in ([], ["export_csv"]), (model, offered)
+
+        before = stored(row)
+        for action in actions:
+            client.post(
+                changelist,
+                {"action": action, "_selected_action": [row.pk], "confirmed": "yes", "post": "yes"},
+            )
+        client.post(changelist, {"_save": "Save", "form-TOTAL_FORMS": "1", "form-0-id": row.pk})
+        for url in admin_pages(one_of_everything):
+            if f"/{opts.app_label}/{opts.model_name}/" in url:
+                client.post(url, {"post": "yes", "ids": str(row.pk), "carrier": "DHL"})
+        assert stored(row) == before, model
+    assert not [m for m in mail.outbox if "greta@example.com" in m.to]
