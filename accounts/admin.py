@@ -29,6 +29,14 @@ def may_manage_staff(request) -> bool:
     return request.user.is_active and request.user.is_superuser
 
 
+def may_open_orders(request) -> bool:
+    """Whether the order list opens for the signed-in staff member (links to it otherwise
+    lead to a refusal)."""
+    return request.user.has_perm("orders.view_order") or request.user.has_perm(
+        "orders.change_order"
+    )
+
+
 def is_staff_account(user) -> bool:
     return user is not None and (user.is_staff or user.is_superuser)
 
@@ -93,12 +101,17 @@ class UserAdmin(LimitedSearchMixin, BaseUserAdmin):
     def get_fieldsets(self, request, obj=None):
         """Staff who may only look at people (the "Shop staff" group) get no password row:
         its "Reset password" button led them to a refusal (403), and the hash's summary is
-        nothing they need."""
+        nothing they need. Staff who may not open the orders get no link to them either."""
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or self.has_change_permission(request, obj):
+        hidden = set()
+        if obj is not None and not self.has_change_permission(request, obj):
+            hidden.add("password")
+        if not may_open_orders(request):
+            hidden.add("orders")
+        if not hidden:
             return fieldsets
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
         ]
 

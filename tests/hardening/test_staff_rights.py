@@ -354,3 +354,35 @@ def test_staff_who_may_only_view_change_nothing_in_admin(client, one_of_everythi
                 client.post(url, {"post": "yes", "ids": str(row.pk), "carrier": "DHL"})
         assert stored(row) == before, model
     assert not [m for m in mail.outbox if "greta@example.com" in m.to]
+
+
+def test_links_to_the_orders_are_shown_only_to_staff_who_may_open_them(client):
+    """A member's page ("Orders of …") and the customer messages (the order they are about)
+    linked the order list to customer service staff who may not open it: a refusal (403)."""
+    from service.models import ContactMessage
+
+    member = UserFactory(email="mia@example.com")
+    message = ContactMessage.objects.create(
+        name="Mia", email="mia@example.com", order_number="MP-7KQ4-X2HD", message="Where is it?"
+    )
+    orders = reverse("admin:orders_order_changelist")
+    pages = [
+        reverse("admin:accounts_user_change", args=[member.pk]),
+        reverse("admin:service_contactmessage_changelist"),
+        reverse("admin:service_contactmessage_change", args=[message.pk]),
+    ]
+    clerk = clerk_with("view_user", "view_contactmessage", "change_contactmessage")
+    client.force_login(clerk)
+    assert client.get(orders).status_code == 403
+    for page in pages:
+        body = client.get(page).content.decode()
+        assert orders not in body, page
+    for page in pages[1:]:
+        assert "MP-7KQ4-X2HD" in client.get(page).content.decode()  # the number, as text
+    assert "Orders of mia@example.com" not in client.get(pages[0]).content.decode()
+
+    client.force_login(
+        clerk_with("view_user", "view_contactmessage", "view_order", email="b@s.example")
+    )
+    for page in pages:
+        assert f'href="{orders}?q=' in client.get(page).content.decode(), page
