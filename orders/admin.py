@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
@@ -562,7 +563,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
     def packing_slip_view(self, request, pk: int):
         """A printable packing slip: the address, the lines to pick, no prices."""
         if not self.has_view_permission(request):
-            return redirect("admin:index")
+            raise PermissionDenied  # the staff 403 page, as every admin page refuses
         order = Order.objects.filter(pk=pk).prefetch_related("lines").first()
         if order is None:
             raise Http404("No such order")
@@ -577,7 +578,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
         right the carrier or tracking numbers of shipped orders. Orders the step cannot apply
         to are listed with the reason and asked nothing."""
         if not self.has_change_permission(request):
-            return redirect("admin:index")
+            raise PermissionDenied
         correcting = (request.GET.get("correct") or request.POST.get("correct")) == "1"
         raw = request.GET.get("ids") or request.POST.get("ids") or ""
         # ASCII digits only ("²" is a digit to isdigit(), not to int()), and no longer than an

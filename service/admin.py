@@ -30,6 +30,24 @@ class ContactMessageAdmin(LimitedSearchMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # The order a message is about links to the order list, for staff who may open it; others
+    # see its number (the link led them to a refusal).
+    @staticmethod
+    def _order_as_text(request, names):
+        user = request.user
+        if user.has_perm("orders.view_order") or user.has_perm("orders.change_order"):
+            return names
+        return type(names)("order_number" if name == "order" else name for name in names)
+
+    def get_list_display(self, request):
+        return self._order_as_text(request, super().get_list_display(request))
+
+    def get_fields(self, request, obj=None):
+        return self._order_as_text(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._order_as_text(request, super().get_readonly_fields(request, obj))
+
     @admin.display(description="message")
     def short(self, obj):
         return obj.message[:80]

@@ -1,9 +1,11 @@
-"""The "Shop staff" group: what the people who run the shop day to day may do in admin.
+"""The staff groups: what the people who run the shop day to day may do in admin.
 
-Everything for the catalog, orders, delivery methods, guestbook, customer messages, the
-service pages' texts and the outbox; customers' addresses and accounts to look at. Not:
-changing users or their rights, groups, permissions. Give staff this group (and "staff
-status") instead of superuser.
+"Shop staff": everything for the catalog, orders, delivery methods, guestbook, customer
+messages, the service pages' texts and the outbox; customers' addresses and accounts to look
+at. Not: changing users or their rights, groups, permissions. Give staff this group (and "staff
+status") instead of superuser. For staff who do one job, a narrower group each (ROLES): "Order
+handling" (packing and shipping), "Customer service" (messages, e-mails, orders' addresses and
+notes), "Catalog" (products, stock, prices).
 
 Kept after every ``migrate`` (Django creates permissions after the migrations run): missing
 permissions are added, none is taken away, so a shop's own additions stay.
@@ -26,24 +28,57 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def ensure_staff_group(*, using: str = "default") -> Group:
-    """Create the group if missing and add any of its permissions it lacks."""
-    group, _ = Group.objects.using(using).get_or_create(name=GROUP_NAME)
+ORDERS_TO_RUN = {"order": ("view", "change"), "orderline": ("view",), "orderevent": ("view",)}
+STOCK_TO_LOOK_AT = {"product": ("view",), "variant": ("view",)}
+
+#: Every staff group and its grants: "Shop staff", and one group per job (least privilege:
+#: a packer changes no prices and reads nobody's e-mails, a catalog editor sees no customers).
+ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    GROUP_NAME: GRANTS,
+    "Order handling": {
+        "orders": ORDERS_TO_RUN,
+        "catalog": STOCK_TO_LOOK_AT,
+        "cart": {"shippingmethod": ("view",)},
+    },
+    "Customer service": {
+        "orders": ORDERS_TO_RUN,  # an address to correct, a note, a cancellation asked for
+        "catalog": STOCK_TO_LOOK_AT,
+        "guestbook": {"entry": ("view", "change")},
+        "service": {"contactmessage": ("view", "change")},
+        "core": {"outboxmessage": ("view", "change")},
+        "accounts": {"address": ("view", "change"), "user": ("view",)},
+    },
+    "Catalog": {
+        "catalog": GRANTS["catalog"],
+        "search": {"searchcount": ("view",)},
+    },
+}
+
+
+def ensure_staff_group(*, using: str = "default", name: str = GROUP_NAME) -> Group:
+    """Create the group ``name`` of ROLES if missing and add any of its permissions it lacks."""
+    grants = ROLES[name]
+    group, _ = Group.objects.using(using).get_or_create(name=name)
     wanted = {
         (app, f"{action}_{model}")
-        for app, models in GRANTS.items()
+        for app, models in grants.items()
         for model, actions in models.items()
         for action in actions
     }
     permissions = [
         p
         for p in Permission.objects.using(using)
-        .filter(content_type__app_label__in=GRANTS)
+        .filter(content_type__app_label__in=grants)
         .select_related("content_type")
         if (p.content_type.app_label, p.codename) in wanted
     ]
     group.permissions.add(*permissions)
     return group
+
+
+def ensure_staff_groups(*, using: str = "default") -> list[Group]:
+    """Every group of ROLES, as ensure_staff_group."""
+    return [ensure_staff_group(using=using, name=name) for name in ROLES]
 
 
 def list_staff_todo(user) -> list[dict]:
@@ -96,6 +131,32 @@ def list_staff_todo(user) -> list[dict]:
         link = url("admin:core_outboxmessage_changelist", "delivery=failing")
         todo.append(("E-mails that failed to go out", count, link))
     return [{"label": label, "count": count, "url": link} for label, count, link in todo]
+
+
+def view_on_site(request, content_type_id: str, object_id: str):
+    """Django's "View on site" (admin:view_on_site, which redirects to the object's page in
+    the shop) for staff who may see that kind of object in admin; 403 for others. Django's
+    own sends any staff member on, and an order's page address holds its number: every
+    order's number, and how many orders the shop has, by counting up the ids.
+
+    Raises PermissionDenied, or Http404 for no such type or object."""
+    from django.contrib import admin
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if not (content_type_id.isascii() and content_type_id.isdigit() and len(content_type_id) < 10):
+        raise Http404("No such kind of object")
+    try:
+        model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+    except ContentType.DoesNotExist:
+        raise Http404("No such kind of object") from None
+    if model is None or not admin.site.is_registered(model):
+        raise PermissionDenied
+    if not admin.site.get_model_admin(model).has_view_or_change_permission(request):
+        raise PermissionDenied
+    return shortcut(request, content_type_id, object_id)
 
 
 def list_demo_settings() -> list[str]:

@@ -10,7 +10,7 @@ from core.decorators import rate_limited
 
 from . import views
 from .sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS
-from .staff import list_setup_warnings, list_staff_todo
+from .staff import list_setup_warnings, list_staff_todo, view_on_site
 
 admin.site.site_header = f"{settings.SHOP_NAME} staff"
 admin.site.site_title = f"{settings.SHOP_NAME} staff"
@@ -52,6 +52,12 @@ urlpatterns = [
     path("accounts/data/download/", views.your_data_download, name="your_data_download"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    # before the admin's own "view on site", which any staff member may follow (shop/staff.py)
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),

@@ -893,3 +893,84 @@ def test_the_order_page_leads_to_what_the_customer_wrote_about_it(client, new_or
     listed = client.get(messages_url).content.decode()
     assert "The lamp is too small" in listed
     assert "Where is it?" not in listed
+
+
+def test_staff_without_order_rights_are_refused_the_packing_slip_and_ship_page(client, new_order):
+    """The order's own pages (packing slip, ship) sent staff without the right to the admin's
+    home page, as if nothing were wrong; now they answer 403 like every admin page, and show
+    nothing of the order."""
+    from django.contrib.auth.models import Permission
+
+    order = new_order()
+    catalog_editor = UserFactory(email="catalog@shop.example", is_staff=True)
+    catalog_editor.user_permissions.add(Permission.objects.get(codename="change_product"))
+    client.force_login(catalog_editor)
+    slip = reverse("admin:orders_order_packing_slip", args=[order.pk])
+    ship = reverse("admin:orders_order_ship") + f"?ids={order.pk}"
+    for response in (client.get(slip), client.get(ship)):
+        assert response.status_code == 403
+        body = response.content.decode()
+        assert order.number not in body
+        assert order.full_name not in body
+        assert "Your staff account may not do this." in body
+
+    client.logout()
+    response = client.get(slip)  # signed out: to the sign-in page
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_staff_who_may_only_view_orders_cannot_ship_them(client, new_order):
+    """A view-only account (a bookkeeper) printing packing slips, but not shipping: the ship
+    page answers 403 and a crafted post changes nothing."""
+    from django.contrib.auth.models import Permission
+
+    order = new_order()
+    services.mark_packed(order=order)
+    viewer = UserFactory(email="books@shop.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(viewer)
+    slip = client.get(reverse("admin:orders_order_packing_slip", args=[order.pk]))
+    assert slip.status_code == 200
+    assert order.full_name in slip.content.decode()
+
+    ship = reverse("admin:orders_order_ship")
+    assert client.get(ship, {"ids": order.pk}).status_code == 403
+    response = client.post(
+        ship, {"ids": str(order.pk), "carrier": "DHL", f"tracking_{order.pk}": "JJD000111"}
+    )
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert (order.status, order.tracking_number) == (S.PACKED, "")
+    assert not any("shipped" in m.subject.lower() for m in mail.outbox)
+
+
+def test_view_on_site_tells_an_orders_number_only_to_staff_who_may_see_orders(client, new_order):
+    """Django's "view on site" link (/admin/r/<type>/<id>/) redirected any staff member to an
+    order's page in the shop, its number in the address: every order's number, and how many
+    orders the shop has, to staff who may see no order."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    order = new_order()
+    product = ProductFactory(name="Camp Mug")
+    catalog_editor = UserFactory(email="catalog@shop.example", is_staff=True)
+    catalog_editor.user_permissions.add(Permission.objects.get(codename="change_product"))
+    client.force_login(catalog_editor)
+
+    def view_on_site(obj):
+        ct = ContentType.objects.get_for_model(obj)
+        return client.get(reverse("admin:view_on_site", args=[ct.pk, obj.pk]))
+
+    response = view_on_site(order)
+    assert response.status_code == 403
+    assert order.number not in response.get("Location", "")
+    assert order.number not in response.content.decode()
+    response = view_on_site(product)  # what they may see: as before
+    assert response.status_code == 302
+    assert response.url.endswith(product.get_absolute_url())
+
+    viewer = UserFactory(email="books@shop.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(viewer)
+    assert view_on_site(order).url.endswith(order.get_absolute_url())

@@ -754,3 +754,56 @@ def test_deleting_an_ordered_variant_says_what_to_do_instead(staff_client, setti
     done = staff_client.post(url, data | {"variants-1-DELETE": "on"})  # never ordered: goes
     assert done.status_code == 302
     assert list(product.variants.all()) == [ordered]
+
+
+@pytest.mark.parametrize(
+    ("role", "may_open", "refused"),
+    [
+        (
+            "Order handling",
+            ["orders_order_changelist", "orders_order_ship", "catalog_variant_changelist"],
+            [
+                "catalog_product_add",
+                "core_outboxmessage_changelist",
+                "accounts_user_changelist",
+                "service_contactmessage_changelist",
+            ],
+        ),
+        (
+            "Customer service",
+            [
+                "orders_order_changelist",
+                "service_contactmessage_changelist",
+                "guestbook_entry_changelist",
+                "core_outboxmessage_changelist",
+                "accounts_user_changelist",
+            ],
+            ["catalog_product_add", "cart_shippingmethod_add", "auth_group_changelist"],
+        ),
+        (
+            "Catalog",
+            ["catalog_product_add", "catalog_variant_changelist", "search_searchcount_changelist"],
+            [
+                "orders_order_changelist",
+                "core_outboxmessage_changelist",
+                "accounts_user_changelist",
+                "service_contactmessage_changelist",
+            ],
+        ),
+    ],
+)
+def test_staff_roles_give_one_job_what_it_needs_and_nothing_else(client, role, may_open, refused):
+    """Besides "Shop staff" (everything to run the shop), a group per job: a packer changes no
+    prices and reads nobody's e-mails, a catalog editor sees no orders or customers."""
+    from django.contrib.auth.models import Group
+
+    from shop.apps import _staff_group
+
+    _staff_group(sender=None)  # what every migrate runs
+    worker = UserFactory(email="worker@shop.example", is_staff=True)
+    worker.groups.add(Group.objects.get(name=role))
+    client.force_login(worker)
+    for name in may_open:
+        assert client.get(reverse(f"admin:{name}")).status_code == 200, name
+    for name in refused:
+        assert client.get(reverse(f"admin:{name}")).status_code == 403, name
