@@ -113,18 +113,35 @@ def _message(*, to, subject, body_text, body_html, kind, reply_to) -> OutboxMess
     )
 
 
+#: After a publish to the broker failed, new e-mails are left to the sweep (every minute) for
+#: this many seconds instead of trying the broker for each: a stalled Redis made every request
+#: that sent mail wait for it.
+BROKER_PAUSE_SECONDS = 10.0
+_broker_failed_at: list[float] = []  # time.monotonic() of the last failure, in this process
+
+
+def forget_broker_failure() -> None:
+    """Try the broker again at the next e-mail (tests)."""
+    _broker_failed_at.clear()
+
+
 def _enqueue(message_ids: list[int]) -> None:
     from .tasks import send_outbox_message_task, send_outbox_messages_task
 
+    if _broker_failed_at and time.monotonic() - _broker_failed_at[-1] < BROKER_PAUSE_SECONDS:
+        return  # the sweep sends them
     try:
         if len(message_ids) == 1:
             send_outbox_message_task.delay(message_ids[0])
         else:
             send_outbox_messages_task.delay(message_ids)
     except Exception:  # broker down: the beat sweep sends it later
+        _broker_failed_at[:] = [time.monotonic()]
         logger.warning(
-            "Could not queue outbox messages %s; the sweep will send them",
+            "Could not queue outbox messages %s; the sweep will send them (and those of the "
+            "next %s s)",
             message_ids,
+            BROKER_PAUSE_SECONDS,
             exc_info=True,
         )
 
