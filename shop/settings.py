@@ -330,6 +330,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 2,
 }
+# No publish retries (Celery's default is 3, each waiting the socket timeout again: 10 s, not
+# 2 s, per request while Redis stalls): whoever publishes has a fallback (the outbox sweep,
+# indexing in the request), and a connection dropped by a Redis restart is replaced anyway.
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.tasks.send_pending_mail_task", "schedule": 60.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 600.0},

@@ -131,3 +131,13 @@ def test_a_publish_to_a_stalled_broker_gives_up_instead_of_waiting_for_it(stalle
     finally:
         app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
         _reset_broker_pools()
+
+
+def test_publishing_is_not_retried_while_the_broker_stalls():
+    """Measured in the drill against a warm connection to a stopped Redis: Celery's default
+    3 publish retries made one publish wait 10.6 s, none 2.0 s; a connection dropped by a Redis
+    restart is replaced without them (redis-py reconnects), and the outbox sweep and indexing
+    in the request are the fallbacks."""
+    from shop.celery import app
+
+    assert app.conf.task_publish_retry is False
