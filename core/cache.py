@@ -86,6 +86,11 @@ class ResilientRedisCache(RedisCache):
         until = _unavailable_until.get(self._location)
         return until is not None and time.monotonic() < until
 
+    def is_unavailable(self) -> bool:
+        """True while writes are dropped: Redis failed to answer less than
+        UNAVAILABLE_SECONDS ago (a write just made may have been one of them)."""
+        return self._unavailable()
+
     def _failed(self, operation: str, exc: BaseException) -> None:
         _unavailable_until[self._location] = time.monotonic() + UNAVAILABLE_SECONDS
         logger.warning(
