@@ -10,13 +10,31 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 
+#: After Redis failed to answer, this process leaves it alone for this many seconds: every
+#: cache call meanwhile is a miss (a dropped write) at once. A Redis that stalls (stopped, a
+#: fork on a full machine, packets dropped) instead of refusing connections otherwise costs
+#: each call its socket timeout, several per page, and the shop stops answering.
+UNAVAILABLE_SECONDS = 3.0
+
+# {server location: time.monotonic() until which it counts as down}, shared by the threads
+# and cache instances of this process
+_unavailable_until: dict[str, float] = {}
+
+
+def forget_unavailable() -> None:
+    """Ask Redis again at the next call (tests)."""
+    _unavailable_until.clear()
+
+
 def _guard(default):
     def decorator(method):
         def wrapper(self, *args, **kwargs):
+            if self._unavailable():
+                return default() if callable(default) else default
             try:
                 return method(self, *args, **kwargs)
             except (RedisError, OSError) as exc:
-                logger.warning("Cache unavailable (%s): %s", method.__name__, exc)
+                self._failed(method.__name__, exc)
                 return default() if callable(default) else default
 
         wrapper.__name__ = method.__name__
@@ -61,12 +79,34 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._location = ",".join(self._servers)
+
+    def _unavailable(self) -> bool:
+        """True while Redis failed to answer less than UNAVAILABLE_SECONDS ago."""
+        until = _unavailable_until.get(self._location)
+        return until is not None and time.monotonic() < until
+
+    def is_unavailable(self) -> bool:
+        """True while writes are dropped: Redis failed to answer less than
+        UNAVAILABLE_SECONDS ago (a write just made may have been one of them)."""
+        return self._unavailable()
+
+    def _failed(self, operation: str, exc: BaseException) -> None:
+        _unavailable_until[self._location] = time.monotonic() + UNAVAILABLE_SECONDS
+        logger.warning(
+            "Cache unavailable (%s): %s; not asked again for %s s",
+            operation,
+            exc,
+            UNAVAILABLE_SECONDS,
+        )
 
     def get(self, key, default=None, version=None):
+        if self._unavailable():
+            return default
         try:
             return super().get(key, default, version)
         except (RedisError, OSError) as exc:
-            logger.warning("Cache unavailable (get): %s", exc)
+            self._failed("get", exc)
             return default
 
     set = _guard(None)(RedisCache.set)
@@ -100,6 +140,8 @@ class ResilientRedisCache(RedisCache):
         One round trip (INCR and EXPIRE NX in a pipeline) where cache.add + cache.incr take
         three. None while Redis is unreachable.
         """
+        if self._unavailable():
+            return None
         try:
             client = self._cache.get_client(key, write=True)
             pipe = client.pipeline(transaction=False)
@@ -109,13 +151,15 @@ class ResilientRedisCache(RedisCache):
             count, _ = pipe.execute()
             return int(count)
         except (RedisError, OSError) as exc:
-            logger.warning("Cache unavailable (count_hit): %s", exc)
+            self._failed("count_hit", exc)
             return None
 
     def buffer_count(self, name: str, field: str, amount: int, last: str) -> bool:
         """Add ``amount`` to ``field`` of the counter buffer ``name`` and remember ``last`` (the
         latest value of a companion figure) for it: one round trip. False while Redis is
         unreachable (the caller writes to the database itself)."""
+        if self._unavailable():
+            return False
         try:
             key = self.make_and_validate_key(name)
             client = self._cache.get_client(key, write=True)
@@ -125,7 +169,7 @@ class ResilientRedisCache(RedisCache):
             pipe.execute()
             return True
         except (RedisError, OSError) as exc:
-            logger.warning("Cache unavailable (buffer_count): %s", exc)
+            self._failed("buffer_count", exc)
             return False
 
     def take_buffer(self, name: str) -> dict[str, tuple[int, str]]:
@@ -145,6 +189,8 @@ class ResilientRedisCache(RedisCache):
 
     def add_many(self, data: dict, timeout: int | None) -> None:
         """cache.add for each key, in one round trip (a pipeline of SET NX)."""
+        if self._unavailable():
+            return
         try:
             client = self._cache.get_client(None, write=True)
             pipe = client.pipeline(transaction=False)
@@ -154,7 +200,7 @@ class ResilientRedisCache(RedisCache):
                 pipe.set(name, self._cache._serializer.dumps(value), ex=expiry, nx=True)
             pipe.execute()
         except (RedisError, OSError) as exc:
-            logger.warning("Cache unavailable (add_many): %s", exc)
+            self._failed("add_many", exc)
 
     def get_or_set(self, key, default, timeout=None, version=None):
         value = self.get(key, version=version)
@@ -164,10 +210,12 @@ class ResilientRedisCache(RedisCache):
         return value
 
     def incr(self, key, delta=1, version=None):
+        if self._unavailable():
+            raise ValueError("cache unavailable")
         try:
             return super().incr(key, delta, version)
         except (RedisError, OSError) as exc:
-            logger.warning("Cache unavailable (incr): %s", exc)
+            self._failed("incr", exc)
             raise ValueError("cache unavailable") from exc
 
 

@@ -1,12 +1,15 @@
 """The transactional outbox: queue an e-mail with the change that causes it, send after commit."""
 
 import logging
+import time
 from datetime import timedelta
+from email.utils import parseaddr
 from smtplib import SMTPAuthenticationError, SMTPConnectError, SMTPException, SMTPServerDisconnected
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError, transaction
+from django.db import connection as db_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -110,18 +113,35 @@ def _message(*, to, subject, body_text, body_html, kind, reply_to) -> OutboxMess
     )
 
 
+#: After a publish to the broker failed, new e-mails are left to the sweep (every minute) for
+#: this many seconds instead of trying the broker for each: a stalled Redis made every request
+#: that sent mail wait for it.
+BROKER_PAUSE_SECONDS = 10.0
+_broker_failed_at: list[float] = []  # time.monotonic() of the last failure, in this process
+
+
+def forget_broker_failure() -> None:
+    """Try the broker again at the next e-mail (tests)."""
+    _broker_failed_at.clear()
+
+
 def _enqueue(message_ids: list[int]) -> None:
     from .tasks import send_outbox_message_task, send_outbox_messages_task
 
+    if _broker_failed_at and time.monotonic() - _broker_failed_at[-1] < BROKER_PAUSE_SECONDS:
+        return  # the sweep sends them
     try:
         if len(message_ids) == 1:
             send_outbox_message_task.delay(message_ids[0])
         else:
             send_outbox_messages_task.delay(message_ids)
     except Exception:  # broker down: the beat sweep sends it later
+        _broker_failed_at[:] = [time.monotonic()]
         logger.warning(
-            "Could not queue outbox messages %s; the sweep will send them",
+            "Could not queue outbox messages %s; the sweep will send them (and those of the "
+            "next %s s)",
             message_ids,
+            BROKER_PAUSE_SECONDS,
             exc_info=True,
         )
 
@@ -132,6 +152,12 @@ def send_outbox_message(*, message_id: int) -> bool:
     The row is locked while sending, so two workers never send the same message twice.
     A failure is recorded on the row (attempts, last error, when the sweep may try again) and
     re-raised for the caller to log (the sweep also reads it to tell a server that is down).
+
+    Once the mail server has taken the message it is recorded as sent before anything else
+    (closing the mail connection comes after the commit), and recorded again on a fresh
+    database connection if the commit failed: every attempt that fails after that point
+    would mail the customer once more. Only a worker killed between the server's answer and
+    the commit still sends a second copy, with the same Message-ID (outbox_message_id).
     """
     # The lock is held for the whole SMTP conversation, on purpose. Nothing waits for it: the
     # sweep and a second task skip a locked row (skip_locked), staff's "send now" does too
@@ -146,33 +172,50 @@ def send_outbox_message(*, message_id: int) -> bool:
     # transaction per worker while it sends. (Mail accepted by the server just before the
     # worker dies is sent again either way: the sent marker could not be written.)
     error = None
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, sent_at__isnull=True)
-            .first()
-        )
-        if message is None:
-            return False
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=message.to,
-            reply_to=message.reply_to or None,
-        )
-        if message.body_html:
-            email.attach_alternative(message.body_html, "text/html")
-        message.attempts += 1
-        try:
-            email.send()
-        except Exception as exc:
-            error = exc
-        else:
-            message.sent_at = timezone.now()
-            message.last_error = ""
-            message.save(update_fields=["sent_at", "attempts", "last_error"])
-            return True
+    accepted = False
+    mail_connection = get_connection()
+    try:
+        with transaction.atomic():
+            message = (
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk=message_id, sent_at__isnull=True)
+                .first()
+            )
+            if message is None:
+                return False
+            email = EmailMultiAlternatives(
+                subject=message.subject,
+                body=message.body_text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=message.to,
+                reply_to=message.reply_to or None,
+                headers={"Message-ID": outbox_message_id(message)},
+                connection=mail_connection,
+            )
+            if message.body_html:
+                email.attach_alternative(message.body_html, "text/html")
+            message.attempts += 1
+            try:
+                # opened here, so that sending leaves it open and QUIT waits for the commit
+                mail_connection.open()
+                email.send()
+            except Exception as exc:
+                error = exc
+            else:
+                accepted = True
+                message.sent_at = timezone.now()
+                message.last_error = ""
+                message.save(update_fields=["sent_at", "attempts", "last_error"])
+                return True
+    except DatabaseError:
+        if not accepted:
+            raise
+        # The server has the message; only our record of it was lost (the connection dropped
+        # before the commit): record it, or the sweep would mail it a second time.
+        _record_sent(message_id=message_id, attempts=message.attempts)
+        return True
+    finally:
+        _close_quietly(mail_connection)
     # Outside the locking transaction, so the record of the failure is kept.
     OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
         attempts=message.attempts,
@@ -180,6 +223,46 @@ def send_outbox_message(*, message_id: int) -> bool:
         next_attempt_at=timezone.now() + retry_delay(message.attempts),
     )
     raise error
+
+
+def outbox_message_id(message: OutboxMessage) -> str:
+    """The Message-ID header of an outbox message: the same for every attempt at sending it,
+    so a copy sent again after a crash is one message to mail servers and programs."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
+#: Waits before each attempt at recording a message the mail server took (the database may be
+#: restarting): about five seconds in all.
+RECORD_SENT_WAITS = (0, 0.5, 1.5, 3)
+
+
+def _record_sent(*, message_id: int, attempts: int) -> None:
+    for wait in RECORD_SENT_WAITS:
+        time.sleep(wait)
+        try:
+            if not db_connection.in_atomic_block:
+                # a connection the server dropped is replaced by the next query
+                db_connection.close_if_unusable_or_obsolete()
+            OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
+                sent_at=timezone.now(), attempts=attempts, last_error=""
+            )
+            return
+        except DatabaseError as exc:
+            failure = exc
+    logger.error(
+        "Outbox message %s was sent but could not be recorded as sent; the sweep may send it "
+        "again (with the same Message-ID)",
+        message_id,
+    )
+    raise failure
+
+
+def _close_quietly(mail_connection) -> None:
+    try:
+        mail_connection.close()
+    except Exception:  # the message's fate is recorded already; a failed QUIT changes nothing
+        logger.warning("Closing the mail connection failed", exc_info=True)
 
 
 def send_each(message_ids: list[int]) -> int:

@@ -5,7 +5,8 @@ existing row: three round trips (BEGIN, UPDATE, COMMIT) on every request that ch
 session, such as every checkout POST. An UPDATE of one row is atomic by itself, so an update
 here is that one statement (autocommit); creating a session keeps Django's transaction (it must
 tell a key collision apart). A session that vanished meanwhile still raises UpdateError, so the
-request ends as Django's would (SessionInterrupted).
+request ends as Django's would (SessionInterrupted). A session whose cached copy could not be
+rewritten (Redis not answering) moves to a new key (see save).
 """
 
 import logging
@@ -34,3 +35,20 @@ class SessionStore(cached_db.SessionStore):
             self._cache.set(self.cache_key, self._session, self.get_expiry_age())
         except Exception:
             logger.exception("Error saving to cache (%s)", self._cache)
+        else:
+            if not _cache_unavailable(self._cache):
+                return
+        # The cached copy was not rewritten, and a Redis that stalled (rather than restarted)
+        # still holds the one from before: once it answers again, every worker would read
+        # that older session (an order just placed missing from it: its confirmation page a
+        # 404). Move the session to a new key, which no copy is stored under; the response
+        # gives the browser the new key.
+        logger.warning("Session cache not written; the session moves to a new key")
+        self.cycle_key()
+
+
+def _cache_unavailable(cache) -> bool:
+    """Whether the cache is dropping writes now (the resilient Redis cache while Redis does
+    not answer); other caches never say so."""
+    check = getattr(cache, "is_unavailable", None)
+    return bool(check and check())

@@ -322,7 +322,18 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# socket_timeout: a publish to a Redis that stalls (takes the connection, never answers) waited
+# for it without end, past gunicorn's timeout, after the order was committed; now it fails
+# after 2 s and the outbox sweep sends the mail (above the worker's 1 s BRPOP poll).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+# No publish retries (Celery's default is 3, each waiting the socket timeout again: 10 s, not
+# 2 s, per request while Redis stalls): whoever publishes has a fallback (the outbox sweep,
+# indexing in the request), and a connection dropped by a Redis restart is replaced anyway.
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.tasks.send_pending_mail_task", "schedule": 60.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 600.0},

@@ -8,6 +8,8 @@ from PIL import Image
 
 from catalog.selectors import bump_catalog_version
 from core import pagecache
+from core.cache import forget_unavailable
+from core.outbox import forget_broker_failure
 from shop.celery import app as celery_app
 
 # Tasks run inside the test (even when REDIS_URL points at a real broker); tests that need the
@@ -27,6 +29,9 @@ def _isolated_shop(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     # Real hashing is deliberately slow; tests check behaviour, not the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # nor a Redis or broker failure of an earlier test (each pauses their use for a few s)
+    forget_unavailable()
+    forget_broker_failure()
     cache.clear()  # rate-limit counters and cached pages never carry over (prefix-scoped)
     pagecache.forget_worker_copies()  # nor the worker's copies of hot pages and versions
     bump_catalog_version()
