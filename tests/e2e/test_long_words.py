@@ -50,3 +50,68 @@ def test_long_words_wrap_on_a_phone(page, seeded_shop):
     page.get_by_role("button", name="Buy now").click()
     confirmation_number(page)
     fits(page)
+
+
+LONG_SERIES = "Single Origin Tea Collection from the High Mountains of Yunnan Province"
+LONG_EMAIL = ("a" * 64) + "@" + ".".join(["b" * 63, "c" * 63, "d" * 57]) + ".com"  # 254
+
+
+def test_a_long_series_or_subcategory_name_wraps_in_the_menu_on_a_phone(page, seeded_shop):
+    """The menu bar kept each entry on one line: a long series name pushed every page 220 px
+    sideways on a phone. So did a long subcategory's chip on its parent's page."""
+    from django.core.cache import cache
+
+    from catalog.models import Category
+    from catalog.selectors import bump_catalog_version
+
+    seeded_shop.series.trail.name = LONG_SERIES
+    seeded_shop.series.trail.save()
+    Category.objects.create(
+        name=LONG_NAME, slug="long-child", parent=seeded_shop.categories.outdoor
+    )
+    bump_catalog_version()
+    cache.clear()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/")
+    expect(page.get_by_role("navigation", name="Main").get_by_text(LONG_SERIES)).to_be_visible()
+    fits(page)
+    page.goto(seeded_shop.categories.outdoor.get_absolute_url())
+    expect(page.get_by_role("link", name=LONG_NAME)).to_be_visible()
+    fits(page)
+
+
+def test_a_254_character_email_address_wraps_on_the_account_and_admin_pages(
+    new_context, seeded_shop, live_server
+):
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+    from orders import services
+    from tests.e2e.helpers import admin_login
+    from tests.orders.helpers import ADDRESS, make_cart
+
+    user = User.objects.create_user(email=LONG_EMAIL, password="long-address-2026")
+    EmailAddress.objects.create(user=user, email=LONG_EMAIL, verified=True, primary=True)
+    order = services.place_order(
+        cart=make_cart((seeded_shop.bottle.variants.get(), 1)),
+        contact=services.Contact(email=LONG_EMAIL, phone="+49 30 1234567"),
+        address=ADDRESS,
+        shipping_method_id=seeded_shop.standard.pk,
+        payment_code="cod",
+        idempotency_key="long-email-order",
+    )
+
+    page = new_context(viewport={"width": 375, "height": 800}).new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("E-mail").fill(LONG_EMAIL)
+    page.get_by_label("Password").fill("long-address-2026")
+    page.locator("main form button[type=submit]").first.click()
+    page.goto("/accounts/email/")
+    expect(page.get_by_text(LONG_EMAIL)).to_be_visible()
+    fits(page)
+
+    staff = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    admin_login(staff, live_server)
+    staff.goto(f"/admin/orders/order/{order.pk}/change/")
+    expect(staff.get_by_text(LONG_EMAIL).first).to_be_visible()
+    assert horizontal_overflow(staff) == 0

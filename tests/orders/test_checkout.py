@@ -1125,3 +1125,23 @@ def test_my_orders_come_in_pages_of_25(client, standard_shipping, django_assert_
     assert [n for n in newest_first if n in second] == newest_first[25:]
     assert "<title>My orders – page 2" in second
     assert client.get(url, {"page": "x"}).status_code == 200  # a bad number: the first page
+
+
+def test_an_order_too_large_for_the_books_is_refused_with_a_message_not_an_error_page(
+    client, standard_shipping
+):
+    """999 of a €99,999.99 sauna, twice over, is €199,799,980.02: more than an order's money
+    columns hold (10 digits). Postgres refused the row (a 500); now the shopper is told."""
+    sauna = ProductFactory(name="Sauna", price=Decimal("99999.99"), stock=5000).variants.get()
+    hut = ProductFactory(name="Hut", price=Decimal("99999.99"), stock=5000).variants.get()
+    add_to_cart(client, sauna, 999)
+    add_to_cart(client, hut, 999)
+    review = walk_checkout(client, standard_shipping)
+
+    response = place(client, review_key(review))
+
+    assert not Order.objects.exists()
+    assert response.url == reverse("orders:checkout_review")
+    told = messages_of(client.get(response.url))
+    assert any("too large to place online" in m and "€99,999,999.99" in m for m in told), told
+    assert CartLine.objects.count() == 2  # the cart is kept as it was
