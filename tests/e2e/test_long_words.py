@@ -1,5 +1,7 @@
 """Long words (German compounds, surnames, pasted links) never push a page sideways on a phone."""
 
+from decimal import Decimal
+
 import pytest
 
 from tests.e2e.helpers import (
@@ -92,6 +94,7 @@ def test_a_254_character_email_address_wraps_on_the_account_and_admin_pages(
 
     user = User.objects.create_user(email=LONG_EMAIL, password="long-address-2026")
     EmailAddress.objects.create(user=user, email=LONG_EMAIL, verified=True, primary=True)
+    seeded_shop.bottle.variants.update(sku="BOTTLE-" + "X" * 57)  # 64 characters, the most
     order = services.place_order(
         cart=make_cart((seeded_shop.bottle.variants.get(), 1)),
         contact=services.Contact(email=LONG_EMAIL, phone="+49 30 1234567"),
@@ -115,3 +118,75 @@ def test_a_254_character_email_address_wraps_on_the_account_and_admin_pages(
     staff.goto(f"/admin/orders/order/{order.pk}/change/")
     expect(staff.get_by_text(LONG_EMAIL).first).to_be_visible()
     assert horizontal_overflow(staff) == 0
+    # the packing slip, read on a phone in the stock room: the SKU wraps in its column
+    staff.set_viewport_size({"width": 375, "height": 800})
+    staff.goto(f"/admin/orders/order/{order.pk}/packing-slip/")
+    expect(staff.get_by_role("heading", name=f"Packing slip {order.number}")).to_be_visible()
+    assert horizontal_overflow(staff) == 0
+
+
+def test_a_long_name_keeps_room_beside_a_big_total_in_the_order_tables_on_a_phone(
+    page, seeded_shop
+):
+    """Price, quantity and a total of €99,899,990.01 never wrap: on a phone they left a long
+    name a column 70 px wide, one syllable per line. The unit price moves under the name."""
+    bottle = seeded_shop.bottle
+    bottle.name = "Ultralight Waterproof Breathable Three-Layer Expedition Rain Jacket with Hood"
+    bottle.price = Decimal("99999.99")
+    bottle.save()
+    bottle.variants.update(stock=1000)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(bottle.get_absolute_url())
+    page.get_by_label("Quantity").fill("999")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto("/checkout/")
+    fill_contact(page)
+    fill_address(page)
+    page.get_by_role("radio", name="Cash on delivery").check()
+    page.get_by_role("button", name="Review your order").click()
+    expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
+
+    def item_column_share() -> float:
+        return page.evaluate(
+            "() => { const t = document.querySelector('main table');"
+            " return t.querySelector('tbody th').getBoundingClientRect().width"
+            " / t.getBoundingClientRect().width; }"
+        )
+
+    assert item_column_share() > 0.45
+    expect(page.get_by_text("€99,999.99 each")).to_be_visible()
+    fits(page)
+    page.get_by_role("button", name="Buy now").click()
+    confirmation_number(page)
+    assert item_column_share() > 0.45
+    fits(page)
+
+
+def test_the_order_e_mail_keeps_its_amounts_on_a_phones_screen(
+    new_context, seeded_shop, django_capture_on_commit_callbacks
+):
+    """An unbroken 140-letter name made the e-mail's table as wide as the name: on a phone
+    the amounts were off the screen."""
+    from django.core import mail
+
+    from orders import services
+    from tests.orders.helpers import ADDRESS, make_cart
+
+    bottle = seeded_shop.bottle
+    bottle.name = LONG_NAME * 2
+    bottle.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_order(
+            cart=make_cart((bottle.variants.get(), 1)),
+            contact=services.Contact(email="greta@example.com", phone="+49 30 1234567"),
+            address=ADDRESS,
+            shipping_method_id=seeded_shop.standard.pk,
+            payment_code="cod",
+            idempotency_key="long-name-mail",
+        )
+    (sent,) = [m for m in mail.outbox if m.to == ["greta@example.com"]]
+    html = next(body for body, kind in sent.alternatives if kind == "text/html")
+    page = new_context(viewport={"width": 375, "height": 800}).new_page()
+    page.set_content(html)
+    assert horizontal_overflow(page) == 0
+    assert page.get_by_text("Total", exact=True).is_visible()

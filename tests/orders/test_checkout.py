@@ -1012,8 +1012,8 @@ def test_the_confirmation_email_has_lines_totals_address_and_the_bank_transfer_d
 
     html = message.body_html
     for expected in (
-        "2 × Camp Mug",
-        '<td>Subtotal</td><td style="text-align: right;">€39.98</td>',
+        "2 × <bdi>Camp Mug</bdi>",
+        '<td>Subtotal</td><td style="text-align: right; white-space: nowrap;">€39.98</td>',
         "€4.90",
         "€44.88",
         "Greta Guest<br>Lindenstr. 1<br>3. OG links<br>10115 Berlin<br>Germany",
