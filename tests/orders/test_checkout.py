@@ -268,7 +268,10 @@ def test_one_valid_post_goes_straight_to_the_review(client, mug, standard_shippi
         "bank_transfer",
     )
     review = client.get(response.url).content.decode()
-    assert "Greta Guest, Lindenstr. 1, 10115 Berlin, Germany" in review
+    assert (
+        "<bdi>Greta Guest</bdi>, <bdi>Lindenstr. 1</bdi>, 10115 <bdi>Berlin</bdi>, Germany"
+        in review
+    )
     assert "Bank transfer" in review
 
 
@@ -614,7 +617,10 @@ def test_member_checks_out_with_a_saved_address_and_finds_the_order(client, mug,
     review = walk_checkout(
         client, standard_shipping, email="member@example.com", address={"saved_address": saved.pk}
     )
-    assert "Mia Member, Hauptstr. 9, 80331 München" in review.content.decode()
+    assert (
+        "<bdi>Mia Member</bdi>, <bdi>Hauptstr. 9</bdi>, 80331 <bdi>München</bdi>"
+        in review.content.decode()
+    )
     place(client, review_key(review))
 
     order = Order.objects.get()
@@ -1145,3 +1151,14 @@ def test_an_order_too_large_for_the_books_is_refused_with_a_message_not_an_error
     told = messages_of(client.get(response.url))
     assert any("too large to place online" in m and "€99,999,999.99" in m for m in told), told
     assert CartLine.objects.count() == 2  # the cart is kept as it was
+
+
+def test_a_right_to_left_name_and_street_keep_their_order_on_the_review(
+    client, mug, standard_shipping
+):
+    """ "محمد, شارع الملك فهد 12, …" in one line: unisolated, the name and the street ran together
+    as one right-to-left run and swapped places. Each part is isolated (<bdi>)."""
+    add_to_cart(client, mug, 1)
+    address = {**ADDRESS_FORM, "full_name": "محمد الحسيني", "line1": "شارع الملك فهد 12"}
+    review = walk_checkout(client, standard_shipping, address=address).content.decode()
+    assert "<dd><bdi>محمد الحسيني</bdi>, <bdi>شارع الملك فهد 12</bdi>," in review
