@@ -16,6 +16,7 @@ from django.utils import timezone
 from catalog.models import Product, Variant
 from catalog.selectors import bump_catalog_version
 from core.housekeeping import delete_in_batches
+from core.text import grapheme_boundary
 
 from .models import Lexeme, ProductDocument, SearchCount
 
@@ -39,7 +40,7 @@ def normalize_query(raw: str | None) -> tuple[str, bool]:
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = " ".join(text.split())
     cut = len(text) > MAX_QUERY_LENGTH
-    return text[:MAX_QUERY_LENGTH].strip(), cut
+    return text[: grapheme_boundary(text, MAX_QUERY_LENGTH)].strip(), cut
 
 
 def count_key(query: str) -> str:

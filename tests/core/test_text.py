@@ -1,5 +1,6 @@
 import pytest
 
+from core.outbox import queue_message
 from core.text import grapheme_boundary, shorten
 
 FAMILY = "👨‍👩‍👧‍👦"  # man, woman, girl, boy joined by zero-width joiners: one emoji
@@ -28,3 +29,9 @@ def test_grapheme_boundary_steps_back_to_the_start_of_a_joined_emoji():
     assert grapheme_boundary(text, 5) == 2
     assert grapheme_boundary(text, 2 + len(FAMILY)) == 2 + len(FAMILY)
     assert grapheme_boundary(text, 100) == len(text)
+
+
+def test_an_e_mail_subject_too_long_for_its_column_is_cut_between_characters(db):
+    message = queue_message(to=["a@example.com"], subject="x" * 250 + FAMILY, body_text="Hi")
+    message.refresh_from_db()
+    assert message.subject == "x" * 250 + "…"

@@ -459,3 +459,9 @@ def test_a_word_inside_a_chinese_name_is_found_on_postgres(
         suggested = json.loads(client.get(reverse("search:suggest"), {"q": query}).content)
         assert [p["name"] for p in suggested["products"]] == ["手工景德镇青花瓷茶具套装——十二件套"]
     assert names(client.get(URL, {"q": "瓷器"})) == []  # every pair must be there
+
+
+def test_a_long_search_is_cut_between_characters_not_inside_an_emoji():
+    flag = "🇩🇪"  # two regional indicators, one flag (a lone one shows as a letter in a box)
+    query, cut = normalize_query("a" * 199 + flag)
+    assert (query, cut) == ("a" * 199, True)
