@@ -191,3 +191,32 @@ def test_the_order_e_mail_keeps_its_amounts_on_a_phones_screen(
         page.set_content(next(body for body, kind in sent.alternatives if kind == "text/html"))
         assert horizontal_overflow(page) == 0, sent.subject
         assert page.get_by_text("Total", exact=True).is_visible()
+
+
+def test_guestbook_and_contact_e_mails_wrap_a_long_word_on_a_phone(
+    new_context, seeded_shop, django_capture_on_commit_callbacks
+):
+    """A 2,000-letter word on the guestbook made staff's notice 22,000 px wide on a phone; the
+    customer service message with a 254-character address, 1,500 px."""
+    from django.core import mail
+
+    from guestbook.services import post_entry, reply_to_entry
+    from service.services import send_contact_message
+
+    word = LONG_NAME * 20
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = post_entry(name="Greta", email=LONG_EMAIL, message=word[:2000], site_url="")
+        reply_to_entry(entry=entry, reply=word[:2000], staff_user=seeded_shop.staff)
+        send_contact_message(
+            name="Greta",
+            email=LONG_EMAIL,
+            topic="other",
+            order_number="",
+            message=word[:3000],
+            site_url="",
+        )
+    assert len(mail.outbox) == 3  # staff's notice, the author's reply, the contact message
+    page = new_context(viewport={"width": 375, "height": 800}).new_page()
+    for sent in mail.outbox:
+        page.set_content(next(body for body, kind in sent.alternatives if kind == "text/html"))
+        assert horizontal_overflow(page) == 0, sent.subject
