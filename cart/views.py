@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -98,7 +99,12 @@ def add(request):
         return _back_after_error(request)
     messages.success(
         request,
-        f"Added {form.cleaned_data['quantity']} × {line.variant.product.name} to your cart.",
+        # the name isolated: an Arabic or Hebrew name's own punctuation stays with it
+        format_html(
+            "Added {} × <bdi>{}</bdi> to your cart.",
+            form.cleaned_data["quantity"],
+            line.variant.product.name,
+        ),
     )
     return _back(request)
 

@@ -17,6 +17,7 @@ from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import (
     bump_catalog_version,
     first_image_prefetch,
+    get_free_slug,
     get_navigation,
     shown_product_scopes,
 )
@@ -58,8 +59,34 @@ def thumbnail_tag(image: ProductImage | None, size: int = 48):
     )
 
 
+class SlugFromNameForm(forms.ModelForm):
+    """The address (slug) may be left empty: it is then made from the name. Admin's prefilled
+    slug keeps Latin letters only, so a name in Chinese, Arabic or Hebrew left the field empty
+    and the form refused to save until staff invented an address."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = (
+                "The page's address. Left empty, it is made from the name (for a name without "
+                "Latin letters, from the kind of page and a number)."
+            )
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug") or ""
+        if not slug:
+            slug = get_free_slug(
+                model=self._meta.model,
+                name=self.cleaned_data.get("name") or "",
+                exclude_pk=self.instance.pk,
+            )
+        return slug
+
+
 @admin.register(Series)
 class SeriesAdmin(LimitedSearchMixin, admin.ModelAdmin):
+    form = SlugFromNameForm
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -68,6 +95,7 @@ class SeriesAdmin(LimitedSearchMixin, admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(LimitedSearchMixin, admin.ModelAdmin):
+    form = SlugFromNameForm
     list_display = ["__str__", "slug", "position"]
     list_editable = ["position"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -238,9 +266,9 @@ class LocksVariantsOnListSave:
         return super().changelist_view(request, extra_context)
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(SlugFromNameForm):
     def clean_slug(self):
-        slug = self.cleaned_data["slug"]
+        slug = super().clean_slug()
         taken = Product.objects.filter(slug=slug).exclude(pk=self.instance.pk).first()
         if taken is not None:
             raise ValidationError(

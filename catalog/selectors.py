@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.text import slugify
 
 from core.cache import cache_get, cache_set
 from core.fixedquery import FixedQuery
@@ -331,3 +332,22 @@ def list_related_products(*, product: Product, limit: int = 4) -> list[Product]:
         )
         cache_set(key, cards, NAV_CACHE_TTL)
     return [card for card in cards if card.pk != product.pk][:limit]
+
+
+def get_free_slug(*, model, name: str, exclude_pk=None) -> str:
+    """An address (slug) for a new ``model`` row called ``name`` that no other row has: the
+    name's Latin letters and digits ("Café Olé" -> "cafe-ole"), or the model's name for a name
+    without any ("茶具" -> "category"), with "-2", "-3" … when that is taken."""
+    max_length = model._meta.get_field("slug").max_length
+    base = slugify(name)[: max_length - 8].strip("-") or model._meta.model_name
+    taken = set(
+        model.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"

@@ -9,6 +9,7 @@ from django_filters.views import FilterView
 
 from core.pagecache import cache_anonymous_page
 from core.pagination import page_links
+from core.text import shorten
 
 from . import selectors
 from .filters import ProductFilter
@@ -142,7 +143,9 @@ class SeriesView(ProductListView):
 
     def get_meta_description(self) -> str:
         return (
-            self.series.tagline or self.series.description[:155] or super().get_meta_description()
+            self.series.tagline
+            or shorten(self.series.description, 155)
+            or super().get_meta_description()
         )
 
 
@@ -206,7 +209,7 @@ class ProductDetailView(DetailView):
             trail=product.trail,
             category=product.trail[-1],
             page_title=product.name,
-            meta_description=product.short_description or product.description[:155],
+            meta_description=product.short_description or shorten(product.description, 155),
             currency=settings.SHOP_CURRENCY,
         )
         context["structured_data"] = self.get_structured_data(context)

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import OutboxMessage
+from .text import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def _message(*, to, subject, body_text, body_html, kind, reply_to) -> OutboxMess
     return OutboxMessage(
         to=list(to),
         reply_to=list(reply_to),
-        subject=" ".join(subject.split())[:255],
+        subject=shorten(" ".join(subject.split()), 255),  # the column; never half an emoji
         body_text=body_text,
         body_html=body_html,
         kind=kind[:60],

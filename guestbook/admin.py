@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from core.adminlists import LimitedSearchMixin
 from core.siteurl import shop_url
+from core.text import shorten
 
 from . import services
 from .models import Entry
@@ -33,7 +34,7 @@ class EntryAdmin(LimitedSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="message")
     def short_message(self, obj):
-        return obj.message[:80]
+        return shorten(obj.message, 80)
 
     @admin.display(description="replied", boolean=True)
     def has_reply(self, obj):

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from core.text import shorten
+
 
 class Entry(models.Model):
     """A message on the public guestbook, shown once staff publish it, with their reply."""
@@ -35,4 +37,4 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["status", "-created_at"], name="entry_status_created")]
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.message[:40]}"
+        return f"{self.name}: {shorten(self.message, 40)}"

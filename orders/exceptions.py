@@ -29,3 +29,16 @@ class PriceChanged(CheckoutError):
             "Your cart or its prices changed since you reviewed the order. "
             "Please check the new total and place the order again."
         )
+
+
+class OrderTooLarge(CheckoutError):
+    """The order's amounts do not fit the order's money columns (10 digits, 2 decimals): 999
+    of a 99,999.99 article twice over. Said to the shopper instead of a database error."""
+
+    def __init__(self, limit) -> None:
+        from core.money import format_money
+
+        super().__init__(
+            f"This order is too large to place online: its total may be at most "
+            f"{format_money(limit)}. Please order fewer items at a time, or write to us."
+        )

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,7 +25,14 @@ from catalog.signals import stock_changed
 from core.outbox import queue_messages, render_mail
 from core.siteurl import shop_url
 
-from .exceptions import CheckoutError, EmptyCart, IllegalTransition, OutOfStock, PriceChanged
+from .exceptions import (
+    CheckoutError,
+    EmptyCart,
+    IllegalTransition,
+    OrderTooLarge,
+    OutOfStock,
+    PriceChanged,
+)
 from .models import Order, OrderEvent, OrderLine
 from .payments import get_payment_method, payment_method_name
 
@@ -40,6 +48,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.COMPLETED: set(),
     S.CANCELLED: set(),
 }
+
+# The largest amount an order's money columns hold (max_digits=10, decimal_places=2).
+ORDER_AMOUNT_MAX = Decimal("99999999.99")
 
 
 @dataclass(frozen=True)
@@ -152,7 +163,8 @@ def place_order(
     A second call with the same idempotency key returns the first order. With
     ``expected_fingerprint`` (from the review page's pricing) a cart or price change since the
     review raises PriceChanged instead of charging a total the shopper never saw.
-    Raises EmptyCart, OutOfStock(lines), PriceChanged, CheckoutError; the cart is unchanged then.
+    Raises EmptyCart, OutOfStock(lines), PriceChanged, OrderTooLarge, CheckoutError; the cart
+    is unchanged then.
     """
     try:
         return _place_order(
@@ -214,6 +226,9 @@ def _place_order(
         raise OutOfStock(pricing.problems)
     if expected_fingerprint is not None and pricing.fingerprint() != expected_fingerprint:
         raise PriceChanged()
+    amounts = [pricing.subtotal, pricing.total, *(line.line_total for line in pricing.lines)]
+    if max(amounts) > ORDER_AMOUNT_MAX:
+        raise OrderTooLarge(ORDER_AMOUNT_MAX)
     order = Order.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         email=contact.email.strip().lower(),

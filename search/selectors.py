@@ -28,7 +28,7 @@ from core.money import format_money as money
 from core.pagecache import SETTINGS_STAMP
 
 from .models import Lexeme, ProductDocument, SearchCount
-from .services import is_postgres, words
+from .services import CJK_RUN_RE, cjk_pairs, is_postgres, words
 
 HOT_CACHE_TTL = 600
 SUGGEST_CACHE_TTL = 300
@@ -36,11 +36,21 @@ AUTOCOMPLETE_CANDIDATES = 100
 
 
 def _prefix_tsquery(query: str) -> SearchQuery | None:
-    """``blue speak`` -> ``blue:* & speak:*`` built from word characters only (never raw input)."""
+    """``blue speak`` -> ``blue:* & speak:*`` built from word characters only (never raw input).
+    A Chinese/Japanese word of three or more characters is looked up by its character pairs
+    (``青花瓷`` -> ``青花 & 花瓷``), as search.services.cjk_pairs indexed them."""
     tokens = words(query)[:8]
     if not tokens:
         return None
-    raw = " & ".join(f"{t}:*" for t in tokens)
+    terms = []
+    for token in tokens:
+        runs = CJK_RUN_RE.findall(token)
+        if not any(len(run) > 2 for run in runs):
+            terms.append(f"{token}:*")
+            continue
+        terms.extend(cjk_pairs(token))
+        terms.extend(f"{rest}:*" for rest in CJK_RUN_RE.split(token) if rest)
+    raw = " & ".join(terms)
     return SearchQuery(raw, search_type="raw", config=settings.SEARCH_CONFIG)
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from catalog.models import Product, Variant
 from catalog.selectors import bump_catalog_version
 from core.housekeeping import delete_in_batches
+from core.text import grapheme_boundary
 
 from .models import Lexeme, ProductDocument, SearchCount
 
@@ -39,7 +40,7 @@ def normalize_query(raw: str | None) -> tuple[str, bool]:
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = " ".join(text.split())
     cut = len(text) > MAX_QUERY_LENGTH
-    return text[:MAX_QUERY_LENGTH].strip(), cut
+    return text[: grapheme_boundary(text, MAX_QUERY_LENGTH)].strip(), cut
 
 
 def count_key(query: str) -> str:
@@ -51,9 +52,29 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text.lower())
 
 
+# Chinese and Japanese are written without spaces: PostgreSQL's parser takes a whole run of
+# ideographs and kana ("手工景德镇青花瓷茶具套装") as one word, so searching for a word inside it
+# ("茶具") found nothing. Such runs are indexed, and searched, as overlapping pairs as well.
+CJK_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def cjk_pairs(text: str) -> list[str]:
+    """The overlapping character pairs of the Chinese/Japanese runs in ``text``, each once
+    ("茶具套装" -> 茶具, 具套, 套装); a run of one character is itself."""
+    pairs: dict[str, None] = {}
+    for run in CJK_RUN_RE.findall(text.lower()):
+        pairs.update(
+            dict.fromkeys([run] if len(run) == 1 else (run[i : i + 2] for i in range(len(run) - 1)))
+        )
+    return list(pairs)
+
+
 def _taxonomy(product: Product) -> str:
+    """Series and category names, and the character pairs of the product's and their
+    Chinese/Japanese words (cjk_pairs; in both the document and the title, so search and
+    autocomplete find "茶具" inside "青花瓷茶具套装")."""
     names = [product.series.name] + [c.name for c in product.category.ancestors_and_self()]
-    return " ".join(names)
+    return " ".join(names + cjk_pairs(" ".join([product.name, *names])))
 
 
 def _options(product: Product) -> str:

@@ -2,7 +2,6 @@ import hashlib
 
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
-from django.utils.text import Truncator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -10,6 +9,7 @@ from catalog.views import ProductListView
 from core.decorators import rate_limited
 from core.pagecache import cache_anonymous_page
 from core.ratelimit import allow, client_key
+from core.text import shorten
 
 from . import selectors, services
 from .selectors import SUGGEST_CACHE_TTL
@@ -129,7 +129,7 @@ class SearchView(ProductListView):
             return "Search"
         # the heading, breadcrumb and title quote a long search shortened: all 200 characters
         # three times filled a phone's first screens (the search box keeps the whole text)
-        return f"Search results for “{Truncator(self.query).chars(QUOTED_QUERY_CHARS)}”"
+        return f"Search results for “{shorten(self.query, QUOTED_QUERY_CHARS)}”"
 
 
 def cached_suggest_hit(request, meta: dict) -> bool:

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from core.money import format_money
 from core.pagecache import content_version
+from core.text import shorten
 
 register = template.Library()
 
@@ -33,6 +34,12 @@ def fields_with_errors(form) -> list:
     """The bound fields of ``form`` that have errors, in page order (for an error summary:
     a form-wide error such as a rate limit is not a field to correct)."""
     return [field for field in form if field.errors]
+
+
+@register.filter(name="shorten")
+def shorten_filter(text, limit) -> str:
+    """``truncatechars`` that never cuts an emoji, a flag or an accent apart (core.text)."""
+    return shorten(text, int(limit))
 
 
 @register.filter

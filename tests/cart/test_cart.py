@@ -141,7 +141,7 @@ def test_add_creates_a_line_and_the_header_count_shows_it(client):
     line = CartLine.objects.get()
     assert (line.variant, line.quantity) == (variant, 2)
     assert line.cart.session_key == client.session.session_key
-    assert messages_of(response) == ["Added 2 × Camp Mug to your cart."]
+    assert messages_of(response) == ["Added 2 × <bdi>Camp Mug</bdi> to your cart."]
     assert header_count(response) == "2"
     assert "Camp Mug" in response.content.decode()
 
@@ -256,7 +256,7 @@ def test_an_add_that_waited_for_its_carts_checkout_does_not_vanish_into_the_orde
 
     with mock.patch.object(services, "get_or_create_cart", get_or_create_cart):
         response = add(client, lamp, 2)
-    assert messages_of(response) == ["Added 2 × Trail Lamp to your cart."]
+    assert messages_of(response) == ["Added 2 × <bdi>Trail Lamp</bdi> to your cart."]
     assert list(checked_out.lines.values_list("quantity", flat=True)) == [1]  # as ordered
     open_cart = Cart.objects.get(status=Cart.Status.OPEN)
     assert list(open_cart.lines.values_list("variant_id", "quantity")) == [(lamp.pk, 2)]
@@ -397,7 +397,7 @@ def test_empty_cart_asks_first_and_a_get_changes_nothing(client):
     before = cart_rows()
     confirm = client.get(reverse("cart:clear")).content.decode()
     assert "Empty your cart?" in confirm
-    assert "2 × Tent" in confirm
+    assert "2 × <bdi>Tent</bdi>" in confirm
     assert "Yes, empty my cart" in confirm
     assert cart_rows() == before
 
@@ -798,7 +798,7 @@ def test_a_session_with_an_odd_cart_id_is_a_visitor_without_a_cart(client, store
     assert client.get("/").status_code == 200
     assert client.get(reverse("orders:checkout")).status_code == 302  # empty: to the cart
     response = add(client, only_variant(ProductFactory(name="Tent", stock=5)), 1)
-    assert "Added 1 × Tent to your cart." in messages_of(response)
+    assert "Added 1 × <bdi>Tent</bdi> to your cart." in messages_of(response)
     assert [quantity for _cart, _variant, quantity in cart_rows()] == [1]
 
 

@@ -80,7 +80,7 @@ def test_card_links_match_the_product_url_and_long_descriptions_are_cut():
     html = card(body, "Plain Slug")
     assert f'<a href="{plain.get_absolute_url()}">Plain Slug</a>' in html
     assert plain.get_absolute_url() == "/products/plain-slug_2/"
-    assert f'<p class="meta">{exact}</p>' in html  # 80 characters fit: not cut
+    assert f'<p class="meta" dir="auto">{exact}</p>' in html  # 80 characters fit: not cut
     html = card(body, "Long Story")
     assert f'<a href="{cut.get_absolute_url()}">Long Story</a>' in html
-    assert f'<p class="meta">{long[:79].rstrip()}…</p>' in html
+    assert f'<p class="meta" dir="auto">{long[:79].rstrip()}…</p>' in html

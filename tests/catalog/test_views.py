@@ -57,8 +57,8 @@ def test_home_shows_featured_new_and_each_series(client, catalog):
     assert [p.name for p in response.context["featured"]] == ["Tent"]
     assert "Hidden Pan" not in body
     assert {s.name for s, _ in response.context["showcase"]} == {"Trail", "Home"}
-    assert "Trail series" in body
-    assert "Home series" in body
+    assert "<bdi>Trail</bdi> series" in body
+    assert "<bdi>Home</bdi> series" in body
 
 
 def test_category_page_lists_products_of_subcategories(client, catalog):
@@ -70,8 +70,8 @@ def test_category_page_lists_products_of_subcategories(client, catalog):
 def test_a_subcategory_page_has_its_parents_in_the_breadcrumb(client, catalog):
     body = client.get(reverse("catalog:category", args=["packs"])).content.decode()
     assert (
-        '<li><a href="/category/outdoor/">Outdoor</a></li><li aria-current="page">Packs</li>'
-        in body
+        '<li><a href="/category/outdoor/"><bdi>Outdoor</bdi></a></li>'
+        '<li aria-current="page"><bdi>Packs</bdi></li>' in body
     )
 
 
@@ -245,13 +245,13 @@ def test_product_page_shows_its_series_and_category_trail(client, catalog):
     body = client.get(product.get_absolute_url()).content.decode()
     crumbs = body[body.index('aria-label="Breadcrumb"') :]
     crumbs = crumbs[: crumbs.index("</ol>")]
-    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs) == [
+    assert re.findall(r'<a href="([^"]+)">(?:<bdi>)?([^<]+)(?:</bdi>)?</a>', crumbs) == [
         ("/", "Home"),
         ("/category/outdoor/", "Outdoor"),
         ("/category/packs/", "Packs"),
     ]
-    assert '<a href="/series/trail/">Trail series</a>' in body
-    assert '<dd><a href="/category/packs/">Packs</a></dd>' in body
+    assert '<a href="/series/trail/"><bdi>Trail</bdi> series</a>' in body
+    assert '<dd><a href="/category/packs/"><bdi>Packs</bdi></a></dd>' in body
     data = json.loads(
         re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1)
     )
@@ -517,3 +517,43 @@ def test_an_empty_shop_says_it_has_no_products_yet_not_that_filters_hide_them(cl
     assert 'There are no products here yet. <a href="/products/">See all products</a>' in series
     filtered = client.get(reverse("catalog:products") + "?in_stock=on").content.decode()
     assert "No products match these filters" in filtered
+
+
+ARABIC_NAME = "إبريق شاي نحاسي (كبير، ١٫٥ لتر)"
+
+
+def test_a_right_to_left_name_keeps_its_punctuation_on_the_product_page(client, catalog):
+    """An Arabic or Hebrew name shown alone takes its own direction (dir="auto"), and one set
+    in an English sentence is isolated (<bdi>): its closing bracket stays at its end."""
+    series = SeriesFactory(name="سلسلة الشاي", slug="tea")
+    product = ProductFactory(
+        name=ARABIC_NAME,
+        series=series,
+        short_description="إبريق تقليدي — صنع يدوي!",
+        description="وصف طويل.",
+        category=catalog["tent"].category,
+    )
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert f'<h1 id="product-title" dir="auto">{ARABIC_NAME}</h1>' in body
+    assert '<p class="lead" dir="auto">إبريق تقليدي — صنع يدوي!</p>' in body
+    assert '<div dir="auto"><p>وصف طويل.</p></div>' in body
+    assert '<a href="/series/tea/"><bdi>سلسلة الشاي</bdi> series</a>' in body
+    assert f'<li aria-current="page"><bdi>{ARABIC_NAME}</bdi></li>' in body
+    cards = client.get(reverse("catalog:products")).content.decode()
+    assert '<h3 class="card-title" dir="auto">' in cards
+
+
+def test_a_meta_description_is_never_cut_inside_an_emoji(client, catalog):
+    family = "👨‍👩‍👧‍👦"  # one emoji of seven code points
+    product = ProductFactory(
+        name="Family Mug",
+        short_description="Mugs " + family * 40,
+        stock=3,
+        category=catalog["tent"].category,
+    )
+    body = client.get(product.get_absolute_url()).content.decode()
+    description = re.search(r'<meta name="description" content="([^"]*)">', body).group(1)
+    assert description.endswith(family + "…"), description[-12:]
+    assert len(description) <= 160
+    og = re.search(r'<meta property="og:description" content="([^"]*)">', body).group(1)
+    assert og.endswith(family + "…")

@@ -3,6 +3,7 @@ from django.core import mail
 from django.urls import reverse
 
 from core.models import OutboxMessage
+from guestbook.admin import EntryAdmin
 from guestbook.models import Entry
 from guestbook.services import reply_to_entry
 from tests.factories import UserFactory
@@ -271,3 +272,19 @@ def test_mistakes_are_listed_on_top_of_the_form_each_linking_to_its_field(client
     assert '<a href="#id_email">E-mail (optional, never shown)</a>' in summary
     assert '<a href="#id_message">Your message</a>' in summary
     assert body.index('id="form-errors"') < body.index('name="name"')  # above the form
+
+
+def test_a_right_to_left_name_and_message_keep_their_punctuation(client):
+    Entry.objects.create(
+        name="محمد (Mohammed)", message="متجر رائع!", status=Entry.Status.PUBLISHED
+    )
+    body = client.get(URL).content.decode()
+    assert "<strong><bdi>محمد (Mohammed)</bdi></strong> ·" in body
+    assert '<div class="entry-text" dir="auto"><p>متجر رائع!</p></div>' in body
+
+
+def test_a_message_of_emoji_is_shortened_in_admin_without_cutting_one_apart():
+    family = "👨‍👩‍👧‍👦"  # seven code points, one emoji
+    entry = Entry(name="Ada", message=family * 30)
+    assert str(entry) == f"Ada: {family * 5}…"
+    assert EntryAdmin.short_message(None, entry) == family * 11 + "…"

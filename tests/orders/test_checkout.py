@@ -268,7 +268,10 @@ def test_one_valid_post_goes_straight_to_the_review(client, mug, standard_shippi
         "bank_transfer",
     )
     review = client.get(response.url).content.decode()
-    assert "Greta Guest, Lindenstr. 1, 10115 Berlin, Germany" in review
+    assert (
+        "<bdi>Greta Guest</bdi>, <bdi>Lindenstr. 1</bdi>, 10115 <bdi>Berlin</bdi>, Germany"
+        in review
+    )
     assert "Bank transfer" in review
 
 
@@ -614,7 +617,10 @@ def test_member_checks_out_with_a_saved_address_and_finds_the_order(client, mug,
     review = walk_checkout(
         client, standard_shipping, email="member@example.com", address={"saved_address": saved.pk}
     )
-    assert "Mia Member, Hauptstr. 9, 80331 München" in review.content.decode()
+    assert (
+        "<bdi>Mia Member</bdi>, <bdi>Hauptstr. 9</bdi>, 80331 <bdi>München</bdi>"
+        in review.content.decode()
+    )
     place(client, review_key(review))
 
     order = Order.objects.get()
@@ -1012,8 +1018,8 @@ def test_the_confirmation_email_has_lines_totals_address_and_the_bank_transfer_d
 
     html = message.body_html
     for expected in (
-        "2 × Camp Mug",
-        '<td>Subtotal</td><td style="text-align: right;">€39.98</td>',
+        "2 × <bdi>Camp Mug</bdi>",
+        '<td>Subtotal</td><td style="text-align: right; white-space: nowrap;">€39.98</td>',
         "€4.90",
         "€44.88",
         "Greta Guest<br>Lindenstr. 1<br>3. OG links<br>10115 Berlin<br>Germany",
@@ -1125,3 +1131,34 @@ def test_my_orders_come_in_pages_of_25(client, standard_shipping, django_assert_
     assert [n for n in newest_first if n in second] == newest_first[25:]
     assert "<title>My orders – page 2" in second
     assert client.get(url, {"page": "x"}).status_code == 200  # a bad number: the first page
+
+
+def test_an_order_too_large_for_the_books_is_refused_with_a_message_not_an_error_page(
+    client, standard_shipping
+):
+    """999 of a €99,999.99 sauna, twice over, is €199,799,980.02: more than an order's money
+    columns hold (10 digits). Postgres refused the row (a 500); now the shopper is told."""
+    sauna = ProductFactory(name="Sauna", price=Decimal("99999.99"), stock=5000).variants.get()
+    hut = ProductFactory(name="Hut", price=Decimal("99999.99"), stock=5000).variants.get()
+    add_to_cart(client, sauna, 999)
+    add_to_cart(client, hut, 999)
+    review = walk_checkout(client, standard_shipping)
+
+    response = place(client, review_key(review))
+
+    assert not Order.objects.exists()
+    assert response.url == reverse("orders:checkout_review")
+    told = messages_of(client.get(response.url))
+    assert any("too large to place online" in m and "€99,999,999.99" in m for m in told), told
+    assert CartLine.objects.count() == 2  # the cart is kept as it was
+
+
+def test_a_right_to_left_name_and_street_keep_their_order_on_the_review(
+    client, mug, standard_shipping
+):
+    """ "محمد, شارع الملك فهد 12, …" in one line: unisolated, the name and the street ran together
+    as one right-to-left run and swapped places. Each part is isolated (<bdi>)."""
+    add_to_cart(client, mug, 1)
+    address = {**ADDRESS_FORM, "full_name": "محمد الحسيني", "line1": "شارع الملك فهد 12"}
+    review = walk_checkout(client, standard_shipping, address=address).content.decode()
+    assert "<dd><bdi>محمد الحسيني</bdi>, <bdi>شارع الملك فهد 12</bdi>," in review

@@ -260,7 +260,7 @@ def test_the_inquiry_shows_only_name_and_town_while_my_orders_shows_the_whole_ad
     order = place(make_cart((variant, 1), user=member), standard_shipping, user=member)
 
     public = ask(client, order.number, "guest@example.com").content.decode()
-    assert "Greta Guest, 10115 Berlin" in public
+    assert "<bdi>Greta Guest</bdi>, 10115 <bdi>Berlin</bdi>" in public
     assert "Lindenstr. 1" not in public  # anyone with the number and e-mail: not the street
 
     client.force_login(member)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from catalog.models import Variant
 from search.models import ProductDocument, SearchCount
 from search.services import (
+    cjk_pairs,
     count_key,
     flush_search_counts,
     index_all_products,
@@ -315,7 +316,7 @@ def test_a_long_search_is_quoted_shortened_but_kept_whole_in_the_box(client, sho
     assert f"<h1>{shown}</h1>" in body or f">{shown}</h1>" in body
     assert f'aria-current="page">{shown}</li>' in body  # the breadcrumb
     assert f"<title>{shown}" in body
-    assert "Nothing matches “Wanderrucksackregenschutzhüllenbefestig…”" in body
+    assert "Nothing matches “<bdi>Wanderrucksackregenschutzhüllenbefestig…</bdi>”" in body
     assert f'value="{words}"' in body  # the search box keeps what was typed
 
 
@@ -438,3 +439,29 @@ def test_an_empty_search_says_what_to_do_without_a_count_or_filters(client):
         assert "Type what you are looking for into the search box" in body
         assert "0 products" not in body
         assert "Filter and sort" not in body
+
+
+def test_chinese_and_japanese_names_are_cut_into_character_pairs():
+    assert cjk_pairs("青花瓷 teapot 茶") == ["青花", "花瓷", "茶"]
+    assert cjk_pairs("南部鉄器 急須 あられ") == ["南部", "部鉄", "鉄器", "急須", "あら", "られ"]
+    assert cjk_pairs("Plain English") == []
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_word_inside_a_chinese_name_is_found_on_postgres(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """PostgreSQL reads "手工景德镇青花瓷茶具套装" as one word: "茶具" (tea set) found nothing."""
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory(name="手工景德镇青花瓷茶具套装——十二件套", stock=4)
+    for query in ("茶具", "青花瓷", "景德镇青花瓷茶具"):
+        assert names(client.get(URL, {"q": query})) == ["手工景德镇青花瓷茶具套装——十二件套"]
+        suggested = json.loads(client.get(reverse("search:suggest"), {"q": query}).content)
+        assert [p["name"] for p in suggested["products"]] == ["手工景德镇青花瓷茶具套装——十二件套"]
+    assert names(client.get(URL, {"q": "瓷器"})) == []  # every pair must be there
+
+
+def test_a_long_search_is_cut_between_characters_not_inside_an_emoji():
+    flag = "🇩🇪"  # two regional indicators, one flag (a lone one shows as a letter in a box)
+    query, cut = normalize_query("a" * 199 + flag)
+    assert (query, cut) == ("a" * 199, True)

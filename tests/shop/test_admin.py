@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
-from catalog.models import Product, ProductImage
+from catalog.models import Category, Product, ProductImage, Series
 from tests.conftest import image_bytes
 from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, UserFactory
 
@@ -807,3 +807,31 @@ def test_staff_roles_give_one_job_what_it_needs_and_nothing_else(client, role, m
         assert client.get(reverse(f"admin:{name}")).status_code == 200, name
     for name in refused:
         assert client.get(reverse(f"admin:{name}")).status_code == 403, name
+
+
+def test_a_product_named_without_latin_letters_gets_an_address_of_its_own(staff_client):
+    """Admin's prefilled address keeps Latin letters only: "手工茶具" left it empty, and the
+    form refused to save. Left empty, the address is now made for it, one per product."""
+    ProductFactory(slug="product")
+    response = staff_client.post(
+        reverse("admin:catalog_product_add"), new_product_form(name="手工茶具", slug="")
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    product = Product.objects.get(name="手工茶具")
+    assert product.slug == "product-2"
+    staff_client.post(
+        reverse("admin:catalog_product_add"),
+        new_product_form(name="Café Olé", slug="", **{"variants-0-sku": "MUG-2"}),
+    )
+    assert Product.objects.get(name="Café Olé").slug == "cafe-ole"
+
+
+@pytest.mark.parametrize(("model", "name"), [("series", "سلسلة الشاي"), ("category", "茶具")])
+def test_a_series_or_category_named_without_latin_letters_is_saved(staff_client, model, name):
+    response = staff_client.post(
+        reverse(f"admin:catalog_{model}_add"), {"name": name, "slug": "", "position": "0"}
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    saved = (Series if model == "series" else Category).objects.get(name=name)
+    assert saved.slug == model
+    assert staff_client.get(saved.get_absolute_url()).status_code == 200
