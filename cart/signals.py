@@ -4,8 +4,9 @@ from django.dispatch import receiver
 
 from catalog.models import Variant
 from core.pagecache import bump_content_version
+from core.sessions import session_key_moved
 
-from .models import CartLine, ShippingMethod
+from .models import Cart, CartLine, ShippingMethod
 from .services import cart_changed, merge_anonymous_cart
 
 
@@ -13,6 +14,16 @@ from .services import cart_changed, merge_anonymous_cart
 def merge_cart_at_sign_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         merge_anonymous_cart(user=user, session=request.session)
+
+
+@receiver(session_key_moved)
+def cart_follows_its_session(sender, old_key: str, new_key: str, **kwargs) -> None:
+    """A visitor's open cart is filed under their session's key: delete_stale_carts deletes a
+    cart whose session is gone. When the session moves to a new key (the old one deleted),
+    the cart moves with it, or it would be deleted while its visitor still uses it."""
+    Cart.objects.filter(session_key=old_key, user__isnull=True, status=Cart.Status.OPEN).update(
+        session_key=new_key
+    )
 
 
 @receiver([post_save, post_delete], sender=ShippingMethod)

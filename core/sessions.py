@@ -6,7 +6,9 @@ session, such as every checkout POST. An UPDATE of one row is atomic by itself, 
 here is that one statement (autocommit); creating a session keeps Django's transaction (it must
 tell a key collision apart). A session that vanished meanwhile still raises UpdateError, so the
 request ends as Django's would (SessionInterrupted). A session whose cached copy could not be
-rewritten (Redis not answering) moves to a new key (see save).
+rewritten (Redis not answering) moves to a new key (see save); every move of a session to a new
+key (that one, and signing in) is announced by ``session_key_moved``, so that rows filed under
+the old key (a visitor's cart) follow it.
 """
 
 import logging
@@ -14,11 +16,21 @@ import logging
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.base import UpdateError
 from django.db import router
+from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
 
+#: Sent after a session moved to a new key, with ``old_key`` and ``new_key``.
+session_key_moved = Signal()
+
 
 class SessionStore(cached_db.SessionStore):
+    def cycle_key(self):
+        old_key = self.session_key
+        super().cycle_key()
+        if old_key and old_key != self.session_key:
+            session_key_moved.send(sender=type(self), old_key=old_key, new_key=self.session_key)
+
     def save(self, must_create=False):
         if must_create or self.session_key is None:
             return super().save(must_create=must_create)

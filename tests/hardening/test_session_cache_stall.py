@@ -5,12 +5,17 @@ not answer, and once Redis answered again every worker read the older copy from 
 stall (a stalled Redis keeps its data; a restarted one does not). A session saved while its
 cache copy cannot be rewritten now moves to a new key, which no stale copy is stored under."""
 
+import datetime
+
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.urls import reverse
+from django.utils import timezone
 
-from cart.models import ShippingMethod
+from cart.models import Cart, ShippingMethod
+from cart.services import delete_stale_carts
 from core.sessions import SessionStore
 from orders.models import Order
 from tests.factories import ProductFactory
@@ -81,3 +86,30 @@ def test_the_order_placed_during_a_redis_stall_shows_its_confirmation_afterwards
     confirmation = client.get(placed["Location"])
     assert confirmation.status_code == 200
     assert order.number in confirmation.content.decode()
+
+
+def test_a_visitors_cart_moves_with_the_session_and_outlives_the_stale_cart_clean_up(
+    client, stalling_cache
+):
+    """The key move deletes the old session row; a visitor's cart filed under the old key
+    would then count as abandoned, and the clean-up would empty the cart its visitor still
+    uses (the next morning: "your cart is empty")."""
+    shipping = ShippingMethod.objects.create(name="Standard", fee="4.90")
+    variant = ProductFactory(stock=5).variants.get()
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+    old_key = client.session.session_key
+    StallingCache.stalled = True  # Redis stops answering as they fill in their details
+    details = client.post(
+        reverse("orders:checkout"),
+        checkout_data(shipping, payment="cod", email="ann@example.com", phone="030 1234567"),
+    )
+    assert details.status_code == 302
+    StallingCache.stalled = False
+    new_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert new_key != old_key
+
+    cart = Cart.objects.get()
+    assert cart.session_key == new_key
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now() - datetime.timedelta(days=1))
+    assert delete_stale_carts() == 0
+    assert client.get(reverse("cart:detail")).context["cart_count"] == 2
