@@ -1,6 +1,7 @@
 """A Redis cache that degrades to "no cache" when Redis is down, instead of failing the page."""
 
 import logging
+import threading
 import time
 import uuid
 
@@ -22,8 +23,9 @@ _unavailable_until: dict[str, float] = {}
 
 
 def forget_unavailable() -> None:
-    """Ask Redis again at the next call (tests)."""
+    """Ask Redis again at the next call, and forget the advances it missed (tests)."""
     _unavailable_until.clear()
+    _dropped_advances.clear()
 
 
 def _guard(default):
@@ -82,9 +84,17 @@ class ResilientRedisCache(RedisCache):
         self._location = ",".join(self._servers)
 
     def _unavailable(self) -> bool:
-        """True while Redis failed to answer less than UNAVAILABLE_SECONDS ago."""
+        """True while Redis failed to answer less than UNAVAILABLE_SECONDS ago. The first call
+        after that makes the generation advances dropped meanwhile (see advance_generation)."""
         until = _unavailable_until.get(self._location)
-        return until is not None and time.monotonic() < until
+        if until is None:
+            return False
+        if time.monotonic() < until:
+            return True
+        _unavailable_until.pop(self._location, None)
+        if _dropped_advances:
+            replay_dropped_advances(self)
+        return self._location in _unavailable_until  # failed again while replaying
 
     def is_unavailable(self) -> bool:
         """True while writes are dropped: Redis failed to answer less than
@@ -290,17 +300,64 @@ def bump_generation(key: str, timeout: int | None) -> None:
         transaction.on_commit(lambda: advance_generation(key, timeout))
 
 
-def advance_generation(key: str, timeout: int | None) -> None:
-    """A new generation for ``key``, once (bump_generation also does it again at commit)."""
-    from django.core.cache import cache
+# Generation advances this process could not make while Redis did not answer: {key: timeout}.
+# A Redis that stalled (stopped, unreachable) rather than restarted still holds what was cached
+# under the old generations (a product page with the old price, a cart's old count) once it
+# answers again; they are made then, by this process: at the first cache call after the
+# resilient cache's pause, or at its next advance. Bounded: a long outage on a busy day
+# drops carts' counts first (whatever is added after MAX_DROPPED_ADVANCES).
+_dropped_advances: dict[str, int | None] = {}
+MAX_DROPPED_ADVANCES = 10_000
+_replaying = threading.local()
 
+
+def _advance(cache, key: str, timeout: int | None) -> bool:
+    """One new generation for ``key``; False when the cache did not take it."""
     try:
         try:
             cache.incr(key)
         except ValueError:  # missing, or Redis failed mid-command: jump ahead, never back
             cache.set(key, _fresh_generation(), timeout)
     except Exception:
-        logger.warning("Cache unavailable: generation %s not bumped", key.split(":")[0])
+        return False
+    # the resilient cache drops writes without an error while Redis does not answer
+    return not cache_is_dropping_writes(cache)
+
+
+def cache_is_dropping_writes(cache) -> bool:
+    """Whether ``cache`` drops writes now (the resilient Redis cache while Redis does not
+    answer); other caches never say so, they raise."""
+    check = getattr(cache, "is_unavailable", None)
+    return bool(check and check())
+
+
+def replay_dropped_advances(cache) -> None:
+    """Make the generation advances dropped while Redis did not answer, oldest first; stops at
+    the first that fails again (the rest wait for the next try)."""
+    if getattr(_replaying, "active", False):
+        return
+    _replaying.active = True
+    try:
+        for key, timeout in list(_dropped_advances.items()):
+            if not _advance(cache, key, timeout):
+                return
+            _dropped_advances.pop(key, None)
+        logger.info("Cache answers again: dropped generation advances made")
+    finally:
+        _replaying.active = False
+
+
+def advance_generation(key: str, timeout: int | None) -> None:
+    """A new generation for ``key``, once (bump_generation also does it again at commit)."""
+    from django.core.cache import cache
+
+    if _dropped_advances:
+        replay_dropped_advances(cache)
+    if _advance(cache, key, timeout):
+        return
+    logger.warning("Cache unavailable: generation %s not bumped yet", key.split(":")[0])
+    if key in _dropped_advances or len(_dropped_advances) < MAX_DROPPED_ADVANCES:
+        _dropped_advances[key] = timeout
 
 
 def cache_get_many(keys: list[str]) -> dict:

@@ -18,6 +18,8 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.db import router
 from django.dispatch import Signal
 
+from .cache import cache_is_dropping_writes
+
 logger = logging.getLogger(__name__)
 
 #: Sent after a session moved to a new key, with ``old_key`` and ``new_key``.
@@ -48,7 +50,7 @@ class SessionStore(cached_db.SessionStore):
         except Exception:
             logger.exception("Error saving to cache (%s)", self._cache)
         else:
-            if not _cache_unavailable(self._cache):
+            if not cache_is_dropping_writes(self._cache):
                 return
         # The cached copy was not rewritten, and a Redis that stalled (rather than restarted)
         # still holds the one from before: once it answers again, every worker would read
@@ -58,9 +60,3 @@ class SessionStore(cached_db.SessionStore):
         logger.warning("Session cache not written; the session moves to a new key")
         self.cycle_key()
 
-
-def _cache_unavailable(cache) -> bool:
-    """Whether the cache is dropping writes now (the resilient Redis cache while Redis does
-    not answer); other caches never say so."""
-    check = getattr(cache, "is_unavailable", None)
-    return bool(check and check())

@@ -141,3 +141,52 @@ def test_publishing_is_not_retried_while_the_broker_stalls():
     from shop.celery import app
 
     assert app.conf.task_publish_retry is False
+
+
+def _redis_stops_answering(cache, clock):
+    """What a failed call does: the cache leaves Redis alone for the pause (and drops writes)."""
+    resilient._unavailable_until[cache._location] = clock[0] + resilient.UNAVAILABLE_SECONDS
+
+
+def test_a_generation_advance_dropped_while_redis_did_not_answer_is_made_when_it_answers(
+    redis_cache, monkeypatch
+):
+    """A stalled Redis keeps what it holds: pages and counts stored under the generation that
+    should have moved on would be served again once it answers (a price change that never
+    shows, until the page expires)."""
+    clock = [1000.0]
+    monkeypatch.setattr(resilient.time, "monotonic", lambda: clock[0])
+    before = resilient.current_generation("gen:demo", None)
+    _redis_stops_answering(redis_cache, clock)
+    resilient.advance_generation("gen:demo", None)  # dropped: Redis does not answer
+    assert resilient._dropped_advances == {"gen:demo": None}
+    clock[0] += resilient.UNAVAILABLE_SECONDS + 0.1
+    # the first call after the pause makes it, before it reads anything
+    assert int(redis_cache.get("gen:demo")) == before + 1
+    assert resilient._dropped_advances == {}
+
+
+def test_a_price_changed_while_redis_stalled_shows_once_redis_answers(redis_cache, monkeypatch):
+    from decimal import Decimal
+
+    from django.test import Client
+
+    from core import pagecache
+    from tests.factories import ProductFactory
+
+    lantern = ProductFactory(name="Storm Lantern", price=Decimal("30.00"), stock=9)
+    url = lantern.get_absolute_url()
+    Client().get(url)
+    assert Client().get(url)["X-Page-Cache"] == "hit"  # stored in Redis
+
+    clock = [1000.0]
+    monkeypatch.setattr(resilient.time, "monotonic", lambda: clock[0])
+    _redis_stops_answering(redis_cache, clock)
+    lantern.price = Decimal("24.50")
+    lantern.save()  # its page's scope and the content version: not bumped, Redis is silent
+    clock[0] += resilient.UNAVAILABLE_SECONDS + 0.1  # Redis answers again, the old page in it
+    pagecache.forget_worker_copies()  # (another worker: no copy in its memory)
+
+    page = Client().get(url).content.decode()
+    assert "24.50" in page
+    assert "30.00" not in page
