@@ -59,4 +59,3 @@ class SessionStore(cached_db.SessionStore):
         # gives the browser the new key.
         logger.warning("Session cache not written; the session moves to a new key")
         self.cycle_key()
-

@@ -38,7 +38,7 @@ AUTOCOMPLETE_CANDIDATES = 100
 def _prefix_tsquery(query: str) -> SearchQuery | None:
     """``blue speak`` -> ``blue:* & speak:*`` built from word characters only (never raw input).
     A Chinese/Japanese word of three or more characters is looked up by its character pairs
-    (``青花瓷`` -> ``青花 & 花瓷``), as search.services.cjk_pairs indexed them."""
+    (``青花瓷`` -> ``(青花 & 花瓷 | 青花瓷:*)``), as search.services.cjk_pairs indexed them."""
     tokens = words(query)[:8]
     if not tokens:
         return None
@@ -48,8 +48,10 @@ def _prefix_tsquery(query: str) -> SearchQuery | None:
         if not any(len(run) > 2 for run in runs):
             terms.append(f"{token}:*")
             continue
-        terms.extend(cjk_pairs(token))
-        terms.extend(f"{rest}:*" for rest in CJK_RUN_RE.split(token) if rest)
+        pairs = cjk_pairs(token) + [f"{rest}:*" for rest in CJK_RUN_RE.split(token) if rest]
+        # or the word as a prefix, as before: a document indexed before the pairs were (until
+        # its product's next save, or index_all_products) is still found by its first word
+        terms.append(f"({' & '.join(pairs)} | {token}:*)")
     raw = " & ".join(terms)
     return SearchQuery(raw, search_type="raw", config=settings.SEARCH_CONFIG)
 

@@ -1,5 +1,6 @@
 import json
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -459,6 +460,21 @@ def test_a_word_inside_a_chinese_name_is_found_on_postgres(
         suggested = json.loads(client.get(reverse("search:suggest"), {"q": query}).content)
         assert [p["name"] for p in suggested["products"]] == ["手工景德镇青花瓷茶具套装——十二件套"]
     assert names(client.get(URL, {"q": "瓷器"})) == []  # every pair must be there
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_chinese_name_indexed_before_the_pairs_is_still_found_by_its_first_word(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """A shop that upgraded has documents without the character pairs until each product's
+    next save (or index_all_products): a search for the name's beginning found them before
+    and must still."""
+    with (
+        mock.patch("search.services.cjk_pairs", return_value=[]),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ProductFactory(name="青花瓷茶壶", stock=4)
+    assert names(client.get(URL, {"q": "青花瓷"})) == ["青花瓷茶壶"]
 
 
 def test_a_long_search_is_cut_between_characters_not_inside_an_emoji():
