@@ -1,8 +1,10 @@
 import json
 import logging
 import secrets
+import sys
 from datetime import timedelta
 
+from django import db
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -103,7 +105,11 @@ def healthz(request):
 
 
 def server_error(request, *args, **kwargs):
-    """The 500 page in the shop's look, rendered without touching the database."""
+    """The 500 page in the shop's look, rendered without touching the database. When the
+    database could not be reached (a restart, a dropped connection: the next request gets a
+    new one), 503 with Retry-After: the shop is back in a moment, and crawlers and monitors
+    tell that from a fault."""
+    unavailable = isinstance(sys.exc_info()[1], (db.OperationalError, db.InterfaceError))
     try:
         template = loader.get_template("500.html")
         body = template.render(
@@ -111,12 +117,17 @@ def server_error(request, *args, **kwargs):
                 "SHOP_NAME": settings.SHOP_NAME,
                 "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
                 "bare": True,
+                "unavailable": unavailable,
             }
         )
     except Exception:  # the error page itself must never fail
         logger.exception("Rendering 500.html failed")
         body = "<h1>Server error</h1><p>Please try again in a moment.</p>"
-    return HttpResponseServerError(body)
+    if not unavailable:
+        return HttpResponseServerError(body)
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = "10"
+    return response
 
 
 @require_GET

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -122,6 +123,35 @@ def test_500_page_has_the_shop_look_and_no_traceback(settings, product):
     assert "Something went wrong on our side" in body
     assert ADMIN_EMAIL in body
     assert client  # the handler above is the one Django uses (handler500)
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_a_database_out_of_reach_answers_503_back_in_a_moment(settings, monkeypatch, error):
+    """A request in flight when its database connection drops (PostgreSQL restarting; the
+    next request gets a new connection): 503 with Retry-After, not a 500 "went wrong"."""
+    settings.SHOP_ADMIN_EMAIL = ADMIN_EMAIL
+
+    def dropped(**kwargs):
+        raise error("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("cart.selectors.list_shipping_methods", dropped)
+    response = Client(raise_request_exception=False).get(reverse("cart:detail"))
+    body = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "We are back in a moment" in body
+    assert "Something went wrong" not in body
+    assert ADMIN_EMAIL in body
+
+
+def test_any_other_fault_is_still_a_500(monkeypatch):
+    def broken(**kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("cart.selectors.list_shipping_methods", broken)
+    response = Client(raise_request_exception=False).get(reverse("cart:detail"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
 
 
 def sitemap_pages(client) -> dict[str, str]:
