@@ -26,6 +26,7 @@ def forget_unavailable() -> None:
     """Ask Redis again at the next call, and forget the advances it missed (tests)."""
     _unavailable_until.clear()
     _dropped_advances.clear()
+    _dropped_deletes.clear()
 
 
 def _guard(default):
@@ -92,7 +93,7 @@ class ResilientRedisCache(RedisCache):
         if time.monotonic() < until:
             return True
         _unavailable_until.pop(self._location, None)
-        if _dropped_advances:
+        if _dropped_advances or _dropped_deletes:
             replay_dropped_advances(self)
         return self._location in _unavailable_until  # failed again while replaying
 
@@ -308,6 +309,9 @@ def bump_generation(key: str, timeout: int | None) -> None:
 # drops carts' counts first (whatever is added after MAX_DROPPED_ADVANCES).
 _dropped_advances: dict[str, int | None] = {}
 MAX_DROPPED_ADVANCES = 10_000
+# Keys whose deletion was dropped the same way (a session ended at logout: its cached copy
+# would sign the old cookie in again), deleted then too.
+_dropped_deletes: dict[str, None] = {}
 _replaying = threading.local()
 
 
@@ -331,9 +335,16 @@ def cache_is_dropping_writes(cache) -> bool:
     return bool(check and check())
 
 
+def delete_when_it_answers(key: str) -> None:
+    """Delete ``key`` (a full key, as given to cache.delete) once the cache answers again: its
+    deletion was just dropped."""
+    if key in _dropped_deletes or len(_dropped_deletes) < MAX_DROPPED_ADVANCES:
+        _dropped_deletes[key] = None
+
+
 def replay_dropped_advances(cache) -> None:
-    """Make the generation advances dropped while Redis did not answer, oldest first; stops at
-    the first that fails again (the rest wait for the next try)."""
+    """Make the generation advances and deletions dropped while Redis did not answer, oldest
+    first; stops at the first that fails again (the rest wait for the next try)."""
     if getattr(_replaying, "active", False):
         return
     _replaying.active = True
@@ -342,7 +353,15 @@ def replay_dropped_advances(cache) -> None:
             if not _advance(cache, key, timeout):
                 return
             _dropped_advances.pop(key, None)
-        logger.info("Cache answers again: dropped generation advances made")
+        for key in list(_dropped_deletes):
+            try:
+                cache.delete(key)
+            except Exception:
+                return
+            if cache_is_dropping_writes(cache):
+                return
+            _dropped_deletes.pop(key, None)
+        logger.info("Cache answers again: dropped generation advances and deletions made")
     finally:
         _replaying.active = False
 
@@ -351,7 +370,7 @@ def advance_generation(key: str, timeout: int | None) -> None:
     """A new generation for ``key``, once (bump_generation also does it again at commit)."""
     from django.core.cache import cache
 
-    if _dropped_advances:
+    if _dropped_advances or _dropped_deletes:
         replay_dropped_advances(cache)
     if _advance(cache, key, timeout):
         return

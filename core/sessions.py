@@ -18,7 +18,7 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.db import router
 from django.dispatch import Signal
 
-from .cache import cache_is_dropping_writes
+from .cache import cache_is_dropping_writes, delete_when_it_answers
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,15 @@ session_key_moved = Signal()
 
 
 class SessionStore(cached_db.SessionStore):
+    def delete(self, session_key=None):
+        """Django's, and a cached copy Redis could not delete now (logout while it does not
+        answer) is deleted once it answers: a stalled Redis keeps it, and it would sign the
+        old cookie in again."""
+        key = session_key or self.session_key
+        super().delete(session_key)
+        if key and cache_is_dropping_writes(self._cache):
+            delete_when_it_answers(self.cache_key_prefix + key)
+
     def cycle_key(self):
         old_key = self.session_key
         super().cycle_key()

@@ -190,3 +190,25 @@ def test_a_price_changed_while_redis_stalled_shows_once_redis_answers(redis_cach
     page = Client().get(url).content.decode()
     assert "24.50" in page
     assert "30.00" not in page
+
+
+def test_a_session_ended_while_redis_stalled_does_not_come_back_when_it_answers(
+    redis_cache, monkeypatch
+):
+    """Logout while Redis does not answer: the session row goes, its cached copy cannot be
+    deleted, and a stalled Redis still holds it once it answers (a copied cookie would be
+    signed in again until the copy expires). It is deleted then."""
+    from core.sessions import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = "42"
+    session.create()  # the row, and the copy in Redis
+    key = session.session_key
+
+    clock = [1000.0]
+    monkeypatch.setattr(resilient.time, "monotonic", lambda: clock[0])
+    _redis_stops_answering(redis_cache, clock)
+    session.flush()  # logout
+    clock[0] += resilient.UNAVAILABLE_SECONDS + 0.1  # Redis answers again
+
+    assert SessionStore(session_key=key).get("_auth_user_id") is None
