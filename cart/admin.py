@@ -1,8 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.forms.models import BaseModelFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from core.adminlists import LimitedSearchMixin
 
@@ -61,8 +63,34 @@ class ShippingMethodAdmin(admin.ModelAdmin):
         # page has.
         if request.method != "POST":
             return super().changelist_view(request, extra_context)
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        except NoActiveShippingMethod as exc:  # "delete selected" of every active one
+            return self._refused(request, exc, request.path)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:  # Django's delete page runs in a transaction: the refusal rolls it back
+            return super().delete_view(request, object_id, extra_context)
+        except NoActiveShippingMethod as exc:
+            page = reverse("admin:cart_shippingmethod_change", args=[object_id])
+            return self._refused(request, exc, page)
+
+    # Deleting the last active method (one no order names yet) left the shop with none, as
+    # switching it off would have.
+    def delete_model(self, request, obj):
+        check_a_shipping_method_stays_active(active={obj.pk: False})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        check_a_shipping_method_stays_active(
+            active=dict.fromkeys(queryset.values_list("pk", flat=True), False)
+        )
+        super().delete_queryset(request, queryset)
+
+    def _refused(self, request, exc, url: str):
+        self.message_user(request, str(exc), messages.ERROR)
+        return HttpResponseRedirect(url)
 
 
 class CartLineInline(admin.TabularInline):

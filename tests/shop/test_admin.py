@@ -297,6 +297,38 @@ def test_staff_cannot_switch_off_the_last_delivery_method(staff_client):
     assert express.is_active
 
 
+def test_staff_cannot_delete_the_last_active_delivery_method(staff_client):
+    """Switching it off was refused; deleting it (no order names it yet) was not, and left
+    the shop with no way to check out."""
+    from cart.admin import NONE_ACTIVE
+    from cart.models import ShippingMethod
+
+    standard = ShippingMethod.objects.create(name="Standard", fee=Decimal("4.90"))
+    pickup = ShippingMethod.objects.create(name="Pick-up", fee=Decimal("0"), is_active=False)
+
+    page = reverse("admin:cart_shippingmethod_delete", args=[standard.pk])
+    response = staff_client.post(page, {"post": "yes"}, follow=True)
+    assert NONE_ACTIVE in response.content.decode()
+    assert ShippingMethod.objects.filter(pk=standard.pk).exists()
+
+    listing = reverse("admin:cart_shippingmethod_changelist")
+    selected = {"action": "delete_selected", "post": "yes", "_selected_action": [standard.pk]}
+    response = staff_client.post(listing, selected, follow=True)
+    assert NONE_ACTIVE in response.content.decode()
+    assert ShippingMethod.objects.count() == 2
+
+    # an inactive one goes; so does an active one while another stays active
+    assert (
+        staff_client.post(
+            reverse("admin:cart_shippingmethod_delete", args=[pickup.pk]), {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    express = ShippingMethod.objects.create(name="Express", fee=Decimal("9.90"))
+    assert staff_client.post(page, {"post": "yes"}).status_code == 302
+    assert list(ShippingMethod.objects.all()) == [express]
+
+
 def test_the_product_list_filters_by_category_with_its_subcategories_in_few_queries(
     staff_client, django_assert_max_num_queries
 ):
