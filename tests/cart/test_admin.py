@@ -83,3 +83,21 @@ def test_the_cart_search_cannot_spell_out_a_visitors_session_key(client):
         assert link not in staff_client_get(client, f"{changelist}?q={part}"), part
     assert link in staff_client_get(client, f"{changelist}?q={key}")
     assert link in staff_client_get(client, f"{changelist}?q={key.upper()}")  # as typed
+
+
+def test_the_cart_search_finds_a_session_key_by_the_index(client):
+    """Django's "=session_key" compared UPPER(session_key) with the term: no index serves
+    that, so every search read every cart. The key is compared as stored (lower case)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key = "k3y0fav1s1t0rs5ess10n0000000000x"
+    Cart.objects.create(session_key=key)
+    client = shop_staff_client(client)
+    with CaptureQueriesContext(connection) as queries:
+        staff_client_get(client, f"{reverse('admin:cart_cart_changelist')}?q={key.upper()}")
+    searches = [q["sql"] for q in queries if key in q["sql"] or key.upper() in q["sql"]]
+    assert searches
+    for sql in searches:
+        assert "UPPER" not in sql
+        assert f'"cart_cart"."session_key" = \'{key}\'' in sql
