@@ -240,6 +240,28 @@ def test_product_page_shows_price_stock_variants_and_seo(client, catalog):
     assert "Tent" in [p.name for p in response.context["related"]]
 
 
+def test_a_product_with_many_options_offers_them_in_one_list(client):
+    """Forty sizes as boxes made a phone's page 8,900 px tall with "Add to cart" under all of
+    them; more than eight options come as one list (sold-out ones listed, not choosable)."""
+    product = ProductFactory(name="Climbing Shoe", stock=False)
+    sizes = [
+        VariantFactory(product=product, sku=f"CS-{n}", size=f"EU {n}", stock=30)
+        for n in range(30, 42)
+    ]
+    Variant.objects.filter(pk=sizes[0].pk).update(stock=0)
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert '<label for="variant-choice">Choose an option</label>' in body
+    assert '<select id="variant-choice" name="variant" required>' in body
+    assert '<option value="">Choose…</option>' in body
+    assert f'<option value="{sizes[0].pk}" disabled>EU 30 — sold out</option>' in body
+    assert f'<option value="{sizes[5].pk}">EU 35 — in stock</option>' in body
+    assert 'type="radio"' not in body
+
+    response = client.post(reverse("cart:add"), {"variant": sizes[5].pk, "quantity": 1})
+    assert response.status_code == 302
+    assert client.get(reverse("cart:detail")).context["cart_count"] == 1
+
+
 def test_product_page_shows_its_series_and_category_trail(client, catalog):
     product = catalog["cheap pack"]
     body = client.get(product.get_absolute_url()).content.decode()

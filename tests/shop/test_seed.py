@@ -67,3 +67,39 @@ def test_seed_refuses_to_run_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("seed_demo", products=1, stdout=io.StringIO())
+
+
+def test_the_messy_content_seeds_and_every_page_of_it_renders(client):
+    """seed_messy_content (long, unbreakable, right-to-left, CJK and emoji names, 40 variants,
+    a 254-character e-mail address) joins the demo catalog; each of its pages renders."""
+    from django.urls import reverse
+
+    from guestbook.models import Entry
+
+    seed(products=3)
+    out = io.StringIO()
+    call_command("seed_messy_content", stdout=out, force=True)
+    call_command("seed_messy_content", stdout=io.StringIO(), force=True)  # twice: no error
+    assert "Messy content ready" in out.getvalue()
+    products = list(Product.objects.filter(variants__sku__startswith="XT-").distinct())
+    assert len(products) >= 8
+    assert Variant.objects.filter(product__in=products).count() >= 40
+    for product in products:
+        page = client.get(product.get_absolute_url())
+        assert page.status_code == 200, product.slug
+        assert "<bdi>" in page.content.decode() or 'dir="auto"' in page.content.decode()
+    for category in Category.objects.all():
+        assert client.get(category.get_absolute_url()).status_code == 200, category.slug
+    for series in Series.objects.all():
+        assert client.get(series.get_absolute_url()).status_code == 200, series.slug
+    assert Entry.objects.filter(name="張偉").exists()
+    assert client.get(reverse("guestbook:index")).status_code == 200
+    assert client.get(reverse("search:results"), {"q": "茶具"}).status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_the_messy_content_needs_the_demo_catalog_and_debug():
+    with pytest.raises(CommandError, match="seed_demo first"):
+        call_command("seed_messy_content", force=True, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_messy_content", stdout=io.StringIO())

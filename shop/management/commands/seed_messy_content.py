@@ -1,33 +1,24 @@
-"""Fill a demo shop with a merchant's messy real content, for looking at the pages.
-
-Run after ``seed_demo`` on a development database (never production):
-    .venv/bin/python scripts/content_extremes.py
-Idempotent enough to run twice: rows are looked up by slug, SKU or e-mail first.
+"""seed_messy_content: a merchant's messy real content in the demo shop, for looking at the
+pages with it (a content-extremes pass found overflowing pages, emoji cut in half and
+right-to-left names swallowing their punctuation). Idempotent enough to run twice: rows are
+looked up by slug, SKU or e-mail first. Never on a live shop.
 """
 
-import os
-import sys
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-import django  # noqa: E402
-
-django.setup()
-
-from allauth.account.models import EmailAddress  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import transaction  # noqa: E402
-
-from accounts.models import Address  # noqa: E402
-from catalog.models import Category, Product, Series, Variant  # noqa: E402
-from catalog.selectors import bump_catalog_version  # noqa: E402
-from catalog.services import refresh_price_ranges, refresh_stock_totals  # noqa: E402
-from guestbook.models import Entry  # noqa: E402
-from search.services import index_products  # noqa: E402
-from service.models import ContactMessage  # noqa: E402
+from accounts.models import Address
+from catalog.models import Category, Product, Series, Variant
+from catalog.selectors import bump_catalog_version
+from catalog.services import refresh_price_ranges, refresh_stock_totals
+from guestbook.models import Entry
+from search.services import index_products
+from service.models import ContactMessage
 
 LONG_NAME = (
     "Ultralight Waterproof Breathable Three-Layer Expedition Rain Jacket with Adjustable "
@@ -70,7 +61,8 @@ def product(*, slug, name, series, category, price, variants, description="", sh
 
 
 @transaction.atomic
-def main():
+def fill() -> list[int]:
+    """Create (or update) the messy rows; the ids of the products made."""
     trail = Series.objects.get(slug="trailhead")
     one, _ = Series.objects.get_or_create(
         slug="single-origin",
@@ -263,7 +255,28 @@ def main():
         defaults={"email": LONG_EMAIL, "message": WORD * 30},
     )
     bump_catalog_version()
-    print("ok", ids)
+    return ids
 
 
-main()
+class Command(BaseCommand):
+    help = (
+        "Add a merchant's messy real content to the demo shop (after seed_demo), to look at "
+        "the pages with it: 200-character and unbreakable names, Arabic, Hebrew, Chinese, "
+        "Japanese and emoji, a 20,000-character description, 40 variants, a 254-character "
+        "e-mail address. Development databases only."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even when DEBUG is off (never on a live shop).",
+        )
+
+    def handle(self, *args, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_messy_content adds test content; with DEBUG off, add --force.")
+        if not Series.objects.filter(slug="trailhead").exists():
+            raise CommandError("Run seed_demo first: the messy content joins its catalog.")
+        ids = fill()
+        self.stdout.write(f"Messy content ready: {len(ids)} products made or updated.")
