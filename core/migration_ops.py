@@ -66,3 +66,55 @@ class TrigramIndexes(Operation):
 
     def describe(self):
         return f"Create trigram indexes {', '.join(self.indexes)} (PostgreSQL)"
+
+
+class DropFieldIndexConcurrently(Operation):
+    """Drop the index that ``db_index=True`` gave a field (and, on PostgreSQL, the ``_like``
+    index Django adds for a text field), CONCURRENTLY on PostgreSQL: a plain DROP INDEX waits
+    for an exclusive lock on the table, and every query on it queues behind that while a long
+    reader (a nightly dump) holds the table. Use it as the database side of a
+    SeparateDatabaseAndState whose state side is the AlterField; the migration must say
+    ``atomic = False``. Names are Django's own (schema_editor._create_index_name), as the
+    field's migration made them. Unapplied, the indexes are built again (not concurrently)."""
+
+    reversible = True
+
+    def __init__(self, model_name: str, field_name: str):
+        self.model_name = model_name
+        self.field_name = field_name
+
+    def deconstruct(self):
+        kwargs = {"model_name": self.model_name, "field_name": self.field_name}
+        return self.__class__.__name__, [], kwargs
+
+    def state_forwards(self, app_label, state):
+        pass  # the AlterField beside it changes the state
+
+    def _names(self, schema_editor, model) -> list[str]:
+        field = model._meta.get_field(self.field_name)
+        table = model._meta.db_table
+        names = [schema_editor._create_index_name(table, [field.column], suffix="")]
+        if schema_editor.connection.vendor == "postgresql" and field.get_internal_type() in (
+            "CharField",
+            "TextField",
+            "SlugField",
+        ):
+            names.append(schema_editor._create_index_name(table, [field.column], suffix="_like"))
+        return names
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+        for name in self._names(schema_editor, model):
+            schema_editor.execute(
+                f"DROP INDEX {concurrently}IF EXISTS {schema_editor.quote_name(name)}"
+            )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.field_name)
+        for sql in schema_editor._field_indexes_sql(model, field):
+            schema_editor.execute(sql)
+
+    def describe(self):
+        return f"Drop the index of {self.model_name}.{self.field_name} (concurrently)"

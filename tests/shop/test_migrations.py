@@ -1,6 +1,7 @@
 """The admin index migrations (catalog 0006, core 0005, orders 0005) can be unapplied and
 applied again, and a build that was interrupted is finished by the next migrate."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -152,3 +153,48 @@ def test_no_index_of_one_column_that_a_composite_index_leads_with(table, column)
     assert composites  # the composite stays
     singles = [name for name, c in constraints.items() if c in indexes and c["columns"] == [column]]
     assert singles == []
+
+
+def single_indexes(table: str, column: str) -> list[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return sorted(
+        name
+        for name, c in constraints.items()
+        if c["index"] and not c["unique"] and c["columns"] == [column]
+    )
+
+
+@pytest.mark.parametrize(
+    ("app", "before", "migration", "table", "column"),
+    [
+        (
+            "cart",
+            "0002_shipping_method_messages",
+            "0003_cart_session_key_single_index_dropped",
+            "cart_cart",
+            "session_key",
+        ),
+        (
+            "catalog",
+            "0009_price_range_db_default",
+            "0010_product_is_active_single_index_dropped",
+            "catalog_product",
+            "is_active",
+        ),
+    ],
+)
+def test_a_redundant_index_is_dropped_concurrently_and_comes_back_when_unapplied(
+    migrated_back_and_forth, app, before, migration, table, column
+):
+    """A plain DROP INDEX waits for an exclusive lock on the table, and on a live shop every
+    query on it (each cart, each product page) queues behind that while a nightly dump reads
+    the table; on PostgreSQL the drop runs CONCURRENTLY."""
+    call_command("migrate", app, before, verbosity=0)
+    assert single_indexes(table, column)  # what the field's db_index made (and _like)
+    call_command("migrate", app, migration, verbosity=0)
+    assert single_indexes(table, column) == []
+    if connection.vendor == "postgresql":
+        sql = io.StringIO()
+        call_command("sqlmigrate", app, migration, stdout=sql)
+        assert "DROP INDEX CONCURRENTLY IF EXISTS" in sql.getvalue()
