@@ -6,6 +6,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
+from accounts.models import Address
 from catalog.models import Category, Product, Series, Variant
 
 
@@ -25,6 +26,21 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(
                 user=self, email=self.email, defaults={"verified": True, "primary": True}
             )
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    """A member's saved address (in Berlin unless told otherwise)."""
+
+    class Meta:
+        model = Address
+
+    user = factory.SubFactory(UserFactory)
+    full_name = "Greta Guest"
+    line1 = "Lindenstr. 1"
+    postcode = "10115"
+    city = "Berlin"
+    country = "Germany"
+    is_default = True
 
 
 class SeriesFactory(factory.django.DjangoModelFactory):

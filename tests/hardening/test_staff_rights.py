@@ -226,13 +226,12 @@ def one_of_everything(db):
     from datetime import date
     from decimal import Decimal
 
-    from accounts.models import Address
     from cart.models import ShippingMethod
     from core.models import OutboxMessage
     from guestbook.models import Entry
     from search.models import SearchCount
     from service.models import ContactMessage, ServiceText
-    from tests.factories import ProductFactory
+    from tests.factories import AddressFactory, ProductFactory
     from tests.orders.helpers import make_cart, place
 
     member = UserFactory(email="greta@example.com", verified_email=False)
@@ -242,15 +241,7 @@ def one_of_everything(db):
     order = place(make_cart((product.variants.get(), 1)), shipping)
     rows = [
         member,
-        Address.objects.create(
-            user=member,
-            full_name="Greta Guest",
-            line1="Lindenstr. 1",
-            postcode="10115",
-            city="Berlin",
-            country="Germany",
-            is_default=True,
-        ),
+        AddressFactory(user=member),
         order,
         product,
         product.variants.get(),
