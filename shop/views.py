@@ -1,6 +1,7 @@
 import json
 import logging
 import secrets
+import sqlite3
 import sys
 from datetime import timedelta
 
@@ -104,12 +105,31 @@ def healthz(request):
     return JsonResponse({"status": status, **checks}, status=200 if healthy else 503)
 
 
+# PostgreSQL's SQLSTATEs of a connection lost or refused: class 08, the server shutting down
+# or starting up, too many connections. Any other error it answered (a statement timeout, a
+# deadlock) is a fault.
+CONNECTION_LOST = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _database_out_of_reach(exc) -> bool:
+    """The database could not be reached: not a query it answered with an error."""
+    if isinstance(exc, db.InterfaceError):
+        return True
+    if not isinstance(exc, db.OperationalError):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.Error):  # SQLite: a file, never out of reach
+        return False
+    sqlstate = getattr(cause, "sqlstate", None)  # none: the driver lost the connection
+    return not sqlstate or sqlstate.startswith(CONNECTION_LOST)
+
+
 def server_error(request, *args, **kwargs):
     """The 500 page in the shop's look, rendered without touching the database. When the
     database could not be reached (a restart, a dropped connection: the next request gets a
     new one), 503 with Retry-After: the shop is back in a moment, and crawlers and monitors
     tell that from a fault."""
-    unavailable = isinstance(sys.exc_info()[1], (db.OperationalError, db.InterfaceError))
+    unavailable = _database_out_of_reach(sys.exc_info()[1])
     try:
         template = loader.get_template("500.html")
         body = template.render(

@@ -1,6 +1,8 @@
 import re
+import sqlite3
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
@@ -152,6 +154,47 @@ def test_any_other_fault_is_still_a_500(monkeypatch):
     response = Client(raise_request_exception=False).get(reverse("cart:detail"))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        sqlite3.OperationalError("no such table: cart_shippingmethod"),
+    ],
+)
+def test_a_database_that_answered_with_an_error_is_a_500_not_503(monkeypatch, cause):
+    """The database was reached and refused the query (a query too slow, a deadlock, a table
+    a migration has not made): a fault of the shop, not an outage to come back from."""
+
+    def refused(**kwargs):
+        raise OperationalError(*cause.args) from cause
+
+    monkeypatch.setattr("cart.selectors.list_shipping_methods", refused)
+    response = Client(raise_request_exception=False).get(reverse("cart:detail"))
+    assert response.status_code == 500
+    assert not response.has_header("Retry-After")
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        psycopg.OperationalError("server closed the connection unexpectedly"),
+        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+        psycopg.errors.CannotConnectNow("the database system is starting up"),
+        psycopg.errors.TooManyConnections("sorry, too many clients already"),
+    ],
+)
+def test_a_connection_lost_by_the_driver_is_503(monkeypatch, cause):
+    def dropped(**kwargs):
+        raise OperationalError(*cause.args) from cause
+
+    monkeypatch.setattr("cart.selectors.list_shipping_methods", dropped)
+    response = Client(raise_request_exception=False).get(reverse("cart:detail"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
 
 
 def sitemap_pages(client) -> dict[str, str]:
