@@ -114,7 +114,10 @@ class DropFieldIndexConcurrently(Operation):
         model = to_state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.field_name)
         for sql in schema_editor._field_indexes_sql(model, field):
-            schema_editor.execute(sql)
+            # IF NOT EXISTS: an unapply that failed half-way (no transaction) can be run again
+            schema_editor.execute(
+                str(sql).replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+            )
 
     def describe(self):
         return f"Drop the index of {self.model_name}.{self.field_name} (concurrently)"

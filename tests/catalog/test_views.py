@@ -253,7 +253,9 @@ def test_a_product_with_many_options_offers_them_in_one_list(client):
     assert '<label for="variant-choice">Choose an option</label>' in body
     assert '<select id="variant-choice" name="variant" required>' in body
     assert '<option value="">Choose…</option>' in body
-    assert f'<option value="{sizes[0].pk}" disabled>&#x2068;EU 30&#x2069; — sold out</option>' in body
+    assert (
+        f'<option value="{sizes[0].pk}" disabled>&#x2068;EU 30&#x2069; — sold out</option>' in body
+    )
     assert f'<option value="{sizes[5].pk}">&#x2068;EU 35&#x2069; — in stock</option>' in body
     assert 'type="radio"' not in body
 

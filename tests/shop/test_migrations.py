@@ -198,3 +198,9 @@ def test_a_redundant_index_is_dropped_concurrently_and_comes_back_when_unapplied
         sql = io.StringIO()
         call_command("sqlmigrate", app, migration, stdout=sql)
         assert "DROP INDEX CONCURRENTLY IF EXISTS" in sql.getvalue()
+    # an unapply that stopped after its first index (it runs outside a transaction) runs again
+    with connection.schema_editor() as editor:
+        name = editor._create_index_name(table, [column], suffix="")
+        editor.execute(f'CREATE INDEX "{name}" ON "{table}" ("{column}")')
+    call_command("migrate", app, before, verbosity=0)
+    assert single_indexes(table, column)
