@@ -340,6 +340,14 @@ class Variant(models.Model):
     def stock_state(self) -> str:
         return stock_state(self.stock)
 
+    @property
+    def stock_note(self) -> str:
+        """What an option on the product page says of its stock."""
+        state = self.stock_state
+        if state == StockState.SOLD_OUT:
+            return "sold out"
+        return f"only {self.stock} left" if state == StockState.LOW else "in stock"
+
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:
     return f"products/{instance.product_id or 'new'}/{filename}"

@@ -86,7 +86,7 @@ class ResilientRedisCache(RedisCache):
 
     def _unavailable(self) -> bool:
         """True while Redis failed to answer less than UNAVAILABLE_SECONDS ago. The first call
-        after that makes the generation advances dropped meanwhile (see advance_generation)."""
+        after that makes the writes dropped meanwhile (see replay_dropped_writes)."""
         until = _unavailable_until.get(self._location)
         if until is None:
             return False
@@ -94,7 +94,7 @@ class ResilientRedisCache(RedisCache):
             return True
         _unavailable_until.pop(self._location, None)
         if _dropped_advances or _dropped_deletes:
-            replay_dropped_advances(self)
+            replay_dropped_writes(self)
         return self._location in _unavailable_until  # failed again while replaying
 
     def is_unavailable(self) -> bool:
@@ -306,13 +306,19 @@ def bump_generation(key: str, timeout: int | None) -> None:
 # under the old generations (a product page with the old price, a cart's old count) once it
 # answers again; they are made then, by this process: at the first cache call after the
 # resilient cache's pause, or at its next advance. Bounded: a long outage on a busy day
-# drops carts' counts first (whatever is added after MAX_DROPPED_ADVANCES).
+# drops carts' counts first (whatever is added after MAX_DROPPED_WRITES).
 _dropped_advances: dict[str, int | None] = {}
-MAX_DROPPED_ADVANCES = 10_000
 # Keys whose deletion was dropped the same way (a session ended at logout: its cached copy
 # would sign the old cookie in again), deleted then too.
 _dropped_deletes: dict[str, None] = {}
+MAX_DROPPED_WRITES = 10_000
 _replaying = threading.local()
+
+
+def _remember(dropped: dict, key: str, value) -> None:
+    """Note a dropped write in ``dropped`` (one of the two above), within MAX_DROPPED_WRITES."""
+    if key in dropped or len(dropped) < MAX_DROPPED_WRITES:
+        dropped[key] = value
 
 
 def _advance(cache, key: str, timeout: int | None) -> bool:
@@ -338,11 +344,10 @@ def cache_is_dropping_writes(cache) -> bool:
 def delete_when_it_answers(key: str) -> None:
     """Delete ``key`` (a full key, as given to cache.delete) once the cache answers again: its
     deletion was just dropped."""
-    if key in _dropped_deletes or len(_dropped_deletes) < MAX_DROPPED_ADVANCES:
-        _dropped_deletes[key] = None
+    _remember(_dropped_deletes, key, None)
 
 
-def replay_dropped_advances(cache) -> None:
+def replay_dropped_writes(cache) -> None:
     """Make the generation advances and deletions dropped while Redis did not answer, oldest
     first; stops at the first that fails again (the rest wait for the next try)."""
     if getattr(_replaying, "active", False):
@@ -371,12 +376,11 @@ def advance_generation(key: str, timeout: int | None) -> None:
     from django.core.cache import cache
 
     if _dropped_advances or _dropped_deletes:
-        replay_dropped_advances(cache)
+        replay_dropped_writes(cache)
     if _advance(cache, key, timeout):
         return
     logger.warning("Cache unavailable: generation %s not bumped yet", key.split(":")[0])
-    if key in _dropped_advances or len(_dropped_advances) < MAX_DROPPED_ADVANCES:
-        _dropped_advances[key] = timeout
+    _remember(_dropped_advances, key, timeout)
 
 
 def cache_get_many(keys: list[str]) -> dict:

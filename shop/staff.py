@@ -12,7 +12,12 @@ permissions are added, none is taken away, so a shop's own additions stay.
 """
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 GROUP_NAME = "Shop staff"
 ALL = ("add", "change", "delete", "view")
@@ -140,12 +145,6 @@ def view_on_site(request, content_type_id: str, object_id: str):
     order's number, and how many orders the shop has, by counting up the ids.
 
     Raises PermissionDenied, or Http404 for no such type or object."""
-    from django.contrib import admin
-    from django.contrib.contenttypes.models import ContentType
-    from django.contrib.contenttypes.views import shortcut
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-
     if not (content_type_id.isascii() and content_type_id.isdigit() and len(content_type_id) < 10):
         raise Http404("No such kind of object")
     try:
