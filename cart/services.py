@@ -250,12 +250,16 @@ def check_a_shipping_method_stays_active(*, active: dict[int | None, bool]) -> N
     two staff switching off the last two methods at once each saw the other one still active
     and both saved; with the locks the second check waits for the first change to commit and
     reads it. Every row (there are a handful), in primary-key order: two checks queue, never
-    deadlock.
+    deadlock. FOR NO KEY UPDATE: two checks (and a delete) still queue, but an order placed
+    meanwhile does not wait for the staff save; its foreign-key check takes a KEY SHARE lock,
+    which a plain FOR UPDATE would block.
     """
     if transaction.get_autocommit():
         raise RuntimeError("check_a_shipping_method_stays_active needs a transaction")
     states = dict(
-        ShippingMethod.objects.select_for_update().order_by("pk").values_list("pk", "is_active")
+        ShippingMethod.objects.select_for_update(no_key=True)
+        .order_by("pk")
+        .values_list("pk", "is_active")
     )
     states.update(active)
     if not any(states.values()):

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.template.defaultfilters import pluralize
@@ -75,6 +75,7 @@ class SlugFromNameForm(forms.ModelForm):
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug") or ""
+        self.slug_was_made = not slug
         if not slug:
             slug = get_free_slug(
                 model=self._meta.model,
@@ -84,8 +85,31 @@ class SlugFromNameForm(forms.ModelForm):
         return slug
 
 
+class SavesWithAFreeSlug:
+    """For admins whose form is a SlugFromNameForm: a slug made from the name was free when the
+    form was checked, but another member of staff may have saved the same name since (two
+    pages named "茶具" saved at once both got "category"). The second save then takes the next
+    free slug instead of failing on the unique index with a 500."""
+
+    ATTEMPTS = 5
+
+    def save_model(self, request, obj, form, change):
+        if not getattr(form, "slug_was_made", False):
+            return super().save_model(request, obj, form, change)
+        model = type(obj)
+        for attempt in range(self.ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    return super().save_model(request, obj, form, change)
+            except IntegrityError:
+                taken = model.objects.filter(slug=obj.slug).exclude(pk=obj.pk).exists()
+                if not taken or attempt == self.ATTEMPTS - 1:
+                    raise
+                obj.slug = get_free_slug(model=model, name=obj.name, exclude_pk=obj.pk)
+
+
 @admin.register(Series)
-class SeriesAdmin(LimitedSearchMixin, admin.ModelAdmin):
+class SeriesAdmin(SavesWithAFreeSlug, LimitedSearchMixin, admin.ModelAdmin):
     form = SlugFromNameForm
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
@@ -94,7 +118,7 @@ class SeriesAdmin(LimitedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(LimitedSearchMixin, admin.ModelAdmin):
+class CategoryAdmin(SavesWithAFreeSlug, LimitedSearchMixin, admin.ModelAdmin):
     form = SlugFromNameForm
     list_display = ["__str__", "slug", "position"]
     list_editable = ["position"]
@@ -366,7 +390,9 @@ class ProductListForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin):
+class ProductAdmin(
+    SavesWithAFreeSlug, IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
+):
     lock_rows_as = "product_ids"
     list_display = [
         "thumbnail",

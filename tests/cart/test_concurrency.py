@@ -1,18 +1,23 @@
 """Two members of staff changing delivery methods at the same moment (PostgreSQL row locks);
 skipped on SQLite."""
 
+import threading
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from cart import admin as cart_admin
 from cart.admin import NONE_ACTIVE
 from cart.models import ShippingMethod
+from cart.services import check_a_shipping_method_stays_active
+from orders.models import Order
 from tests.concurrency import Meeting, run_at_once
-from tests.factories import UserFactory
+from tests.factories import ProductFactory, UserFactory
+from tests.orders.helpers import make_cart, place
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -68,3 +73,36 @@ def test_two_staff_switching_off_the_last_two_delivery_methods_at_once_leave_one
     refused = next(r for r in results if r.status_code == 200)
     assert NONE_ACTIVE in refused.content.decode()
     assert ShippingMethod.objects.filter(is_active=True).count() == 1
+
+
+def test_an_order_placed_while_staff_save_a_delivery_method_does_not_wait_for_the_save(
+    postgres_only, standard_shipping
+):
+    """The check's row lock is held until the staff save commits. With FOR UPDATE, every
+    order naming a delivery method waited for it (the order's foreign-key check takes a KEY
+    SHARE lock); FOR NO KEY UPDATE leaves orders alone."""
+    variant = ProductFactory(price=Decimal("12.00"), stock=5).variants.get()
+    cart = make_cart((variant, 1))
+    locked, done = threading.Event(), threading.Event()
+
+    def staff_save():
+        try:
+            with transaction.atomic():
+                check_a_shipping_method_stays_active(active={})
+                locked.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=staff_save)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            order = place(cart, standard_shipping)
+    finally:
+        done.set()
+        holder.join(10)
+    assert Order.objects.filter(pk=order.pk, shipping_method=standard_shipping).exists()

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -867,3 +868,35 @@ def test_a_series_or_category_named_without_latin_letters_is_saved(staff_client,
     saved = (Series if model == "series" else Category).objects.get(name=name)
     assert saved.slug == model
     assert staff_client.get(saved.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("model", ["series", "category", "product"])
+def test_a_slug_made_from_the_name_and_taken_meanwhile_takes_the_next_free_one(staff_client, model):
+    """Two members of staff save "茶具" at the same moment: both forms found "category" free.
+    The second save took a 500 on the unique index; it now takes "category-2"."""
+    from catalog import admin as catalog_admin
+
+    real_validate_unique = catalog_admin.SlugFromNameForm.validate_unique
+
+    def checked_then_someone_else_saves(self):
+        real_validate_unique(self)
+        slug = self.instance.slug
+        if model == "product":
+            ProductFactory(slug=slug)
+        else:
+            (Series if model == "series" else Category).objects.create(name="other", slug=slug)
+
+    if model == "product":
+        form = new_product_form(name="茶具", slug="")
+    else:
+        form = {"name": "茶具", "slug": "", "position": "0"}
+    with mock.patch.object(
+        catalog_admin.SlugFromNameForm, "validate_unique", checked_then_someone_else_saves
+    ):
+        response = staff_client.post(reverse(f"admin:catalog_{model}_add"), form)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    saved = {"series": Series, "category": Category, "product": Product}[model].objects.get(
+        name="茶具"
+    )
+    assert saved.slug == f"{model}-2"
