@@ -283,7 +283,11 @@ class LocksVariantsOnListSave:
     lock_rows_as = "variant_ids"  # or "product_ids": the list's rows are products
 
     def changelist_view(self, request, extra_context=None):
-        if request.method == "POST" and "_save" in request.POST:
+        if (
+            request.method == "POST"
+            and "_save" in request.POST
+            and self.has_change_permission(request)  # else nothing to lock: Django answers 403
+        ):
             with transaction.atomic():
                 lock_variants(**{self.lock_rows_as: posted_row_ids(request)})
                 return super().changelist_view(request, extra_context)

@@ -388,3 +388,27 @@ def test_saving_a_product_deleted_meanwhile_is_a_404_not_a_500(staff_client, var
     response = staff_client.post(url, data)
     assert response.status_code in (302, 404)  # the admin's own "no longer exists", or ours
     assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(("model", "field"), [("product", "price"), ("variant", "stock")])
+def test_a_list_save_by_staff_who_may_only_view_locks_nothing(client, model, field):
+    """The list's Save locked every posted row (in the request's transaction) before Django's
+    permission check answered 403: view-only staff could hold checkout's rows for as long as
+    the request took. Nothing is locked for a save that is refused."""
+    from unittest import mock
+
+    from django.contrib.auth.models import Permission
+
+    product = ProductFactory(stock=5)
+    row = product if model == "product" else product.variants.get()
+    viewer = UserFactory(email="viewer@shop.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename=f"view_{model}"))
+    client.force_login(viewer)
+    posted = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "_save": "Save"}
+    posted |= {"form-0-id": row.pk, f"form-0-{field}": "1"}
+
+    with mock.patch("catalog.admin.lock_variants") as lock:
+        response = client.post(reverse(f"admin:catalog_{model}_changelist"), posted)
+
+    assert response.status_code == 403
+    lock.assert_not_called()
