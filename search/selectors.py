@@ -28,7 +28,7 @@ from core.money import format_money as money
 from core.pagecache import SETTINGS_STAMP
 
 from .models import Lexeme, ProductDocument, SearchCount
-from .services import CJK_RUN_RE, cjk_pairs, is_postgres, words
+from .services import CJK_RUN_RE, cjk_pairs, is_cjk_character, is_postgres, words
 
 HOT_CACHE_TTL = 600
 SUGGEST_CACHE_TTL = 300
@@ -68,9 +68,10 @@ def exact_sku_product(query: str) -> int | None:
 def _match_query(query: str) -> SearchQuery:
     """The words as typed (stemmed, websearch syntax) or, for the last one typed, a prefix."""
     ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
-    if all(len(token) < 2 for token in words(query)):
+    if all(len(token) < 2 and not is_cjk_character(token) for token in words(query)):
         # "1" or "e" as a prefix matches every word starting with it (half the catalog:
-        # 0.2-0.4 s to rank on the 100,000-product bench catalog) and finds nothing useful
+        # 0.2-0.4 s to rank on the 100,000-product bench catalog) and finds nothing useful;
+        # "茶" (tea) is a word, and as a prefix matches only the character pairs starting with it
         return ts_query
     prefix = _prefix_tsquery(query)
     return ts_query | prefix if prefix is not None else ts_query
@@ -207,7 +208,7 @@ def autocomplete_cache_key(tokens: list[str]) -> str:
 def autocomplete(*, query: str, limit: int = 8) -> dict:
     """Up to ``limit`` suggestions: matching categories, then products (name, price, picture)."""
     tokens = words(query)
-    if len(query.strip()) < 2 or not tokens:
+    if not tokens or (len(query.strip()) < 2 and not is_cjk_character(query.strip())):
         return {"query": query, "categories": [], "products": []}
     key = autocomplete_cache_key(tokens)
     cached = cache_get(key)

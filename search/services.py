@@ -58,15 +58,24 @@ def words(text: str) -> list[str]:
 CJK_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
-def cjk_pairs(text: str) -> list[str]:
+def cjk_pairs(text: str, *, last_characters: bool = False) -> list[str]:
     """The overlapping character pairs of the Chinese/Japanese runs in ``text``, each once
-    ("茶具套装" -> 茶具, 具套, 套装); a run of one character is itself."""
+    ("茶具套装" -> 茶具, 具套, 套装); a run of one character is itself.
+
+    ``last_characters`` (for indexing): each run's last character as well ("… 套装, 装"). Every
+    character then begins a token, so a search for one character ("茶", tea) is a prefix
+    search (茶:*) that finds it wherever it stands: "花茶" by its last character."""
     pairs: dict[str, None] = {}
     for run in CJK_RUN_RE.findall(text.lower()):
-        pairs.update(
-            dict.fromkeys([run] if len(run) == 1 else (run[i : i + 2] for i in range(len(run) - 1)))
-        )
+        pairs.update(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
+        if len(run) == 1 or last_characters:
+            pairs[run[-1]] = None
     return list(pairs)
+
+
+def is_cjk_character(token: str) -> bool:
+    """One Chinese/Japanese character: a word of its own, unlike one Latin letter."""
+    return len(token) == 1 and CJK_RUN_RE.fullmatch(token) is not None
 
 
 def _taxonomy(product: Product) -> str:
@@ -74,7 +83,7 @@ def _taxonomy(product: Product) -> str:
     Chinese/Japanese words (cjk_pairs; in both the document and the title, so search and
     autocomplete find "茶具" inside "青花瓷茶具套装")."""
     names = [product.series.name] + [c.name for c in product.category.ancestors_and_self()]
-    return " ".join(names + cjk_pairs(" ".join([product.name, *names])))
+    return " ".join(names + cjk_pairs(" ".join([product.name, *names]), last_characters=True))
 
 
 def _options(product: Product) -> str:

@@ -445,6 +445,7 @@ def test_an_empty_search_says_what_to_do_without_a_count_or_filters(client):
 def test_chinese_and_japanese_names_are_cut_into_character_pairs():
     assert cjk_pairs("青花瓷 teapot 茶") == ["青花", "花瓷", "茶"]
     assert cjk_pairs("南部鉄器 急須 あられ") == ["南部", "部鉄", "鉄器", "急須", "あら", "られ"]
+    assert cjk_pairs("青花瓷 teapot 茶", last_characters=True) == ["青花", "花瓷", "瓷", "茶"]
     assert cjk_pairs("Plain English") == []
 
 
@@ -460,6 +461,29 @@ def test_a_word_inside_a_chinese_name_is_found_on_postgres(
         suggested = json.loads(client.get(reverse("search:suggest"), {"q": query}).content)
         assert [p["name"] for p in suggested["products"]] == ["手工景德镇青花瓷茶具套装——十二件套"]
     assert names(client.get(URL, {"q": "瓷器"})) == []  # every pair must be there
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_one_chinese_character_finds_the_names_it_stands_in_on_postgres(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """ "茶" (tea) is a whole word in Chinese; searching for it found nothing (one-letter
+    prefixes are off: "e" matches half a catalog). It now finds every name it stands in, first,
+    inside or last; one Latin letter still finds only the word itself."""
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory(name="青花瓷茶具", stock=4)
+        ProductFactory(name="茶壶", stock=4)
+        ProductFactory(name="桂花乌龙茶", stock=4)
+        ProductFactory(name="青花瓷碗", stock=4)
+        ProductFactory(name="Earl Grey", stock=4)
+    assert sorted(names(client.get(URL, {"q": "茶"}))) == sorted(
+        ["青花瓷茶具", "茶壶", "桂花乌龙茶"]
+    )
+    suggested = json.loads(client.get(reverse("search:suggest"), {"q": "茶"}).content)
+    assert sorted(p["name"] for p in suggested["products"]) == sorted(
+        ["青花瓷茶具", "茶壶", "桂花乌龙茶"]
+    )
+    assert names(client.get(URL, {"q": "e"})) == []
 
 
 @pytest.mark.usefixtures("postgres_only")
@@ -481,3 +505,30 @@ def test_a_long_search_is_cut_between_characters_not_inside_an_emoji():
     flag = "🇩🇪"  # two regional indicators, one flag (a lone one shows as a letter in a box)
     query, cut = normalize_query("a" * 199 + flag)
     assert (query, cut) == ("a" * 199, True)
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_an_upgraded_shop_finds_one_chinese_character_after_migrating(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """Documents indexed before each run's last character was (an upgraded shop) are rebuilt
+    by search's migration 0007: "茶" then finds "桂花乌龙茶", whose 茶 ends the name."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("search.migrations.0007_reindex_cjk_last_characters")
+    series = SeriesFactory(name="乌龙茶")
+    with (
+        mock.patch("search.services.cjk_pairs", return_value=[]),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ProductFactory(name="桂花乌龙茶", stock=4)
+        ProductFactory(name="Oolong sampler", series=series, stock=4)
+        ProductFactory(name="Earl Grey", stock=4)
+    assert names(client.get(URL, {"q": "茶"})) == []
+
+    with django_capture_on_commit_callbacks(execute=True):  # a real migrate commits
+        migration.reindex(apps, None)
+
+    assert sorted(names(client.get(URL, {"q": "茶"}))) == ["Oolong sampler", "桂花乌龙茶"]
