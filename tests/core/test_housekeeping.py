@@ -258,3 +258,30 @@ def test_an_unconfirmed_account_mailed_a_fresh_link_lately_has_the_whole_period_
     assert delete_unconfirmed_accounts() == 1
 
     assert list(User.objects.values_list("email", flat=True)) == ["late@example.com"]
+
+
+def test_the_unconfirmed_clean_up_queries_do_not_grow_with_the_confirmation_mails():
+    """Every address mailed a link within the period went into one IN list: a bot's wave of
+    sign-ups took it past PostgreSQL's 65,535 parameters and the job failed every night."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    days = settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS
+    now = timezone.now()
+
+    def largest_query(mailed: int) -> int:
+        for n in range(mailed):
+            queue_message(
+                to=[f"bot{n}-{mailed}@example.com"],
+                subject="Confirm",
+                body_text="…",
+                kind="email_confirmation",
+            )
+        user = UserFactory(email=f"old{mailed}@example.com", verified_email=False)
+        EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+        User.objects.filter(pk=user.pk).update(date_joined=now - (days + 10) * DAY, last_login=None)
+        with CaptureQueriesContext(connection) as queries:
+            assert delete_unconfirmed_accounts() == 1
+        return max(len(q["sql"]) for q in queries.captured_queries)
+
+    assert largest_query(2) == largest_query(40)
