@@ -15,14 +15,17 @@ from core.adminlists import ConditionFilter, IndexedSearchMixin, LimitedSearchMi
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
 from .selectors import (
-    bump_catalog_version,
     first_image_prefetch,
     get_free_slug,
     get_navigation,
-    shown_product_scopes,
 )
-from .services import STOCK_MAX, StaffStockEdit, lock_variants, save_variant_for_staff
-from .signals import products_changed
+from .services import (
+    STOCK_MAX,
+    StaffStockEdit,
+    lock_variants,
+    save_variant_for_staff,
+    set_products_active,
+)
 
 
 class StockLevelFilter(ConditionFilter):
@@ -455,26 +458,16 @@ class ProductAdmin(
         images = getattr(obj, "image_list", None)
         return thumbnail_tag(images[0] if images else None)
 
-    @staticmethod
-    def _set_active(queryset, active: bool) -> int:
-        rows = list(queryset.values_list("pk", "category_id", "series_id"))
-        ids = [pk for pk, _category, _series in rows]
-        count = Product.objects.filter(pk__in=ids).update(is_active=active)
-        transaction.on_commit(lambda: products_changed.send(sender=Product, product_ids=ids))
-        # their pages, their categories' product pages and listings, their series' listings
-        bump_catalog_version(scopes=shown_product_scopes(rows, category_pages=True))
-        return count
-
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):
-        count = self._set_active(queryset, True)
+        count = set_products_active(product_ids=queryset.values_list("pk", flat=True), active=True)
         self.message_user(
             request, f"{count} product{pluralize(count)} activated.", messages.SUCCESS
         )
 
     @admin.action(description="Deactivate selected products", permissions=["change"])
     def deactivate(self, request, queryset):
-        count = self._set_active(queryset, False)
+        count = set_products_active(product_ids=queryset.values_list("pk", flat=True), active=False)
         self.message_user(
             request, f"{count} product{pluralize(count)} deactivated.", messages.SUCCESS
         )

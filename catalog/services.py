@@ -3,11 +3,11 @@
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from .models import Product, Variant
-from .selectors import variant_prices
+from .selectors import bump_catalog_version, shown_product_scopes, variant_prices
 
 
 def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
@@ -60,6 +60,25 @@ def refresh_stale_price_ranges() -> int:
         .values_list("pk", flat=True)
     )
     return refresh_price_ranges(product_ids=list(stale))
+
+
+@transaction.atomic
+def set_products_active(*, product_ids: Iterable[int], active: bool) -> int:
+    """Put these products on sale, or take them off it, in one UPDATE (staff's bulk action);
+    how many there were. Their pages, their categories' product pages and listings, and their
+    series' listings go stale; listeners of ``products_changed`` (search) follow after commit."""
+    from .signals import products_changed  # the signals module imports this one
+
+    if not isinstance(product_ids, QuerySet):
+        product_ids = list(product_ids)
+    rows = list(
+        Product.objects.filter(pk__in=product_ids).values_list("pk", "category_id", "series_id")
+    )
+    ids = [pk for pk, _category, _series in rows]
+    count = Product.objects.filter(pk__in=ids).update(is_active=active)
+    transaction.on_commit(lambda: products_changed.send(sender=Product, product_ids=ids))
+    bump_catalog_version(scopes=shown_product_scopes(rows, category_pages=True))
+    return count
 
 
 def lock_variants(*, product_ids: Iterable[int] = (), variant_ids: Iterable[int] = ()) -> None:
