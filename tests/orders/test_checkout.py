@@ -1022,7 +1022,8 @@ def test_the_confirmation_email_has_lines_totals_address_and_the_bank_transfer_d
         '<td>Subtotal</td><td style="text-align: right; white-space: nowrap;">€39.98</td>',
         "€4.90",
         "€44.88",
-        "Greta Guest<br>Lindenstr. 1<br>3. OG links<br>10115 Berlin<br>Germany",
+        "<bdi>Greta Guest</bdi><br><bdi>Lindenstr. 1</bdi><br><bdi>3. OG links</bdi><br>"
+        "<bdi>10115 Berlin</bdi><br>Germany",
         settings.SHOP_BANK_IBAN,
         "not paid within 5 days are cancelled",
     ):
