@@ -312,6 +312,7 @@ _dropped_advances: dict[str, int | None] = {}
 # would sign the old cookie in again), deleted then too.
 _dropped_deletes: dict[str, None] = {}
 MAX_DROPPED_WRITES = 10_000
+REPLAY_DELETE_BATCH = 500
 _replaying = threading.local()
 
 
@@ -358,14 +359,17 @@ def replay_dropped_writes(cache) -> None:
             if not _advance(cache, key, timeout):
                 return
             _dropped_advances.pop(key, None)
-        for key in list(_dropped_deletes):
+        deletes = list(_dropped_deletes)
+        for start in range(0, len(deletes), REPLAY_DELETE_BATCH):
+            batch = deletes[start : start + REPLAY_DELETE_BATCH]
             try:
-                cache.delete(key)
+                cache.delete_many(batch)  # one round trip: it is a shopper's request that waits
             except Exception:
                 return
             if cache_is_dropping_writes(cache):
                 return
-            _dropped_deletes.pop(key, None)
+            for key in batch:
+                _dropped_deletes.pop(key, None)
         logger.info("Cache answers again: dropped generation advances and deletions made")
     finally:
         _replaying.active = False

@@ -212,3 +212,31 @@ def test_a_session_ended_while_redis_stalled_does_not_come_back_when_it_answers(
     clock[0] += resilient.UNAVAILABLE_SECONDS + 0.1  # Redis answers again
 
     assert SessionStore(session_key=key).get("_auth_user_id") is None
+
+
+def test_sessions_ended_while_redis_stalled_are_deleted_in_batches_when_it_answers(
+    redis_cache, monkeypatch
+):
+    """Logouts dropped during a long stall are deleted by the first request after it; one
+    delete per session made that request wait for up to 10,000 round trips."""
+    from core.sessions import SessionStore
+
+    keys = []
+    for _ in range(resilient.REPLAY_DELETE_BATCH + 5):
+        session = SessionStore()
+        session["_auth_user_id"] = "42"
+        session.create()
+        keys.append(session.session_key)
+
+    clock = [1000.0]
+    monkeypatch.setattr(resilient.time, "monotonic", lambda: clock[0])
+    _redis_stops_answering(redis_cache, clock)
+    for key in keys:
+        SessionStore(session_key=key).delete()
+    clock[0] += resilient.UNAVAILABLE_SECONDS + 0.1  # Redis answers again
+
+    with mock.patch.object(redis_cache, "delete", wraps=redis_cache.delete) as one_by_one:
+        redis_cache.get("anything")  # the first call after the pause replays the deletes
+    assert one_by_one.call_count == 0
+    assert resilient._dropped_deletes == {}
+    assert all(redis_cache.get(SessionStore.cache_key_prefix + key) is None for key in keys)
