@@ -147,18 +147,20 @@ def test_a_long_name_keeps_room_beside_a_big_total_in_the_order_tables_on_a_phon
     expect(page.get_by_role("heading", name="Check and place your order")).to_be_visible()
 
     def item_column_share() -> float:
+        # 0.19 before the fix (70 px of 375); 0.44-0.5 after, depending on the fonts the
+        # machine has for "system-ui" (DejaVu Sans is wide): the bound leaves room for fonts
         return page.evaluate(
             "() => { const t = document.querySelector('main table');"
             " return t.querySelector('tbody th').getBoundingClientRect().width"
             " / t.getBoundingClientRect().width; }"
         )
 
-    assert item_column_share() > 0.45
+    assert item_column_share() > 0.4
     expect(page.get_by_text("€99,999.99 each")).to_be_visible()
     fits(page)
     page.get_by_role("button", name="Buy now").click()
     confirmation_number(page)
-    assert item_column_share() > 0.45
+    assert item_column_share() > 0.4
     fits(page)
 
 
