@@ -3,12 +3,15 @@ at 23:30 in Berlin (22:30 UTC) shows, exports and counts on its Berlin day."""
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
+from core.models import OutboxMessage
+from orders import services
 from orders.models import Order
 from tests.factories import ProductFactory
 
@@ -78,3 +81,60 @@ def test_the_admin_date_filters_put_a_late_order_on_its_local_day(staff_client, 
 def test_a_malformed_admin_date_filter_is_no_500(staff_client, late_order, query):
     response = staff_client.get(reverse("admin:orders_order_changelist"), query)
     assert response.status_code in (200, 302)
+
+
+# --- the bank transfer deadline --------------------------------------------------------------
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def expire_at(moment: datetime) -> int:
+    return services.expire_unpaid_orders(now=moment.astimezone(UTC))
+
+
+def test_the_bank_transfer_deadline_shown_is_the_one_the_expiry_job_applies(
+    client, late_order, settings
+):
+    """Placed Friday 4 December at 23:30 in Berlin: 7 days are up on Friday 11 December at
+    23:30 Berlin time, which the order inquiry and the confirmation e-mail say; the order is
+    cancelled after that minute, not before."""
+    body = client.post(
+        reverse("orders:inquiry"), {"number": late_order.number, "email": late_order.email}
+    ).content.decode()
+    assert "not paid within 7 days (by Friday 11 December 2026, 23:30) are cancelled" in body
+    mail = OutboxMessage.objects.get(kind="order_confirmation")
+    assert "not paid within 7 days (by " in mail.body_text  # (placed today, in the test)
+    assert late_order.payment_deadline == berlin(2026, 12, 11, 23, 30)
+
+    assert expire_at(berlin(2026, 12, 11, 23, 29)) == 0
+    assert expire_at(berlin(2026, 12, 11, 23, 31)) == 1
+    late_order.refresh_from_db()
+    assert late_order.status == Order.Status.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("placed", "deadline"),
+    [
+        # the Saturday before summer time ends (Sunday 25 October 2026): 3 days later at 10:00
+        # is 09:00 UTC, not the 08:00 UTC that 72 hours make
+        (berlin(2026, 10, 24, 10, 0), berlin(2026, 10, 27, 10, 0)),
+        # the Saturday before summer time starts (Sunday 29 March 2026): 08:00 UTC, not 09:00
+        (berlin(2026, 3, 28, 10, 0), berlin(2026, 3, 31, 10, 0)),
+        # due at 02:30 on the night 02:00-03:00 does not exist: at 03:30 summer time
+        (berlin(2026, 3, 26, 2, 30), berlin(2026, 3, 29, 3, 30)),
+        # due at 02:30 on the night 02:00-03:00 comes twice: at the second 02:30
+        (berlin(2026, 10, 22, 2, 30), berlin(2026, 10, 25, 2, 30, 0, 0).replace(fold=1)),
+    ],
+)
+def test_a_bank_transfer_deadline_across_a_change_of_summer_time_keeps_the_time_of_day(
+    late_order, settings, placed, deadline
+):
+    settings.SHOP_UNPAID_ORDER_DAYS = 3
+    Order.objects.filter(pk=late_order.pk).update(created_at=placed)
+    late_order.refresh_from_db()
+    due = deadline.astimezone(UTC)  # (arithmetic on a wall time would drop its fold)
+    assert expire_at(due - timedelta(minutes=1)) == 0
+    assert expire_at(due + timedelta(minutes=1)) == 1
+    assert late_order.payment_deadline == due
