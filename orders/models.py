@@ -1,5 +1,5 @@
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -147,6 +147,24 @@ class Order(models.Model):
         """When an unpaid bank transfer is cancelled (expire_unpaid_orders), as the shopper is
         told: SHOP_UNPAID_ORDER_DAYS days after the order, at the time of day it was placed."""
         return days_later(self.created_at, settings.SHOP_UNPAID_ORDER_DAYS)
+
+    @property
+    def return_until(self) -> date | None:
+        """The last day (the shop's calendar) to return or exchange what was delivered:
+        SHOP_RETURN_DAYS days after the day of delivery, as the pages and e-mail say; None
+        before delivery."""
+        if self.delivered_at is None:
+            return None
+        delivered = timezone.localdate(self.delivered_at, timezone.get_default_timezone())
+        return delivered + timedelta(days=settings.SHOP_RETURN_DAYS)
+
+    @property
+    def can_return(self) -> bool:
+        """Today is within the return window (up to the end of its last day, shop's time)."""
+        until = self.return_until
+        return (
+            until is not None and timezone.localdate(None, timezone.get_default_timezone()) <= until
+        )
 
     @property
     def refund_due(self) -> bool:

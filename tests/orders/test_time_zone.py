@@ -3,8 +3,9 @@ at 23:30 in Berlin (22:30 UTC) shows, exports and counts on its Berlin day."""
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -138,3 +139,59 @@ def test_a_bank_transfer_deadline_across_a_change_of_summer_time_keeps_the_time_
     assert expire_at(due - timedelta(minutes=1)) == 0
     assert expire_at(due + timedelta(minutes=1)) == 1
     assert late_order.payment_deadline == due
+
+
+# --- the return window -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def delivered_order(late_order, settings):
+    """Delivered at 00:30 on Saturday 5 December in Berlin (23:30 UTC on the 4th)."""
+    settings.SHOP_RETURN_DAYS = 14
+    services.mark_paid(order=late_order)
+    services.mark_packed(order=late_order)
+    services.mark_shipped(order=late_order, carrier="DHL", tracking_number="JJD000390007")
+    with mock.patch("django.utils.timezone.now", return_value=berlin(2026, 12, 5, 0, 30)):
+        services.mark_delivered(order=late_order)
+    late_order.refresh_from_db()
+    return late_order
+
+
+def inquiry_at(client, order, moment) -> str:
+    with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(UTC)):
+        return client.post(
+            reverse("orders:inquiry"), {"number": order.number, "email": order.email}
+        ).content.decode()
+
+
+def test_the_return_window_counts_from_the_local_day_of_delivery_and_the_pages_say_its_end(
+    client, delivered_order
+):
+    """14 days from delivery on 5 December (Berlin; the 4th in UTC): returns are offered up to
+    the end of 19 December, Berlin time, and the page and e-mail name that day."""
+    link = f"?topic=return&amp;order={delivered_order.number}"
+    last_minute = inquiry_at(client, delivered_order, berlin(2026, 12, 19, 23, 59))
+    assert link in last_minute
+    assert "Return or exchange an item</a> until 19 December 2026" in last_minute
+    one_minute_after = inquiry_at(client, delivered_order, berlin(2026, 12, 20, 0, 0))
+    assert link not in one_minute_after
+    assert "The 14 days to return or exchange it ended on 19 December 2026" in one_minute_after
+
+    mail = OutboxMessage.objects.get(kind="order_delivered")
+    for body in (mail.body_text, mail.body_html):
+        assert "within 14 days of receiving it (until 19 December 2026)" in body
+    assert delivered_order.return_until == date(2026, 12, 19)
+
+
+def test_staff_see_the_last_day_of_the_return_window_on_the_order_page(
+    staff_client, delivered_order
+):
+    page = staff_client.get(reverse("admin:orders_order_change", args=[delivered_order.pk]))
+    assert "Returns until" in page.content.decode()
+    assert "Dec. 19, 2026" in page.content.decode()
+
+
+def test_an_order_not_delivered_has_no_return_window(client, late_order):
+    body = inquiry_at(client, late_order, berlin(2026, 12, 5, 12, 0))
+    assert "topic=return" not in body
+    assert late_order.return_until is None
