@@ -3,6 +3,7 @@ at 23:30 in Berlin (22:30 UTC) shows, exports and counts on its Berlin day."""
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
@@ -195,3 +196,23 @@ def test_an_order_not_delivered_has_no_return_window(client, late_order):
     body = inquiry_at(client, late_order, berlin(2026, 12, 5, 12, 0))
     assert "topic=return" not in body
     assert late_order.return_until is None
+
+
+def test_the_admins_today_filter_is_the_shops_today(staff_client, late_order, standard_shipping):
+    """Just after midnight in Berlin (still the 4th in UTC) "Today" lists the order of 00:10,
+    not the one of 23:30 the evening before; across the night summer time ends as well."""
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    url = reverse("admin:orders_order_changelist")
+    for placed_late, placed_early, now in [
+        (berlin(2026, 12, 4, 23, 30), berlin(2026, 12, 5, 0, 10), berlin(2026, 12, 5, 0, 20)),
+        (berlin(2026, 10, 24, 23, 30), berlin(2026, 10, 25, 0, 10), berlin(2026, 10, 25, 23, 50)),
+    ]:
+        early = place(make_cart((variant, 1)), standard_shipping)
+        Order.objects.filter(pk=late_order.pk).update(created_at=placed_late)
+        Order.objects.filter(pk=early.pk).update(created_at=placed_early)
+        with mock.patch("django.utils.timezone.now", return_value=now.astimezone(UTC)):
+            listing = staff_client.get(url).content.decode()
+            link = re.search(r'href="(\?created_at__gte=[^"]+)"[^>]*>Today<', listing)
+            body = staff_client.get(url + link.group(1).replace("&amp;", "&")).content.decode()
+        assert early.number in body
+        assert late_order.number not in body
