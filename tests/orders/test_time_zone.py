@@ -216,3 +216,22 @@ def test_the_admins_today_filter_is_the_shops_today(staff_client, late_order, st
             body = staff_client.get(url + link.group(1).replace("&amp;", "&")).content.decode()
         assert early.number in body
         assert late_order.number not in body
+
+
+@pytest.mark.parametrize(
+    ("zone", "placed", "due"),
+    [
+        ("America/New_York", (2026, 3, 7, 10, 0), (2026, 3, 10, 10, 0)),  # 8 March: 23 hours
+        ("America/New_York", (2026, 10, 31, 10, 0), (2026, 11, 3, 10, 0)),  # 1 Nov: 25 hours
+        ("Australia/Sydney", (2026, 4, 4, 10, 0), (2026, 4, 7, 10, 0)),  # 5 April: 25 hours
+        ("Asia/Taipei", (2026, 12, 31, 23, 30), (2027, 1, 3, 23, 30)),  # no summer time
+    ],
+)
+def test_a_payment_deadline_keeps_the_time_of_day_in_the_shops_own_time_zone(
+    settings, zone, placed, due
+):
+    settings.TIME_ZONE = zone
+    settings.SHOP_UNPAID_ORDER_DAYS = 3
+    local = ZoneInfo(zone)
+    order = Order(created_at=datetime(*placed, tzinfo=local).astimezone(UTC))
+    assert order.payment_deadline == datetime(*due, tzinfo=local).astimezone(UTC)
