@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from core.adminlists import ConditionFilter, IndexedSearchMixin
@@ -229,6 +230,7 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
                     "tracking_number",
                     "shipped_at",
                     "delivered_at",
+                    "returns_until",
                 ]
             },
         ),
@@ -323,7 +325,14 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Status and money change only through the actions (which check the transitions); the
         # address and phone may change until the parcel leaves (services.change_shipping_address).
-        shown = ["number", "payment", "subtotal_amount", "shipping_amount", "total_amount"]
+        shown = [
+            "number",
+            "payment",
+            "subtotal_amount",
+            "shipping_amount",
+            "total_amount",
+            "returns_until",
+        ]
         editable = (
             services.ORDER_ADDRESS_FIELDS
             if obj is not None and obj.status in services.ADDRESS_EDITABLE
@@ -361,6 +370,14 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
     @admin.display(description="payment", ordering="payment_method")
     def payment(self, obj):
         return payment_method_name(obj.payment_method)
+
+    @admin.display(description="returns until")
+    def returns_until(self, obj):
+        """The last day the customer may return or exchange (what their page and e-mail say)."""
+        if obj.return_until is None:
+            return "-"
+        ended = "" if obj.can_return else " (ended)"
+        return f"{date_format(obj.return_until)}{ended}"
 
     @admin.display(description="subtotal", ordering="subtotal")
     def subtotal_amount(self, obj):

@@ -1,9 +1,11 @@
 import secrets
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Variant
 
@@ -19,6 +21,17 @@ def format_order_number(raw: str, *, prefix: str = "") -> str:
     (``prefix``, or the shop's SHOP_ORDER_PREFIX, in front)."""
     half = NUMBER_LENGTH // 2
     return f"{prefix or settings.SHOP_ORDER_PREFIX}-{raw[:half]}-{raw[half:]}"
+
+
+def days_later(moment: datetime, days: int) -> datetime:
+    """``days`` calendar days after ``moment``, at the same time of day on the shop's clock
+    (TIME_ZONE): across a change to or from summer time one of the days has 23 or 25 hours.
+    A time the clocks skip that day is the hour after it; one they repeat is its second time
+    (the later: a deadline never comes early). In UTC, as Django keeps times (a time in a
+    repeated hour does not compare equal to itself in another zone)."""
+    zone = timezone.get_default_timezone()
+    wall = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return max(wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
 
 
 def new_order_number() -> str:
@@ -128,6 +141,30 @@ class Order(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
+
+    @property
+    def payment_deadline(self) -> datetime:
+        """When an unpaid bank transfer is cancelled (expire_unpaid_orders), as the shopper is
+        told: SHOP_UNPAID_ORDER_DAYS days after the order, at the time of day it was placed."""
+        return days_later(self.created_at, settings.SHOP_UNPAID_ORDER_DAYS)
+
+    @property
+    def return_until(self) -> date | None:
+        """The last day (the shop's calendar) to return or exchange what was delivered:
+        SHOP_RETURN_DAYS days after the day of delivery, as the pages and e-mail say; None
+        before delivery."""
+        if self.delivered_at is None:
+            return None
+        delivered = timezone.localdate(self.delivered_at, timezone.get_default_timezone())
+        return delivered + timedelta(days=settings.SHOP_RETURN_DAYS)
+
+    @property
+    def can_return(self) -> bool:
+        """Today is within the return window (up to the end of its last day, shop's time)."""
+        until = self.return_until
+        return (
+            until is not None and timezone.localdate(None, timezone.get_default_timezone()) <= until
+        )
 
     @property
     def refund_due(self) -> bool:

@@ -43,6 +43,7 @@ class BankTransfer(PaymentMethod):
             "reference": order.number,
             "amount": order.total,
             "days": settings.SHOP_UNPAID_ORDER_DAYS,
+            "pay_by": order.payment_deadline,  # what expire_unpaid_orders applies
         }
 
 

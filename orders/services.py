@@ -33,7 +33,7 @@ from .exceptions import (
     OutOfStock,
     PriceChanged,
 )
-from .models import Order, OrderEvent, OrderLine
+from .models import Order, OrderEvent, OrderLine, days_later
 from .payments import get_payment_method, payment_method_name
 
 logger = logging.getLogger(__name__)
@@ -581,12 +581,23 @@ def expire_unpaid_orders(*, now=None) -> int:
     Safe to run twice at once: each order is claimed with a row lock and skipped if taken.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.SHOP_UNPAID_ORDER_DAYS)
+    # N days are not N x 24 hours across a change of summer time: the orders of a few hours
+    # more are looked at, each cancelled after its own payment_deadline (which it was told).
+    cutoff = now - timedelta(days=settings.SHOP_UNPAID_ORDER_DAYS) + timedelta(hours=3)
     expired = 0
-    candidates = Order.objects.filter(
-        status=S.PENDING_PAYMENT, payment_method="bank_transfer", created_at__lt=cutoff
-    ).values_list("pk", flat=True)
-    for pk in list(candidates[:500]):
+    candidates = (
+        Order.objects.filter(
+            status=S.PENDING_PAYMENT, payment_method="bank_transfer", created_at__lt=cutoff
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", "created_at")
+    )
+    due = [
+        pk
+        for pk, created_at in candidates[:500]
+        if days_later(created_at, settings.SHOP_UNPAID_ORDER_DAYS) < now
+    ]
+    for pk in due:
         with transaction.atomic():
             order = (
                 Order.objects.select_for_update(skip_locked=True)

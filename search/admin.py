@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -30,6 +30,24 @@ class ReportRangeForm(forms.Form):
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def report_range(self, *, today) -> tuple:
+        """The days to report (both included): the ones typed, a missing end the last 7 days'.
+        Raises ValidationError for a date that is none or a range that ends before it starts
+        (it read as "no searches")."""
+        since, until = today - timedelta(days=6), today
+        if not self.is_bound:
+            return since, until
+        if not self.is_valid():
+            raise forms.ValidationError([e for errors in self.errors.values() for e in errors])
+        since = self.cleaned_data["since"] or since
+        until = self.cleaned_data["until"] or until
+        if since > until:
+            raise forms.ValidationError(
+                f"The first day of the range is after its last day ({since:%d %b %Y} – "
+                f"{until:%d %b %Y})."
+            )
+        return since, until
+
 
 @admin.register(SearchCount)
 class SearchCountAdmin(LimitedSearchMixin, admin.ModelAdmin):
@@ -51,10 +69,14 @@ class SearchCountAdmin(LimitedSearchMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         form = ReportRangeForm(request.GET or None)
         today = timezone.localdate()
-        since, until = today - timedelta(days=6), today
-        if form.is_valid():
-            since = form.cleaned_data["since"] or since
-            until = form.cleaned_data["until"] or until
+        try:
+            since, until = form.report_range(today=today)
+        except forms.ValidationError as error:
+            for text in error.messages:
+                self.message_user(
+                    request, f"{text} The report shows the last 7 days.", messages.ERROR
+                )
+            since, until = ReportRangeForm().report_range(today=today)
         window = SearchCount.objects.filter(day__gte=since, day__lte=until)
         top = window.values("query").annotate(total=Sum("count")).order_by("-total", "query")
         extra_context = {

@@ -2,6 +2,7 @@
 old search counts are deleted, in batches; what is still of use stays."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -136,6 +137,58 @@ def test_the_jobs_run_nightly_from_celery_beat():
         assert isinstance(schedule[task.name], crontab), task.name
         assert task.delay().get() == 0  # runs (eagerly here), nothing to delete
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
+
+
+NIGHTLY = [
+    delete_unconfirmed_accounts_task,
+    delete_expired_sessions_task,
+    delete_stale_carts_task,
+    delete_old_sent_mail_task,
+    delete_old_search_counts_task,
+]
+
+
+@pytest.mark.parametrize(
+    ("zone", "night"),
+    [
+        # the nights the clocks change: 02:00-03:00 is skipped (spring) or comes twice (autumn)
+        ("Europe/Berlin", datetime.date(2026, 3, 29)),
+        ("Europe/Berlin", datetime.date(2026, 10, 25)),
+        ("America/New_York", datetime.date(2026, 3, 8)),
+        ("America/New_York", datetime.date(2026, 11, 1)),
+        ("Australia/Sydney", datetime.date(2026, 4, 5)),
+        ("Australia/Sydney", datetime.date(2026, 10, 4)),
+    ],
+)
+def test_on_the_nights_the_clocks_change_each_nightly_job_runs_once_and_in_order(zone, night):
+    """Celery beat's crontab in the shop's time (CELERY_TIMEZONE), every 5 minutes from noon
+    to noon: each job runs once (in spring an hour late, 03:35-03:55, as 02:35 does not exist
+    that night), never twice in the repeated hour, and still in the order of the schedule."""
+    import copy
+
+    from celery import Celery
+
+    app = Celery(set_as_current=False)
+    app.conf.timezone = zone
+    local = ZoneInfo(zone)
+    now = [datetime.datetime.combine(night, datetime.time(12), local) - datetime.timedelta(days=1)]
+    entries = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    schedules = []
+    for task in NIGHTLY:
+        schedule = copy.copy(entries[task.name])
+        schedule.app, schedule.nowfun = app, lambda: now[0]
+        schedules.append(schedule)
+    last_run = [now[0] - datetime.timedelta(hours=9)] * len(NIGHTLY)  # at 03:00 the night before
+    runs = []
+    for _ in range(24 * 12):  # every 5 minutes: the jobs start at 5-minute marks
+        for n, schedule in enumerate(schedules):
+            if schedule.is_due(last_run[n]).is_due:
+                runs.append((n, now[0].astimezone(datetime.UTC)))
+                last_run[n] = now[0]
+        now[0] = (now[0].astimezone(datetime.UTC) + datetime.timedelta(minutes=5)).astimezone(local)
+    assert [n for n, _ in runs] == list(range(len(NIGHTLY))), runs
+    hours = {when.astimezone(local).hour for _, when in runs}
+    assert hours <= {2, 3}, runs
 
 
 @pytest.mark.django_db(transaction=True)

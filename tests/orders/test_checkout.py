@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from accounts.models import Address
 from cart.models import Cart, CartLine, ShippingMethod
@@ -1002,6 +1003,7 @@ def test_the_confirmation_email_has_lines_totals_address_and_the_bank_transfer_d
     )
     order = Order.objects.get()
     message = confirmation_message()
+    pay_by = dateformat.format(timezone.localtime(order.payment_deadline), "l j F Y, H:i")
 
     text = message.body_text
     for expected in (
@@ -1012,7 +1014,7 @@ def test_the_confirmation_email_has_lines_totals_address_and_the_bank_transfer_d
         "Greta Guest\nLindenstr. 1\n3. OG links\n10115 Berlin\nGermany",
         f"IBAN {settings.SHOP_BANK_IBAN}",
         f"reference {order.number}",
-        "not paid within 5 days are cancelled",
+        f"not paid within 5 days (by {pay_by}) are cancelled",
     ):
         assert expected in text, expected
 
@@ -1025,7 +1027,7 @@ def test_the_confirmation_email_has_lines_totals_address_and_the_bank_transfer_d
         "<bdi>Greta Guest</bdi><br><bdi>Lindenstr. 1</bdi><br><bdi>3. OG links</bdi><br>"
         "<bdi>10115 Berlin</bdi><br>Germany",
         settings.SHOP_BANK_IBAN,
-        "not paid within 5 days are cancelled",
+        f"not paid within 5 days (by {pay_by}) are cancelled",
     ):
         assert expected in html, expected
 

@@ -328,7 +328,8 @@ def test_order_mails_link_to_the_order_when_the_shop_address_is_known(
     assert f"Your order online: https://shop.example/orders/mine/{order.number}/\n" in (
         delivered.body
     )
-    assert "of receiving it: https://shop.example/service/returns/." in delivered.body
+    assert "of receiving it (until " in delivered.body
+    assert "): https://shop.example/service/returns/." in delivered.body
     assert (
         '<a href="https://shop.example/service/returns/">return or exchange it</a>'
         in (delivered.alternatives[0][0])

@@ -81,3 +81,62 @@ def test_without_redis_a_search_is_counted_at_once():
     record_search(query="lantern", results=4)
     assert counts() == {"lantern": (1, 4)}
     assert flush_search_counts() == 0
+
+
+# --- the admin's search report: a range of days staff type ------------------------------------
+
+REPORT = "/admin/search/searchcount/"
+
+
+@pytest.fixture
+def report(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    def get(**params):
+        response = client.get(REPORT, params)
+        assert response.status_code == 200
+        return response
+
+    return get
+
+
+def test_the_report_counts_both_ends_of_its_range_and_a_late_search_on_its_local_day(
+    report, settings, monkeypatch
+):
+    """A search at 23:30 in Berlin (22:30 UTC) counts on its Berlin day; a range ending on
+    that day includes it, and so does the default range (the last 7 days, today included)."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    late = datetime.datetime(2026, 12, 4, 22, 30, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: late)
+    record_search(query="lantern", results=3)
+    flush_search_counts()  # (with Redis the count waits in a buffer until the next minute)
+    assert SearchCount.objects.get().day == datetime.date(2026, 12, 4)
+    SearchCount.objects.create(query="tent", day=datetime.date(2026, 12, 1), count=1, results=1)
+    body = report(since="2026-12-01", until="2026-12-04").content.decode()
+    assert "<td>lantern</td>" in body
+    assert "<td>tent</td>" in body
+    assert "<td>lantern</td>" not in report(since="2026-12-05", until="2026-12-06").content.decode()
+    assert "<td>tent</td>" not in report(since="2026-12-02", until="2026-12-04").content.decode()
+    assert "<td>lantern</td>" in report().content.decode()  # today, 4 December in Berlin
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "said"),
+    [
+        ("2026-12-05", "2026-12-01", "The first day of the range is after its last day"),
+        ("2026-13-01", "2026-12-01", "Enter a valid date"),
+        ("yesterday", "", "Enter a valid date"),
+    ],
+)
+def test_a_reversed_or_malformed_report_range_is_said_not_shown_as_empty(
+    report, since, until, said
+):
+    SearchCount.objects.create(query="lantern", day=timezone.localdate(), count=2, results=3)
+    response = report(since=since, until=until)
+    body = response.content.decode()
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(said in text for text in shown), shown
+    # the report shows the last 7 days instead, and says so in its heading
+    assert "<td>lantern</td>" in body
