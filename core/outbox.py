@@ -24,6 +24,12 @@ RETRY_FIRST_DELAY = timedelta(minutes=1)
 RETRY_MAX_DELAY = timedelta(hours=6)
 #: Staff's "send now" queues one task per this many messages.
 SEND_NOW_BATCH = 50
+#: Every message is sent by the shop, not typed by a person: out-of-office replies and
+#: auto-responders must not answer it (RFC 3834; Exchange reads its own header).
+AUTOMATIC_MAIL_HEADERS = {
+    "Auto-Submitted": "auto-generated",
+    "X-Auto-Response-Suppress": "OOF, AutoReply",
+}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -190,7 +196,7 @@ def send_outbox_message(*, message_id: int) -> bool:
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=message.to,
                 reply_to=message.reply_to or None,
-                headers={"Message-ID": outbox_message_id(message)},
+                headers={"Message-ID": outbox_message_id(message), **AUTOMATIC_MAIL_HEADERS},
                 connection=mail_connection,
             )
             if message.body_html:

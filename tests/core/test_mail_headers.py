@@ -1,0 +1,33 @@
+"""The shop's e-mails as mail programs and spam filters read their headers."""
+
+import email
+from email import policy
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from core.outbox import queue_message, send_outbox_message
+
+pytestmark = pytest.mark.django_db
+
+
+def received(message) -> email.message.EmailMessage:
+    """The message as the receiving mail program parses it."""
+    return email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+
+
+def send_one(**fields):
+    queued = queue_message(
+        **{"to": ["ann@example.com"], "subject": "Hi", "body_text": "Thanks"} | fields
+    )
+    send_outbox_message(message_id=queued.pk)
+    return mail.outbox[-1]
+
+
+def test_every_message_says_it_was_sent_automatically():
+    """RFC 3834: an out-of-office reply or an auto-responder must not answer the shop's mail
+    (and Exchange's, which reads its own header)."""
+    headers = received(send_one())
+    assert headers["Auto-Submitted"] == "auto-generated"
+    assert headers["X-Auto-Response-Suppress"] == "OOF, AutoReply"
