@@ -195,7 +195,9 @@ def send_outbox_message(*, message_id: int) -> bool:
                 body=message.body_text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=message.to,
-                reply_to=message.reply_to or None,
+                # the sender may be an address nobody reads: answers go to the administrator,
+                # whose address every e-mail gives for questions
+                reply_to=message.reply_to or [settings.SHOP_ADMIN_EMAIL],
                 headers={"Message-ID": outbox_message_id(message), **AUTOMATIC_MAIL_HEADERS},
                 connection=mail_connection,
             )

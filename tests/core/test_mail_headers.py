@@ -31,3 +31,18 @@ def test_every_message_says_it_was_sent_automatically():
     headers = received(send_one())
     assert headers["Auto-Submitted"] == "auto-generated"
     assert headers["X-Auto-Response-Suppress"] == "OOF, AutoReply"
+
+
+def test_a_reply_to_the_shops_mail_reaches_the_shop_administrator(settings):
+    """The sender may be an address nobody reads (the mail provider's, a no-reply one): the
+    customer who answers "Your order ..." writes to the administrator, as the mail says."""
+    settings.DEFAULT_FROM_EMAIL = "Meadow & Pine <no-reply@mail.meadowpine.example>"
+    headers = received(send_one())
+    assert headers["Reply-To"] == settings.SHOP_ADMIN_EMAIL
+    assert headers["From"].addresses[0].addr_spec == "no-reply@mail.meadowpine.example"
+
+
+def test_a_message_with_its_own_reply_to_keeps_it():
+    """The contact form's message to the administrator answers the shopper."""
+    headers = received(send_one(to=["admin@meadowpine.example"], reply_to=["ada@example.com"]))
+    assert headers["Reply-To"] == "ada@example.com"
