@@ -2,6 +2,7 @@
 
 import logging
 import time
+import unicodedata
 from datetime import timedelta
 from email.utils import parseaddr
 from smtplib import SMTPAuthenticationError, SMTPConnectError, SMTPException, SMTPServerDisconnected
@@ -109,11 +110,17 @@ def queue_messages(messages: list[OutboxMessage]) -> list[OutboxMessage]:
     return saved
 
 
+def _one_line(text: str) -> str:
+    """``text`` fit for a header: line breaks and runs of spaces become one space, and other
+    control characters (an escape or a bell typed into a name the subject quotes) go."""
+    return "".join(ch for ch in " ".join(text.split()) if unicodedata.category(ch) != "Cc")
+
+
 def _message(*, to, subject, body_text, body_html, kind, reply_to) -> OutboxMessage:
     return OutboxMessage(
         to=list(to),
         reply_to=list(reply_to),
-        subject=shorten(" ".join(subject.split()), 255),  # the column; never half an emoji
+        subject=shorten(_one_line(subject), 255),  # the column; never half an emoji
         body_text=body_text,
         body_html=body_html,
         kind=kind[:60],

@@ -46,3 +46,25 @@ def test_a_message_with_its_own_reply_to_keeps_it():
     """The contact form's message to the administrator answers the shopper."""
     headers = received(send_one(to=["admin@meadowpine.example"], reply_to=["ada@example.com"]))
     assert headers["Reply-To"] == "ada@example.com"
+
+
+def test_a_subject_never_carries_a_control_character_from_what_a_shopper_typed(
+    client, django_capture_on_commit_callbacks
+):
+    """The contact form's and the guestbook's subjects name the sender: an escape sequence or a
+    bell typed into the name reached the Subject header raw (a line break was already folded)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("service:contact"),
+            {
+                "name": "Ada\x1b[31m Evil\x07\x7f\u0085\u2028Co",
+                "email": "ada@example.com",
+                "topic": "other",
+                "message": "Hello",
+            },
+        )
+    (sent,) = mail.outbox
+    assert sent.subject == "Customer message: Something else, from Ada[31m Evil Co"
+    raw = sent.message().as_bytes()
+    header = raw.split(b"\n\n", 1)[0]
+    assert not any(byte < 32 and byte not in b"\t\n" or byte == 127 for byte in header)
