@@ -248,6 +248,9 @@ def test_every_html_part_says_what_the_text_says(shop):
             for number in re.findall(r"MP-[A-Z0-9]{4}-[A-Z0-9]{4}", sent.body):
                 assert number in html_text, (kind, number)
             assert "<img" not in html or 'alt="' in html, kind
+            # laid out at the phone's width, not shrunk from 980 px (tests/e2e/test_phone.py)
+            assert html.startswith("<!doctype html>"), kind
+            assert '<meta name="viewport" content="width=device-width' in html, kind
 
 
 def test_amounts_are_written_as_on_the_shops_pages(shop):
