@@ -68,3 +68,25 @@ def test_a_subject_never_carries_a_control_character_from_what_a_shopper_typed(
     raw = sent.message().as_bytes()
     header = raw.split(b"\n\n", 1)[0]
     assert not any(byte < 32 and byte not in b"\t\n" or byte == 127 for byte in header)
+
+
+def test_a_long_non_ascii_subject_and_a_long_line_arrive_whole(
+    client, django_capture_on_commit_callbacks
+):
+    """A name in three scripts makes the subject longer than a header line: it is encoded
+    (RFC 2047) and folded, and decodes to what was typed; a 3,000-character line of text is
+    sent quoted-printable, as no line on the wire may pass 998 characters (RFC 5322)."""
+    name = "Zoë Ørsted-Ünterwäldner 山田太郎 محمد " * 2  # 68 of the 80 characters a name has
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("service:contact"),
+            {"name": name, "email": "zoe@example.com", "topic": "other", "message": "ü" * 3000},
+        )
+    assert response.status_code == 302
+    (sent,) = mail.outbox
+    raw = sent.message().as_bytes()
+    assert max(len(line) for line in raw.split(b"\n")) <= 998
+    headers = received(sent)
+    expected = f"Customer message: Something else, from {' '.join(name.split())}"
+    assert headers["Subject"].strip() == expected
+    assert "ü" * 3000 in headers.get_body(("plain",)).get_content()
