@@ -13,6 +13,7 @@ from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.encoding import punycode
 
 from .models import OutboxMessage
 from .text import shorten
@@ -245,7 +246,8 @@ def outbox_message_id(message: OutboxMessage) -> str:
     """The Message-ID header of an outbox message: the same for every attempt at sending it,
     so a copy sent again after a crash is one message to mail servers and programs."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+    # ASCII (bücher.example is xn--bcher-kva.example): an encoded word is no Message-ID
+    return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S%f}@{punycode(domain)}>"
 
 
 #: Waits before each attempt at recording a message the mail server took (the database may be

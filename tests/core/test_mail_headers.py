@@ -90,3 +90,14 @@ def test_a_long_non_ascii_subject_and_a_long_line_arrive_whole(
     expected = f"Customer message: Something else, from {' '.join(name.split())}"
     assert headers["Subject"].strip() == expected
     assert "ü" * 3000 in headers.get_body(("plain",)).get_content()
+
+
+def test_the_message_id_of_a_shop_on_an_international_domain_is_plain_ascii(settings):
+    """A sender at bücher.example made the Message-ID an encoded word (=?utf-8?q?...?=), which
+    is no Message-ID: servers replace it, and a copy sent again is no longer the same message."""
+    settings.DEFAULT_FROM_EMAIL = "Bücher & Co <info@bücher.example>"
+    headers = received(send_one())
+    message_id = headers["Message-ID"]
+    assert message_id.startswith("<outbox.")
+    assert message_id.endswith("@xn--bcher-kva.example>")
+    assert message_id.isascii()
