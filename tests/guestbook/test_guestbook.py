@@ -48,6 +48,19 @@ def test_without_review_the_staff_notice_says_the_message_is_already_public(
     assert "Publish" not in sent.body + html
 
 
+def test_with_no_staff_addresses_no_notice_is_queued(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """SHOP_STAFF_EMAILS set empty (nobody gets staff notices, as for new orders): a notice
+    addressed to nobody sat in the outbox, listed to staff as sent."""
+    settings.SHOP_STAFF_EMAILS = []
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client)
+    assert Entry.objects.count() == 1
+    assert not OutboxMessage.objects.exists()
+    assert mail.outbox == []
+
+
 def test_the_staff_notice_links_to_admin_with_the_shops_address(
     client, settings, django_capture_on_commit_callbacks
 ):
