@@ -2,6 +2,7 @@
 
 import logging
 import time
+import unicodedata
 from datetime import timedelta
 from email.utils import parseaddr
 from smtplib import SMTPAuthenticationError, SMTPConnectError, SMTPException, SMTPServerDisconnected
@@ -12,6 +13,7 @@ from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.encoding import punycode
 
 from .models import OutboxMessage
 from .text import shorten
@@ -24,6 +26,12 @@ RETRY_FIRST_DELAY = timedelta(minutes=1)
 RETRY_MAX_DELAY = timedelta(hours=6)
 #: Staff's "send now" queues one task per this many messages.
 SEND_NOW_BATCH = 50
+#: Every message is sent by the shop, not typed by a person: out-of-office replies and
+#: auto-responders must not answer it (RFC 3834; Exchange reads its own header).
+AUTOMATIC_MAIL_HEADERS = {
+    "Auto-Submitted": "auto-generated",
+    "X-Auto-Response-Suppress": "OOF, AutoReply",
+}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -103,11 +111,17 @@ def queue_messages(messages: list[OutboxMessage]) -> list[OutboxMessage]:
     return saved
 
 
+def _one_line(text: str) -> str:
+    """``text`` fit for a header: line breaks and runs of spaces become one space, and other
+    control characters (an escape or a bell typed into a name the subject quotes) go."""
+    return "".join(ch for ch in " ".join(text.split()) if unicodedata.category(ch) != "Cc")
+
+
 def _message(*, to, subject, body_text, body_html, kind, reply_to) -> OutboxMessage:
     return OutboxMessage(
         to=list(to),
         reply_to=list(reply_to),
-        subject=shorten(" ".join(subject.split()), 255),  # the column; never half an emoji
+        subject=shorten(_one_line(subject), 255),  # the column; never half an emoji
         body_text=body_text,
         body_html=body_html,
         kind=kind[:60],
@@ -189,8 +203,10 @@ def send_outbox_message(*, message_id: int) -> bool:
                 body=message.body_text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=message.to,
-                reply_to=message.reply_to or None,
-                headers={"Message-ID": outbox_message_id(message)},
+                # the sender may be an address nobody reads: answers go to the administrator,
+                # whose address every e-mail gives for questions
+                reply_to=message.reply_to or [settings.SHOP_ADMIN_EMAIL],
+                headers={"Message-ID": outbox_message_id(message), **AUTOMATIC_MAIL_HEADERS},
                 connection=mail_connection,
             )
             if message.body_html:
@@ -230,7 +246,8 @@ def outbox_message_id(message: OutboxMessage) -> str:
     """The Message-ID header of an outbox message: the same for every attempt at sending it,
     so a copy sent again after a crash is one message to mail servers and programs."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+    # ASCII (bücher.example is xn--bcher-kva.example): an encoded word is no Message-ID
+    return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S%f}@{punycode(domain)}>"
 
 
 #: Waits before each attempt at recording a message the mail server took (the database may be

@@ -32,16 +32,17 @@ def post_entry(*, name: str, email: str, message: str, site_url: str) -> Entry:
     entry = Entry.objects.create(
         name=name.strip(), email=email.strip().lower(), message=message.strip(), status=status
     )
-    queue_mail(
-        to=list(settings.SHOP_STAFF_EMAILS),
-        template="guestbook/email/staff_new_entry",
-        context={
-            "entry": entry,
-            "admin_url": site_url.rstrip("/")
-            + reverse("admin:guestbook_entry_change", args=[entry.pk]),
-        },
-        kind="guestbook_new_entry",
-    )
+    if settings.SHOP_STAFF_EMAILS:  # set empty: nobody gets staff notices
+        queue_mail(
+            to=list(settings.SHOP_STAFF_EMAILS),
+            template="guestbook/email/staff_new_entry",
+            context={
+                "entry": entry,
+                "admin_url": site_url.rstrip("/")
+                + reverse("admin:guestbook_entry_change", args=[entry.pk]),
+            },
+            kind="guestbook_new_entry",
+        )
     return entry
 
 

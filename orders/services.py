@@ -93,10 +93,12 @@ def _order_mail(
     lines: list | None = None,
     admin_url: str = "",
     corrected: bool = False,
+    reason: str = "",
     site_url: str = "",
 ):
     """The e-mail ``template`` about ``order``, rendered; queue it with queue_messages.
-    ``corrected``: it puts right an earlier one (a wrong tracking number). ``site_url``
+    ``corrected``: it puts right an earlier one (a wrong tracking number). ``reason``: why
+    the order changed, as its timeline tells the customer ("Not paid in time"). ``site_url``
     ("https://shop.example/", as the shopper or staff reached the shop; "" when unknown, as
     in a background job) gives the customer links to their order and the returns page."""
     return render_mail(
@@ -108,6 +110,7 @@ def _order_mail(
             "payment": payment_summary(order),
             "admin_url": admin_url,
             "corrected": corrected,
+            "reason": reason,
             **_customer_links(order, site_url),
         },
         kind=template,
@@ -395,7 +398,9 @@ def change_status(
         S.CANCELLED: "order_cancelled",
     }.get(to)
     if mail:
-        queue_messages([_order_mail(locked, mail, site_url=site_url)])
+        # the note the customer's timeline shows, unless it only repeats the status
+        reason = note.strip().rstrip(".") if note.strip() != S(to).label else ""
+        queue_messages([_order_mail(locked, mail, reason=reason, site_url=site_url)])
     order.__dict__.update(locked.__dict__)
     return locked
 

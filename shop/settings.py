@@ -8,12 +8,14 @@ Every variable is listed in README.md with its default.
 
 import re
 import unicodedata
+from email.headerregistry import Address
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.core.mail.message import sanitize_address
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -486,7 +488,21 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "outbox")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SHOP_NAME} <{SHOP_ADMIN_EMAIL}>")
+# The shop's name quoted where it must be: a comma in it ("Smith, Jones & Co.") made two
+# addresses of one, which the SMTP backend refuses (no e-mail would leave the shop). Also the
+# bounce (envelope sender) address: Django's SMTP backend sends from this address.
+_admin_user, _, _admin_domain = SHOP_ADMIN_EMAIL.rpartition("@")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or str(
+    Address(display_name=SHOP_NAME, username=_admin_user, domain=_admin_domain)
+)
+try:
+    sanitize_address(DEFAULT_FROM_EMAIL, "utf-8")
+except (ValueError, TypeError, IndexError) as error:  # what the SMTP backend would raise
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL must be one address such as Shop <shop@example.com>, with a name "
+        f'that holds a comma in double quotes ("Smith, Jones & Co." <...>), not '
+        f"{DEFAULT_FROM_EMAIL!r}"
+    ) from error
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
 

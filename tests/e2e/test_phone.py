@@ -208,3 +208,31 @@ def test_forgot_your_password_is_tall_enough_to_tap_and_apart_from_the_field(pho
     field = phone.locator("#id_password").bounding_box()
     link = phone.get_by_role("link", name="Forgot your password?").bounding_box()
     assert link["y"] >= field["y"] + field["height"]  # below the field, not over it
+
+
+def test_the_shops_e_mails_are_laid_out_for_the_phones_width(
+    phone, seeded_shop, django_capture_on_commit_callbacks
+):
+    """Without a viewport, a phone laid each e-mail out 980 px wide and shrank it: the order
+    confirmation's text and amounts were a third of their size."""
+    from django.core import mail
+
+    from guestbook.services import post_entry, reply_to_entry
+    from orders import services
+    from tests.orders.helpers import ADDRESS, make_cart
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_order(
+            cart=make_cart((seeded_shop.bottle.variants.get(), 1)),
+            contact=services.Contact(email="greta@example.com", phone="+49 30 1234567"),
+            address=ADDRESS,
+            shipping_method_id=seeded_shop.standard.pk,
+            payment_code="bank_transfer",
+            idempotency_key="phone-mail",
+        )
+        entry = post_entry(name="Greta", email="greta@example.com", message="Hi", site_url="")
+        reply_to_entry(entry=entry, reply="Hello Greta", staff_user=seeded_shop.staff)
+    assert len(mail.outbox) == 4  # confirmation, staff notice, guestbook notice and answer
+    for sent in mail.outbox:
+        phone.set_content(next(body for body, kind in sent.alternatives if kind == "text/html"))
+        assert phone.evaluate("window.innerWidth") == PHONE["viewport"]["width"], sent.subject

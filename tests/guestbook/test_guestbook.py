@@ -31,6 +31,36 @@ def test_a_message_waits_for_review_and_staff_are_told(client, django_capture_on
     assert mail.outbox[0].subject == "New guestbook message from Ada"
 
 
+def test_without_review_the_staff_notice_says_the_message_is_already_public(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """With GUESTBOOK_PREMODERATE off staff were told "waiting for review" of a message every
+    visitor could already read."""
+    settings.GUESTBOOK_PREMODERATE = False
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client)
+    (sent,) = mail.outbox
+    html = sent.alternatives[0][0]
+    for text in (sent.body, html):
+        assert "waiting for review" not in text
+        assert "is on the guestbook now" in text
+    assert "Hide or answer it in admin" in sent.body
+    assert "Publish" not in sent.body + html
+
+
+def test_with_no_staff_addresses_no_notice_is_queued(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """SHOP_STAFF_EMAILS set empty (nobody gets staff notices, as for new orders): a notice
+    addressed to nobody sat in the outbox, listed to staff as sent."""
+    settings.SHOP_STAFF_EMAILS = []
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client)
+    assert Entry.objects.count() == 1
+    assert not OutboxMessage.objects.exists()
+    assert mail.outbox == []
+
+
 def test_the_staff_notice_links_to_admin_with_the_shops_address(
     client, settings, django_capture_on_commit_callbacks
 ):

@@ -295,6 +295,29 @@ def test_the_cancellation_mail_says_whether_money_goes_back(
     assert "If you already paid" not in to_paid.body + to_unpaid.body
 
 
+def test_the_cancellation_mail_gives_the_reason_the_customers_timeline_shows(
+    make_order, django_capture_on_commit_callbacks
+):
+    """An unpaid bank transfer cancelled after 7 days was told "has been cancelled" and no
+    more, while the order's page said why ("Not paid in time"); so was staff's reason."""
+    expired = make_order(payment="bank_transfer")
+    by_staff = make_order(payment="cod")
+    plain = make_order(payment="cod")
+    Order.objects.filter(pk=expired.pk).update(created_at=timezone.now() - timedelta(days=8))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.expire_unpaid_orders()
+        services.cancel_order(order=by_staff, note="The lamp broke in our store, sorry")
+        services.cancel_order(order=plain)  # no reason given
+    told = {
+        o.number: next(m for m in mail.outbox if o.number in m.subject)
+        for o in (expired, by_staff, plain)
+    }
+    assert "has been cancelled: Not paid in time." in told[expired.number].body
+    assert "has been cancelled: Not paid in time." in told[expired.number].alternatives[0][0]
+    assert "cancelled: The lamp broke in our store, sorry." in told[by_staff.number].body
+    assert f"your order {plain.number} has been cancelled.\n" in told[plain.number].body
+
+
 def test_order_mails_link_to_the_order_when_the_shop_address_is_known(
     variant, standard_shipping, django_capture_on_commit_callbacks
 ):

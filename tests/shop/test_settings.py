@@ -76,6 +76,33 @@ def test_a_malformed_shop_url_is_refused_at_start():
     assert "SHOP_URL must be a scheme and a host" in result.stderr
 
 
+def test_the_sender_is_the_whole_shop_name_whatever_characters_it_has():
+    """A comma in the name ("Smith, Jones & Co.") made the default sender two addresses, which
+    the SMTP backend refused: no e-mail left the shop at all."""
+    script = (
+        "from django.conf import settings as s; from django.core.mail.message import "
+        "sanitize_address; print(sanitize_address(s.DEFAULT_FROM_EMAIL, 'utf-8'))"
+    )
+    for name, sender in [
+        ("Smith, Jones & Co.", '"Smith, Jones & Co." <hello@sj.example>'),
+        ("Shop (Berlin)", '"Shop (Berlin)" <hello@sj.example>'),
+        ("Meadow & Pine", "Meadow & Pine <hello@sj.example>"),
+    ]:
+        env = {**PRODUCTION_ENV, "SHOP_NAME": name, "SHOP_ADMIN_EMAIL": "hello@sj.example"}
+        result = run_manage("shell", "-c", script, env=env)
+        assert result.stdout.strip().splitlines()[-1] == sender, result.stderr
+        # an empty DEFAULT_FROM_EMAIL (as deploy/shop.env.template leaves it) is the same
+        result = run_manage("shell", "-c", script, env={**env, "DEFAULT_FROM_EMAIL": ""})
+        assert result.stdout.strip().splitlines()[-1] == sender, result.stderr
+
+
+def test_a_sender_that_is_not_one_address_stops_the_start():
+    env = {**PRODUCTION_ENV, "DEFAULT_FROM_EMAIL": "Smith, Jones & Co. <hello@sj.example>"}
+    refused = run_manage("check", env=env)
+    assert refused.returncode != 0
+    assert "DEFAULT_FROM_EMAIL must be one address" in refused.stderr
+
+
 def test_production_settings_keep_the_promised_header_and_cookie_values():
     """What SECURITY.md promises, read from the settings as production loads them."""
     script = (
