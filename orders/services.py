@@ -95,6 +95,7 @@ def _order_mail(
     corrected: bool = False,
     reason: str = "",
     site_url: str = "",
+    reply_to: list[str] = (),
 ):
     """The e-mail ``template`` about ``order``, rendered; queue it with queue_messages.
     ``corrected``: it puts right an earlier one (a wrong tracking number). ``reason``: why
@@ -114,6 +115,7 @@ def _order_mail(
             **_customer_links(order, site_url),
         },
         kind=template,
+        reply_to=reply_to,
     )
 
 
@@ -275,6 +277,7 @@ def _place_order(
                 order,
                 "staff_new_order",
                 to=list(settings.SHOP_STAFF_EMAILS),
+                reply_to=[order.email],  # staff answer the customer's questions about it
                 lines=order_lines,
                 admin_url=site_url.rstrip("/")
                 + reverse("admin:orders_order_change", args=[order.pk])
