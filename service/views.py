@@ -78,6 +78,7 @@ class ServicePageView(TemplateView):
                 "cart_days": settings.SESSION_COOKIE_AGE // (24 * 60 * 60),
                 "sent_mail_days": settings.SHOP_SENT_MAIL_DAYS,
                 "unconfirmed_days": settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS,
+                "contact_days": settings.SHOP_CONTACT_MESSAGE_DAYS,
             }
         if self.page == "payment":
             return {

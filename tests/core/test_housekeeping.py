@@ -27,6 +27,7 @@ from core.tasks import delete_expired_sessions_task, delete_old_sent_mail_task
 from search.models import SearchCount
 from search.services import delete_old_search_counts
 from search.tasks import delete_old_search_counts_task
+from service.tasks import delete_old_contact_messages_task
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, VariantFactory
 from tests.orders.helpers import form_defaults
@@ -132,6 +133,7 @@ def test_the_jobs_run_nightly_from_celery_beat():
         delete_stale_carts_task,
         delete_old_sent_mail_task,
         delete_old_search_counts_task,
+        delete_old_contact_messages_task,
     ):
         assert isinstance(schedule[task.name], crontab), task.name
         assert task.delay().get() == 0  # runs (eagerly here), nothing to delete
