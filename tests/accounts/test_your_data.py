@@ -4,6 +4,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
 
@@ -379,3 +381,51 @@ def test_an_order_placed_while_the_account_closes_is_kept(postgres_only, monkeyp
     assert results["close"] is True
     assert Order.objects.get(pk=results["order"].pk).user_id is None
     assert not User.objects.filter(pk=member.pk).exists()
+
+
+def test_closing_leaves_no_name_or_address_in_the_admins_history(member):
+    """The admin's history (LogEntry) quotes each object by its text: the member's e-mail
+    address, their addresses with name and street. Those lines stayed after the account was
+    closed; the history keeps what staff did, and when, without the quotes."""
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    address = member.addresses.get()
+    users, addresses = (ContentType.objects.get_for_model(m) for m in (User, Address))
+    quoted = str(address)
+    LogEntry.objects.create(
+        user=staff,
+        content_type=users,
+        object_id=str(member.pk),
+        object_repr=str(member),
+        action_flag=CHANGE,
+        change_message=json.dumps(
+            [{"changed": {"name": "address", "object": quoted, "fields": ["Phone"]}}]
+        ),
+    )
+    LogEntry.objects.create(
+        user=staff,
+        content_type=addresses,
+        object_id=str(address.pk),
+        object_repr=quoted,
+        action_flag=CHANGE,
+        change_message=json.dumps([{"changed": {"fields": ["City"]}}]),
+    )
+    other = UserFactory(email="otto@example.com")
+    LogEntry.objects.create(
+        user=staff,
+        content_type=users,
+        object_id=str(other.pk),
+        object_repr=str(other),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+
+    assert services.close_account(user=member)
+
+    history = list(LogEntry.objects.order_by("pk"))
+    assert len(history) == 3  # what staff did stays
+    text = " ".join(f"{e.object_repr} {e.change_message}" for e in history)
+    assert "mia@example.com" not in text
+    assert "Gartenweg" not in text
+    assert "Mia Member" not in text
+    assert history[0].get_change_message() == "Changed Phone for address “closed account”."
+    assert history[2].object_repr == "otto@example.com"  # somebody else's stays
