@@ -165,6 +165,9 @@ SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
 # Messages to customer service are deleted this many days after they arrive: two years, the
 # warranty period a question about a delivery may still matter for.
 SHOP_CONTACT_MESSAGE_DAYS = env.int("SHOP_CONTACT_MESSAGE_DAYS", default=730)
+# Orders (with their name, address, e-mail and phone) are deleted this many years after the end
+# of the year they were placed in: German tax law's period for invoices and bookings (AO § 147).
+SHOP_ORDER_KEEP_YEARS = env.int("SHOP_ORDER_KEEP_YEARS", default=10)
 # A sign-up whose e-mail address is not confirmed within this many days is deleted.
 # (counted from the latest confirmation link mailed, which the outbox keeps SHOP_SENT_MAIL_DAYS:
 # keep that the longer of the two)
@@ -352,6 +355,7 @@ for _n, _task in enumerate(
         "core.tasks.delete_old_sent_mail_task",
         "search.tasks.delete_old_search_counts_task",
         "service.tasks.delete_old_contact_messages_task",
+        "orders.tasks.delete_expired_orders_task",
     ]
 ):
     CELERY_BEAT_SCHEDULE[_task] = {
