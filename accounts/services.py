@@ -226,18 +226,18 @@ def close_account(*, user: User) -> bool:
         context={"email": row.email},
         kind="account_closed",
     )
-    _unquote_admin_history(user=row)
-    row.delete()
+    row.delete()  # (accounts/signals.py: unquote_admin_history)
     return True
 
 
 CLOSED = "closed account"
 
 
-def _unquote_admin_history(*, user: User) -> None:
+def unquote_admin_history(*, user: User) -> None:
     """The admin's history of the account, its addresses and e-mail addresses keeps what staff
     did and when, but no longer quotes them (LogEntry.object_repr, and the inline objects named
-    in change_message: the e-mail address, name and street)."""
+    in change_message: the e-mail address, name and street). Called as the account is deleted,
+    whoever deletes it."""
     objects = {
         User: [user.pk],
         Address: list(user.addresses.values_list("pk", flat=True)),

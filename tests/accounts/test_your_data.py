@@ -4,7 +4,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
@@ -429,3 +429,17 @@ def test_closing_leaves_no_name_or_address_in_the_admins_history(member):
     assert "Mia Member" not in text
     assert history[0].get_change_message() == "Changed Phone for address “closed account”."
     assert history[2].object_repr == "otto@example.com"  # somebody else's stays
+
+
+def test_a_member_deleted_in_admin_is_not_quoted_in_its_history_either(client, member):
+    """A guest or member asking to be forgotten by mail: the owner deletes the account in
+    admin. The deletion's own history line quoted the e-mail address as well."""
+    boss = UserFactory(email="boss@example.com", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    response = client.post(reverse("admin:accounts_user_delete", args=[member.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=member.pk).exists()
+    deletion = LogEntry.objects.get(action_flag=DELETION)
+    assert deletion.user == boss  # who deleted it, and when, stays
+    assert deletion.object_id == str(member.pk)
+    assert "mia@example.com" not in deletion.object_repr
