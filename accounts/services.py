@@ -2,13 +2,14 @@
 closing an account, and deleting sign-ups never confirmed."""
 
 import datetime
+import json
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import SET_NULL, Exists, OuterRef, TextField
+from django.db.models import SET_NULL, Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -225,8 +226,47 @@ def close_account(*, user: User) -> bool:
         context={"email": row.email},
         kind="account_closed",
     )
-    row.delete()
+    row.delete()  # (accounts/signals.py: unquote_admin_history)
     return True
+
+
+CLOSED = "closed account"
+
+
+def unquote_admin_history(*, user: User) -> None:
+    """The admin's history of the account, its addresses and e-mail addresses keeps what staff
+    did and when, but no longer quotes them (LogEntry.object_repr, and the inline objects named
+    in change_message: the e-mail address, name and street). Called as the account is deleted,
+    whoever deletes it."""
+    objects = {
+        User: [user.pk],
+        Address: list(user.addresses.values_list("pk", flat=True)),
+        EmailAddress: list(EmailAddress.objects.filter(user=user).values_list("pk", flat=True)),
+    }
+    about = Q(pk__in=[])
+    for model, pks in objects.items():
+        if pks:
+            content_type = ContentType.objects.get_for_model(model)
+            about |= Q(content_type=content_type, object_id__in=[str(pk) for pk in pks])
+    entries = list(LogEntry.objects.filter(about))
+    for entry in entries:
+        entry.object_repr = CLOSED
+        entry.change_message = _unquote_change_message(entry.change_message)
+    LogEntry.objects.bulk_update(entries, ["object_repr", "change_message"])
+
+
+def _unquote_change_message(message: str) -> str:
+    try:
+        changes = json.loads(message or "[]")
+    except ValueError:
+        return ""  # free text (not written by this admin): it may quote anything
+    if not isinstance(changes, list):
+        return ""
+    for change in changes:
+        for detail in change.values() if isinstance(change, dict) else []:
+            if isinstance(detail, dict) and "object" in detail:
+                detail["object"] = CLOSED
+    return json.dumps(changes)
 
 
 def _acted_for_the_shop(user: User) -> bool:

@@ -60,7 +60,8 @@ def hide_entries(*, entry_ids: list[int]) -> int:
 def reply_to_entry(
     *, entry: Entry, reply: str, staff_user, status: str | None = None, site_url: str = ""
 ) -> Entry:
-    """Put a staff reply under the entry; e-mail the author about the first one.
+    """Put a staff reply under the entry; e-mail the author about the first one, and then
+    forget their e-mail address.
 
     ``status`` is the one the moderator chose together with the reply, and it is kept: a
     reply never publishes an entry staff hide (it may hold an address or an order number).
@@ -80,7 +81,6 @@ def reply_to_entry(
     entry.replied_at = timezone.now()
     entry.replied_by = staff_user
     entry.status = status
-    entry.save(update_fields=["reply", "replied_at", "replied_by", "status"])
     if first_reply and entry.email and entry.reply:
         queue_mail(
             to=[entry.email],
@@ -88,4 +88,8 @@ def reply_to_entry(
             context={"entry": entry, "guestbook_url": _public_link(entry, site_url)},
             kind="guestbook_reply",
         )
+        # The address was asked for only to tell the author about the reply (the privacy page
+        # says so): told, it is of no further use.
+        entry.email = ""
+    entry.save(update_fields=["reply", "replied_at", "replied_by", "status", "email"])
     return entry

@@ -1,5 +1,6 @@
 """Order placement and every status change."""
 
+import datetime
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from catalog.models import Variant, stock_change_shows
 from catalog.selectors import bump_catalog_version, shown_product_scopes
 from catalog.services import refresh_stock_totals
 from catalog.signals import stock_changed
+from core.housekeeping import delete_in_batches
 from core.outbox import queue_messages, render_mail
 from core.siteurl import shop_url
 
@@ -641,3 +643,17 @@ def mark_orders_of_closed_account(*, user_id: int, emails: Iterable[str] = ()) -
     return Order.objects.filter(
         Q(user_id=user_id) | Q(user__isnull=True, email__in=addresses)
     ).update(account_closed=True)
+
+
+def delete_expired_orders(*, now=None) -> int:
+    """Delete the orders placed in a year that ended more than SHOP_ORDER_KEEP_YEARS ago
+    (with their lines and timeline): tax law's period to keep them is over (Germany: 10 years
+    from the end of the calendar year). Batched, and safe to run twice at once. 0 (or less)
+    keeps every order: it must never mean "delete this year's"."""
+    if settings.SHOP_ORDER_KEEP_YEARS < 1:
+        return 0
+    year = timezone.localtime(now or timezone.now()).year
+    cutoff = timezone.make_aware(
+        datetime.datetime(year - settings.SHOP_ORDER_KEEP_YEARS, 1, 1)  # noqa: DTZ001
+    )
+    return delete_in_batches(Order.objects.filter(created_at__lt=cutoff))

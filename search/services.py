@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_LENGTH = 200
 MAX_COUNTED_LENGTH = 100
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+# A search that found nothing with this many digits is a phone number, an IBAN or the like
+# (a barcode or article number that is a SKU finds its product, and is counted)
+PERSONAL_DIGITS = 6
 
 
 def is_postgres() -> bool:
@@ -199,7 +202,8 @@ COUNT_BUFFER = "search:counts"  # a Redis hash "<day>|<query>" -> searches not y
 
 
 def record_search(*, query: str, results: int) -> None:
-    """Count one search of ``query`` today (per normalized query per day, nothing personal).
+    """Count one search of ``query`` today (per normalized query per day, nothing personal:
+    a query with an e-mail address, or a phone or account number, is not counted).
 
     With Redis the count goes to a buffer (one round trip, no row lock shared by everybody
     searching the same word) that flush_search_counts() writes every minute; hot searches and
@@ -207,7 +211,7 @@ def record_search(*, query: str, results: int) -> None:
     written to the database at once.
     """
     key = count_key(query)
-    if not key:
+    if not key or _may_be_personal(query, results=results):
         return
     today = timezone.localdate()
     buffer = getattr(cache, "buffer_count", None)
@@ -217,6 +221,14 @@ def record_search(*, query: str, results: int) -> None:
         _add_count(key=key, day=today, count=1, results=results)
     except Exception:  # counting must never break a search page
         logger.warning("Could not count search %r", key, exc_info=True)
+
+
+def _may_be_personal(query: str, *, results: int) -> bool:
+    """An e-mail address, or (found nothing) a phone or account number: kept out of the counts,
+    which staff read for two years (SHOP_SEARCH_COUNT_DAYS)."""
+    if "@" in query:
+        return True
+    return not results and sum(ch.isdigit() for ch in query) >= PERSONAL_DIGITS
 
 
 def _add_count(*, key: str, day, count: int, results: int) -> None:

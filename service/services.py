@@ -1,9 +1,13 @@
 """Messages from the customer service form."""
 
+import datetime
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
+from core.housekeeping import delete_in_batches
 from core.outbox import queue_mail
 
 from .models import ContactMessage
@@ -44,3 +48,11 @@ def send_contact_message(
 def mark_handled(*, message_ids: list[int]) -> int:
     """Mark these customer messages answered; returns how many were not already."""
     return ContactMessage.objects.filter(pk__in=message_ids, handled=False).update(handled=True)
+
+
+def delete_old_contact_messages(*, now: datetime.datetime | None = None) -> int:
+    """Delete messages that arrived more than SHOP_CONTACT_MESSAGE_DAYS ago, answered or not
+    (the answer went out by e-mail; the privacy page says how long they stay). Batched, and
+    safe to run twice at once."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.SHOP_CONTACT_MESSAGE_DAYS)
+    return delete_in_batches(ContactMessage.objects.filter(created_at__lt=cutoff))

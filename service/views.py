@@ -76,8 +76,11 @@ class ServicePageView(TemplateView):
                 },
                 "unpaid_days": settings.SHOP_UNPAID_ORDER_DAYS,
                 "cart_days": settings.SESSION_COOKIE_AGE // (24 * 60 * 60),
+                "csrf_days": settings.CSRF_COOKIE_AGE // (24 * 60 * 60),
                 "sent_mail_days": settings.SHOP_SENT_MAIL_DAYS,
                 "unconfirmed_days": settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS,
+                "contact_days": settings.SHOP_CONTACT_MESSAGE_DAYS,
+                "order_years": settings.SHOP_ORDER_KEEP_YEARS,
             }
         if self.page == "payment":
             return {

@@ -164,6 +164,12 @@ SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=14)
 # search counts of days longer ago than this (the top-searches report looks back that far).
 SHOP_SENT_MAIL_DAYS = env.int("SHOP_SENT_MAIL_DAYS", default=180)
 SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
+# Messages to customer service are deleted this many days after they arrive: two years, the
+# warranty period a question about a delivery may still matter for.
+SHOP_CONTACT_MESSAGE_DAYS = env.int("SHOP_CONTACT_MESSAGE_DAYS", default=730)
+# Orders (with their name, address, e-mail and phone) are deleted this many years after the end
+# of the year they were placed in: German tax law's period for invoices and bookings (AO § 147).
+SHOP_ORDER_KEEP_YEARS = env.int("SHOP_ORDER_KEEP_YEARS", default=10)
 # A sign-up whose e-mail address is not confirmed within this many days is deleted.
 # (counted from the latest confirmation link mailed, which the outbox keeps SHOP_SENT_MAIL_DAYS:
 # keep that the longer of the two)
@@ -350,11 +356,13 @@ for _n, _task in enumerate(
         "cart.tasks.delete_stale_carts_task",
         "core.tasks.delete_old_sent_mail_task",
         "search.tasks.delete_old_search_counts_task",
+        "service.tasks.delete_old_contact_messages_task",
+        "orders.tasks.delete_expired_orders_task",
     ]
 ):
     CELERY_BEAT_SCHEDULE[_task] = {
         "task": _task,
-        "schedule": crontab(hour=2, minute=35 + 5 * _n),
+        "schedule": crontab(hour=2 + (35 + 5 * _n) // 60, minute=(35 + 5 * _n) % 60),
     }
 
 # Sessions are written to the database and read through the cache: a Redis outage never signs

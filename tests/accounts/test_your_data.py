@@ -4,6 +4,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
 
@@ -379,3 +381,65 @@ def test_an_order_placed_while_the_account_closes_is_kept(postgres_only, monkeyp
     assert results["close"] is True
     assert Order.objects.get(pk=results["order"].pk).user_id is None
     assert not User.objects.filter(pk=member.pk).exists()
+
+
+def test_closing_leaves_no_name_or_address_in_the_admins_history(member):
+    """The admin's history (LogEntry) quotes each object by its text: the member's e-mail
+    address, their addresses with name and street. Those lines stayed after the account was
+    closed; the history keeps what staff did, and when, without the quotes."""
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    address = member.addresses.get()
+    users, addresses = (ContentType.objects.get_for_model(m) for m in (User, Address))
+    quoted = str(address)
+    LogEntry.objects.create(
+        user=staff,
+        content_type=users,
+        object_id=str(member.pk),
+        object_repr=str(member),
+        action_flag=CHANGE,
+        change_message=json.dumps(
+            [{"changed": {"name": "address", "object": quoted, "fields": ["Phone"]}}]
+        ),
+    )
+    LogEntry.objects.create(
+        user=staff,
+        content_type=addresses,
+        object_id=str(address.pk),
+        object_repr=quoted,
+        action_flag=CHANGE,
+        change_message=json.dumps([{"changed": {"fields": ["City"]}}]),
+    )
+    other = UserFactory(email="otto@example.com")
+    LogEntry.objects.create(
+        user=staff,
+        content_type=users,
+        object_id=str(other.pk),
+        object_repr=str(other),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+
+    assert services.close_account(user=member)
+
+    history = list(LogEntry.objects.order_by("pk"))
+    assert len(history) == 3  # what staff did stays
+    text = " ".join(f"{e.object_repr} {e.change_message}" for e in history)
+    assert "mia@example.com" not in text
+    assert "Gartenweg" not in text
+    assert "Mia Member" not in text
+    assert history[0].get_change_message() == "Changed Phone for address “closed account”."
+    assert history[2].object_repr == "otto@example.com"  # somebody else's stays
+
+
+def test_a_member_deleted_in_admin_is_not_quoted_in_its_history_either(client, member):
+    """A guest or member asking to be forgotten by mail: the owner deletes the account in
+    admin. The deletion's own history line quoted the e-mail address as well."""
+    boss = UserFactory(email="boss@example.com", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    response = client.post(reverse("admin:accounts_user_delete", args=[member.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=member.pk).exists()
+    deletion = LogEntry.objects.get(action_flag=DELETION)
+    assert deletion.user == boss  # who deleted it, and when, stays
+    assert deletion.object_id == str(member.pk)
+    assert "mia@example.com" not in deletion.object_repr

@@ -25,9 +25,11 @@ from core.housekeeping import delete_expired_sessions, delete_in_batches, delete
 from core.models import OutboxMessage
 from core.outbox import queue_message
 from core.tasks import delete_expired_sessions_task, delete_old_sent_mail_task
+from orders.tasks import delete_expired_orders_task
 from search.models import SearchCount
 from search.services import delete_old_search_counts
 from search.tasks import delete_old_search_counts_task
+from service.tasks import delete_old_contact_messages_task
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, VariantFactory
 from tests.orders.helpers import form_defaults
@@ -133,6 +135,8 @@ def test_the_jobs_run_nightly_from_celery_beat():
         delete_stale_carts_task,
         delete_old_sent_mail_task,
         delete_old_search_counts_task,
+        delete_old_contact_messages_task,
+        delete_expired_orders_task,
     ):
         assert isinstance(schedule[task.name], crontab), task.name
         assert task.delay().get() == 0  # runs (eagerly here), nothing to delete

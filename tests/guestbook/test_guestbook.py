@@ -112,6 +112,7 @@ def test_admin_moderates_and_replies(client, django_capture_on_commit_callbacks)
     assert second.reply == "Thanks, B!"
     assert second.replied_by is not None
     assert OutboxMessage.objects.filter(kind="guestbook_reply", to=["b@example.com"]).exists()
+    assert second.email == ""  # told: the address is forgotten
     public = client.get(URL).content.decode()
     assert "first" not in public
     assert "Thanks, B!" in public
@@ -318,3 +319,29 @@ def test_a_message_of_emoji_is_shortened_in_admin_without_cutting_one_apart():
     entry = Entry(name="Ada", message=family * 30)
     assert str(entry) == f"Ada: {family * 5}…"
     assert EntryAdmin.short_message(None, entry) == family * 11 + "…"
+
+
+def test_the_authors_address_is_forgotten_once_they_are_told_of_the_reply(
+    django_capture_on_commit_callbacks,
+):
+    """The address is asked for only to tell the author about a reply (the form and the
+    privacy page say so); it stayed on the entry for ever after that. An entry not answered
+    yet keeps it, and the mail still reaches the author."""
+    answered = Entry.objects.create(name="Ada", email="ada@example.com", message="Where is X?")
+    waiting = Entry.objects.create(name="Bo", email="bo@example.com", message="Hello")
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_to_entry(entry=answered, reply="In stock next week.", staff_user=staff)
+
+    answered.refresh_from_db()
+    assert answered.email == ""
+    assert answered.reply == "In stock next week."
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+    assert "In stock next week." in mail.outbox[0].body
+    waiting.refresh_from_db()
+    assert waiting.email == "bo@example.com"
+
+
+def test_the_privacy_page_says_the_address_goes_after_the_reply(client):
+    body = client.get(reverse("service:privacy")).content.decode()
+    assert "used only to tell you that we replied, and deleted once we have" in body

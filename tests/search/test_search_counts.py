@@ -140,3 +140,27 @@ def test_a_reversed_or_malformed_report_range_is_said_not_shown_as_empty(
     assert any(said in text for text in shown), shown
     # the report shows the last 7 days instead, and says so in its heading
     assert "<td>lantern</td>" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "results"),
+    [
+        ("erika.mustermann@example.org", 0),  # somebody's e-mail address, typed or pasted
+        ("Erika@Example.org lantern", 3),
+        ("+49 170 1234567", 0),  # a phone number
+        ("DE89 3704 0044 0532 0130 00", 0),  # an IBAN
+    ],
+)
+def test_a_search_that_names_a_person_is_not_counted(query, results):
+    """Search counts are kept two years and shown to every Catalog staff member: an e-mail
+    address or a phone number typed into the search box must not end up there."""
+    record_search(query=query, results=results)
+    flush_search_counts()  # with Redis: out of the buffer
+    assert counts() == {}
+
+
+def test_numbers_that_found_products_are_still_counted():
+    record_search(query="4006381333931", results=1)  # a barcode that is a variant's SKU
+    record_search(query="tent 2", results=0)
+    flush_search_counts()
+    assert counts() == {"4006381333931": (1, 1), "tent 2": (1, 0)}

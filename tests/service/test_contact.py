@@ -1,13 +1,18 @@
 """The customer service form: the question reaches the shop administrator, answers go back to
 the shopper, bad input keeps what was typed, and the form cannot be used to mail strangers."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import OutboxMessage
 from service.models import ContactMessage
+from service.services import delete_old_contact_messages
+from service.tasks import delete_old_contact_messages_task
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -406,3 +411,29 @@ def test_a_mistyped_order_number_is_kept_as_typed_not_cut_into_another_number(cl
     for that and found nothing, where the typed text finds the order it nearly names."""
     post(client, order_number=typed)
     assert ContactMessage.objects.get().order_number == kept
+
+
+def test_messages_are_deleted_after_the_retention_period(settings):
+    """Messages to customer service were kept for ever: each holds a name, an e-mail address
+    and often an order number or a phone number. They go SHOP_CONTACT_MESSAGE_DAYS after they
+    arrived, answered or not."""
+    settings.SHOP_CONTACT_MESSAGE_DAYS = 100
+    now = timezone.now()
+    for name, age, handled in (("old", 101, True), ("old unread", 101, False), ("kept", 99, True)):
+        message = ContactMessage.objects.create(
+            name=name, email="ada@example.com", message="Hello", handled=handled
+        )
+        ContactMessage.objects.filter(pk=message.pk).update(
+            created_at=now - datetime.timedelta(days=age)
+        )
+
+    assert delete_old_contact_messages(now=now) == 2
+
+    assert list(ContactMessage.objects.values_list("name", flat=True)) == ["kept"]
+    assert delete_old_contact_messages_task.delay().get() == 0  # a second run: nothing left
+
+
+def test_the_privacy_page_says_how_long_messages_are_kept(client, settings):
+    settings.SHOP_CONTACT_MESSAGE_DAYS = 365
+    body = client.get(reverse("service:privacy")).content.decode()
+    assert "to answer you; they are deleted 365 days after they arrive" in body

@@ -242,3 +242,14 @@ def test_a_long_line_of_unclosed_markers_is_read_in_one_pass():
 
     html = render_service_text("**a" * 7000)
     assert html.count("<strong>a</strong>") == 3500
+
+
+@pytest.mark.django_db
+def test_the_privacy_page_says_how_long_each_cookie_stays(client, settings):
+    """The cookies paragraph named the three cookies but not how long each stays in the
+    visitor's browser (the CSRF cookie: a year)."""
+    settings.CSRF_COOKIE_AGE = 60 * 60 * 24 * 365
+    body = client.get(reverse("service:privacy")).content.decode()
+    assert "the session: 30 days after your cart or sign-in last changed" in body
+    assert "the forgery protection: 365 days" in body
+    assert "the notice: until the next page" in body

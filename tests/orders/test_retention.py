@@ -1,0 +1,61 @@
+"""Orders are kept as long as tax law requires (SHOP_ORDER_KEEP_YEARS, counted from the end of
+the year the order was placed in), then deleted by the nightly clean-up: before, nothing ever
+deleted them, and the admin cannot (orders have no delete there)."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Order, OrderEvent, OrderLine
+from orders.services import delete_expired_orders
+from orders.tasks import delete_expired_orders_task
+from tests.factories import VariantFactory
+
+from .helpers import make_cart, place
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+def order_placed(shipping, when: datetime.datetime) -> Order:
+    order = place(make_cart((VariantFactory(stock=5), 1)), shipping)
+    Order.objects.filter(pk=order.pk).update(created_at=when)
+    return order
+
+
+def test_orders_go_once_their_year_is_kept_long_enough(standard_shipping, settings):
+    settings.SHOP_ORDER_KEEP_YEARS = 10
+    settings.TIME_ZONE = "Europe/Berlin"
+    last_of_2015 = order_placed(
+        standard_shipping, datetime.datetime(2015, 12, 31, 23, 30, tzinfo=BERLIN)
+    )
+    first_of_2016 = order_placed(
+        standard_shipping, datetime.datetime(2016, 1, 1, 0, 30, tzinfo=BERLIN)
+    )
+    now = datetime.datetime(2026, 1, 2, 3, 0, tzinfo=BERLIN)  # 2015's ten years ended with 2025
+
+    assert delete_expired_orders(now=now) == 1
+
+    assert list(Order.objects.values_list("pk", flat=True)) == [first_of_2016.pk]
+    assert not OrderLine.objects.filter(order_id=last_of_2015.pk).exists()
+    assert not OrderEvent.objects.filter(order_id=last_of_2015.pk).exists()
+    assert delete_expired_orders(now=now) == 0  # a second run: nothing left
+    # the year before: 2015's orders still had to be kept
+    assert delete_expired_orders(now=now - datetime.timedelta(days=2)) == 0
+
+
+def test_zero_years_keeps_every_order(standard_shipping, settings):
+    settings.SHOP_ORDER_KEEP_YEARS = 0
+    order_placed(standard_shipping, datetime.datetime(2001, 1, 1, tzinfo=BERLIN))
+    assert delete_expired_orders() == 0
+    assert Order.objects.count() == 1
+
+
+def test_the_job_runs_and_the_privacy_page_says_how_long(client, settings):
+    settings.SHOP_ORDER_KEEP_YEARS = 8
+    assert delete_expired_orders_task.delay().get() == 0
+    body = client.get(reverse("service:privacy")).content.decode()
+    assert "8 years after the end of the year you ordered in, then deleted" in body
