@@ -145,6 +145,31 @@ def test_signed_in_in_one_tab_a_guestbook_post_in_the_other_is_kept(
     assert Entry.objects.get().message == "Typed with care in the second tab."
 
 
+def test_signed_out_in_one_tab_an_address_sent_from_the_other_is_not_lost(
+    new_context, seeded_shop, console
+):
+    console.allow(r"403")
+    _member()
+    context = new_context()
+    tab_a, tab_b = context.new_page(), context.new_page()
+    _sign_in(tab_a)
+    tab_b.goto("/accounts/addresses/add/")
+    tab_b.get_by_label("Full name").fill("Mia Member")
+    tab_b.get_by_label("Street and number").fill("Kastanienallee 9")
+    tab_b.get_by_label("Postcode").fill("10435")
+    tab_b.get_by_label("City").fill("Berlin")
+    tab_a.get_by_role("button", name="Sign out").click()
+    expect(tab_a.get_by_role("link", name="Sign in")).to_be_visible()
+
+    tab_b.get_by_role("button", name="Save address").click()
+
+    # before: the sign-in page, and the address gone without a word
+    expect(tab_b.get_by_role("heading", name="Please send that again")).to_be_visible()
+    tab_b.get_by_text("What you typed", exact=True).click()
+    expect(tab_b.get_by_text("Kastanienallee 9")).to_be_visible()
+    assert not Address.objects.exists()
+
+
 def test_cart_changed_in_another_tab_while_the_review_is_open(new_context, seeded_shop):
     context = new_context()
     review = context.new_page()

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from guestbook.models import Entry
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,27 @@ def test_a_post_from_another_site_gets_no_send_again_form():
     assert response.status_code == 403
     assert "Send it again" not in text
     assert "Buy pills" not in text
+
+
+def test_signing_out_changes_the_token_so_a_form_open_elsewhere_is_not_sent_signed_out():
+    """Signed out in one tab, a member's form sent from another: without a new token the
+    address went to the sign-in page and was lost without a word; now the CSRF page says what
+    happened and keeps what was typed."""
+    member = UserFactory()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    browser.get("/accounts/addresses/add/")
+    old = browser.cookies["csrftoken"].value
+    browser.post("/accounts/logout/", {"csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN)
+    assert browser.cookies["csrftoken"].value != old
+
+    response = browser.post(
+        "/accounts/addresses/add/",
+        {"full_name": "Tab Bee", "line1": "Street 1", "csrfmiddlewaretoken": old},
+        HTTP_ORIGIN=ORIGIN,
+    )
+
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "signed in or out" in text
+    assert "Street 1" in text
