@@ -80,7 +80,12 @@ def _guard(request, step: str):
     """Redirect to the cart if it is empty or blocked; the review also needs every detail."""
     pricing = price_open_cart(user=request.user, session=request.session)
     if not pricing.lines:
-        messages.info(request, "Your cart is empty.")
+        placed = request.session.get(PLACED_KEY)
+        if step == "review" and placed and not _state(request):
+            # Back from the confirmation lands here: "empty" alone read as an order lost.
+            messages.info(request, f"Your order {placed[-1]} is placed; your cart is empty now.")
+        else:
+            messages.info(request, "Your cart is empty.")
         return None, redirect("cart:detail")
     if pricing.problems:
         messages.error(request, "Some items in your cart need your attention before checkout.")
@@ -287,7 +292,20 @@ def place_order(request):
     # key alone is no ticket to someone else's confirmation page.
     placed = Order.objects.filter(idempotency_key=key).first()
     if placed is not None and _placed_by(request, placed, state):
+        # Back to the review (or a second tab) and Buy now again: the same confirmation alone
+        # looked like a second order.
+        messages.info(request, f"Order {placed.number} was placed already; not placed twice.")
         return _to_confirmation(request, placed)
+    if not state:
+        # The session's cookie was deleted or expired between the review and the Buy now: the
+        # guest's cart went with it, a member is signed out (their cart is kept).
+        messages.error(
+            request,
+            "Your session ended before the order was placed (your browser deleted its cookie, "
+            "or it expired). Nothing was ordered. If you were signed in, sign in again: your "
+            "cart is kept with your account.",
+        )
+        return redirect("cart:detail")
     if (
         placed is not None
         or cart is None

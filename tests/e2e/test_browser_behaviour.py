@@ -116,7 +116,8 @@ def test_session_cookie_deleted_before_buy_now(new_context, seeded_shop):
     page.get_by_role("button", name="Buy now").click()
 
     # the CSRF cookie is still there: the session is what expired
-    expect(page.get_by_text("Your checkout has expired")).to_be_visible()
+    expect(page.get_by_text("Your session ended before the order was placed")).to_be_visible()
+    expect(page.get_by_text("Nothing was ordered.")).to_be_visible()
     assert Order.objects.count() == 0
 
 
@@ -201,10 +202,34 @@ def test_back_after_the_order_and_buy_now_again_places_no_second_order(page, see
     _resubmit(page)  # the confirmation was reached by a redirect: a plain reload
     assert confirmation_number(page) == number
 
-    page.go_back()
-    if page.get_by_role("button", name="Buy now").count():
-        page.get_by_role("button", name="Buy now").click()
-        assert confirmation_number(page) == number
+    page.go_back()  # the browser shows the review as it kept it, Buy now and all
+    page.get_by_role("button", name="Buy now").click()
+
+    assert confirmation_number(page) == number
+    expect(
+        page.get_by_text(f"Order {number} was placed already; not placed twice.")
+    ).to_be_visible()
+    assert Order.objects.count() == 1
+
+
+def test_buy_now_again_on_a_review_kept_open_places_no_second_order(new_context, seeded_shop):
+    """A browser that keeps the review page (back-forward cache, a second tab) shows it with
+    its Buy now: pressed again, the same order, said in words."""
+    context = new_context()
+    page = context.new_page()
+    _add(page, seeded_shop.bottle)
+    checkout(page, place=False)
+    kept = context.new_page()
+    kept.goto("/checkout/review/")
+    page.get_by_role("button", name="Buy now").click()
+    number = confirmation_number(page)
+
+    kept.get_by_role("button", name="Buy now").click()
+
+    assert confirmation_number(kept) == number
+    expect(
+        kept.get_by_text(f"Order {number} was placed already; not placed twice.")
+    ).to_be_visible()
     assert Order.objects.count() == 1
 
 

@@ -1162,3 +1162,48 @@ def test_a_right_to_left_name_and_street_keep_their_order_on_the_review(
     address = {**ADDRESS_FORM, "full_name": "محمد الحسيني", "line1": "شارع الملك فهد 12"}
     review = walk_checkout(client, standard_shipping, address=address).content.decode()
     assert "<dd><bdi>محمد الحسيني</bdi>, <bdi>شارع الملك فهد 12</bdi>," in review
+
+
+# --- back, refresh and a lost session (what a browser does around the Buy now) --------------
+
+
+def test_buy_now_again_from_a_stale_review_says_the_order_is_placed_once(
+    client, mug, standard_shipping
+):
+    """Back to the review (a tab, or a page the browser kept), Buy now again: the same order,
+    and the shopper is told it was not placed twice (the same confirmation alone looked like
+    a second order)."""
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    place(client, key)
+
+    again = client.get(place(client, key).url)
+
+    assert Order.objects.count() == 1
+    assert any("not placed twice" in m for m in messages_of(again))
+
+
+def test_back_to_the_review_after_the_order_names_the_order_placed(client, mug, standard_shipping):
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    place(client, key)
+    number = Order.objects.get().number
+
+    back = client.get(reverse("orders:checkout_review"), follow=True)
+
+    text = " ".join(messages_of(back))
+    assert number in text
+    assert "placed" in text
+
+
+def test_a_session_lost_before_buy_now_says_so_and_orders_nothing(client, mug, standard_shipping):
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)  # deleted, or expired, in the browser
+
+    response = place(client, key)
+
+    assert Order.objects.count() == 0
+    text = " ".join(messages_of(client.get(response.url)))
+    assert "session" in text
+    assert "Nothing was ordered" in text
