@@ -171,6 +171,22 @@ def test_signed_out_in_one_tab_an_address_sent_from_the_other_is_not_lost(
     assert not Address.objects.exists()
 
 
+def test_sign_out_in_a_second_tab_after_the_first_signed_out(new_context, seeded_shop):
+    _member()
+    context = new_context()
+    tab_a, tab_b = context.new_page(), context.new_page()
+    _sign_in(tab_a)
+    tab_b.goto("/")
+    tab_a.get_by_role("button", name="Sign out").click()
+    expect(tab_a.get_by_role("link", name="Sign in")).to_be_visible()
+
+    tab_b.get_by_role("button", name="Sign out").click()
+
+    # before: a 403 page telling them to reload and send a form they never typed
+    expect(tab_b.get_by_text("You are signed out.")).to_be_visible()
+    expect(tab_b.get_by_role("link", name="Sign in")).to_be_visible()
+
+
 def test_cart_changed_in_another_tab_while_the_review_is_open(new_context, seeded_shop):
     context = new_context()
     review = context.new_page()

@@ -141,3 +141,38 @@ def test_signing_out_changes_the_token_so_a_form_open_elsewhere_is_not_sent_sign
     text = response.content.decode()
     assert "signed in or out" in text
     assert "Street 1" in text
+
+
+def test_sign_out_from_a_tab_already_signed_out_elsewhere_just_signs_out():
+    member = UserFactory()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    browser.get("/")
+    old = browser.cookies["csrftoken"].value
+    browser.post("/accounts/logout/", {"csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN)
+
+    # the other tab's "Sign out" button still carries the old token
+    response = browser.post(
+        "/accounts/logout/", {"csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "You are signed out." in [str(m) for m in response.context["messages"]]
+
+
+def test_sign_in_from_a_tab_already_signed_in_elsewhere_goes_on_signed_in():
+    member = UserFactory()
+    browser = Client(enforce_csrf_checks=True)
+    old = _token(browser, "/accounts/login/")
+    browser.force_login(member)  # in the other tab (a new token there)
+    browser.cookies["csrftoken"] = "b" * 32
+
+    response = browser.post(
+        "/accounts/login/",
+        {"login": member.email, "password": "whatever", "csrfmiddlewaretoken": old},
+        HTTP_ORIGIN=ORIGIN,
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert f"You are signed in as {member.email}." in [str(m) for m in response.context["messages"]]
