@@ -89,7 +89,7 @@ def test_cookies_blocked_the_visitor_is_told_the_shop_needs_them(
         page.goto(live_server.url + seeded_shop.bottle.get_absolute_url())
         page.get_by_role("button", name="Add to cart").click()
         expect(page.get_by_role("heading", name="This shop needs cookies")).to_be_visible()
-        expect(page.get_by_text("Please allow cookies for")).to_be_visible()
+        expect(page.get_by_text("please allow them for")).to_be_visible()
         assert "CSRF" not in page.content()
 
         page.goto(live_server.url + "/accounts/login/")
