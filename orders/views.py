@@ -50,6 +50,13 @@ STEPS = [
     ("review", "Review", "orders:checkout_review"),
 ]
 STEP_LABELS = {slug: label for slug, label, _ in STEPS}
+#: A checkout form sent after the session's cookie was deleted or expired (a guest's cart goes
+#: with it; a member is signed out, their cart kept).
+SESSION_ENDED = (
+    "Your session ended before the order was placed (your browser deleted its cookie, or it "
+    "expired), and a cart without an account went with it. Nothing was ordered. If you were "
+    "signed in, sign in again: your cart is kept with your account."
+)
 
 
 def _state(request) -> dict:
@@ -84,6 +91,8 @@ def _guard(request, step: str):
         if step == "review" and placed and not _state(request):
             # Back from the confirmation lands here: "empty" alone read as an order lost.
             messages.info(request, f"Your order {placed[-1]} is placed; your cart is empty now.")
+        elif request.method == "POST" and request.session.session_key is None:
+            messages.error(request, SESSION_ENDED)
         else:
             messages.info(request, "Your cart is empty.")
         return None, redirect("cart:detail")
@@ -299,12 +308,7 @@ def place_order(request):
     if not state:
         # The session's cookie was deleted or expired between the review and the Buy now: the
         # guest's cart went with it, a member is signed out (their cart is kept).
-        messages.error(
-            request,
-            "Your session ended before the order was placed (your browser deleted its cookie, "
-            "or it expired). Nothing was ordered. If you were signed in, sign in again: your "
-            "cart is kept with your account.",
-        )
+        messages.error(request, SESSION_ENDED)
         return redirect("cart:detail")
     if (
         placed is not None

@@ -1207,3 +1207,18 @@ def test_a_session_lost_before_buy_now_says_so_and_orders_nothing(client, mug, s
     text = " ".join(messages_of(client.get(response.url)))
     assert "session" in text
     assert "Nothing was ordered" in text
+
+
+def test_details_sent_after_the_session_was_lost_say_so(client, mug, standard_shipping):
+    """The session cookie deleted (or expired) while the details page was open: the guest's
+    cart went with it. 'Your cart is empty.' alone read as a cart lost by the shop."""
+    add_to_cart(client, mug, 1)
+    client.get(reverse("orders:checkout"))
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)
+
+    response = client.post(reverse("orders:checkout"), checkout_data(standard_shipping))
+
+    assert response.url == reverse("cart:detail")
+    text = " ".join(messages_of(client.get(response.url)))
+    assert "Your session ended" in text
+    assert "Nothing was ordered" in text
