@@ -29,7 +29,7 @@ from core.ratelimit import FORM_ATTEMPTS_FACTOR, allow, client_key, uncount
 from core.siteurl import shop_url
 
 from . import selectors, services
-from .exceptions import CheckoutError, OutOfStock, PriceChanged
+from .exceptions import CheckoutError, EmptyCart, OutOfStock, PriceChanged
 from .forms import (
     NEW_ADDRESS,
     AddressForm,
@@ -369,6 +369,15 @@ def place_order(request):
         uncount(scope="order", key=client)
         for line in exc.lines:
             messages.error(request, f"{line.variant.product.name}: {line.problem}")
+        return redirect("cart:detail")
+    except EmptyCart:
+        # emptied in another tab since the review: the review would only bounce to the cart
+        uncount(scope="order", key=client)
+        messages.error(
+            request,
+            "Your cart was emptied since you reviewed the order, perhaps in another window. "
+            "Nothing was ordered.",
+        )
         return redirect("cart:detail")
     except CheckoutError as exc:
         uncount(scope="order", key=client)

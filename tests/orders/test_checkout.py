@@ -1222,3 +1222,22 @@ def test_details_sent_after_the_session_was_lost_say_so(client, mug, standard_sh
     text = " ".join(messages_of(client.get(response.url)))
     assert "Your session ended" in text
     assert "Nothing was ordered" in text
+
+
+def test_cart_emptied_in_another_tab_then_buy_now_says_it_once(client, mug, standard_shipping):
+    """The review open in one tab, the cart emptied in another, then Buy now: one clear
+    message on the cart page ('Your cart is empty.' came twice, from the Buy now and from the
+    review it bounced through)."""
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    client.post(reverse("cart:clear"))
+    client.get(reverse("cart:detail"))  # the other tab shows its own message
+
+    response = place(client, key)
+
+    assert response.url == reverse("cart:detail")
+    shown = messages_of(client.get(response.url))
+    assert len(shown) == 1
+    assert "emptied" in shown[0]
+    assert "Nothing was ordered" in shown[0]
+    assert Order.objects.count() == 0
