@@ -274,6 +274,11 @@ def checkout_review(request):
         _save_state(request, idempotency_key=secrets.token_urlsafe(32))
         state = _state(request)
     pricing = reprice_with_shipping(pricing, shipping_method=shipping)
+    if state.get("changed_since"):
+        # sent back by a Buy now whose cart changed meanwhile (another tab): say what changed
+        for change in selectors.list_cart_changes(reviewed=state["changed_since"], pricing=pricing):
+            messages.info(request, change)
+        _save_state(request, changed_since="")
     # What the shopper sees here is what placing the order must charge.
     if state.get("review_fingerprint") != pricing.fingerprint():
         _save_state(request, review_fingerprint=pricing.fingerprint())
@@ -382,6 +387,8 @@ def place_order(request):
     except CheckoutError as exc:
         uncount(scope="order", key=client)
         messages.error(request, str(exc))
+        if isinstance(exc, PriceChanged):
+            _save_state(request, changed_since=state.get("review_fingerprint", ""))
         return redirect("orders:checkout_review")
     return _to_confirmation(request, order)
 

@@ -202,6 +202,7 @@ def test_cart_changed_in_another_tab_while_the_review_is_open(new_context, seede
     expect(review.get_by_role("alert").or_(review.locator(".message.error"))).to_contain_text(
         re.compile("changed", re.I)
     )
+    expect(review.get_by_text("Meadow Tea Towel: added (1)")).to_be_visible()
     expect(review.get_by_role("row", name=re.compile("Meadow Tea Towel"))).to_be_visible()
     assert Order.objects.count() == 0
     review.get_by_role("button", name="Buy now").click()

@@ -1241,3 +1241,30 @@ def test_cart_emptied_in_another_tab_then_buy_now_says_it_once(client, mug, stan
     assert "emptied" in shown[0]
     assert "Nothing was ordered" in shown[0]
     assert Order.objects.count() == 0
+
+
+def test_cart_changed_in_another_tab_the_review_names_each_change(client, mug, standard_shipping):
+    """The review open in one tab; in another the shopper adds a towel and a second mug. Buy
+    now in the first: nothing is ordered, and the review they are sent back to says what
+    changed, not only that something did."""
+    towel = ProductFactory(name="Tea Towel", price=Decimal("9.90"), stock=5).variants.get()
+    bottle = ProductFactory(name="Water Bottle", price=Decimal("15.00"), stock=5).variants.get()
+    add_to_cart(client, mug, 1)
+    add_to_cart(client, bottle, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    add_to_cart(client, towel, 1)
+    add_to_cart(client, mug, 1)
+    cart = client.get(reverse("cart:detail")).content.decode()
+    remove = re.findall(r'action="(/cart/lines/\d+/remove/)"', cart)
+    client.post(remove[1])  # the bottle (lines in the order added)
+    client.get(reverse("cart:detail"))  # the other tab shows its own messages
+
+    response = place(client, key)
+
+    assert Order.objects.count() == 0
+    shown = messages_of(client.get(response.url))
+    assert "Tea Towel: added (1)" in shown
+    assert "Camp Mug: quantity 1 → 2" in shown
+    assert "Water Bottle: removed" in shown
+    # shown once: the review after that is a plain review
+    assert not [m for m in messages_of(client.get(response.url)) if "added" in m]
