@@ -13,8 +13,10 @@ from orders.models import Order
 from service.models import ContactMessage
 from tests.e2e.helpers import (
     GUEST,
+    axe_check,
     checkout,
     confirmation_number,
+    describe_violations,
     expect,
     inquire,
     read_outbox,
@@ -151,7 +153,7 @@ def test_signed_out_in_one_tab_an_address_sent_from_the_other_is_not_lost(
 ):
     console.allow(r"403")
     _member()
-    context = new_context()
+    context = new_context(bypass_csp=True)  # for axe
     tab_a, tab_b = context.new_page(), context.new_page()
     _sign_in(tab_a)
     tab_b.goto("/accounts/addresses/add/")
@@ -168,6 +170,7 @@ def test_signed_out_in_one_tab_an_address_sent_from_the_other_is_not_lost(
     expect(tab_b.get_by_role("heading", name="Please send that again")).to_be_visible()
     tab_b.get_by_text("What you typed", exact=True).click()
     expect(tab_b.get_by_text("Kastanienallee 9")).to_be_visible()
+    assert not axe_check(tab_b), describe_violations(axe_check(tab_b))
     assert not Address.objects.exists()
 
 
