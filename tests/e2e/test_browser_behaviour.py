@@ -288,6 +288,33 @@ def test_refresh_after_a_post_sends_nothing_twice(page, seeded_shop, live_server
     assert Order.objects.count() == 1
 
 
+def test_an_address_deleted_twice_back_or_second_tab(new_context, seeded_shop):
+    member = _member()
+    address = Address.objects.create(
+        user=member,
+        full_name="Mia Member",
+        line1="Kastanienallee 9",
+        postcode="10435",
+        city="Berlin",
+        country="Germany",
+        is_default=True,
+    )
+    context = new_context()
+    page, other = context.new_page(), context.new_page()
+    _sign_in(page)
+    other.goto(f"/accounts/addresses/{address.pk}/delete/")
+    page.goto(f"/accounts/addresses/{address.pk}/delete/")
+    page.get_by_role("button", name="Delete address").click()
+    expect(page.get_by_text("Address deleted.")).to_be_visible()
+
+    # before: "page not found" both ways
+    page.go_back()
+    expect(page.get_by_text("That address was already deleted.")).to_be_visible()
+    other.get_by_role("button", name="Delete address").click()
+    expect(other.get_by_text("That address was already deleted.")).to_be_visible()
+    expect(other.get_by_role("heading", name="Addresses")).to_be_visible()
+
+
 # -- double clicks ---------------------------------------------------------------------------
 
 
