@@ -5,6 +5,7 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import PermissionDenied
+from django.middleware.csrf import rotate_token
 from django.urls import reverse
 
 from core.outbox import queue_message
@@ -31,6 +32,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if not key:
             raise PermissionDenied("Unable to determine client IP address")
         return key
+
+    def logout(self, request) -> None:
+        """Sign out, and give the browser a new CSRF token (Django does at sign-in only): a form
+        left open in another tab was then sent signed out, and a member's form (a new address)
+        went to the sign-in page and was lost without a word; now it meets the CSRF page, which
+        says what happened and keeps what was typed (shop.views.csrf_failure)."""
+        super().logout(request)
+        rotate_token(request)
 
     def format_email_subject(self, subject: str) -> str:
         return f"{settings.SHOP_NAME}: {subject}"

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
@@ -34,6 +35,20 @@ def _while_open(view):
             return redirect_to_login(request.get_full_path())
 
     return wrapper
+
+
+#: The addresses this browser's session deleted (the latest few): a second Delete, Edit or
+#: "Make default" of one (Back to its page, another tab) is told it is gone, not 404.
+DELETED_KEY = "deleted_addresses"
+
+
+def _deleted_here(request, pk: int) -> bool:
+    return pk in request.session.get(DELETED_KEY, [])
+
+
+def _already_deleted(request):
+    messages.info(request, "That address was already deleted.")
+    return redirect("accounts:addresses")
 
 
 def _own_address(request, pk: int) -> Address:
@@ -74,6 +89,27 @@ def address_add(request):
 @_while_open
 @require_http_methods(["GET", "POST"])
 def address_edit(request, pk: int):
+    if _deleted_here(request, pk):
+        if request.method != "POST":
+            return _already_deleted(request)
+        # deleted in another tab while this one was edited: what was typed is offered as a
+        # new address, saved only if the member sends it
+        messages.error(
+            request,
+            "That address was deleted meanwhile, perhaps in another window. What you typed is "
+            "below: save it as a new address.",
+        )
+        first = not selectors.member_has_addresses(user=request.user)
+        return render(
+            request,
+            "accounts/address_form.html",
+            {
+                "form": AddressForm(request.POST, offer_default=not first),
+                "first": first,
+                "form_action": reverse("accounts:address_add"),
+                "page_title": "Add an address",
+            },
+        )
     address = _own_address(request, pk)
     form = AddressForm(request.POST or None, instance=address, offer_default=not address.is_default)
     if request.method == "POST" and form.is_valid():
@@ -95,12 +131,15 @@ def address_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def address_delete(request, pk: int):
     """GET asks to confirm; only the POST of that page deletes."""
+    if _deleted_here(request, pk):
+        return _already_deleted(request)
     address = _own_address(request, pk)
     if request.method == "POST":
         try:
             services.delete_address(address=address)
         except Address.DoesNotExist:
             raise Http404("No such address") from None
+        request.session[DELETED_KEY] = [*request.session.get(DELETED_KEY, []), pk][-20:]
         messages.success(request, "Address deleted.")
         return redirect("accounts:addresses")
     return render(
@@ -114,6 +153,8 @@ def address_delete(request, pk: int):
 @_while_open
 def address_make_default(request, pk: int):
     # The address is looked up first, so another member's answers 404 to every method alike.
+    if _deleted_here(request, pk):
+        return _already_deleted(request)
     address = _own_address(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

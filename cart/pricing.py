@@ -49,6 +49,20 @@ class CartPricing:
         parts.sort()
         return ";".join(parts) + f"|{self.shipping_fee}|{self.total}"
 
+    @staticmethod
+    def fingerprint_lines(fingerprint: str) -> dict[int, tuple[int, Decimal]]:
+        """The lines a ``fingerprint()`` stands for: variant id -> (quantity, unit price); an
+        empty dict for anything that is not one."""
+        lines = {}
+        try:
+            for part in filter(None, fingerprint.partition("|")[0].split(";")):
+                variant, _, rest = part.partition("x")
+                quantity, _, price = rest.partition("@")
+                lines[int(variant)] = (int(quantity), Decimal(price))
+        except (ValueError, ArithmeticError):
+            return {}
+        return lines
+
     @property
     def free_shipping_missing(self) -> Decimal | None:
         """How much more to spend for free shipping with the chosen method, if that applies."""

@@ -1,7 +1,10 @@
 from django.db.models import Count, Prefetch, Q
 
 from cart.models import ShippingMethod
+from cart.pricing import CartPricing
 from cart.selectors import list_shipping_methods
+from catalog.models import Variant
+from core.money import format_money
 
 from .models import Order, OrderEvent
 from .payments import list_payment_methods, payment_method_name
@@ -118,3 +121,34 @@ def count_work() -> dict[str, int]:
     return Order.objects.filter(either).aggregate(
         **{name: Count("pk", filter=condition) for name, condition in queues.items()}
     )
+
+
+def list_cart_changes(*, reviewed: str, pricing: CartPricing) -> list[str]:
+    """What changed in the cart since a review showed ``reviewed`` (its pricing fingerprint),
+    one sentence per line added, removed, or with another quantity or unit price. Empty when
+    nothing did (or ``reviewed`` is no fingerprint). One query, for the lines removed."""
+    before = CartPricing.fingerprint_lines(reviewed)
+    if not before:
+        return []
+
+    def name(variant) -> str:
+        return variant.product.name + (f" ({variant.label})" if variant.label else "")
+
+    changes = []
+    for line in pricing.lines:
+        if line.variant.pk not in before:
+            changes.append(f"{name(line.variant)}: added ({line.quantity})")
+            continue
+        quantity, price = before[line.variant.pk]
+        if quantity != line.quantity:
+            changes.append(f"{name(line.variant)}: quantity {quantity} → {line.quantity}")
+        if price != line.unit_price:
+            changes.append(
+                f"{name(line.variant)}: price {format_money(price)} → "
+                f"{format_money(line.unit_price)}"
+            )
+    gone = set(before) - {line.variant.pk for line in pricing.lines}
+    if gone:
+        removed = Variant.objects.filter(pk__in=gone).select_related("product").order_by("pk")
+        changes += [f"{name(variant)}: removed" for variant in removed]
+    return changes

@@ -29,7 +29,7 @@ from core.ratelimit import FORM_ATTEMPTS_FACTOR, allow, client_key, uncount
 from core.siteurl import shop_url
 
 from . import selectors, services
-from .exceptions import CheckoutError, OutOfStock, PriceChanged
+from .exceptions import CheckoutError, EmptyCart, OutOfStock, PriceChanged
 from .forms import (
     NEW_ADDRESS,
     AddressForm,
@@ -50,6 +50,13 @@ STEPS = [
     ("review", "Review", "orders:checkout_review"),
 ]
 STEP_LABELS = {slug: label for slug, label, _ in STEPS}
+#: A checkout form sent after the session's cookie was deleted or expired (a guest's cart goes
+#: with it; a member is signed out, their cart kept).
+SESSION_ENDED = (
+    "Your session ended before the order was placed (your browser deleted its cookie, or it "
+    "expired), and a cart without an account went with it. Nothing was ordered. If you were "
+    "signed in, sign in again: your cart is kept with your account."
+)
 
 
 def _state(request) -> dict:
@@ -80,7 +87,14 @@ def _guard(request, step: str):
     """Redirect to the cart if it is empty or blocked; the review also needs every detail."""
     pricing = price_open_cart(user=request.user, session=request.session)
     if not pricing.lines:
-        messages.info(request, "Your cart is empty.")
+        placed = request.session.get(PLACED_KEY)
+        if step == "review" and placed and not _state(request):
+            # Back from the confirmation lands here: "empty" alone read as an order lost.
+            messages.info(request, f"Your order {placed[-1]} is placed; your cart is empty now.")
+        elif request.method == "POST" and request.session.session_key is None:
+            messages.error(request, SESSION_ENDED)
+        else:
+            messages.info(request, "Your cart is empty.")
         return None, redirect("cart:detail")
     if pricing.problems:
         messages.error(request, "Some items in your cart need your attention before checkout.")
@@ -260,6 +274,11 @@ def checkout_review(request):
         _save_state(request, idempotency_key=secrets.token_urlsafe(32))
         state = _state(request)
     pricing = reprice_with_shipping(pricing, shipping_method=shipping)
+    if state.get("changed_since"):
+        # sent back by a Buy now whose cart changed meanwhile (another tab): say what changed
+        for change in selectors.list_cart_changes(reviewed=state["changed_since"], pricing=pricing):
+            messages.info(request, change)
+        _save_state(request, changed_since="")
     # What the shopper sees here is what placing the order must charge.
     if state.get("review_fingerprint") != pricing.fingerprint():
         _save_state(request, review_fingerprint=pricing.fingerprint())
@@ -287,7 +306,15 @@ def place_order(request):
     # key alone is no ticket to someone else's confirmation page.
     placed = Order.objects.filter(idempotency_key=key).first()
     if placed is not None and _placed_by(request, placed, state):
+        # Back to the review (or a second tab) and Buy now again: the same confirmation alone
+        # looked like a second order.
+        messages.info(request, f"Order {placed.number} was placed already; not placed twice.")
         return _to_confirmation(request, placed)
+    if not state:
+        # The session's cookie was deleted or expired between the review and the Buy now: the
+        # guest's cart went with it, a member is signed out (their cart is kept).
+        messages.error(request, SESSION_ENDED)
+        return redirect("cart:detail")
     if (
         placed is not None
         or cart is None
@@ -348,9 +375,20 @@ def place_order(request):
         for line in exc.lines:
             messages.error(request, f"{line.variant.product.name}: {line.problem}")
         return redirect("cart:detail")
+    except EmptyCart:
+        # emptied in another tab since the review: the review would only bounce to the cart
+        uncount(scope="order", key=client)
+        messages.error(
+            request,
+            "Your cart was emptied since you reviewed the order, perhaps in another window. "
+            "Nothing was ordered.",
+        )
+        return redirect("cart:detail")
     except CheckoutError as exc:
         uncount(scope="order", key=client)
         messages.error(request, str(exc))
+        if isinstance(exc, PriceChanged):
+            _save_state(request, changed_since=state.get("review_fingerprint", ""))
         return redirect("orders:checkout_review")
     return _to_confirmation(request, order)
 

@@ -523,6 +523,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# The shop's own page for a refused form: blocked cookies, or a form open in one tab while the
+# visitor signed in or out in another, each named in plain words, and what was typed kept.
+CSRF_FAILURE_VIEW = "shop.views.csrf_failure"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

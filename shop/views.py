@@ -7,15 +7,18 @@ from datetime import timedelta
 
 from django import db
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -176,4 +179,62 @@ def your_data_download(request):
     filename = f"{slugify(settings.SHOP_NAME) or 'shop'}-your-data-{timezone.localdate()}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _same_origin(request) -> bool:
+    """Whether the refused form was sent from one of the shop's own pages: the browser's
+    Origin header is this site (or a trusted origin). Another site's forged post gets no
+    offer to send it again, nor its text shown here."""
+    origin = request.headers.get("Origin", "")
+    return bool(origin) and (
+        origin == request.build_absolute_uri("/").rstrip("/")
+        or origin in settings.CSRF_TRUSTED_ORIGINS
+    )
+
+
+def csrf_failure(request, reason: str = ""):
+    """The shop's page for a form the CSRF check refused (settings.CSRF_FAILURE_VIEW).
+
+    A sign-out (or sign-in) button from a tab left open is taken as done when the visitor
+    already is signed out (or in). A browser that sends no cookie at all blocks them: it is
+    told the shop needs them, and no "send again" that would fail the same way. Otherwise the
+    form's token changed, mostly because the visitor signed in or out in another tab: a form
+    sent from the shop's own page comes back as one "Send it again" button carrying what was
+    typed (with a fresh token), also shown to copy; a form with a password is never written
+    back into a page.
+    """
+    # Sign out or in from a tab whose token the other tab's sign-out or sign-in changed: the
+    # visitor already is where the button would take them.
+    if request.path == reverse("account_logout") and not request.user.is_authenticated:
+        messages.info(request, "You are signed out.")
+        return redirect("home")
+    if request.path == reverse("account_login") and request.user.is_authenticated:
+        messages.info(request, f"You are signed in as {request.user.email}.")
+        after = request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(
+            after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return redirect(after if safe and after else "home")
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name != "csrfmiddlewaretoken"
+        for value in values
+    ]
+    cookies_blocked = not request.COOKIES
+    secret = any("password" in name for name, _ in fields) or bool(request.FILES)
+    keep = _same_origin(request) and not cookies_blocked and not secret and bool(fields)
+    response = render(
+        request,
+        "403_csrf.html",
+        {
+            "cookies_blocked": cookies_blocked,
+            "resend": fields if keep else None,
+            "action": request.get_full_path(),
+            "page_title": "Please send that again",
+        },
+        status=403,
+    )
+    response["Cache-Control"] = "private, no-store"  # it may hold what the visitor typed
     return response

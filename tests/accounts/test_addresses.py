@@ -786,3 +786,47 @@ def test_a_new_address_in_admin_starts_in_the_first_country_the_shop_delivers_to
     page = admin_client.get(reverse("admin:accounts_address_add")).content.decode()
     assert re.search(r'<input[^>]*name="country"[^>]*value="Switzerland"', page)
     assert Address(user_id=1).country == "Switzerland"
+
+
+# --- back, refresh and two tabs (what a browser does around the address book) ----------------
+
+
+def test_deleting_an_address_twice_says_it_is_gone_not_404(client, member):
+    """Back to the confirmation page (or a second tab) and Delete again: the address book with
+    a word, not 'page not found'."""
+    gone = add(member, full_name="Delete Me")
+    url = reverse("accounts:address_delete", args=[gone.pk])
+    client.post(url, follow=True)
+
+    again = client.post(url, follow=True)
+
+    assert again.redirect_chain == [(LIST_URL, 302)]
+    assert messages_of(again) == ["That address was already deleted."]
+
+
+def test_editing_an_address_deleted_in_another_tab_keeps_what_was_typed(client, member):
+    gone = add(member, full_name="Old Name")
+    client.post(reverse("accounts:address_delete", args=[gone.pk]), follow=True)
+
+    response = client.post(
+        reverse("accounts:address_edit", args=[gone.pk]), {**FORM, "full_name": "New Name"}
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "was deleted" in " ".join(messages_of(response))
+    assert 'value="New Name"' in body
+    assert f'action="{ADD_URL}"' in body
+    assert not Address.objects.filter(user=member).exists()  # nothing saved without asking
+    client.post(ADD_URL, {**FORM, "full_name": "New Name"})
+    assert Address.objects.get(user=member).full_name == "New Name"
+
+
+def test_making_a_deleted_address_the_default_says_it_is_gone(client, member):
+    add(member)
+    gone = add(member, full_name="Delete Me")
+    client.post(reverse("accounts:address_delete", args=[gone.pk]), follow=True)
+
+    again = client.post(reverse("accounts:address_make_default", args=[gone.pk]), follow=True)
+
+    assert messages_of(again) == ["That address was already deleted."]

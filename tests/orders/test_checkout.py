@@ -1165,3 +1165,109 @@ def test_a_right_to_left_name_and_street_keep_their_order_on_the_review(
     address = {**ADDRESS_FORM, "full_name": "محمد الحسيني", "line1": "شارع الملك فهد 12"}
     review = walk_checkout(client, standard_shipping, address=address).content.decode()
     assert "<dd><bdi>محمد الحسيني</bdi>, <bdi>شارع الملك فهد 12</bdi>," in review
+
+
+# --- back, refresh and a lost session (what a browser does around the Buy now) --------------
+
+
+def test_buy_now_again_from_a_stale_review_says_the_order_is_placed_once(
+    client, mug, standard_shipping
+):
+    """Back to the review (a tab, or a page the browser kept), Buy now again: the same order,
+    and the shopper is told it was not placed twice (the same confirmation alone looked like
+    a second order)."""
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    place(client, key)
+
+    again = client.get(place(client, key).url)
+
+    assert Order.objects.count() == 1
+    assert any("not placed twice" in m for m in messages_of(again))
+
+
+def test_back_to_the_review_after_the_order_names_the_order_placed(client, mug, standard_shipping):
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    place(client, key)
+    number = Order.objects.get().number
+
+    back = client.get(reverse("orders:checkout_review"), follow=True)
+
+    text = " ".join(messages_of(back))
+    assert number in text
+    assert "placed" in text
+
+
+def test_a_session_lost_before_buy_now_says_so_and_orders_nothing(client, mug, standard_shipping):
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)  # deleted, or expired, in the browser
+
+    response = place(client, key)
+
+    assert Order.objects.count() == 0
+    text = " ".join(messages_of(client.get(response.url)))
+    assert "session" in text
+    assert "Nothing was ordered" in text
+
+
+def test_details_sent_after_the_session_was_lost_say_so(client, mug, standard_shipping):
+    """The session cookie deleted (or expired) while the details page was open: the guest's
+    cart went with it. 'Your cart is empty.' alone read as a cart lost by the shop."""
+    add_to_cart(client, mug, 1)
+    client.get(reverse("orders:checkout"))
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)
+
+    response = client.post(reverse("orders:checkout"), checkout_data(standard_shipping))
+
+    assert response.url == reverse("cart:detail")
+    text = " ".join(messages_of(client.get(response.url)))
+    assert "Your session ended" in text
+    assert "Nothing was ordered" in text
+
+
+def test_cart_emptied_in_another_tab_then_buy_now_says_it_once(client, mug, standard_shipping):
+    """The review open in one tab, the cart emptied in another, then Buy now: one clear
+    message on the cart page ('Your cart is empty.' came twice, from the Buy now and from the
+    review it bounced through)."""
+    add_to_cart(client, mug, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    client.post(reverse("cart:clear"))
+    client.get(reverse("cart:detail"))  # the other tab shows its own message
+
+    response = place(client, key)
+
+    assert response.url == reverse("cart:detail")
+    shown = messages_of(client.get(response.url))
+    assert len(shown) == 1
+    assert "emptied" in shown[0]
+    assert "Nothing was ordered" in shown[0]
+    assert Order.objects.count() == 0
+
+
+def test_cart_changed_in_another_tab_the_review_names_each_change(client, mug, standard_shipping):
+    """The review open in one tab; in another the shopper adds a towel and a second mug. Buy
+    now in the first: nothing is ordered, and the review they are sent back to says what
+    changed, not only that something did."""
+    towel = ProductFactory(name="Tea Towel", price=Decimal("9.90"), stock=5).variants.get()
+    bottle = ProductFactory(name="Water Bottle", price=Decimal("15.00"), stock=5).variants.get()
+    add_to_cart(client, mug, 1)
+    add_to_cart(client, bottle, 1)
+    key = review_key(walk_checkout(client, standard_shipping))
+    add_to_cart(client, towel, 1)
+    add_to_cart(client, mug, 1)
+    cart = client.get(reverse("cart:detail")).content.decode()
+    remove = re.findall(r'action="(/cart/lines/\d+/remove/)"', cart)
+    client.post(remove[1])  # the bottle (lines in the order added)
+    client.get(reverse("cart:detail"))  # the other tab shows its own messages
+
+    response = place(client, key)
+
+    assert Order.objects.count() == 0
+    shown = messages_of(client.get(response.url))
+    assert "Tea Towel: added (1)" in shown
+    assert "Camp Mug: quantity 1 → 2" in shown
+    assert "Water Bottle: removed" in shown
+    # shown once: the review after that is a plain review
+    assert not [m for m in messages_of(client.get(response.url)) if "added" in m]

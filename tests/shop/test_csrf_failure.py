@@ -1,0 +1,178 @@
+"""The page a form refused by the CSRF check shows (settings.CSRF_FAILURE_VIEW).
+
+The three ways a shopper meets it: cookies blocked (the browser sends none), a form left open
+in one tab while they signed in or out in another (the token changed), and a page open for a
+very long time. Each is named in plain words with the way on, and what they typed is kept.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+
+from guestbook.models import Entry
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ORIGIN = "http://testserver"
+
+
+def _token(client: Client, path: str = "/guestbook/") -> str:
+    client.get(path)
+    return client.cookies["csrftoken"].value
+
+
+def test_no_cookies_at_all_says_the_shop_needs_cookies():
+    browser = Client(enforce_csrf_checks=True)  # sends no cookie: a browser that blocks them
+
+    response = browser.post(
+        "/cart/add/", {"variant": "1", "quantity": "1", "csrfmiddlewaretoken": "x" * 32}
+    )
+
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "cookies" in text.lower()
+    assert "allow them for testserver" in text
+    assert "CSRF verification failed" not in text  # not Django's default page
+    # sending the form again would fail the same way: no "Send it again" that loops
+    assert "Send it again" not in text
+
+
+def test_a_token_changed_in_another_tab_explains_and_offers_to_send_again():
+    browser = Client(enforce_csrf_checks=True)
+    _token(browser)
+    browser.cookies["csrftoken"] = "b" * 32  # signed in in another tab: a new secret
+
+    response = browser.post(
+        "/guestbook/",
+        {
+            "name": "Tab Bee",
+            "message": "A long message typed with care.",
+            "csrfmiddlewaretoken": "a" * 32,
+        },
+        HTTP_ORIGIN=ORIGIN,
+    )
+
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "another window or tab" in text
+    assert "Send it again" in text
+    # what was typed is in the form that sends it again (and nothing else of the old token)
+    assert 'value="Tab Bee"' in text
+    assert "A long message typed with care." in text
+    assert "a" * 32 not in text
+    assert Entry.objects.count() == 0
+
+
+def test_send_it_again_posts_what_was_typed_once():
+    browser = Client(enforce_csrf_checks=True)
+    _token(browser)
+    browser.cookies["csrftoken"] = "b" * 32
+    refused = browser.post(
+        "/guestbook/",
+        {"name": "Tab Bee", "message": "Hello from tab B.", "csrfmiddlewaretoken": "a" * 32},
+        HTTP_ORIGIN=ORIGIN,
+    )
+    form = dict(refused.context["resend"])
+    form["csrfmiddlewaretoken"] = re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"', refused.content.decode()
+    )[1]
+
+    response = browser.post(refused.context["action"], form, HTTP_ORIGIN=ORIGIN)
+
+    assert response.status_code == 302
+    assert Entry.objects.get().message == "Hello from tab B."
+
+
+def test_passwords_are_never_written_back_into_the_page():
+    browser = Client(enforce_csrf_checks=True)
+    _token(browser, "/accounts/login/")
+    browser.cookies["csrftoken"] = "b" * 32
+
+    response = browser.post(
+        "/accounts/login/",
+        {"login": "a@example.com", "password": "s3cret-Pa55", "csrfmiddlewaretoken": "a" * 32},
+        HTTP_ORIGIN=ORIGIN,
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "s3cret-Pa55" not in text
+    assert "Send it again" not in text
+    assert "reload" in text.lower()
+
+
+def test_a_post_from_another_site_gets_no_send_again_form():
+    browser = Client(enforce_csrf_checks=True)
+    _token(browser)
+
+    response = browser.post(
+        "/guestbook/",
+        {"name": "Mallory", "message": "Buy pills", "csrfmiddlewaretoken": "a" * 32},
+        HTTP_ORIGIN="https://evil.example",
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "Send it again" not in text
+    assert "Buy pills" not in text
+
+
+def test_signing_out_changes_the_token_so_a_form_open_elsewhere_is_not_sent_signed_out():
+    """Signed out in one tab, a member's form sent from another: without a new token the
+    address went to the sign-in page and was lost without a word; now the CSRF page says what
+    happened and keeps what was typed."""
+    member = UserFactory()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    browser.get("/accounts/addresses/add/")
+    old = browser.cookies["csrftoken"].value
+    browser.post("/accounts/logout/", {"csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN)
+    assert browser.cookies["csrftoken"].value != old
+
+    response = browser.post(
+        "/accounts/addresses/add/",
+        {"full_name": "Tab Bee", "line1": "Street 1", "csrfmiddlewaretoken": old},
+        HTTP_ORIGIN=ORIGIN,
+    )
+
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "signed in or out" in text
+    assert "Street 1" in text
+
+
+def test_sign_out_from_a_tab_already_signed_out_elsewhere_just_signs_out():
+    member = UserFactory()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    browser.get("/")
+    old = browser.cookies["csrftoken"].value
+    browser.post("/accounts/logout/", {"csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN)
+
+    # the other tab's "Sign out" button still carries the old token
+    response = browser.post(
+        "/accounts/logout/", {"csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "You are signed out." in [str(m) for m in response.context["messages"]]
+
+
+def test_sign_in_from_a_tab_already_signed_in_elsewhere_goes_on_signed_in():
+    member = UserFactory()
+    browser = Client(enforce_csrf_checks=True)
+    old = _token(browser, "/accounts/login/")
+    browser.force_login(member)  # in the other tab (a new token there)
+    browser.cookies["csrftoken"] = "b" * 32
+
+    response = browser.post(
+        "/accounts/login/",
+        {"login": member.email, "password": "whatever", "csrfmiddlewaretoken": old},
+        HTTP_ORIGIN=ORIGIN,
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert f"You are signed in as {member.email}." in [str(m) for m in response.context["messages"]]
