@@ -193,6 +193,38 @@ def _same_origin(request) -> bool:
     )
 
 
+# How "What you typed" names the shop's form fields; fields a visitor never typed (hidden
+# ones: an order's idempotency key, a variant id) are sent again but not listed.
+TYPED_FIELD_LABELS = {
+    "full_name": "Name",
+    "name": "Name",
+    "email": "E-mail",
+    "phone": "Phone",
+    "line1": "Address",
+    "line2": "Address (line 2)",
+    "postcode": "Postcode",
+    "city": "City",
+    "country": "Country",
+    "message": "Message",
+    "subject": "Subject",
+    "topic": "Topic",
+    "order": "Order number",
+    "number": "Order number",
+    "quantity": "Quantity",
+    "note": "Note",
+}
+NOT_TYPED_FIELDS = {"idempotency_key", "reviewed", "variant", "next", "on_error", "action", "ids"}
+
+
+def _typed(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The fields of a refused form a person typed, under words they know."""
+    return [
+        (TYPED_FIELD_LABELS.get(name, name.replace("_", " ").capitalize()), value)
+        for name, value in fields
+        if value and name not in NOT_TYPED_FIELDS
+    ]
+
+
 def csrf_failure(request, reason: str = ""):
     """The shop's page for a form the CSRF check refused (settings.CSRF_FAILURE_VIEW).
 
@@ -231,6 +263,7 @@ def csrf_failure(request, reason: str = ""):
         {
             "cookies_blocked": cookies_blocked,
             "resend": fields if keep else None,
+            "typed": _typed(fields) if keep else None,
             "action": request.get_full_path(),
             "page_title": "Please send that again",
         },

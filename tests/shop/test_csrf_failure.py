@@ -176,3 +176,21 @@ def test_sign_in_from_a_tab_already_signed_in_elsewhere_goes_on_signed_in():
 
     assert response.status_code == 200
     assert f"You are signed in as {member.email}." in [str(m) for m in response.context["messages"]]
+
+
+def test_what_was_typed_is_listed_under_words_a_shopper_knows_without_hidden_fields():
+    """The list showed the fields' names ("line1", "idempotency_key"); hidden fields are still
+    sent again, but only what the person typed is listed, under its label."""
+    browser = Client(enforce_csrf_checks=True)
+    _token(browser)  # the cookie; the form below carries none (another tab changed it)
+    response = browser.post(
+        "/checkout/",
+        {"full_name": "Tab Bee", "line1": "Street 1", "idempotency_key": "k" * 32},
+        HTTP_ORIGIN=ORIGIN,
+    )
+    assert response.status_code == 403
+    assert response.context["typed"] == [("Name", "Tab Bee"), ("Address", "Street 1")]
+    text = response.content.decode()
+    assert 'name="idempotency_key" value="' + "k" * 32 in text  # sent again as it was
+    assert "<dt>idempotency_key</dt>" not in text
+    assert "<dt>line1</dt>" not in text
