@@ -455,3 +455,14 @@ def test_pages_are_private_to_shared_caches_on_a_miss_a_hit_and_a_front_hit(sett
     assert client.get("/").headers["Cache-Control"] == "private"  # the middleware's hit
     assert client.get(reverse("cart:detail")).headers["Cache-Control"] == "private"
     assert "no-store" in client.get(reverse("admin:login")).headers["Cache-Control"]
+
+
+def test_a_members_pages_are_not_kept_by_the_browser_after_they_sign_out(client):
+    """Back after signing out at a shared computer could show the member's orders or
+    addresses from the browser's memory: their pages say no-store. A visitor's stay private."""
+    from tests.factories import UserFactory
+
+    assert client.get("/").headers["Cache-Control"] == "private"
+    client.force_login(UserFactory())
+    for url in ("/", reverse("cart:detail"), reverse("accounts:addresses")):
+        assert client.get(url).headers["Cache-Control"] == "private, no-store", url
