@@ -9,9 +9,6 @@ they are kept two weeks).
 import datetime
 import re
 import shutil
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.accesslog import AccessLogger, hide_keys
+from tests.nginx import running_nginx
 
 ROOT = Path(__file__).resolve().parents[2]
 RESET = "/accounts/password/reset/key/2-dj3tiv-a89c10a0fd302e574146200f9ccd2248/"
@@ -76,44 +74,20 @@ def _http_level_logging() -> str:
     return conf[start : conf.index("\n# Rate limits", start)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.skipif(not shutil.which("nginx"), reason="needs nginx")
 def test_nginxs_access_log_hides_the_keys(tmp_path):
     conf = (ROOT / "deploy/nginx/shop.conf").read_text()
     access_log = re.search(r"^\s*access_log /var/log/nginx/shop\.access\.log (\w+);", conf, re.M)
     assert access_log, "the shop's access log names its format"
-    port = _free_port()
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n{_http_level_logging()}\n"
-        "  server {\n"
-        f"    listen 127.0.0.1:{port};\n"
-        f"    access_log {tmp_path}/access.log {access_log.group(1)};\n"
-        "    location / { return 204; }\n"
-        "  }\n}\n"
-    )
-    command = ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
-    started = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
-    assert started.returncode == 0, started.stderr
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.02)
+    with running_nginx(
+        tmp_path,
+        http=_http_level_logging(),
+        server=f"    access_log {tmp_path}/access.log {access_log.group(1)};\n"
+        "    location / { return 204; }\n",
+    ) as base:
         for path, referer in ((RESET, ""), (CONFIRM, f"https://shop.example{RESET}")):
-            request = urllib.request.Request(  # noqa: S310
-                f"http://127.0.0.1:{port}{path}", headers={"Referer": referer}
-            )
+            request = urllib.request.Request(f"{base}{path}", headers={"Referer": referer})  # noqa: S310
             urllib.request.urlopen(request, timeout=5).close()  # noqa: S310
-    finally:
-        subprocess.run([*command, "-s", "stop"], capture_output=True)  # noqa: S603
     logged = (tmp_path / "access.log").read_text()
     assert "/accounts/confirm-email/[hidden]/" in logged
     assert "/accounts/password/reset/key/[hidden]/" in logged

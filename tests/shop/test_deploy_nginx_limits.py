@@ -7,14 +7,13 @@ from 127.0.0.1 only in this test), so many client addresses can be tried from on
 
 import re
 import shutil
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.nginx import running_nginx
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,50 +29,21 @@ def http_level_limits() -> str:
     return block
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def nginx(tmp_path):
-    port = free_port()
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        "http {\n  access_log off;\n"
-        f"{http_level_limits()}\n"
-        "  server {\n"
-        f"    listen 127.0.0.1:{port};\n"
-        "    set_real_ip_from 127.0.0.1;\n"
+    with running_nginx(
+        tmp_path,
+        http=f"  access_log off;\n{http_level_limits()}",
+        server="    set_real_ip_from 127.0.0.1;\n"
         "    real_ip_header X-Test-Peer;\n"
         "    limit_req_status 429;\n"
         # what passes the limit goes on to a closed port: 502, against 429 when refused
         "    location = /accounts/login/ {\n"
         "      limit_req zone=shop_login burst=5 nodelay;\n"
         "      proxy_pass http://127.0.0.1:9;\n"
-        "    }\n"
-        "  }\n}\n"
-    )
-    started = subprocess.run(  # noqa: S603
-        ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],  # noqa: S607
-        capture_output=True,
-        text=True,
-    )
-    assert started.returncode == 0, started.stderr
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        subprocess.run(  # noqa: S603
-            ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-s", "stop"],  # noqa: S607
-            capture_output=True,
-        )
+        "    }\n",
+    ) as base:
+        yield base
 
 
 def sign_in(base: str, peer: str, method: str = "POST") -> int:
