@@ -260,3 +260,10 @@ def inquire(page: Page, live_server, *, number: str, email: str = GUEST["email"]
     page.get_by_label("Order number").fill(number)
     page.get_by_label("E-mail used at checkout").fill(email)
     page.get_by_role("button", name="Find my order").click()
+
+
+def said(page: Page, text: str) -> None:
+    """The page's messages ("Address saved.") say ``text``. Read from the messages region, not
+    by the text alone: 300 ms after the page loads, shop.js copies the messages into a live
+    region for screen readers, and a text locator then finds two elements (strict mode)."""
+    expect(page.get_by_role("region", name="Messages")).to_contain_text(text)

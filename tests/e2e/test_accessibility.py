@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     focus_outline,
     horizontal_overflow,
     inquire,
+    said,
     screenshot,
 )
 from tests.orders.helpers import make_cart, place
@@ -316,12 +317,12 @@ def test_member_pages(axe_page, seeded_shop):
     page.get_by_label("City").fill("München")
     page.get_by_label("Use as my default address").check()
     page.get_by_role("button", name=re.compile("Save")).click()
-    expect(page.get_by_text("Address saved.")).to_be_visible()
+    said(page, "Address saved.")
     assert Address.objects.get(user=member, is_default=True).line1 == "Leopoldstr. 250"
     page.get_by_role("link", name=re.compile("^Delete.*Bergstr")).click()
     audit("address-delete")
     page.get_by_role("button", name=re.compile("Delete")).click()
-    expect(page.get_by_text("Address deleted.")).to_be_visible()
+    said(page, "Address deleted.")
     assert list(Address.objects.filter(user=member).values_list("line1", flat=True)) == [
         "Leopoldstr. 250"
     ]
@@ -360,7 +361,7 @@ def test_member_pages(axe_page, seeded_shop):
     audit("close-account-password")
     expect(page.get_by_role("alert")).to_contain_text("closes your account")
     page.get_by_role("button", name="Close my account").click()
-    expect(page.get_by_text("Your account is closed.")).to_be_visible()
+    said(page, "Your account is closed.")
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     assert not User.objects.filter(email=member.email).exists()
 

@@ -20,6 +20,7 @@ from tests.e2e.helpers import (
     expect,
     inquire,
     read_outbox,
+    said,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -92,7 +93,7 @@ def _ask_for_a_return(page, number: str, message: str) -> None:
     page.get_by_label("Order number").fill(number)
     page.get_by_label("Your message").fill(message)
     page.get_by_role("button", name="Send message").click()
-    expect(page.get_by_text("Thank you, your message is on its way.")).to_be_visible()
+    said(page, "Thank you, your message is on its way.")
 
 
 def test_cookies_blocked_the_visitor_is_told_the_shop_needs_them(
@@ -132,7 +133,7 @@ def test_session_cookie_deleted_before_buy_now(new_context, seeded_shop):
 
     # the CSRF cookie is still there: the session is what expired
     expect(page.get_by_text("Your session ended")).to_be_visible()
-    expect(page.get_by_text("Nothing was ordered.")).to_be_visible()
+    said(page, "Nothing was ordered.")
     assert Order.objects.count() == 0
 
 
@@ -199,7 +200,7 @@ def test_sign_out_in_a_second_tab_after_the_first_signed_out(new_context, seeded
     tab_b.get_by_role("button", name="Sign out").click()
 
     # before: a 403 page telling them to reload and send a form they never typed
-    expect(tab_b.get_by_text("You are signed out.")).to_be_visible()
+    said(tab_b, "You are signed out.")
     expect(tab_b.get_by_role("link", name="Sign in")).to_be_visible()
 
 
@@ -311,13 +312,13 @@ def test_an_address_deleted_twice_back_or_second_tab(new_context, seeded_shop):
     other.goto(f"/accounts/addresses/{address.pk}/delete/")
     page.goto(f"/accounts/addresses/{address.pk}/delete/")
     page.get_by_role("button", name="Delete address").click()
-    expect(page.get_by_text("Address deleted.")).to_be_visible()
+    said(page, "Address deleted.")
 
     # before: "page not found" both ways
     page.go_back()
-    expect(page.get_by_text("That address was already deleted.")).to_be_visible()
+    said(page, "That address was already deleted.")
     other.get_by_role("button", name="Delete address").click()
-    expect(other.get_by_text("That address was already deleted.")).to_be_visible()
+    said(other, "That address was already deleted.")
     expect(other.get_by_role("heading", name="Addresses")).to_be_visible()
 
 
@@ -341,7 +342,7 @@ def test_a_double_click_acts_once(page, seeded_shop, live_server):
     page.get_by_label("What is it about?").select_option(label="A return or exchange")
     page.get_by_label("Your message").fill("Return, please.")
     page.get_by_role("button", name="Send message").dblclick()
-    expect(page.get_by_text("Thank you, your message is on its way.")).to_be_visible()
+    said(page, "Thank you, your message is on its way.")
     assert ContactMessage.objects.count() == 1
 
     page.goto("/orders/inquiry/")

@@ -15,16 +15,11 @@ from tests.e2e.helpers import (
     expect,
     inquire,
     read_outbox,
+    said,
     screenshot,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def said(page, text: str) -> None:
-    """The page's messages say ``text`` (the region, not the text alone: a screen reader's
-    copy of the message is put in a moment later, and two matches fail a strict locator)."""
-    expect(page.get_by_role("region", name="Messages")).to_contain_text(text)
 
 
 def test_guest_searches_filters_buys_and_looks_the_order_up(
@@ -91,10 +86,10 @@ def test_guest_searches_filters_buys_and_looks_the_order_up(
     backpack_row = page.get_by_role("row").filter(has_text="Alpine Backpack")
     backpack_row.get_by_label("Quantity of Alpine Backpack").fill("1")
     backpack_row.get_by_role("button", name="Update").click()
-    expect(page.get_by_text("Quantity updated.")).to_be_visible()
+    said(page, "Quantity updated.")
     expect(page.get_by_label("Quantity of Alpine Backpack")).to_have_value("1")
     page.get_by_role("button", name="Remove Summit Water Bottle").click()
-    expect(page.get_by_text("Item removed from your cart.")).to_be_visible()
+    said(page, "Item removed from your cart.")
     expect(page.get_by_role("row").filter(has_text="Summit Water Bottle")).to_have_count(0)
     summary = page.get_by_role("complementary", name="Summary")
     expect(summary).to_contain_text("89.00")
