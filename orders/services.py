@@ -37,6 +37,7 @@ from .exceptions import (
 )
 from .models import Order, OrderEvent, OrderLine, days_later
 from .payments import get_payment_method, payment_method_name
+from .selectors import work_queues
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -649,11 +650,16 @@ def delete_expired_orders(*, now=None) -> int:
     """Delete the orders placed in a year that ended more than SHOP_ORDER_KEEP_YEARS ago
     (with their lines and timeline): tax law's period to keep them is over (Germany: 10 years
     from the end of the calendar year). Batched, and safe to run twice at once. 0 (or less)
-    keeps every order: it must never mean "delete this year's"."""
+    keeps every order: it must never mean "delete this year's". An order staff still have
+    work on (to be paid, packed or shipped, or a refund owed: the admin's to-do lists) stays,
+    however old."""
     if settings.SHOP_ORDER_KEEP_YEARS < 1:
         return 0
     year = timezone.localtime(now or timezone.now()).year
     cutoff = timezone.make_aware(
         datetime.datetime(year - settings.SHOP_ORDER_KEEP_YEARS, 1, 1)  # noqa: DTZ001
     )
-    return delete_in_batches(Order.objects.filter(created_at__lt=cutoff))
+    open_work = Q()
+    for condition in work_queues().values():
+        open_work |= condition
+    return delete_in_batches(Order.objects.filter(created_at__lt=cutoff).exclude(open_work))

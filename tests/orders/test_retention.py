@@ -20,9 +20,11 @@ pytestmark = pytest.mark.django_db
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
-def order_placed(shipping, when: datetime.datetime) -> Order:
+def order_placed(shipping, when: datetime.datetime, **fields) -> Order:
+    """An order placed at ``when``, finished (completed) unless ``fields`` say otherwise."""
     order = place(make_cart((VariantFactory(stock=5), 1)), shipping)
-    Order.objects.filter(pk=order.pk).update(created_at=when)
+    fields.setdefault("status", Order.Status.COMPLETED)
+    Order.objects.filter(pk=order.pk).update(created_at=when, **fields)
     return order
 
 
@@ -45,6 +47,29 @@ def test_orders_go_once_their_year_is_kept_long_enough(standard_shipping, settin
     assert delete_expired_orders(now=now) == 0  # a second run: nothing left
     # the year before: 2015's orders still had to be kept
     assert delete_expired_orders(now=now - datetime.timedelta(days=2)) == 0
+
+
+def test_orders_staff_still_have_work_on_are_kept_however_old(standard_shipping, settings):
+    """An order still waiting to be paid, packed or shipped, or cancelled after payment with
+    the money not sent back yet, is in staff's to-do lists (and the refund is owed): the
+    clean-up took it away from them without a word."""
+    settings.SHOP_ORDER_KEEP_YEARS = 10
+    settings.TIME_ZONE = "Europe/Berlin"
+    when = datetime.datetime(2012, 6, 1, 12, 0, tzinfo=BERLIN)
+    S = Order.Status
+    finished = order_placed(standard_shipping, when)
+    open_orders = [
+        order_placed(standard_shipping, when, status=S.PENDING_PAYMENT),  # cash on delivery
+        order_placed(standard_shipping, when, status=S.PAID),
+        order_placed(standard_shipping, when, status=S.PACKED),
+        order_placed(standard_shipping, when, status=S.CANCELLED, paid_at=when),  # refund due
+    ]
+    now = datetime.datetime(2026, 1, 2, 3, 0, tzinfo=BERLIN)
+
+    assert delete_expired_orders(now=now) == 1
+
+    assert not Order.objects.filter(pk=finished.pk).exists()
+    assert set(Order.objects.values_list("pk", flat=True)) == {o.pk for o in open_orders}
 
 
 def test_zero_years_keeps_every_order(standard_shipping, settings):
