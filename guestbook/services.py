@@ -81,6 +81,7 @@ def reply_to_entry(
     entry.replied_at = timezone.now()
     entry.replied_by = staff_user
     entry.status = status
+    fields = ["reply", "replied_at", "replied_by", "status"]
     if first_reply and entry.email and entry.reply:
         queue_mail(
             to=[entry.email],
@@ -91,5 +92,6 @@ def reply_to_entry(
         # The address was asked for only to tell the author about the reply (the privacy page
         # says so): told, it is of no further use.
         entry.email = ""
-    entry.save(update_fields=["reply", "replied_at", "replied_by", "status", "email"])
+        fields.append("email")  # only then: a page opened before would write the old one back
+    entry.save(update_fields=fields)
     return entry

@@ -345,3 +345,18 @@ def test_the_authors_address_is_forgotten_once_they_are_told_of_the_reply(
 def test_the_privacy_page_says_the_address_goes_after_the_reply(client):
     body = client.get(reverse("service:privacy")).content.decode()
     assert "used only to tell you that we replied, and deleted once we have" in body
+
+
+def test_a_reply_saved_from_a_page_opened_before_the_first_reply_does_not_bring_back_the_email():
+    """Two staff answer the same entry (or one corrects a reply from a page opened before the
+    first went out): the second save wrote the address it had read back into the entry."""
+    staff = UserFactory(is_staff=True)
+    entry = Entry.objects.create(name="Ada", email="ada@example.com", message="Where is X?")
+    opened_before = Entry.objects.get(pk=entry.pk)  # the second page, still with the address
+
+    reply_to_entry(entry=entry, reply="On its way.", staff_user=staff)
+    reply_to_entry(entry=opened_before, reply="On its way, tracking sent.", staff_user=staff)
+
+    entry.refresh_from_db()
+    assert entry.reply == "On its way, tracking sent."
+    assert entry.email == ""
