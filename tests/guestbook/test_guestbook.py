@@ -360,3 +360,22 @@ def test_a_reply_saved_from_a_page_opened_before_the_first_reply_does_not_bring_
     entry.refresh_from_db()
     assert entry.reply == "On its way, tracking sent."
     assert entry.email == ""
+
+
+def test_entries_replied_to_before_the_address_was_forgotten_lose_it_on_upgrade():
+    """The privacy page says the address is deleted once the author was told of the reply:
+    entries answered before that rule came keep it until guestbook's migration 0002."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("guestbook.migrations.0002_forget_replied_authors_email")
+    replied = Entry.objects.create(name="A", email="a@example.com", message="Hi", reply="Hello!")
+    waiting = Entry.objects.create(name="B", email="b@example.com", message="Norway?")
+
+    migration.forget_emails(apps, None)
+
+    replied.refresh_from_db()
+    waiting.refresh_from_db()
+    assert replied.email == ""
+    assert waiting.email == "b@example.com"  # not told yet: still needed
