@@ -649,10 +649,11 @@ def mark_orders_of_closed_account(*, user_id: int, emails: Iterable[str] = ()) -
 def delete_expired_orders(*, now=None) -> int:
     """Delete the orders placed in a year that ended more than SHOP_ORDER_KEEP_YEARS ago
     (with their lines and timeline): tax law's period to keep them is over (Germany: 10 years
-    from the end of the calendar year). Batched, and safe to run twice at once. 0 (or less)
-    keeps every order: it must never mean "delete this year's". An order staff still have
-    work on (to be paid, packed or shipped, or a refund owed: the admin's to-do lists) stays,
-    however old."""
+    from the end of the calendar year of the booking, so an order paid, shipped, delivered or
+    refunded in a later year waits for that year's to end). Batched, and safe to run twice at
+    once. 0 (or less) keeps every order: it must never mean "delete this year's". An order
+    staff still have work on (to be paid, packed or shipped, or a refund owed: the admin's
+    to-do lists) stays, however old."""
     if settings.SHOP_ORDER_KEEP_YEARS < 1:
         return 0
     year = timezone.localtime(now or timezone.now()).year
@@ -662,4 +663,12 @@ def delete_expired_orders(*, now=None) -> int:
     open_work = Q()
     for condition in work_queues().values():
         open_work |= condition
-    return delete_in_batches(Order.objects.filter(created_at__lt=cutoff).exclude(open_work))
+    booked_later = (
+        Q(paid_at__gte=cutoff)
+        | Q(shipped_at__gte=cutoff)
+        | Q(delivered_at__gte=cutoff)
+        | Q(refunded_at__gte=cutoff)
+    )
+    return delete_in_batches(
+        Order.objects.filter(created_at__lt=cutoff).exclude(open_work).exclude(booked_later)
+    )

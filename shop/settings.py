@@ -168,7 +168,8 @@ SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
 # warranty period a question about a delivery may still matter for.
 SHOP_CONTACT_MESSAGE_DAYS = env.int("SHOP_CONTACT_MESSAGE_DAYS", default=730)
 # Orders (with their name, address, e-mail and phone) are deleted this many years after the end
-# of the year they were placed in: German tax law's period for invoices and bookings (AO § 147).
+# of the year they were placed in (or later paid, shipped, delivered or refunded in): German tax
+# law's period for invoices and bookings (AO § 147).
 SHOP_ORDER_KEEP_YEARS = env.int("SHOP_ORDER_KEEP_YEARS", default=10)
 # A sign-up whose e-mail address is not confirmed within this many days is deleted.
 # (counted from the latest confirmation link mailed, which the outbox keeps SHOP_SENT_MAIL_DAYS:

@@ -72,6 +72,40 @@ def test_orders_staff_still_have_work_on_are_kept_however_old(standard_shipping,
     assert set(Order.objects.values_list("pk", flat=True)) == {o.pk for o in open_orders}
 
 
+def test_an_order_paid_shipped_or_refunded_in_a_later_year_is_kept_for_that_year(
+    standard_shipping, settings
+):
+    """The period runs from the end of the year of the booking (AO § 147): an order placed in
+    December 2015 but paid, delivered or refunded in 2016 or later is part of that year's
+    accounts, and was deleted with 2015's."""
+    settings.SHOP_ORDER_KEEP_YEARS = 10
+    settings.TIME_ZONE = "Europe/Berlin"
+    placed = datetime.datetime(2015, 12, 20, 12, 0, tzinfo=BERLIN)
+    in_2016 = datetime.datetime(2016, 1, 5, 12, 0, tzinfo=BERLIN)
+    in_2015 = datetime.datetime(2015, 12, 28, 12, 0, tzinfo=BERLIN)
+    gone = order_placed(standard_shipping, placed, paid_at=in_2015, delivered_at=in_2015)
+    kept = [
+        order_placed(standard_shipping, placed, paid_at=in_2016),
+        order_placed(standard_shipping, placed, paid_at=in_2015, shipped_at=in_2016),
+        order_placed(standard_shipping, placed, paid_at=in_2015, delivered_at=in_2016),
+        order_placed(
+            standard_shipping,
+            placed,
+            status=Order.Status.CANCELLED,
+            paid_at=in_2015,
+            refunded_at=in_2016,
+        ),
+    ]
+    now = datetime.datetime(2026, 1, 2, 3, 0, tzinfo=BERLIN)
+
+    assert delete_expired_orders(now=now) == 1
+
+    assert not Order.objects.filter(pk=gone.pk).exists()
+    assert set(Order.objects.values_list("pk", flat=True)) == {o.pk for o in kept}
+    # a year later, 2016's ten years are over too
+    assert delete_expired_orders(now=now.replace(year=2027)) == len(kept)
+
+
 def test_zero_years_keeps_every_order(standard_shipping, settings):
     settings.SHOP_ORDER_KEEP_YEARS = 0
     order_placed(standard_shipping, datetime.datetime(2001, 1, 1, tzinfo=BERLIN))
@@ -83,4 +117,7 @@ def test_the_job_runs_and_the_privacy_page_says_how_long(client, settings):
     settings.SHOP_ORDER_KEEP_YEARS = 8
     assert delete_expired_orders_task.delay().get() == 0
     body = client.get(reverse("service:privacy")).content.decode()
-    assert "8 years after the end of the year you ordered in, then deleted" in body
+    assert (
+        "8 years after the end of the year you ordered in (or, if later, the year it was paid, "
+        "delivered or refunded), then deleted"
+    ) in body
