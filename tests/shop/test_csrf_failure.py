@@ -194,3 +194,52 @@ def test_what_was_typed_is_listed_under_words_a_shopper_knows_without_hidden_fie
     assert 'name="idempotency_key" value="' + "k" * 32 in text  # sent again as it was
     assert "<dt>idempotency_key</dt>" not in text
     assert "<dt>line1</dt>" not in text
+
+
+def test_signed_out_the_way_the_page_gives_to_send_it_again_works():
+    """The page said: sign in again in another tab first, then send it from here. Signing in
+    changes the code again, so that send met this page once more; it says so now, and the
+    second send goes through."""
+    member = UserFactory()
+    member.set_password("a-long-pass-phrase")
+    member.save()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    browser.get("/accounts/addresses/add/")
+    old = browser.cookies["csrftoken"].value
+    browser.post("/accounts/logout/", {"csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN)
+    typed = {
+        "full_name": "Tab Bee",
+        "line1": "Street 1",
+        "postcode": "10115",
+        "city": "Berlin",
+        "country": "Germany",
+    }
+    refused = browser.post(
+        "/accounts/addresses/add/", {**typed, "csrfmiddlewaretoken": old}, HTTP_ORIGIN=ORIGIN
+    )
+    text = refused.content.decode()
+    assert "once more" in text  # what the next send will meet, said before it happens
+
+    def send_from(page):
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+        form = {**dict(page.context["resend"]), "csrfmiddlewaretoken": token[1]}
+        return browser.post(page.context["action"], form, HTTP_ORIGIN=ORIGIN)
+
+    browser.get("/accounts/login/")  # the other tab: sign in again
+    browser.post(
+        "/accounts/login/",
+        {
+            "login": member.email,
+            "password": "a-long-pass-phrase",
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        },
+        HTTP_ORIGIN=ORIGIN,
+    )
+
+    again = send_from(refused)
+    assert again.status_code == 403  # the sign-in changed the code
+    assert again.context["typed"] == refused.context["typed"]
+    sent = send_from(again)
+    assert sent.status_code == 302
+    assert member.addresses.get().line1 == "Street 1"
