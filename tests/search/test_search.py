@@ -133,6 +133,15 @@ def test_filters_combine_with_the_query(client, shop):
     assert '<input type="hidden" name="q" value="bluetooth">' in body
 
 
+def test_a_search_the_filters_empty_says_so_and_keeps_the_query_when_clearing_them(client, shop):
+    body = client.get(URL, {"q": "bluetooth", "max_price": "1"}).content.decode()
+    assert "Nothing matches" not in body  # it does: the filters left none of them
+    assert "No products match “<bdi>bluetooth</bdi>” with these filters." in body
+    assert '<a href="/search/?q=bluetooth">Clear the filters</a>' in body
+    body = client.get(URL, {"q": "blutooth", "sort": "price"}).content.decode()
+    assert "Nothing matches “<bdi>blutooth</bdi>”" in body  # a sort order is no filter
+
+
 def test_matched_words_are_highlighted_and_escaped(client, shop):
     ProductFactory(name="<b>Bluetooth</b> Hat", category=shop["speaker"].category)
     index_all_products()
