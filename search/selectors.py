@@ -199,6 +199,28 @@ def _closest_word(token: str) -> str | None:
     return matches[0] if matches else None
 
 
+SUGGESTED_CATEGORIES = 3
+CATEGORIES_CHECKED = 10  # matching categories looked into for products, at most
+
+
+def _suggested_categories(tokens: list[str]) -> list[dict]:
+    """Up to SUGGESTED_CATEGORIES categories named by the words that hold an active product
+    (in them or below): a suggestion never leads to an empty page (a category made before
+    its products, or whose products are all switched off)."""
+    matches = [
+        node
+        for node in get_navigation().by_slug.values()
+        if all(t in node.name.lower() for t in tokens)
+    ]
+    suggested = []
+    for node in matches[:CATEGORIES_CHECKED]:
+        if Product.objects.active().filter(category_id__in=node.descendant_ids()).exists():
+            suggested.append({"name": node.name, "url": node.url})
+            if len(suggested) == SUGGESTED_CATEGORIES:
+                break
+    return suggested
+
+
 def autocomplete_cache_key(tokens: list[str]) -> str:
     digest = hashlib.sha256(" ".join(tokens)[:100].encode()).hexdigest()[:32]
     # the stamp: suggestions show prices, written as the SHOP_ settings of this process say
@@ -214,12 +236,7 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
     cached = cache_get(key)
     if cached is not None:
         return cached
-    nav = get_navigation()
-    categories = [
-        {"name": node.name, "url": node.url}
-        for node in nav.by_slug.values()
-        if all(t in node.name.lower() for t in tokens)
-    ][:3]
+    categories = _suggested_categories(tokens)
     products_qs = Product.objects.active()
     if is_postgres():
         # Bounded work while typing: take up to AUTOCOMPLETE_CANDIDATES products whose name,

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Variant
+from catalog.models import Category, Product, Variant
 from search.models import ProductDocument, SearchCount
 from search.services import (
     cjk_pairs,
@@ -278,6 +278,26 @@ def test_autocomplete_json_shape(client, shop):
     data = json.loads(client.get(reverse("search:suggest"), {"q": "aud"}).content)
     assert data["categories"] == [{"name": "Audio", "url": "/category/audio/"}]
     assert json.loads(client.get(reverse("search:suggest"), {"q": "b"}).content)["products"] == []
+
+
+def test_autocomplete_offers_no_category_without_products(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """A suggestion never leads to an empty page: a category nothing active is in (yet) is
+    left out; a parent of one with products is offered."""
+    with django_capture_on_commit_callbacks(execute=True):
+        CategoryFactory(name="Audio Cables", slug="audio-cables")
+        empty_parent = CategoryFactory(name="Audiophile", slug="audiophile")
+        CategoryFactory(name="Audiophile Turntables", slug="turntables", parent=empty_parent)
+        gear = CategoryFactory(name="Audio Gear", slug="audio-gear")
+        ProductFactory(
+            name="Vinyl Brush", category=CategoryFactory(slug="brushes", parent=gear), stock=2
+        )
+        CategoryFactory(name="Audio Lamps", slug="audio-lamps")
+        ProductFactory(name="Hidden Lamp", category=Category.objects.get(slug="audio-lamps"))
+        Product.objects.filter(name="Hidden Lamp").update(is_active=False)
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "audi"}).content)
+    assert [c["name"] for c in data["categories"]] == ["Audio", "Audio Gear"]
 
 
 def test_autocomplete_says_from_when_the_variants_sell_at_different_prices(
