@@ -203,14 +203,24 @@ SUGGESTED_CATEGORIES = 3
 CATEGORIES_CHECKED = 10  # matching categories looked into for products, at most
 
 
+def _name_starts_with(name: str, tokens: list[str]) -> bool:
+    """Each typed word starts a word of the name, as products are matched while typing ("he":
+    "Headphones", not "Kitchen"); a Chinese/Japanese word may stand anywhere in a run of them."""
+    lowered = name.lower()
+    name_words = words(name)
+    return all(
+        any(word.startswith(token) for word in name_words)
+        or (CJK_RUN_RE.search(token) is not None and token in lowered)
+        for token in tokens
+    )
+
+
 def _suggested_categories(tokens: list[str]) -> list[dict]:
     """Up to SUGGESTED_CATEGORIES categories named by the words that hold an active product
     (in them or below): a suggestion never leads to an empty page (a category made before
     its products, or whose products are all switched off)."""
     matches = [
-        node
-        for node in get_navigation().by_slug.values()
-        if all(t in node.name.lower() for t in tokens)
+        node for node in get_navigation().by_slug.values() if _name_starts_with(node.name, tokens)
     ]
     suggested = []
     for node in matches[:CATEGORIES_CHECKED]:

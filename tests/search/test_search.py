@@ -300,6 +300,17 @@ def test_autocomplete_offers_no_category_without_products(
     assert [c["name"] for c in data["categories"]] == ["Audio", "Audio Gear"]
 
 
+def test_autocomplete_offers_categories_by_the_start_of_their_words(client, shop):
+    """As the products: "he" is the start of "Headphones", not "kitchen" (ends in "hen") nor
+    "Ashes" ("he" inside)."""
+    for name, slug in (("Headphones", "headphones"), ("Ashes", "ashes")):
+        ProductFactory(name=f"{name} item", category=CategoryFactory(name=name, slug=slug))
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "he"}).content)
+    assert [c["name"] for c in data["categories"]] == ["Headphones"]
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "kitchen he"}).content)
+    assert data["categories"] == []
+
+
 def test_autocomplete_says_from_when_the_variants_sell_at_different_prices(
     client, shop, django_capture_on_commit_callbacks
 ):
