@@ -162,9 +162,19 @@ def did_you_mean(*, query: str) -> str | None:
     tokens = words(query)[:6]
     if not tokens:
         return None
-    known = set(Lexeme.objects.filter(word__in=tokens).values_list("word", flat=True))
+    # a word typed in two ("blue tooth", "head phones"): each half alone was corrected to the
+    # whole word, "bluetooth bluetooth"
+    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    known = set(Lexeme.objects.filter(word__in=tokens + joined).values_list("word", flat=True))
     corrected, changed = [], False
-    for token in tokens:
+    rest = iter(range(len(tokens)))
+    for i in rest:
+        token = tokens[i]
+        if i < len(joined) and joined[i] in known and token not in known:
+            corrected.append(joined[i])
+            changed = True
+            next(rest, None)  # the second half is in the joined word
+            continue
         if token in known or len(token) < 3 or token.isdigit():
             corrected.append(token)
             continue
@@ -176,7 +186,7 @@ def did_you_mean(*, query: str) -> str | None:
             corrected.append(token)
     if not changed:
         return None
-    suggestion = " ".join(corrected)
+    suggestion = " ".join(dict.fromkeys(corrected))  # "ear buds": "earbuds earbuds" otherwise
     # The vocabulary only grows (a renamed product leaves its old words behind): never offer a
     # correction that finds nothing.
     if not search_products(query=suggestion, sku_hit=None).exists():

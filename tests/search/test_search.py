@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from search.models import ProductDocument, SearchCount
+from search.selectors import did_you_mean
 from search.services import (
     cjk_pairs,
     count_key,
@@ -165,6 +166,14 @@ def test_typo_offers_did_you_mean(client, shop):
     response = client.get(URL, {"q": "blutooth"})
     assert response.context["suggestion"] == "bluetooth"
     assert 'Did you mean <a href="/search/?q=bluetooth"' in response.content.decode()
+
+
+def test_did_you_mean_joins_a_word_typed_in_two_and_never_repeats_a_word(client, shop):
+    # "blue tooth" once offered "bluetooth bluetooth": each half corrected to the same word
+    response = client.get(URL, {"q": "blue tooth speaker"})
+    assert response.context["suggestion"] == "bluetooth speaker"
+    assert names(client.get(URL, {"q": response.context["suggestion"]})) == ["Bluetooth Speaker"]
+    assert did_you_mean(query="blue tooth") == "bluetooth"
 
 
 def test_did_you_mean_never_offers_a_word_that_finds_nothing(
