@@ -96,6 +96,14 @@ def _options(product: Product) -> str:
     return " ".join(dict.fromkeys(v for v in values if v))
 
 
+def _skus(product: Product) -> str:
+    """The variants' SKUs, and each one's parts: PostgreSQL's parser reads "-000003" in
+    "JAC-000003-PIN-S" as a negative number, so "000003", or the SKU without its size
+    ("JAC-000003-PIN"), found nothing; the parts make them words of their own."""
+    skus = [v.sku for v in product.variants.all()]
+    return " ".join([*skus, *(" ".join(words(sku)) for sku in skus if len(words(sku)) > 1)])
+
+
 def index_products(*, product_ids: Iterable[int]) -> int:
     """(Re)build the search documents of these products. Returns how many were indexed."""
     ids = list(product_ids)
@@ -118,7 +126,7 @@ def index_products(*, product_ids: Iterable[int]) -> int:
             ProductDocument(
                 product=product,
                 name=product.name,
-                skus=" ".join(v.sku for v in product.variants.all()),
+                skus=_skus(product),
                 in_stock=any(v.stock > 0 for v in product.variants.all()),
                 is_active=product.is_active,
                 taxonomy=taxonomy,

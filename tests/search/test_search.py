@@ -90,6 +90,19 @@ def test_exact_sku_ranks_first(client, shop):
     assert names(client.get(URL, {"q": "radio-7"}))[0] == "Kitchen Radio"
 
 
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")
+@pytest.mark.parametrize("query", ["JAC-000003-PIN", "jac-000003-pin", "000003", "jac 000003"])
+def test_a_sku_without_its_size_or_only_its_number_finds_the_product_on_postgres(
+    client, shop, django_capture_on_commit_callbacks, query
+):
+    """PostgreSQL's parser reads "-000003" in "JAC-000003-PIN-S" as a negative number: only
+    the whole SKU, or its first two parts, found it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        VariantFactory(product=shop["shoe"], sku="JAC-000003-PIN-S", size="S")
+    assert names(client.get(URL, {"q": query})) == ["Trail Shoe"]
+
+
 def test_a_sku_search_offers_no_correction_and_asks_no_vocabulary(
     client, shop, django_assert_max_num_queries
 ):
@@ -581,3 +594,27 @@ def test_an_upgraded_shop_finds_one_chinese_character_after_migrating(
         migration.reindex(apps, None)
 
     assert sorted(names(client.get(URL, {"q": "茶"}))) == ["Oolong sampler", "桂花乌龙茶"]
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")
+def test_an_upgraded_shop_finds_a_sku_by_its_number_after_migrating(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """Documents indexed before the SKUs' parts were are rebuilt by search's migration 0008."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("search.migrations.0008_reindex_sku_parts")
+    with (
+        mock.patch("search.services._skus", return_value="JAC-000003-PIN-S"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        VariantFactory(product=shop["shoe"], sku="JAC-000003-PIN-S", size="S")
+    assert names(client.get(URL, {"q": "000003"})) == []
+
+    with django_capture_on_commit_callbacks(execute=True):  # a real migrate commits
+        migration.reindex(apps, None)
+
+    assert names(client.get(URL, {"q": "000003"})) == ["Trail Shoe"]
