@@ -156,6 +156,16 @@ def test_a_search_the_filters_empty_says_so_and_keeps_the_query_when_clearing_th
     assert "Nothing matches “<bdi>blutooth</bdi>”" in body  # a sort order is no filter
 
 
+def test_a_search_that_found_nothing_offers_the_categories(client, shop):
+    body = client.get(URL, {"q": "boots"}).content.decode()
+    assert "Nothing matches “<bdi>boots</bdi>”" in body
+    assert '<nav class="hot-searches" aria-label="Categories"><span>Or browse:</span>' in body
+    assert '<li><a href="/category/audio/">Audio</a></li>' in body
+    assert '<li><a href="/category/kitchen/">Kitchen</a></li>' in body
+    body = client.get(URL, {"q": "bluetooth"}).content.decode()
+    assert "Or browse:" not in body
+
+
 def test_matched_words_are_highlighted_and_escaped(client, shop):
     ProductFactory(name="<b>Bluetooth</b> Hat", category=shop["speaker"].category)
     index_all_products()
