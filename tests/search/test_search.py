@@ -467,6 +467,30 @@ def test_series_and_category_words_rank_above_description_words(client, shop):
     assert found.index("Desk Clock") < found.index("Wall Clock")
 
 
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")
+def test_the_product_named_what_was_searched_comes_before_its_accessories(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """Equal matches were ranked newest first: "tent" listed the pegs and the repair kit added
+    after the tent above it, in the results and in the suggestions."""
+    camping = CategoryFactory(name="Camping", slug="camping")
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory(name="Trail Tent", category=camping, stock=3)
+        ProductFactory(name="Trail Tent Pegs, Set of Eight", category=camping, stock=3)
+        ProductFactory(name="Trail Tent Repair Kit with Patches", category=camping, stock=3)
+    for found in (
+        names(client.get(URL, {"q": "trail tent"})),
+        names(client.get(URL, {"q": "trail tent", "max_price": "100000"})),
+        [
+            p["name"]
+            for p in client.get(reverse("search:suggest"), {"q": "trail ten"}).json()["products"]
+        ],
+    ):
+        assert found[0] == "Trail Tent"
+        assert len(found) == 3
+
+
 def test_products_deactivated_in_bulk_leave_search_at_once(
     admin_client, shop, django_capture_on_commit_callbacks
 ):
