@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -185,7 +186,7 @@ def did_you_mean(*, query: str) -> str | None:
             corrected.append(token)
             continue
         best = _closest_word(token)
-        if best and best != token:
+        if best and best != token and not _searched_alike(token, best):
             corrected.append(best)
             changed = True
         else:
@@ -198,6 +199,21 @@ def did_you_mean(*, query: str) -> str | None:
     if not search_products(query=suggestion, sku_hit=None).exists():
         return None
     return suggestion
+
+
+def _searched_alike(token: str, word: str) -> bool:
+    """Whether the search finds ``word`` by ``token`` already: the same stem on PostgreSQL
+    ("pole", "poles"), a part of it on SQLite (which matches parts of words). "Did you mean
+    poles?" under the two trekking poles "pole" found was no correction."""
+    if not is_postgres():
+        return token in word
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT plainto_tsquery(%s::regconfig, %s)::text"
+            " = plainto_tsquery(%s::regconfig, %s)::text",
+            [settings.SEARCH_CONFIG, token, settings.SEARCH_CONFIG, word],
+        )
+        return cursor.fetchone()[0]
 
 
 def _closest_word(token: str) -> str | None:

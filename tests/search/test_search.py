@@ -199,6 +199,19 @@ def test_did_you_mean_joins_a_word_typed_in_two_and_never_repeats_a_word(client,
     assert did_you_mean(query="blue tooth") == "bluetooth"
 
 
+def test_did_you_mean_offers_no_plural_of_the_word_that_found_the_product(
+    client, shop, django_capture_on_commit_callbacks
+):
+    # the vocabulary holds the names' words: "poles", not "pole"
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory(name="Trekking Poles", category=shop["shoe"].category, stock=2)
+    response = client.get(URL, {"q": "trekking pole"})
+    assert names(response) == ["Trekking Poles"]
+    assert response.context["suggestion"] is None
+    assert "Did you mean" not in response.content.decode()
+    assert did_you_mean(query="trekking polse") == "trekking poles"  # a typo still is one
+
+
 def test_did_you_mean_never_offers_a_word_that_finds_nothing(
     client, shop, django_capture_on_commit_callbacks
 ):
