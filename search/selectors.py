@@ -172,7 +172,11 @@ def did_you_mean(*, query: str) -> str | None:
     # a word typed in two ("blue tooth", "head phones"): each half alone was corrected to the
     # whole word, "bluetooth bluetooth"
     joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
-    known = set(Lexeme.objects.filter(word__in=tokens + joined).values_list("word", flat=True))
+    # and two typed as one ("rainjacket", "baselayer"): the closest word was one half ("jacket")
+    halves = [half for token in tokens for pair in _splits(token) for half in pair]
+    known = set(
+        Lexeme.objects.filter(word__in=tokens + joined + halves).values_list("word", flat=True)
+    )
     corrected, changed = [], False
     rest = iter(range(len(tokens)))
     for i in rest:
@@ -184,6 +188,12 @@ def did_you_mean(*, query: str) -> str | None:
             continue
         if token in known or len(token) < 3 or token.isdigit():
             corrected.append(token)
+            continue
+        split = [pair for pair in _splits(token) if pair[0] in known and pair[1] in known]
+        if split:
+            # the most even cut: "rain jacket" rather than a short word and the rest
+            corrected.append(" ".join(max(split, key=lambda pair: min(map(len, pair)))))
+            changed = True
             continue
         best = _closest_word(token)
         if best and best != token and not _searched_alike(token, best):
@@ -199,6 +209,17 @@ def did_you_mean(*, query: str) -> str | None:
     if not search_products(query=suggestion, sku_hit=None).exists():
         return None
     return suggestion
+
+
+SPLIT_MAX_LENGTH = 30  # a longer word is no two words run together
+
+
+def _splits(token: str) -> list[tuple[str, str]]:
+    """The ways to cut a word into two of three letters or more ("rainjacket": rai njacket,
+    rain jacket, …); none for a Chinese/Japanese word (cjk_pairs finds the words inside it)."""
+    if len(token) > SPLIT_MAX_LENGTH or token.isdigit() or CJK_RUN_RE.search(token):
+        return []
+    return [(token[:i], token[i:]) for i in range(3, len(token) - 2)]
 
 
 def _searched_alike(token: str, word: str) -> bool:

@@ -212,6 +212,17 @@ def test_did_you_mean_offers_no_plural_of_the_word_that_found_the_product(
     assert did_you_mean(query="trekking polse") == "trekking poles"  # a typo still is one
 
 
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [("bluetoothspeaker", "bluetooth speaker"), ("trailshoe", "trail shoe")],
+)
+def test_did_you_mean_cuts_two_words_typed_as_one(client, shop, query, suggestion):
+    # the closest single word was one half: "speaker", "shoe"
+    response = client.get(URL, {"q": query})
+    assert response.context["suggestion"] == suggestion
+    assert names(client.get(URL, {"q": suggestion}))
+
+
 def test_did_you_mean_never_offers_a_word_that_finds_nothing(
     client, shop, django_capture_on_commit_callbacks
 ):
