@@ -29,7 +29,14 @@ from core.money import format_money as money
 from core.pagecache import SETTINGS_STAMP
 
 from .models import Lexeme, ProductDocument, SearchCount
-from .services import CJK_RUN_RE, cjk_pairs, is_cjk_character, is_postgres, words
+from .services import (
+    CJK_RUN_RE,
+    cjk_pairs,
+    fold_accents,
+    is_cjk_character,
+    is_postgres,
+    words,
+)
 
 HOT_CACHE_TTL = 600
 SUGGEST_CACHE_TTL = 300
@@ -69,6 +76,10 @@ def exact_sku_product(query: str) -> int | None:
 def _match_query(query: str) -> SearchQuery:
     """The words as typed (stemmed, websearch syntax) or, for the last one typed, a prefix."""
     ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
+    folded = fold_accents(query)
+    if folded != query:
+        # "café" finds "Cafe Mug"; the documents hold the words with accents both ways
+        ts_query |= SearchQuery(folded, search_type="websearch", config=settings.SEARCH_CONFIG)
     if all(len(token) < 2 and not is_cjk_character(token) for token in words(query)):
         # "1" or "e" as a prefix matches every word starting with it (half the catalog:
         # 0.2-0.4 s to rank on the 100,000-product bench catalog) and finds nothing useful;
@@ -140,12 +151,15 @@ def search_products(*, query: str, sku_hit: int | None) -> QuerySet[Product]:
     # Embedded default (SQLite): every word must appear in one of the indexed fields.
     condition = Q()
     for token in words(query)[:8]:
-        condition &= (
-            Q(search_document__name__icontains=token)
-            | Q(search_document__skus__icontains=token)
-            | Q(search_document__taxonomy__icontains=token)
-            | Q(search_document__body__icontains=token)
-        )
+        either = Q()
+        for form in dict.fromkeys([token, fold_accents(token)]):  # "café" finds "Cafe Mug"
+            either |= (
+                Q(search_document__name__icontains=form)
+                | Q(search_document__skus__icontains=form)
+                | Q(search_document__taxonomy__icontains=form)
+                | Q(search_document__body__icontains=form)
+            )
+        condition &= either
     if sku_hit:
         condition |= Q(pk=sku_hit)
     name_hit = Q()

@@ -76,6 +76,33 @@ def cjk_pairs(text: str, *, last_characters: bool = False) -> list[str]:
     return list(pairs)
 
 
+# Latin letters Unicode does not see as a letter with an accent, as typed without them
+LATIN_FOLDS = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O"}
+LATIN_FOLDS |= {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i"}
+
+
+def fold_accents(text: str) -> str:
+    """Latin letters without their accents, as shoppers type them ("Crème Brûlée" -> "Creme
+    Brulee", "Straße" -> "Strasse"); letters of other scripts stay what they are (a Japanese
+    voiced kana or an Arabic vowel mark is part of the word)."""
+    folded = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch.isascii():
+            folded.append(ch)
+        elif ch in LATIN_FOLDS:
+            folded.append(LATIN_FOLDS[ch])
+        else:
+            base, *marks = unicodedata.normalize("NFD", ch)
+            latin = base.isascii() and base.isalpha() and all(map(unicodedata.combining, marks))
+            folded.append(base if latin else ch)
+    return "".join(folded)
+
+
+def _folded_words(text: str) -> list[str]:
+    """The words of ``text`` that have accents, without them, each once ("crème" -> creme)."""
+    return list(dict.fromkeys(f for w in words(text) if (f := fold_accents(w)) != w))
+
+
 def is_cjk_character(token: str) -> bool:
     """One Chinese/Japanese character: a word of its own, unlike one Latin letter."""
     return len(token) == 1 and CJK_RUN_RE.fullmatch(token) is not None
@@ -121,7 +148,12 @@ def index_products(*, product_ids: Iterable[int]) -> int:
     )
     rows, vocabulary = [], set()
     for product in products:
+        # and the words with accents without them, so "creme" finds "Crème Brûlée Torch" (in
+        # the title's B part: the name's A part is the name as written)
         taxonomy = _taxonomy(product)
+        taxonomy = " ".join([taxonomy, *_folded_words(f"{product.name} {taxonomy}")])
+        body = f"{product.short_description}\n{product.description}\n{_options(product)}"
+        body = " ".join([body, *_folded_words(body)])
         rows.append(
             ProductDocument(
                 product=product,
@@ -130,7 +162,7 @@ def index_products(*, product_ids: Iterable[int]) -> int:
                 in_stock=any(v.stock > 0 for v in product.variants.all()),
                 is_active=product.is_active,
                 taxonomy=taxonomy,
-                body=f"{product.short_description}\n{product.description}\n{_options(product)}",
+                body=body,
                 updated_at=timezone.now(),
             )
         )

@@ -14,6 +14,7 @@ from search.services import (
     cjk_pairs,
     count_key,
     flush_search_counts,
+    fold_accents,
     index_all_products,
     normalize_query,
 )
@@ -132,6 +133,37 @@ def test_the_colours_and_sizes_a_product_comes_in_are_searched(
         blue.save()
     assert names(client.get(URL, {"q": "red lantern"})) == ["Camp Lantern"]
     assert names(client.get(URL, {"q": "blue lantern"})) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("creme", "Crème Brûlée Torch"),
+        ("brulee", "Crème Brûlée Torch"),
+        ("crème", "Crème Brûlée Torch"),
+        ("CREME BRULEE", "Crème Brûlée Torch"),
+        ("café", "Cafe Mug"),
+        ("cafe", "Cafe Mug"),
+        ("smorgas", "Smörgås Board"),  # a prefix, as typed so far
+        ("strasse", "Straße Sign"),
+    ],
+)
+def test_accents_need_not_be_typed_nor_left_out(
+    client, shop, django_capture_on_commit_callbacks, query, found
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Crème Brûlée Torch", "Cafe Mug", "Smörgås Board", "Straße Sign"):
+            ProductFactory(name=name, category=shop["radio"].category, stock=2)
+    assert names(client.get(URL, {"q": query})) == [found]
+
+
+def test_accents_are_folded_only_on_latin_letters():
+    assert fold_accents("Crème Brûlée, Smörgås, Straße, Æble, Øl") == (
+        "Creme Brulee, Smorgas, Strasse, AEble, Ol"
+    )
+    # Japanese voiced kana and Arabic letters with their marks stay what they are
+    for text in ("ブラック", "ガラス", "إبريق شاي", "Ελλάδα"):
+        assert fold_accents(text) == text
 
 
 def test_category_and_series_names_are_searched(client, shop):
@@ -676,3 +708,29 @@ def test_an_upgraded_shop_finds_a_sku_by_its_number_after_migrating(
         migration.reindex(apps, None)
 
     assert names(client.get(URL, {"q": "000003"})) == ["Trail Shoe"]
+
+
+def test_an_upgraded_shop_finds_a_name_with_accents_typed_without_after_migrating(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """Documents indexed before the words with accents were also indexed without them are
+    rebuilt by search's migration 0009."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("search.migrations.0009_reindex_folded_accents")
+    with (
+        mock.patch("search.services._folded_words", return_value=[]),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ProductFactory(name="Crème Brûlée Torch", category=shop["radio"].category, stock=2)
+        ProductFactory(name="Plain Torch", category=CategoryFactory(name="Café"), stock=2)
+    assert names(client.get(URL, {"q": "creme"})) == []
+    assert names(client.get(URL, {"q": "cafe"})) == []
+
+    with django_capture_on_commit_callbacks(execute=True):  # a real migrate commits
+        migration.reindex(apps, None)
+
+    assert names(client.get(URL, {"q": "creme"})) == ["Crème Brûlée Torch"]
+    assert names(client.get(URL, {"q": "cafe"})) == ["Plain Torch"]
