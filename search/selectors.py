@@ -35,6 +35,7 @@ from .services import (
     fold_accents,
     is_cjk_character,
     is_postgres,
+    swap_number_words,
     words,
 )
 
@@ -73,13 +74,21 @@ def exact_sku_product(query: str) -> int | None:
     )
 
 
+def query_variants(query: str) -> list[str]:
+    """The query as typed, and as it may be written in the catalog: without accents ("café"
+    finds "Cafe Mug"; the documents hold words with accents both ways) and, with other words,
+    small numbers as words or words as numbers ("2 person tent" finds "Two-Person Tent")."""
+    folded = fold_accents(query)
+    if len(words(folded)) < 2:  # "one" alone is no count of anything: not every "1"
+        return list(dict.fromkeys([query, folded]))
+    return list(dict.fromkeys([query, folded, swap_number_words(folded)]))
+
+
 def _match_query(query: str) -> SearchQuery:
     """The words as typed (stemmed, websearch syntax) or, for the last one typed, a prefix."""
     ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
-    folded = fold_accents(query)
-    if folded != query:
-        # "café" finds "Cafe Mug"; the documents hold the words with accents both ways
-        ts_query |= SearchQuery(folded, search_type="websearch", config=settings.SEARCH_CONFIG)
+    for variant in query_variants(query)[1:]:
+        ts_query |= SearchQuery(variant, search_type="websearch", config=settings.SEARCH_CONFIG)
     if all(len(token) < 2 and not is_cjk_character(token) for token in words(query)):
         # "1" or "e" as a prefix matches every word starting with it (half the catalog:
         # 0.2-0.4 s to rank on the 100,000-product bench catalog) and finds nothing useful;
@@ -152,7 +161,7 @@ def search_products(*, query: str, sku_hit: int | None) -> QuerySet[Product]:
     condition = Q()
     for token in words(query)[:8]:
         either = Q()
-        for form in dict.fromkeys([token, fold_accents(token)]):  # "café" finds "Cafe Mug"
+        for form in query_variants(token):  # "café" finds "Cafe Mug"
             either |= (
                 Q(search_document__name__icontains=form)
                 | Q(search_document__skus__icontains=form)

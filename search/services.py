@@ -98,6 +98,19 @@ def fold_accents(text: str) -> str:
     return "".join(folded)
 
 
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+NUMBER_SWAPS = {str(n): word for n, word in enumerate(NUMBER_WORDS, 1)}
+NUMBER_SWAPS |= {word: n for n, word in NUMBER_SWAPS.items()}
+# a whole number or word: not the "5" of "1.5 l" or "0.65"
+SWAPPABLE_RE = re.compile(r"(?<![\w.,])[^\W_]+(?![.,]\d)")
+
+
+def swap_number_words(text: str) -> str:
+    """Small numbers as words and words as numbers: "2 person tent" <-> "two person tent"
+    (a name says either; searched both ways)."""
+    return SWAPPABLE_RE.sub(lambda m: NUMBER_SWAPS.get(m.group().lower(), m.group()), text)
+
+
 def _folded_words(text: str) -> list[str]:
     """The words of ``text`` that have accents, without them, each once ("crème" -> creme)."""
     return list(dict.fromkeys(f for w in words(text) if (f := fold_accents(w)) != w))

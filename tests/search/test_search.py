@@ -17,6 +17,7 @@ from search.services import (
     fold_accents,
     index_all_products,
     normalize_query,
+    swap_number_words,
 )
 from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, VariantFactory
 
@@ -155,6 +156,35 @@ def test_accents_need_not_be_typed_nor_left_out(
         for name in ("Crème Brûlée Torch", "Cafe Mug", "Smörgås Board", "Straße Sign"):
             ProductFactory(name=name, category=shop["radio"].category, stock=2)
     assert names(client.get(URL, {"q": query})) == [found]
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")  # SQLite matches "2" inside any SKU or number
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("2 person tent", "Two-Person Tent"),
+        ("2-person tent", "Two-Person Tent"),
+        ("three person tent", "3-Person Dome Tent"),
+        ("3 person", "3-Person Dome Tent"),
+    ],
+)
+def test_small_numbers_are_searched_as_words_and_words_as_numbers(
+    client, shop, django_capture_on_commit_callbacks, query, found
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Two-Person Tent", "3-Person Dome Tent"):
+            ProductFactory(name=name, category=shop["shoe"].category, stock=2)
+    assert names(client.get(URL, {"q": query})) == [found]
+
+
+def test_number_words_are_swapped_only_as_whole_numbers():
+    assert swap_number_words("2 person tent") == "two person tent"
+    assert swap_number_words("Two-Person") == "2-Person"
+    assert (
+        swap_number_words("1.5 l kettle, 0.65L, 12 cups, 3rd")
+        == "1.5 l kettle, 0.65L, 12 cups, 3rd"
+    )
 
 
 def test_accents_are_folded_only_on_latin_letters():
