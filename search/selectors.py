@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -28,7 +29,15 @@ from core.money import format_money as money
 from core.pagecache import SETTINGS_STAMP
 
 from .models import Lexeme, ProductDocument, SearchCount
-from .services import CJK_RUN_RE, cjk_pairs, is_cjk_character, is_postgres, words
+from .services import (
+    CJK_RUN_RE,
+    cjk_pairs,
+    fold_accents,
+    is_cjk_character,
+    is_postgres,
+    swap_number_words,
+    words,
+)
 
 HOT_CACHE_TTL = 600
 SUGGEST_CACHE_TTL = 300
@@ -65,9 +74,21 @@ def exact_sku_product(query: str) -> int | None:
     )
 
 
+def query_variants(query: str) -> list[str]:
+    """The query as typed, and as it may be written in the catalog: without accents ("café"
+    finds "Cafe Mug"; the documents hold words with accents both ways) and, with other words,
+    small numbers as words or words as numbers ("2 person tent" finds "Two-Person Tent")."""
+    folded = fold_accents(query)
+    if len(words(folded)) < 2:  # "one" alone is no count of anything: not every "1"
+        return list(dict.fromkeys([query, folded]))
+    return list(dict.fromkeys([query, folded, swap_number_words(folded)]))
+
+
 def _match_query(query: str) -> SearchQuery:
     """The words as typed (stemmed, websearch syntax) or, for the last one typed, a prefix."""
     ts_query = SearchQuery(query, search_type="websearch", config=settings.SEARCH_CONFIG)
+    for variant in query_variants(query)[1:]:
+        ts_query |= SearchQuery(variant, search_type="websearch", config=settings.SEARCH_CONFIG)
     if all(len(token) < 2 and not is_cjk_character(token) for token in words(query)):
         # "1" or "e" as a prefix matches every word starting with it (half the catalog:
         # 0.2-0.4 s to rank on the 100,000-product bench catalog) and finds nothing useful;
@@ -80,6 +101,10 @@ def _match_query(query: str) -> SearchQuery:
 # One ranking for both ways of searching: the exact SKU, then in stock, then relevance by the
 # name (weight A) and series/category (B) vector, newest product first among equals.
 RANKING = ("-exact_sku", "-in_stock_first", "-rank", "-pk")
+# ts_rank's 1: divided by 1 + the log of the title's length, so of equal matches the shorter
+# name comes first (the tent before "Tent Pegs, Set of Eight"; without it, the newest did);
+# 32: scaled to 0..1
+RANK_NORMALIZATION = 1 | 32
 
 
 def _exact_sku_first(sku_hit: int | None):
@@ -101,7 +126,7 @@ def search_documents(*, query: str, sku_hit: int | None, in_stock_only: bool = F
     if in_stock_only:
         documents = documents.filter(in_stock=True)
     return documents.annotate(
-        rank=SearchRank(F("title"), ts_query, normalization=32),
+        rank=SearchRank(F("title"), ts_query, normalization=RANK_NORMALIZATION),
         exact_sku=_exact_sku_first(sku_hit),
         in_stock_first=F("in_stock"),
     ).order_by(*RANKING)
@@ -124,7 +149,9 @@ def search_products(*, query: str, sku_hit: int | None) -> QuerySet[Product]:
         return (
             base.filter(matches)
             .annotate(
-                rank=SearchRank(F("search_document__title"), ts_query, normalization=32),
+                rank=SearchRank(
+                    F("search_document__title"), ts_query, normalization=RANK_NORMALIZATION
+                ),
                 exact_sku=exact_sku,
                 in_stock_first=F("search_document__in_stock"),
             )
@@ -133,12 +160,15 @@ def search_products(*, query: str, sku_hit: int | None) -> QuerySet[Product]:
     # Embedded default (SQLite): every word must appear in one of the indexed fields.
     condition = Q()
     for token in words(query)[:8]:
-        condition &= (
-            Q(search_document__name__icontains=token)
-            | Q(search_document__skus__icontains=token)
-            | Q(search_document__taxonomy__icontains=token)
-            | Q(search_document__body__icontains=token)
-        )
+        either = Q()
+        for form in query_variants(token):  # "café" finds "Cafe Mug"
+            either |= (
+                Q(search_document__name__icontains=form)
+                | Q(search_document__skus__icontains=form)
+                | Q(search_document__taxonomy__icontains=form)
+                | Q(search_document__body__icontains=form)
+            )
+        condition &= either
     if sku_hit:
         condition |= Q(pk=sku_hit)
     name_hit = Q()
@@ -162,26 +192,72 @@ def did_you_mean(*, query: str) -> str | None:
     tokens = words(query)[:6]
     if not tokens:
         return None
-    known = set(Lexeme.objects.filter(word__in=tokens).values_list("word", flat=True))
+    # a word typed in two ("blue tooth", "head phones"): each half alone was corrected to the
+    # whole word, "bluetooth bluetooth"
+    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    # and two typed as one ("rainjacket", "baselayer"): the closest word was one half ("jacket")
+    halves = [half for token in tokens for pair in _splits(token) for half in pair]
+    known = set(
+        Lexeme.objects.filter(word__in=tokens + joined + halves).values_list("word", flat=True)
+    )
     corrected, changed = [], False
-    for token in tokens:
+    rest = iter(range(len(tokens)))
+    for i in rest:
+        token = tokens[i]
+        if i < len(joined) and joined[i] in known and token not in known:
+            corrected.append(joined[i])
+            changed = True
+            next(rest, None)  # the second half is in the joined word
+            continue
         if token in known or len(token) < 3 or token.isdigit():
             corrected.append(token)
             continue
+        split = [pair for pair in _splits(token) if pair[0] in known and pair[1] in known]
+        if split:
+            # the most even cut: "rain jacket" rather than a short word and the rest
+            corrected.append(" ".join(max(split, key=lambda pair: min(map(len, pair)))))
+            changed = True
+            continue
         best = _closest_word(token)
-        if best and best != token:
+        if best and best != token and not _searched_alike(token, best):
             corrected.append(best)
             changed = True
         else:
             corrected.append(token)
     if not changed:
         return None
-    suggestion = " ".join(corrected)
+    suggestion = " ".join(dict.fromkeys(corrected))  # "ear buds": "earbuds earbuds" otherwise
     # The vocabulary only grows (a renamed product leaves its old words behind): never offer a
     # correction that finds nothing.
     if not search_products(query=suggestion, sku_hit=None).exists():
         return None
     return suggestion
+
+
+SPLIT_MAX_LENGTH = 30  # a longer word is no two words run together
+
+
+def _splits(token: str) -> list[tuple[str, str]]:
+    """The ways to cut a word into two of three letters or more ("rainjacket": rai njacket,
+    rain jacket, …); none for a Chinese/Japanese word (cjk_pairs finds the words inside it)."""
+    if len(token) > SPLIT_MAX_LENGTH or token.isdigit() or CJK_RUN_RE.search(token):
+        return []
+    return [(token[:i], token[i:]) for i in range(3, len(token) - 2)]
+
+
+def _searched_alike(token: str, word: str) -> bool:
+    """Whether the search finds ``word`` by ``token`` already: the same stem on PostgreSQL
+    ("pole", "poles"), a part of it on SQLite (which matches parts of words). "Did you mean
+    poles?" under the two trekking poles "pole" found was no correction."""
+    if not is_postgres():
+        return token in word
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT plainto_tsquery(%s::regconfig, %s)::text"
+            " = plainto_tsquery(%s::regconfig, %s)::text",
+            [settings.SEARCH_CONFIG, token, settings.SEARCH_CONFIG, word],
+        )
+        return cursor.fetchone()[0]
 
 
 def _closest_word(token: str) -> str | None:
@@ -199,6 +275,38 @@ def _closest_word(token: str) -> str | None:
     return matches[0] if matches else None
 
 
+SUGGESTED_CATEGORIES = 3
+CATEGORIES_CHECKED = 10  # matching categories looked into for products, at most
+
+
+def _name_starts_with(name: str, tokens: list[str]) -> bool:
+    """Each typed word starts a word of the name, as products are matched while typing ("he":
+    "Headphones", not "Kitchen"); a Chinese/Japanese word may stand anywhere in a run of them."""
+    lowered = name.lower()
+    name_words = words(name)
+    return all(
+        any(word.startswith(token) for word in name_words)
+        or (CJK_RUN_RE.search(token) is not None and token in lowered)
+        for token in tokens
+    )
+
+
+def _suggested_categories(tokens: list[str]) -> list[dict]:
+    """Up to SUGGESTED_CATEGORIES categories named by the words that hold an active product
+    (in them or below): a suggestion never leads to an empty page (a category made before
+    its products, or whose products are all switched off)."""
+    matches = [
+        node for node in get_navigation().by_slug.values() if _name_starts_with(node.name, tokens)
+    ]
+    suggested = []
+    for node in matches[:CATEGORIES_CHECKED]:
+        if Product.objects.active().filter(category_id__in=node.descendant_ids()).exists():
+            suggested.append({"name": node.name, "url": node.url})
+            if len(suggested) == SUGGESTED_CATEGORIES:
+                break
+    return suggested
+
+
 def autocomplete_cache_key(tokens: list[str]) -> str:
     digest = hashlib.sha256(" ".join(tokens)[:100].encode()).hexdigest()[:32]
     # the stamp: suggestions show prices, written as the SHOP_ settings of this process say
@@ -214,12 +322,7 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
     cached = cache_get(key)
     if cached is not None:
         return cached
-    nav = get_navigation()
-    categories = [
-        {"name": node.name, "url": node.url}
-        for node in nav.by_slug.values()
-        if all(t in node.name.lower() for t in tokens)
-    ][:3]
+    categories = _suggested_categories(tokens)
     products_qs = Product.objects.active()
     if is_postgres():
         # Bounded work while typing: take up to AUTOCOMPLETE_CANDIDATES products whose name,
@@ -230,7 +333,9 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
         products_qs = (
             products_qs.filter(pk__in=candidates[:AUTOCOMPLETE_CANDIDATES])
             .annotate(
-                rank=SearchRank(F("search_document__title"), prefix),
+                rank=SearchRank(
+                    F("search_document__title"), prefix, normalization=RANK_NORMALIZATION
+                ),
                 in_stock_first=F("search_document__in_stock"),
             )
             .order_by("-in_stock_first", "-rank", "-pk")

@@ -76,6 +76,46 @@ def cjk_pairs(text: str, *, last_characters: bool = False) -> list[str]:
     return list(pairs)
 
 
+# Latin letters Unicode does not see as a letter with an accent, as typed without them
+LATIN_FOLDS = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O"}
+LATIN_FOLDS |= {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i"}
+
+
+def fold_accents(text: str) -> str:
+    """Latin letters without their accents, as shoppers type them ("Crème Brûlée" -> "Creme
+    Brulee", "Straße" -> "Strasse"); letters of other scripts stay what they are (a Japanese
+    voiced kana or an Arabic vowel mark is part of the word)."""
+    folded = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch.isascii():
+            folded.append(ch)
+        elif ch in LATIN_FOLDS:
+            folded.append(LATIN_FOLDS[ch])
+        else:
+            base, *marks = unicodedata.normalize("NFD", ch)
+            latin = base.isascii() and base.isalpha() and all(map(unicodedata.combining, marks))
+            folded.append(base if latin else ch)
+    return "".join(folded)
+
+
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+NUMBER_SWAPS = {str(n): word for n, word in enumerate(NUMBER_WORDS, 1)}
+NUMBER_SWAPS |= {word: n for n, word in NUMBER_SWAPS.items()}
+# a whole number or word: not the "5" of "1.5 l" or "0.65"
+SWAPPABLE_RE = re.compile(r"(?<![\w.,])[^\W_]+(?![.,]\d)")
+
+
+def swap_number_words(text: str) -> str:
+    """Small numbers as words and words as numbers: "2 person tent" <-> "two person tent"
+    (a name says either; searched both ways)."""
+    return SWAPPABLE_RE.sub(lambda m: NUMBER_SWAPS.get(m.group().lower(), m.group()), text)
+
+
+def _folded_words(text: str) -> list[str]:
+    """The words of ``text`` that have accents, without them, each once ("crème" -> creme)."""
+    return list(dict.fromkeys(f for w in words(text) if (f := fold_accents(w)) != w))
+
+
 def is_cjk_character(token: str) -> bool:
     """One Chinese/Japanese character: a word of its own, unlike one Latin letter."""
     return len(token) == 1 and CJK_RUN_RE.fullmatch(token) is not None
@@ -96,6 +136,14 @@ def _options(product: Product) -> str:
     return " ".join(dict.fromkeys(v for v in values if v))
 
 
+def _skus(product: Product) -> str:
+    """The variants' SKUs, and each one's parts: PostgreSQL's parser reads "-000003" in
+    "JAC-000003-PIN-S" as a negative number, so "000003", or the SKU without its size
+    ("JAC-000003-PIN"), found nothing; the parts make them words of their own."""
+    skus = [v.sku for v in product.variants.all()]
+    return " ".join([*skus, *(" ".join(words(sku)) for sku in skus if len(words(sku)) > 1)])
+
+
 def index_products(*, product_ids: Iterable[int]) -> int:
     """(Re)build the search documents of these products. Returns how many were indexed."""
     ids = list(product_ids)
@@ -113,16 +161,21 @@ def index_products(*, product_ids: Iterable[int]) -> int:
     )
     rows, vocabulary = [], set()
     for product in products:
+        # and the words with accents without them, so "creme" finds "Crème Brûlée Torch" (in
+        # the title's B part: the name's A part is the name as written)
         taxonomy = _taxonomy(product)
+        taxonomy = " ".join([taxonomy, *_folded_words(f"{product.name} {taxonomy}")])
+        body = f"{product.short_description}\n{product.description}\n{_options(product)}"
+        body = " ".join([body, *_folded_words(body)])
         rows.append(
             ProductDocument(
                 product=product,
                 name=product.name,
-                skus=" ".join(v.sku for v in product.variants.all()),
+                skus=_skus(product),
                 in_stock=any(v.stock > 0 for v in product.variants.all()),
                 is_active=product.is_active,
                 taxonomy=taxonomy,
-                body=f"{product.short_description}\n{product.description}\n{_options(product)}",
+                body=body,
                 updated_at=timezone.now(),
             )
         )

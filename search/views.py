@@ -115,6 +115,12 @@ class SearchView(ProductListView):
         if self.counted:
             services.record_search(query=self.query, results=total)
         context.update(
+            # the query is no filter: an empty page says whether the filters emptied it
+            filtered=any(
+                value.strip()
+                for key, value in self.request.GET.items()
+                if key not in ("q", "sort", "page")
+            ),
             query=self.query,
             query_cut=self.query_cut,
             suggestion=suggestion,

@@ -7,14 +7,17 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Variant
+from catalog.models import Category, Product, Variant
 from search.models import ProductDocument, SearchCount
+from search.selectors import did_you_mean
 from search.services import (
     cjk_pairs,
     count_key,
     flush_search_counts,
+    fold_accents,
     index_all_products,
     normalize_query,
+    swap_number_words,
 )
 from tests.factories import CategoryFactory, ProductFactory, SeriesFactory, VariantFactory
 
@@ -89,6 +92,19 @@ def test_exact_sku_ranks_first(client, shop):
     assert names(client.get(URL, {"q": "radio-7"}))[0] == "Kitchen Radio"
 
 
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")
+@pytest.mark.parametrize("query", ["JAC-000003-PIN", "jac-000003-pin", "000003", "jac 000003"])
+def test_a_sku_without_its_size_or_only_its_number_finds_the_product_on_postgres(
+    client, shop, django_capture_on_commit_callbacks, query
+):
+    """PostgreSQL's parser reads "-000003" in "JAC-000003-PIN-S" as a negative number: only
+    the whole SKU, or its first two parts, found it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        VariantFactory(product=shop["shoe"], sku="JAC-000003-PIN-S", size="S")
+    assert names(client.get(URL, {"q": query})) == ["Trail Shoe"]
+
+
 def test_a_sku_search_offers_no_correction_and_asks_no_vocabulary(
     client, shop, django_assert_max_num_queries
 ):
@@ -120,6 +136,66 @@ def test_the_colours_and_sizes_a_product_comes_in_are_searched(
     assert names(client.get(URL, {"q": "blue lantern"})) == []
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("creme", "Crème Brûlée Torch"),
+        ("brulee", "Crème Brûlée Torch"),
+        ("crème", "Crème Brûlée Torch"),
+        ("CREME BRULEE", "Crème Brûlée Torch"),
+        ("café", "Cafe Mug"),
+        ("cafe", "Cafe Mug"),
+        ("smorgas", "Smörgås Board"),  # a prefix, as typed so far
+        ("strasse", "Straße Sign"),
+    ],
+)
+def test_accents_need_not_be_typed_nor_left_out(
+    client, shop, django_capture_on_commit_callbacks, query, found
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Crème Brûlée Torch", "Cafe Mug", "Smörgås Board", "Straße Sign"):
+            ProductFactory(name=name, category=shop["radio"].category, stock=2)
+    assert names(client.get(URL, {"q": query})) == [found]
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")  # SQLite matches "2" inside any SKU or number
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("2 person tent", "Two-Person Tent"),
+        ("2-person tent", "Two-Person Tent"),
+        ("three person tent", "3-Person Dome Tent"),
+        ("3 person", "3-Person Dome Tent"),
+    ],
+)
+def test_small_numbers_are_searched_as_words_and_words_as_numbers(
+    client, shop, django_capture_on_commit_callbacks, query, found
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Two-Person Tent", "3-Person Dome Tent"):
+            ProductFactory(name=name, category=shop["shoe"].category, stock=2)
+    assert names(client.get(URL, {"q": query})) == [found]
+
+
+def test_number_words_are_swapped_only_as_whole_numbers():
+    assert swap_number_words("2 person tent") == "two person tent"
+    assert swap_number_words("Two-Person") == "2-Person"
+    assert (
+        swap_number_words("1.5 l kettle, 0.65L, 12 cups, 3rd")
+        == "1.5 l kettle, 0.65L, 12 cups, 3rd"
+    )
+
+
+def test_accents_are_folded_only_on_latin_letters():
+    assert fold_accents("Crème Brûlée, Smörgås, Straße, Æble, Øl") == (
+        "Creme Brulee, Smorgas, Strasse, AEble, Ol"
+    )
+    # Japanese voiced kana and Arabic letters with their marks stay what they are
+    for text in ("ブラック", "ガラス", "إبريق شاي", "Ελλάδα"):
+        assert fold_accents(text) == text
+
+
 def test_category_and_series_names_are_searched(client, shop):
     assert set(names(client.get(URL, {"q": "audio"}))) == {"Bluetooth Speaker", "Bluetooth Earbuds"}
 
@@ -131,6 +207,25 @@ def test_filters_combine_with_the_query(client, shop):
     assert names(response)[0] == "Bluetooth Earbuds"
     body = response.content.decode()
     assert '<input type="hidden" name="q" value="bluetooth">' in body
+
+
+def test_a_search_the_filters_empty_says_so_and_keeps_the_query_when_clearing_them(client, shop):
+    body = client.get(URL, {"q": "bluetooth", "max_price": "1"}).content.decode()
+    assert "Nothing matches" not in body  # it does: the filters left none of them
+    assert "No products match “<bdi>bluetooth</bdi>” with these filters." in body
+    assert '<a href="/search/?q=bluetooth">Clear the filters</a>' in body
+    body = client.get(URL, {"q": "blutooth", "sort": "price"}).content.decode()
+    assert "Nothing matches “<bdi>blutooth</bdi>”" in body  # a sort order is no filter
+
+
+def test_a_search_that_found_nothing_offers_the_categories(client, shop):
+    body = client.get(URL, {"q": "boots"}).content.decode()
+    assert "Nothing matches “<bdi>boots</bdi>”" in body
+    assert '<nav class="hot-searches" aria-label="Categories"><span>Or browse:</span>' in body
+    assert '<li><a href="/category/audio/">Audio</a></li>' in body
+    assert '<li><a href="/category/kitchen/">Kitchen</a></li>' in body
+    body = client.get(URL, {"q": "bluetooth"}).content.decode()
+    assert "Or browse:" not in body
 
 
 def test_matched_words_are_highlighted_and_escaped(client, shop):
@@ -156,6 +251,38 @@ def test_typo_offers_did_you_mean(client, shop):
     response = client.get(URL, {"q": "blutooth"})
     assert response.context["suggestion"] == "bluetooth"
     assert 'Did you mean <a href="/search/?q=bluetooth"' in response.content.decode()
+
+
+def test_did_you_mean_joins_a_word_typed_in_two_and_never_repeats_a_word(client, shop):
+    # "blue tooth" once offered "bluetooth bluetooth": each half corrected to the same word
+    response = client.get(URL, {"q": "blue tooth speaker"})
+    assert response.context["suggestion"] == "bluetooth speaker"
+    assert names(client.get(URL, {"q": response.context["suggestion"]})) == ["Bluetooth Speaker"]
+    assert did_you_mean(query="blue tooth") == "bluetooth"
+
+
+def test_did_you_mean_offers_no_plural_of_the_word_that_found_the_product(
+    client, shop, django_capture_on_commit_callbacks
+):
+    # the vocabulary holds the names' words: "poles", not "pole"
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory(name="Trekking Poles", category=shop["shoe"].category, stock=2)
+    response = client.get(URL, {"q": "trekking pole"})
+    assert names(response) == ["Trekking Poles"]
+    assert response.context["suggestion"] is None
+    assert "Did you mean" not in response.content.decode()
+    assert did_you_mean(query="trekking polse") == "trekking poles"  # a typo still is one
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [("bluetoothspeaker", "bluetooth speaker"), ("trailshoe", "trail shoe")],
+)
+def test_did_you_mean_cuts_two_words_typed_as_one(client, shop, query, suggestion):
+    # the closest single word was one half: "speaker", "shoe"
+    response = client.get(URL, {"q": query})
+    assert response.context["suggestion"] == suggestion
+    assert names(client.get(URL, {"q": suggestion}))
 
 
 def test_did_you_mean_never_offers_a_word_that_finds_nothing(
@@ -269,6 +396,37 @@ def test_autocomplete_json_shape(client, shop):
     data = json.loads(client.get(reverse("search:suggest"), {"q": "aud"}).content)
     assert data["categories"] == [{"name": "Audio", "url": "/category/audio/"}]
     assert json.loads(client.get(reverse("search:suggest"), {"q": "b"}).content)["products"] == []
+
+
+def test_autocomplete_offers_no_category_without_products(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """A suggestion never leads to an empty page: a category nothing active is in (yet) is
+    left out; a parent of one with products is offered."""
+    with django_capture_on_commit_callbacks(execute=True):
+        CategoryFactory(name="Audio Cables", slug="audio-cables")
+        empty_parent = CategoryFactory(name="Audiophile", slug="audiophile")
+        CategoryFactory(name="Audiophile Turntables", slug="turntables", parent=empty_parent)
+        gear = CategoryFactory(name="Audio Gear", slug="audio-gear")
+        ProductFactory(
+            name="Vinyl Brush", category=CategoryFactory(slug="brushes", parent=gear), stock=2
+        )
+        CategoryFactory(name="Audio Lamps", slug="audio-lamps")
+        ProductFactory(name="Hidden Lamp", category=Category.objects.get(slug="audio-lamps"))
+        Product.objects.filter(name="Hidden Lamp").update(is_active=False)
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "audi"}).content)
+    assert [c["name"] for c in data["categories"]] == ["Audio", "Audio Gear"]
+
+
+def test_autocomplete_offers_categories_by_the_start_of_their_words(client, shop):
+    """As the products: "he" is the start of "Headphones", not "kitchen" (ends in "hen") nor
+    "Ashes" ("he" inside)."""
+    for name, slug in (("Headphones", "headphones"), ("Ashes", "ashes")):
+        ProductFactory(name=f"{name} item", category=CategoryFactory(name=name, slug=slug))
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "he"}).content)
+    assert [c["name"] for c in data["categories"]] == ["Headphones"]
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "kitchen he"}).content)
+    assert data["categories"] == []
 
 
 def test_autocomplete_says_from_when_the_variants_sell_at_different_prices(
@@ -393,6 +551,30 @@ def test_series_and_category_words_rank_above_description_words(client, shop):
     index_all_products()
     found = names(client.get(URL, {"q": "audio"}))
     assert found.index("Desk Clock") < found.index("Wall Clock")
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")
+def test_the_product_named_what_was_searched_comes_before_its_accessories(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """Equal matches were ranked newest first: "tent" listed the pegs and the repair kit added
+    after the tent above it, in the results and in the suggestions."""
+    camping = CategoryFactory(name="Camping", slug="camping")
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductFactory(name="Trail Tent", category=camping, stock=3)
+        ProductFactory(name="Trail Tent Pegs, Set of Eight", category=camping, stock=3)
+        ProductFactory(name="Trail Tent Repair Kit with Patches", category=camping, stock=3)
+    for found in (
+        names(client.get(URL, {"q": "trail tent"})),
+        names(client.get(URL, {"q": "trail tent", "max_price": "100000"})),
+        [
+            p["name"]
+            for p in client.get(reverse("search:suggest"), {"q": "trail ten"}).json()["products"]
+        ],
+    ):
+        assert found[0] == "Trail Tent"
+        assert len(found) == 3
 
 
 def test_products_deactivated_in_bulk_leave_search_at_once(
@@ -532,3 +714,53 @@ def test_an_upgraded_shop_finds_one_chinese_character_after_migrating(
         migration.reindex(apps, None)
 
     assert sorted(names(client.get(URL, {"q": "茶"}))) == ["Oolong sampler", "桂花乌龙茶"]
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgres_only")
+def test_an_upgraded_shop_finds_a_sku_by_its_number_after_migrating(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """Documents indexed before the SKUs' parts were are rebuilt by search's migration 0008."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("search.migrations.0008_reindex_sku_parts")
+    with (
+        mock.patch("search.services._skus", return_value="JAC-000003-PIN-S"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        VariantFactory(product=shop["shoe"], sku="JAC-000003-PIN-S", size="S")
+    assert names(client.get(URL, {"q": "000003"})) == []
+
+    with django_capture_on_commit_callbacks(execute=True):  # a real migrate commits
+        migration.reindex(apps, None)
+
+    assert names(client.get(URL, {"q": "000003"})) == ["Trail Shoe"]
+
+
+def test_an_upgraded_shop_finds_a_name_with_accents_typed_without_after_migrating(
+    client, shop, django_capture_on_commit_callbacks
+):
+    """Documents indexed before the words with accents were also indexed without them are
+    rebuilt by search's migration 0009."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("search.migrations.0009_reindex_folded_accents")
+    with (
+        mock.patch("search.services._folded_words", return_value=[]),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ProductFactory(name="Crème Brûlée Torch", category=shop["radio"].category, stock=2)
+        ProductFactory(name="Plain Torch", category=CategoryFactory(name="Café"), stock=2)
+    assert names(client.get(URL, {"q": "creme"})) == []
+    assert names(client.get(URL, {"q": "cafe"})) == []
+
+    with django_capture_on_commit_callbacks(execute=True):  # a real migrate commits
+        migration.reindex(apps, None)
+
+    assert names(client.get(URL, {"q": "creme"})) == ["Crème Brûlée Torch"]
+    assert names(client.get(URL, {"q": "cafe"})) == ["Plain Torch"]
