@@ -59,6 +59,15 @@ def test_footer_links_are_big_enough_for_a_thumb(phone, seeded_shop):
     assert not too_small(footer), footer
 
 
+def test_a_series_link_in_the_footer_keeps_the_space_before_series(phone, seeded_shop):
+    """The links are flex boxes (a thumb's height): the space after the series' <bdi> started
+    the next flex item and was dropped, "Trailseries"."""
+    phone.goto("/")
+    name = seeded_shop.series.trail.name
+    link = phone.locator(".site-footer").get_by_role("link", name=f"{name} series")
+    assert link.inner_text() == f"{name} series"
+
+
 def test_the_folded_filters_open_with_a_thumb(phone, seeded_shop):
     phone.goto(seeded_shop.categories.outdoor.get_absolute_url())
     toggle = phone.locator(".filters summary")
