@@ -53,6 +53,11 @@ def _prefix_tsquery(query: str) -> SearchQuery | None:
         return None
     terms = []
     for token in tokens:
+        if token.isdigit() and len(token) < 3:
+            # "2 person tent": "2" as a prefix matched every number starting with 2, a SKU's
+            # "23456" or a "Series 21", so any person tent; a short number is a word as typed
+            terms.append(token)
+            continue
         runs = CJK_RUN_RE.findall(token)
         if not any(len(run) > 2 for run in runs):
             terms.append(f"{token}:*")
