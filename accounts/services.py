@@ -325,14 +325,16 @@ def delete_unconfirmed_accounts(*, now: datetime.datetime | None = None) -> int:
         kind__startswith="email_confirmation", created_at__gte=cutoff
     ).values_list("to", flat=True)
     recently_mailed = {address.lower() for to in links.iterator() for address in to}
-    mailed_users = {
-        user_id
-        for user_id, email in EmailAddress.objects.filter(user__in=unconfirmed)
-        .values_list("user_id", "email")
-        .iterator()
-        if email.lower() in recently_mailed
-    }
-    ids = sorted(set(unconfirmed.values_list("pk", flat=True)) - mailed_users)
+    # every candidate has an address record (the first condition): their addresses, in one
+    # query, give both the candidates and those mailed lately
+    candidates, mailed_users = set(), set()
+    for user_id, email in (
+        EmailAddress.objects.filter(user__in=unconfirmed).values_list("user_id", "email").iterator()
+    ):
+        candidates.add(user_id)
+        if email.lower() in recently_mailed:
+            mailed_users.add(user_id)
+    ids = sorted(candidates - mailed_users)
     deleted = 0
     for start in range(0, len(ids), BATCH):
         # the conditions again at the moment of deleting: someone may have signed in since

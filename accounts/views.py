@@ -78,10 +78,15 @@ def address_add(request):
         services.create_address(user=request.user, **form.address_data())
         messages.success(request, "Address saved.")
         return redirect("accounts:addresses")
+    return _new_address_page(request, form, first=first)
+
+
+def _new_address_page(request, form: AddressForm, *, first: bool, form_action: str = ""):
+    """The "Add an address" page with ``form``; ``form_action`` when another view shows it."""
     return render(
         request,
         "accounts/address_form.html",
-        {"form": form, "first": first, "page_title": "Add an address"},
+        {"form": form, "first": first, "form_action": form_action, "page_title": "Add an address"},
     )
 
 
@@ -100,15 +105,9 @@ def address_edit(request, pk: int):
             "below: save it as a new address.",
         )
         first = not selectors.member_has_addresses(user=request.user)
-        return render(
-            request,
-            "accounts/address_form.html",
-            {
-                "form": AddressForm(request.POST, offer_default=not first),
-                "first": first,
-                "form_action": reverse("accounts:address_add"),
-                "page_title": "Add an address",
-            },
+        form = AddressForm(request.POST, offer_default=not first)
+        return _new_address_page(
+            request, form, first=first, form_action=reverse("accounts:address_add")
         )
     address = _own_address(request, pk)
     form = AddressForm(request.POST or None, instance=address, offer_default=not address.is_default)

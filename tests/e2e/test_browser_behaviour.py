@@ -84,6 +84,15 @@ def browser_executable() -> str:
 # -- cookies ---------------------------------------------------------------------------------
 
 
+def _type_a_new_address(page) -> None:
+    """The member's "Add an address" page, filled in, not yet saved."""
+    page.goto("/accounts/addresses/add/")
+    page.get_by_label("Full name").fill("Mia Member")
+    page.get_by_label("Street and number").fill("Kastanienallee 9")
+    page.get_by_label("Postcode").fill("10435")
+    page.get_by_label("City").fill("Berlin")
+
+
 def _ask_for_a_return(page, number: str, message: str) -> None:
     """The customer service form, topic "A return or exchange", sent for order ``number``."""
     page.goto("/service/contact/")
@@ -170,11 +179,7 @@ def test_signed_out_in_one_tab_an_address_sent_from_the_other_is_not_lost(
     context = new_context(bypass_csp=True)  # for axe
     tab_a, tab_b = context.new_page(), context.new_page()
     _sign_in(tab_a)
-    tab_b.goto("/accounts/addresses/add/")
-    tab_b.get_by_label("Full name").fill("Mia Member")
-    tab_b.get_by_label("Street and number").fill("Kastanienallee 9")
-    tab_b.get_by_label("Postcode").fill("10435")
-    tab_b.get_by_label("City").fill("Berlin")
+    _type_a_new_address(tab_b)
     tab_a.get_by_role("button", name="Sign out").click()
     expect(tab_a.get_by_role("link", name="Sign in")).to_be_visible()
 
@@ -364,11 +369,7 @@ def test_a_double_click_acts_once(page, seeded_shop, live_server):
     _member()
     _sign_in(page)
 
-    page.goto("/accounts/addresses/add/")
-    page.get_by_label("Full name").fill("Mia Member")
-    page.get_by_label("Street and number").fill("Kastanienallee 9")
-    page.get_by_label("Postcode").fill("10435")
-    page.get_by_label("City").fill("Berlin")
+    _type_a_new_address(page)
     page.get_by_role("button", name="Save address").dblclick()
     expect(page.get_by_role("heading", name=re.compile("address", re.I)).first).to_be_visible()
     page.wait_for_load_state()
