@@ -1,6 +1,7 @@
 import hashlib
 
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -124,11 +125,20 @@ class SearchView(ProductListView):
             query=self.query,
             query_cut=self.query_cut,
             suggestion=suggestion,
+            suggestion_url=self.suggestion_url(suggestion) if suggestion else "",
             hot_searches=selectors.list_hot_searches(),
             search_query=self.query,
             count_capped=getattr(self, "results", None) is not None and self.results.capped,
         )
         return context
+
+    def suggestion_url(self, suggestion: str) -> str:
+        """The same search with the suggested words: the filters and sort chosen stay (the
+        link dropped them, and the shopper had to choose them again), the page starts over."""
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params["q"] = suggestion
+        return f"{reverse('search:results')}?{params.urlencode()}"
 
     def get_page_title(self) -> str:
         if not self.query:

@@ -784,3 +784,20 @@ def test_an_upgraded_shop_finds_a_name_with_accents_typed_without_after_migratin
 
     assert names(client.get(URL, {"q": "creme"})) == ["Crème Brûlée Torch"]
     assert names(client.get(URL, {"q": "cafe"})) == ["Plain Torch"]
+
+
+def test_did_you_mean_keeps_the_filters_and_sort_and_starts_at_page_one(client, shop):
+    """The suggestion link dropped the filters: a shopper who had narrowed to in-stock audio
+    under 50 got every result of the corrected words and had to choose again."""
+    response = client.get(
+        URL, {"q": "blutooth", "in_stock": "true", "sort": "price", "max_price": "50", "page": "1"}
+    )
+    assert response.context["suggestion"] == "bluetooth"
+    url = response.context["suggestion_url"]
+    followed = client.get(url)
+    assert followed.context["query"] == "bluetooth"
+    assert followed.request["QUERY_STRING"].count("q=") == 1
+    params = followed.wsgi_request.GET
+    assert (params["in_stock"], params["sort"], params["max_price"]) == ("true", "price", "50")
+    assert "page" not in params
+    assert f'Did you mean <a href="{url.replace("&", "&amp;")}"' in response.content.decode()
