@@ -46,12 +46,32 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if hasattr(value, "tzinfo"):  # datetimes in the shop's time zone, to the minute
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return _local_time(value)
     text = str(value)
     stripped = text.lstrip()  # " =1+1": some spreadsheets skip the space
     if stripped.startswith(_FORMULA_STARTS) and not _PHONE_LIKE.fullmatch(text):
         return "'" + text
     return text
+
+
+def _local_time(value) -> str:
+    """The shop's time, as a spreadsheet reads it; in the hour that comes twice when summer
+    time ends (02:30 on the last Sunday of October in Berlin) with its UTC offset, so the two
+    orders of "02:30" are told apart."""
+    local = timezone.localtime(value)
+    text = local.strftime("%Y-%m-%d %H:%M")
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += local.strftime(" %z")[:-2] + ":" + local.strftime("%z")[-2:]
+    return text
+
+
+# the time columns' headings name the shop's time zone (the cells carry no offset)
+TIME_COLUMNS = {"placed", "paid", "refunded", "shipped", "delivered"}
+
+
+def _header() -> list[str]:
+    zone = timezone.get_current_timezone_name()
+    return [f"{name} ({zone} time)" if name in TIME_COLUMNS else name for name in COLUMNS]
 
 
 def _row(order: Order) -> list[str]:
@@ -95,7 +115,7 @@ def orders_csv(queryset) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow(_header())
     orders = queryset.order_by("created_at", "pk").prefetch_related("lines")
     for order in orders.iterator(chunk_size=500):
         writer.writerow(_row(order))

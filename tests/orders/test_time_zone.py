@@ -235,3 +235,34 @@ def test_a_payment_deadline_keeps_the_time_of_day_in_the_shops_own_time_zone(
     local = ZoneInfo(zone)
     order = Order(created_at=datetime(*placed, tzinfo=local).astimezone(UTC))
     assert order.payment_deadline == datetime(*due, tzinfo=local).astimezone(UTC)
+
+
+def test_the_csv_names_the_time_zone_and_tells_the_repeated_hour_apart(
+    staff_client, standard_shipping, settings
+):
+    """The CSV's times carried no zone, and in the hour that comes twice when summer time ends
+    two orders at "02:30", an hour apart, read the same."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    times = [
+        datetime(2026, 7, 1, 10, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    ]
+    orders = []
+    for moment in times:
+        order = place(make_cart((variant, 1)), standard_shipping, payment="bank_transfer")
+        Order.objects.filter(pk=order.pk).update(created_at=moment)
+        orders.append(order.pk)
+    response = staff_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "export_csv", "_selected_action": orders},
+    )
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    placed = header.index("placed (Europe/Berlin time)")
+    assert "delivered (Europe/Berlin time)" in header
+    assert [row[placed] for row in rows] == [
+        "2026-07-01 12:00",
+        "2026-10-25 02:30 +02:00",
+        "2026-10-25 02:30 +01:00",
+    ]
