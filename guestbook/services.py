@@ -1,5 +1,7 @@
 """Posting to the guestbook and moderating it."""
 
+import datetime
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -95,3 +97,20 @@ def reply_to_entry(
         fields.append("email")  # only then: a page opened before would write the old one back
     entry.save(update_fields=fields)
     return entry
+
+
+def forget_unanswered_emails(
+    *, now: datetime.datetime | None = None, batch_size: int = 1000
+) -> int:
+    """Clear the e-mail address of entries nobody replied to within SHOP_GUESTBOOK_EMAIL_DAYS
+    (a reply forgets it at once): it is there only to tell the author about a reply. Returns
+    how many were cleared. Batched, and safe to run twice at once (each update skips the
+    addresses already cleared)."""
+    days = datetime.timedelta(days=settings.SHOP_GUESTBOOK_EMAIL_DAYS)
+    stale = Entry.objects.filter(created_at__lt=(now or timezone.now()) - days, reply="").exclude(
+        email=""
+    )
+    cleared = 0
+    while ids := list(stale.order_by().values_list("pk", flat=True)[:batch_size]):
+        cleared += Entry.objects.filter(pk__in=ids).exclude(email="").update(email="")
+    return cleared

@@ -80,6 +80,7 @@ class ServicePageView(TemplateView):
                 "sent_mail_days": settings.SHOP_SENT_MAIL_DAYS,
                 "unconfirmed_days": settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS,
                 "contact_days": settings.SHOP_CONTACT_MESSAGE_DAYS,
+                "guestbook_email_days": settings.SHOP_GUESTBOOK_EMAIL_DAYS,
                 "order_years": settings.SHOP_ORDER_KEEP_YEARS,
             }
         if self.page == "payment":

@@ -167,6 +167,9 @@ SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
 # Messages to customer service are deleted this many days after they arrive: two years, the
 # warranty period a question about a delivery may still matter for.
 SHOP_CONTACT_MESSAGE_DAYS = env.int("SHOP_CONTACT_MESSAGE_DAYS", default=730)
+# A guestbook author's e-mail address is forgotten once staff reply (the author is told), or
+# this many days after the entry if nobody has replied by then.
+SHOP_GUESTBOOK_EMAIL_DAYS = env.int("SHOP_GUESTBOOK_EMAIL_DAYS", default=180)
 # Orders (with their name, address, e-mail and phone) are deleted this many years after the end
 # of the year they were placed in (or later paid, shipped, delivered or refunded in): German tax
 # law's period for invoices and bookings (AO § 147).
@@ -358,6 +361,7 @@ for _n, _task in enumerate(
         "core.tasks.delete_old_sent_mail_task",
         "search.tasks.delete_old_search_counts_task",
         "service.tasks.delete_old_contact_messages_task",
+        "guestbook.tasks.forget_unanswered_emails_task",
         "orders.tasks.delete_expired_orders_task",
     ]
 ):

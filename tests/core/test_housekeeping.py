@@ -25,6 +25,7 @@ from core.housekeeping import delete_expired_sessions, delete_in_batches, delete
 from core.models import OutboxMessage
 from core.outbox import queue_message
 from core.tasks import delete_expired_sessions_task, delete_old_sent_mail_task
+from guestbook.tasks import forget_unanswered_emails_task
 from orders.tasks import delete_expired_orders_task
 from search.models import SearchCount
 from search.services import delete_old_search_counts
@@ -136,11 +137,22 @@ def test_the_jobs_run_nightly_from_celery_beat():
         delete_old_sent_mail_task,
         delete_old_search_counts_task,
         delete_old_contact_messages_task,
+        forget_unanswered_emails_task,
         delete_expired_orders_task,
     ):
         assert isinstance(schedule[task.name], crontab), task.name
         assert task.delay().get() == 0  # runs (eagerly here), nothing to delete
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
+
+
+def test_every_nightly_job_starts_before_the_0315_backup():
+    """The backup (deploy/, 03:15 in the shop's time zone) should hold the night's clean-up."""
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        schedule = entry["schedule"]
+        if isinstance(schedule, crontab):
+            assert all(h * 60 + m < 3 * 60 + 15 for h in schedule.hour for m in schedule.minute), (
+                entry["task"]
+            )
 
 
 NIGHTLY = [

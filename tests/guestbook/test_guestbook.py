@@ -1,11 +1,14 @@
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import OutboxMessage
 from guestbook.admin import EntryAdmin
 from guestbook.models import Entry
-from guestbook.services import reply_to_entry
+from guestbook.services import forget_unanswered_emails, reply_to_entry
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -342,9 +345,33 @@ def test_the_authors_address_is_forgotten_once_they_are_told_of_the_reply(
     assert waiting.email == "bo@example.com"
 
 
-def test_the_privacy_page_says_the_address_goes_after_the_reply(client):
+def test_the_privacy_page_says_the_address_goes_after_the_reply(client, settings):
+    settings.SHOP_GUESTBOOK_EMAIL_DAYS = 90
     body = client.get(reverse("service:privacy")).content.decode()
     assert "used only to tell you that we replied, and deleted once we have" in body
+    assert "or after 90 days if we have not" in body
+
+
+def test_an_address_nobody_replied_to_is_forgotten_after_the_set_days(settings):
+    """An entry staff never answered kept its author's address for ever."""
+    settings.SHOP_GUESTBOOK_EMAIL_DAYS = 30
+    now = timezone.now()
+    old = Entry.objects.create(name="Ada", email="ada@example.com", message="Hello")
+    recent = Entry.objects.create(name="Bo", email="bo@example.com", message="Hi")
+    replied_old = Entry.objects.create(name="Cy", email="cy@example.com", message="Hey", reply="Hi")
+    Entry.objects.filter(pk__in=[old.pk, replied_old.pk]).update(
+        created_at=now - datetime.timedelta(days=31)
+    )
+    Entry.objects.filter(pk=recent.pk).update(created_at=now - datetime.timedelta(days=29))
+
+    assert forget_unanswered_emails(batch_size=1) == 1
+    assert forget_unanswered_emails() == 0  # a second run finds nothing
+
+    emails = dict(Entry.objects.values_list("name", "email"))
+    # (a replied entry's address went with the reply; one left there is not this job's)
+    assert emails == {"Ada": "", "Bo": "bo@example.com", "Cy": "cy@example.com"}
+    old.refresh_from_db()
+    assert (old.message, old.name) == ("Hello", "Ada")  # the entry itself stays
 
 
 def test_a_reply_saved_from_a_page_opened_before_the_first_reply_does_not_bring_back_the_email():
