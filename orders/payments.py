@@ -5,6 +5,7 @@ confirmed by staff (orders.services.mark_paid, or on delivery for cash on delive
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class BankTransfer(PaymentMethod):
             "amount": order.total,
             "days": settings.SHOP_UNPAID_ORDER_DAYS,
             "pay_by": order.payment_deadline,  # what expire_unpaid_orders applies
+            # past it, the order waits (up to ten minutes) for the job that cancels it: no
+            # transfer should be asked for then (the money would arrive for a cancelled order)
+            "overdue": timezone.now() >= order.payment_deadline,
         }
 
 

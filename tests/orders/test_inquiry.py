@@ -1,10 +1,13 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from orders import services
+from orders.models import Order
 from tests.factories import ProductFactory
 
 from .helpers import make_cart, messages_of, place
@@ -75,6 +78,26 @@ def test_an_unpaid_order_shows_what_to_transfer(client, standard_shipping):
     assert "not yet paid" in body
     assert "not shipped yet" in body
     assert "Please transfer €60.00" in body
+
+
+def test_past_the_deadline_no_transfer_is_asked_for_while_the_order_waits_to_be_cancelled(
+    client, standard_shipping, settings
+):
+    """The job that cancels unpaid orders runs every ten minutes: in between, the page still
+    said "Please transfer" with a deadline already gone, and money sent then arrived for a
+    cancelled order."""
+    variant = ProductFactory(price=Decimal("30.00"), stock=5).variants.get()
+    order = place(make_cart((variant, 2)), standard_shipping, payment="bank_transfer")
+    Order.objects.filter(pk=order.pk).update(
+        created_at=timezone.now() - timedelta(days=settings.SHOP_UNPAID_ORDER_DAYS, minutes=3)
+    )
+
+    body = ask(client, order.number, "guest@example.com").content.decode()
+
+    assert "Please transfer" not in body
+    assert "The time to pay has run out" in body
+    assert "Please do not transfer the money now." in body
+    assert f"?topic=payment&amp;order={order.number}" in body
 
 
 def test_a_delivered_order_links_to_a_return_request_for_it(client, shipped_order):
