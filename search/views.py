@@ -116,12 +116,7 @@ class SearchView(ProductListView):
         if self.counted:
             services.record_search(query=self.query, results=total)
         context.update(
-            # the query is no filter: an empty page says whether the filters emptied it
-            filtered=any(
-                value.strip()
-                for key, value in self.request.GET.items()
-                if key not in ("q", "sort", "page")
-            ),
+            filtered=self.filters_emptied(total),
             query=self.query,
             query_cut=self.query_cut,
             suggestion=suggestion,
@@ -131,6 +126,19 @@ class SearchView(ProductListView):
             count_capped=getattr(self, "results", None) is not None and self.results.capped,
         )
         return context
+
+    def filters_emptied(self, total: int) -> bool:
+        """An empty page whose query alone finds something: the filters left none of it. (A
+        typo with a price filter said "with these filters", and clearing them found nothing
+        either.) The query is no filter, nor is the sort; one query more, on empty pages only."""
+        filtered = any(
+            value.strip()
+            for key, value in self.request.GET.items()
+            if key not in ("q", "sort", "page")
+        )
+        if not filtered or total or not self.query:
+            return False
+        return selectors.search_products(query=self.query, sku_hit=self.sku_hit).exists()
 
     def suggestion_url(self, suggestion: str) -> str:
         """The same search with the suggested words: the filters and sort chosen stay (the

@@ -236,6 +236,11 @@ def test_a_search_the_filters_empty_says_so_and_keeps_the_query_when_clearing_th
     assert '<a href="/search/?q=bluetooth">Clear the filters</a>' in body
     body = client.get(URL, {"q": "blutooth", "sort": "price"}).content.decode()
     assert "Nothing matches “<bdi>blutooth</bdi>”" in body  # a sort order is no filter
+    # a typo finds nothing with or without the filters: clearing them is no help
+    body = client.get(URL, {"q": "blutooth", "max_price": "100"}).content.decode()
+    assert "Nothing matches “<bdi>blutooth</bdi>”" in body
+    assert "with these filters" not in body
+    assert "Did you mean" in body
 
 
 def test_a_search_that_found_nothing_offers_the_categories(client, shop):
