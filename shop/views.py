@@ -229,12 +229,14 @@ def csrf_failure(request, reason: str = ""):
     """The shop's page for a form the CSRF check refused (settings.CSRF_FAILURE_VIEW).
 
     A sign-out (or sign-in) button from a tab left open is taken as done when the visitor
-    already is signed out (or in). A browser that sends no cookie at all blocks them: it is
-    told the shop needs them, and no "send again" that would fail the same way. Otherwise the
-    form's token changed, mostly because the visitor signed in or out in another tab: a form
-    sent from the shop's own page comes back as one "Send it again" button carrying what was
-    typed (with a fresh token), also shown to copy; a form with a password is never written
-    back into a page.
+    already is signed out (or in). A browser that sends no cookie at all blocks them, or they
+    were just deleted: it is told the shop needs them. Otherwise the form's token changed,
+    mostly because the visitor signed in or out in another tab. Either way a form sent from the
+    shop's own page comes back as one "Send it again" button carrying what was typed (with a
+    fresh token, and its cookie), also shown to copy: cookies just deleted, it works at once;
+    blocked, once they are allowed (the page may come back once, then its button works). It
+    was not offered without cookies, and "reload the page" lost what was typed. A form with a
+    password is never written back into a page.
     """
     # Sign out or in from a tab whose token the other tab's sign-out or sign-in changed: the
     # visitor already is where the button would take them.
@@ -256,7 +258,7 @@ def csrf_failure(request, reason: str = ""):
     ]
     cookies_blocked = not request.COOKIES
     secret = any("password" in name for name, _ in fields) or bool(request.FILES)
-    keep = _same_origin(request) and not cookies_blocked and not secret and bool(fields)
+    keep = _same_origin(request) and not secret and bool(fields)
     response = render(
         request,
         "403_csrf.html",

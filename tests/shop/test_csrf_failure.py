@@ -35,8 +35,35 @@ def test_no_cookies_at_all_says_the_shop_needs_cookies():
     assert "cookies" in text.lower()
     assert "allow them for testserver" in text
     assert "CSRF verification failed" not in text  # not Django's default page
-    # sending the form again would fail the same way: no "Send it again" that loops
+    # no Origin: not known to come from the shop's own page, so nothing is written back
     assert "Send it again" not in text
+
+
+def test_cookies_just_deleted_what_was_typed_is_kept_and_sent_again():
+    """A message typed, then the browser's cookies deleted (or blocked, then allowed): the page
+    said "go back, reload the page and send the form again", and a reload emptied the form."""
+    browser = Client(enforce_csrf_checks=True)  # no cookie at all
+    message = "Where is my parcel?\nIt has been two weeks."
+    refused = browser.post(
+        "/guestbook/",
+        {"name": "Zoë", "message": message, "csrfmiddlewaretoken": "x" * 32},
+        HTTP_ORIGIN=ORIGIN,
+    )
+    assert refused.status_code == 403
+    text = refused.content.decode()
+    assert "This shop needs cookies" in text
+    assert "allow them for testserver" in text
+    assert 'value="Zoë"' in text
+    assert "Where is my parcel?<br>It has been two weeks." in text  # to copy, too
+    assert "csrftoken" in browser.cookies  # the page gave the browser its cookie
+    form = dict(refused.context["resend"])
+    form["csrfmiddlewaretoken"] = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)[1]
+
+    response = browser.post(refused.context["action"], form, HTTP_ORIGIN=ORIGIN)
+
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert (entry.name, entry.message.replace("\r\n", "\n")) == ("Zoë", message)
 
 
 def test_a_token_changed_in_another_tab_explains_and_offers_to_send_again():
