@@ -1,0 +1,112 @@
+"""The nightly clean-up of picture files: a picture replaced or deleted (or its product) and
+an upload that failed half way left its files in the media storage for ever."""
+
+import datetime
+import os
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from catalog.images import make_thumbnails
+from catalog.models import ProductImage
+from catalog.services import delete_orphan_pictures
+from tests.conftest import image_bytes
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+def picture(product, name="photo.png") -> ProductImage:
+    image = ProductImage(product=product)
+    image.image.save(name, ContentFile(image_bytes(), name=name), save=True)
+    make_thumbnails(image)
+    return image
+
+
+def files(image: ProductImage) -> list[str]:
+    return [image.image.name, image.thumb_listing.name, image.thumb_detail.name,
+            image.thumb_zoom.name]  # fmt: skip
+
+
+def age_every_file(days: int = 2) -> None:
+    """Make every file in MEDIA_ROOT look written ``days`` ago."""
+    then = (timezone.now() - days * DAY).timestamp()
+    for folder, _dirs, names in os.walk(settings.MEDIA_ROOT):
+        for name in names:
+            os.utime(os.path.join(folder, name), (then, then))
+
+
+def test_files_of_replaced_and_deleted_pictures_go_and_pictures_in_use_stay():
+    product = ProductFactory()
+    kept = picture(product, "kept.png")
+    replaced = picture(product, "first.png")
+    replaced_files = files(replaced)
+    replaced.image.save("second.png", ContentFile(image_bytes(), name="second.png"), save=True)
+    make_thumbnails(replaced)  # as the admin does: new thumbnails (the old ones it deletes)
+    deleted = picture(ProductFactory(), "gone.png")
+    deleted_files = files(deleted)
+    deleted.product.delete()  # the product, and its picture with it
+    age_every_file()
+
+    assert delete_orphan_pictures() == 1 + 4  # the replaced original, the deleted picture's four
+
+    for name in [replaced_files[0], *deleted_files]:
+        assert not default_storage.exists(name), name
+    for name in files(kept) + files(ProductImage.objects.get(pk=replaced.pk)):
+        assert default_storage.exists(name), name
+    assert delete_orphan_pictures() == 0  # a second run finds nothing
+
+
+def test_a_file_several_pictures_share_stays_while_one_names_it():
+    first = picture(ProductFactory(), "shared.png")
+    second = ProductImage.objects.create(
+        product=ProductFactory(),
+        image=first.image.name,
+        thumb_listing=first.thumb_listing.name,
+        thumb_detail=first.thumb_detail.name,
+        thumb_zoom=first.thumb_zoom.name,
+    )
+    shared = files(first)
+    first.delete()
+    age_every_file()
+
+    assert delete_orphan_pictures() == 0
+    assert all(default_storage.exists(name) for name in shared)
+
+    second.delete()
+    assert delete_orphan_pictures() == 4
+
+
+def test_a_file_just_written_and_files_outside_the_picture_folders_stay():
+    """An upload is stored before the transaction that saves its row commits; a logo copied
+    into MEDIA_ROOT (SHOP_LOGO) belongs to no picture."""
+    logo = default_storage.save("brand/logo.png", ContentFile(image_bytes()))
+    age_every_file()
+    fresh = default_storage.save("products/7/uploading.png", ContentFile(image_bytes()))
+
+    assert delete_orphan_pictures() == 0
+
+    assert default_storage.exists(logo)
+    assert default_storage.exists(fresh)
+    assert delete_orphan_pictures(now=timezone.now() + 2 * DAY) == 1
+    assert not default_storage.exists(fresh)
+
+
+def test_many_files_are_checked_a_chunk_at_a_time(django_assert_max_num_queries, monkeypatch):
+    monkeypatch.setattr("catalog.services.ORPHAN_CHUNK", 2)
+    product = ProductFactory()
+    for n in range(3):
+        picture(product, f"p{n}.png")
+    for n in range(5):
+        default_storage.save(f"products/{product.pk}/orphan{n}.png", ContentFile(b"x"))
+    age_every_file()
+
+    # 8 originals and 3 thumbnails in each of the 3 thumbnail folders: 4 + 3 * 2 chunks
+    with django_assert_max_num_queries(10):
+        assert delete_orphan_pictures() == 5
+    assert ProductImage.objects.count() == 3
