@@ -3,12 +3,14 @@ keep what they typed, instead of a server error that loses it."""
 
 import errno
 import logging
+import sqlite3
 
 from django import forms
 
 logger = logging.getLogger(__name__)
 
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full: the database could not grow a file
 
 DISK_FULL_MESSAGE = (
     "The server's disk is full, so the pictures could not be stored and nothing on this page "
@@ -18,9 +20,14 @@ DISK_FULL_MESSAGE = (
 
 
 def is_disk_full(error: BaseException | None) -> bool:
-    """Whether ``error`` (or what caused it) is a write refused for want of space."""
+    """Whether ``error`` (or what caused it) is a write refused for want of space: a file's,
+    or the database's (PostgreSQL's disk_full, SQLite's "database or disk is full")."""
     while error is not None:
         if isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS:
+            return True
+        if getattr(error, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
             return True
         error = error.__cause__ or error.__context__
     return False

@@ -3,9 +3,12 @@ the embedded default, anything else. Staff get a clear message and keep what the
 was saved before is not lost; nothing is left half-saved."""
 
 import errno
+import sqlite3
 from unittest import mock
 
+import psycopg
 import pytest
+from django import db
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
@@ -166,3 +169,38 @@ def test_a_full_disk_anywhere_else_says_so_instead_of_a_server_error():
     body = shown(response)
     assert "run out of space" in body
     assert "what you sent was not saved" in body
+
+
+def full_database(vendor: str) -> db.OperationalError:
+    """What Django raises when the database's disk is full (the driver's error as its cause)."""
+    if vendor == "postgresql":
+        cause = psycopg.errors.DiskFull('could not extend file "base/16384/2619": No space left')
+    else:
+        cause = sqlite3.OperationalError("database or disk is full")
+        cause.sqlite_errorcode = sqlite3.SQLITE_FULL
+    error = db.OperationalError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_a_database_whose_disk_is_full_says_so_too(vendor):
+    request = RequestFactory().post("/cart/add/")
+    try:
+        raise full_database(vendor)
+    except db.OperationalError:
+        response = server_error(request)
+
+    assert response.status_code == 503
+    assert "run out of space" in shown(response)
+
+
+def test_a_database_that_is_merely_locked_is_not_a_full_disk():
+    request = RequestFactory().post("/cart/add/")
+    cause = sqlite3.OperationalError("database is locked")
+    cause.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    try:
+        raise db.OperationalError("database is locked") from cause
+    except db.OperationalError:
+        response = server_error(request)
+    assert response.status_code == 500
