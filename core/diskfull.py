@@ -43,7 +43,9 @@ class KeepsTheFormWhenTheDiskIsFull:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except OSError as error:
-            if request.method != "POST" or not is_disk_full(error):
+            # (an upload too large to keep in memory, refused in /tmp while the request was
+            # read: the form's data is gone too, and the 503 page says to go back instead)
+            if request.method != "POST" or not is_disk_full(error) or not request.POST:
                 raise
             logger.error(
                 "Disk full: %s %s was not saved (%s); the form is shown again",

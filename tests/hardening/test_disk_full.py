@@ -11,7 +11,8 @@ import pytest
 from django import db
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import RequestFactory
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from catalog.models import Product, ProductImage
@@ -102,6 +103,28 @@ def test_thumbnails_failing_on_a_full_disk_save_nothing_and_the_stored_original_
     response = staff_client.post(reverse("admin:catalog_product_change", args=[product.pk]), data)
     assert response.status_code == 302
     assert ProductImage.objects.get().thumb_zoom
+
+
+def test_a_large_upload_refused_while_the_request_is_read_gets_the_full_disk_page(settings):
+    """A picture larger than FILE_UPLOAD_MAX_MEMORY_SIZE is written to /tmp as the request is
+    read: refused there, the form's data is lost with it, and the page must not say that what
+    was typed is still there."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    def refused(self, raw_data, start):
+        raise NO_SPACE
+
+    with mock.patch.object(TemporaryFileUploadHandler, "receive_data_chunk", refused):
+        response = client.post(
+            reverse("admin:catalog_product_add"), new_product_form_with_picture()
+        )
+
+    assert response.status_code == 503
+    assert "run out of space" in shown(response)
+    assert "What you typed is still here" not in shown(response)
+    assert not Product.objects.exists()
 
 
 def test_other_file_errors_are_not_taken_for_a_full_disk(staff_client):
