@@ -47,15 +47,15 @@ def test_files_of_replaced_and_deleted_pictures_go_and_pictures_in_use_stay():
     replaced = picture(product, "first.png")
     replaced_files = files(replaced)
     replaced.image.save("second.png", ContentFile(image_bytes(), name="second.png"), save=True)
-    make_thumbnails(replaced)  # as the admin does: new thumbnails (the old ones it deletes)
+    make_thumbnails(replaced)  # as the admin does: new thumbnails
     deleted = picture(ProductFactory(), "gone.png")
     deleted_files = files(deleted)
     deleted.product.delete()  # the product, and its picture with it
     age_every_file()
 
-    assert delete_orphan_pictures() == 1 + 4  # the replaced original, the deleted picture's four
+    assert delete_orphan_pictures() == 4 + 4  # the replaced picture's old four, the deleted's
 
-    for name in [replaced_files[0], *deleted_files]:
+    for name in replaced_files + deleted_files:
         assert not default_storage.exists(name), name
     for name in files(kept) + files(ProductImage.objects.get(pk=replaced.pk)):
         assert default_storage.exists(name), name
@@ -110,3 +110,24 @@ def test_many_files_are_checked_a_chunk_at_a_time(django_assert_max_num_queries,
     with django_assert_max_num_queries(10):
         assert delete_orphan_pictures() == 5
     assert ProductImage.objects.count() == 3
+
+
+def test_new_thumbnails_leave_the_old_ones_to_the_clean_up_which_another_picture_may_share():
+    """seed_demo's products share picture files: making new thumbnails for one picture deleted
+    the old thumbnail files at once, and every product sharing them showed broken pictures."""
+    first = picture(ProductFactory(), "shared.png")
+    other = ProductImage.objects.create(
+        product=ProductFactory(),
+        image=first.image.name,
+        thumb_listing=first.thumb_listing.name,
+        thumb_detail=first.thumb_detail.name,
+        thumb_zoom=first.thumb_zoom.name,
+    )
+    first.image.save("own.png", ContentFile(image_bytes(), name="own.png"), save=True)
+    make_thumbnails(first)  # as the admin does for a replaced picture
+
+    assert all(default_storage.exists(name) for name in files(other))
+    age_every_file()
+    assert delete_orphan_pictures() == 0  # all still named by the other picture
+    other.delete()
+    assert delete_orphan_pictures() == 4
