@@ -78,6 +78,7 @@ def test_a_file_several_pictures_share_stays_while_one_names_it():
     assert delete_orphan_pictures() == 0
     assert all(default_storage.exists(name) for name in shared)
 
+    picture(ProductFactory(), "other.png")  # the shop has other pictures
     second.delete()
     assert delete_orphan_pictures() == 4
 
@@ -85,6 +86,7 @@ def test_a_file_several_pictures_share_stays_while_one_names_it():
 def test_a_file_just_written_and_files_outside_the_picture_folders_stay():
     """An upload is stored before the transaction that saves its row commits; a logo copied
     into MEDIA_ROOT (SHOP_LOGO) belongs to no picture."""
+    picture(ProductFactory(), "in-use.png")
     logo = default_storage.save("brand/logo.png", ContentFile(image_bytes()))
     age_every_file()
     fresh = default_storage.save("products/7/uploading.png", ContentFile(image_bytes()))
@@ -106,8 +108,9 @@ def test_many_files_are_checked_a_chunk_at_a_time(django_assert_max_num_queries,
         default_storage.save(f"products/{product.pk}/orphan{n}.png", ContentFile(b"x"))
     age_every_file()
 
-    # 8 originals and 3 thumbnails in each of the 3 thumbnail folders: 4 + 3 * 2 chunks
-    with django_assert_max_num_queries(10):
+    # whether the shop has pictures, then 8 originals and 3 thumbnails in each of the 3
+    # thumbnail folders: 4 + 3 * 2 chunks
+    with django_assert_max_num_queries(11):
         assert delete_orphan_pictures() == 5
     assert ProductImage.objects.count() == 3
 
@@ -130,4 +133,16 @@ def test_new_thumbnails_leave_the_old_ones_to_the_clean_up_which_another_picture
     age_every_file()
     assert delete_orphan_pictures() == 0  # all still named by the other picture
     other.delete()
-    assert delete_orphan_pictures() == 4
+    assert delete_orphan_pictures() == 4  # (the first picture's own files stay)
+
+
+def test_a_database_without_any_picture_leaves_the_media_alone():
+    """A new server whose uploads were copied back before its database was restored (or a
+    DATABASE_URL naming the wrong database): every file looks unused, and none may go."""
+    image = picture(ProductFactory(), "restored.png")
+    names = files(image)
+    ProductImage.objects.all().delete()
+    age_every_file()
+
+    assert delete_orphan_pictures() == 0
+    assert all(default_storage.exists(name) for name in names)
