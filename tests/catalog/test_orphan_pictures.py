@@ -146,3 +146,21 @@ def test_a_database_without_any_picture_leaves_the_media_alone():
 
     assert delete_orphan_pictures() == 0
     assert all(default_storage.exists(name) for name in names)
+
+
+def test_a_file_the_other_run_deleted_meanwhile_is_skipped(monkeypatch):
+    """Two runs at once (beat queued the job twice): each file goes once, neither run fails."""
+    picture(ProductFactory(), "in-use.png")
+    orphans = [default_storage.save(f"products/9/orphan{n}.png", ContentFile(b"x")) for n in (1, 2)]
+    age_every_file()
+    real = type(default_storage._wrapped).get_modified_time
+
+    def other_run_first(self, name):
+        if name == orphans[0]:
+            os.remove(self.path(name))  # the other run deleted it just now
+        return real(self, name)
+
+    monkeypatch.setattr(type(default_storage._wrapped), "get_modified_time", other_run_first)
+
+    assert delete_orphan_pictures() == 1
+    assert not any(default_storage.exists(name) for name in orphans)
