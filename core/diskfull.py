@@ -54,6 +54,11 @@ class KeepsTheFormWhenTheDiskIsFull:
                 error,
             )
         request.disk_full = True
+        # notes the failed save queued for the next page (a stock edit's outcome) describe
+        # changes that were rolled back
+        queued = getattr(getattr(request, "_messages", None), "_queued_messages", None)
+        if queued is not None:
+            queued.clear()
         # the same request again, with the form refused before anything is written
         return super().changeform_view(request, object_id, form_url, extra_context)
 

@@ -22,7 +22,7 @@ from core.models import OutboxMessage
 from core.tasks import send_pending_mail_task
 from service.models import ContactMessage
 from shop.views import server_error
-from tests.catalog.test_orphan_pictures import age_every_file
+from tests.catalog.test_orphan_pictures import age_every_file, picture
 from tests.conftest import image_bytes
 from tests.factories import ProductFactory, UserFactory
 from tests.shop.test_admin import new_product_form_with_picture, product_form_with_image
@@ -75,6 +75,7 @@ def test_a_new_product_with_a_picture_on_a_full_disk_keeps_the_form_and_says_why
 def test_thumbnails_failing_on_a_full_disk_save_nothing_and_the_stored_original_is_cleaned_up(
     staff_client,
 ):
+    picture(ProductFactory(), "other.png")  # the shop's other pictures
     product = ProductFactory(description="Old text")
     data = product_form_with_image(
         product, SimpleUploadedFile("tent.png", image_bytes(), "image/png")
@@ -91,7 +92,7 @@ def test_thumbnails_failing_on_a_full_disk_save_nothing_and_the_stored_original_
     assert "New text, typed at length" in shown(response)
     product.refresh_from_db()
     assert product.description == "Old text"
-    assert not ProductImage.objects.exists()
+    assert not ProductImage.objects.filter(product=product).exists()
     _dirs, stored = default_storage.listdir(f"products/{product.pk}")
     assert len(stored) == 1  # the original, which no picture names now
     age_every_file()
@@ -102,7 +103,26 @@ def test_thumbnails_failing_on_a_full_disk_save_nothing_and_the_stored_original_
     data["images-0-image"] = SimpleUploadedFile("tent.png", image_bytes(), "image/png")
     response = staff_client.post(reverse("admin:catalog_product_change", args=[product.pk]), data)
     assert response.status_code == 302
-    assert ProductImage.objects.get().thumb_zoom
+    assert ProductImage.objects.get(product=product).thumb_zoom
+
+
+def test_notes_of_the_rolled_back_save_are_not_shown(staff_client, monkeypatch):
+    """A note the failed save queued (a variant's stock outcome) described a change that was
+    rolled back."""
+    from django.contrib import messages
+
+    def note(request, form):
+        messages.warning(request, "MUG-1: orders took units while you edited")
+
+    monkeypatch.setattr("catalog.admin.tell_stock_outcome", note)
+    with disk_full_for():
+        response = staff_client.post(
+            reverse("admin:catalog_product_add"), new_product_form_with_picture()
+        )
+
+    assert "The server&#x27;s disk is full" in shown(response)
+    assert "orders took units" not in shown(response)
+    assert "orders took units" not in shown(staff_client.get(reverse("admin:index")))
 
 
 def test_a_large_upload_refused_while_the_request_is_read_gets_the_full_disk_page(settings):
