@@ -196,13 +196,14 @@ def delete_orphan_pictures(*, now: datetime.datetime | None = None) -> int:
     yet). Safe to run twice at once: a file the other run deleted is skipped. The nightly
     backup keeps what it deleted for BACKUP_KEEP_DAYS (media-changed/).
     """
+    storage = ProductImage._meta.get_field("image").storage
     if not ProductImage.objects.exists():
         # a database without a single picture next to the media of a shop that has some: a new
         # server whose uploads are back before its database is (deploy/README.md, "A whole new
         # server"), or a DATABASE_URL pointing at the wrong database. Every file would go.
-        logger.warning("No product pictures in the database: picture files left alone")
+        if any(next(_files_under(storage, folder), None) for folder in PICTURE_FOLDERS):
+            logger.warning("No product pictures in the database: picture files left alone")
         return 0
-    storage = ProductImage._meta.get_field("image").storage
     cutoff = (now or timezone.now()) - ORPHAN_PICTURE_GRACE
     deleted = 0
     for folder, column in PICTURE_FOLDERS.items():
