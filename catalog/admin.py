@@ -11,6 +11,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from core.adminlists import ConditionFilter, IndexedSearchMixin, LimitedSearchMixin
+from core.diskfull import KeepsTheFormWhenTheDiskIsFull
 
 from .images import make_thumbnails
 from .models import Category, Product, ProductImage, Series, Variant
@@ -398,7 +399,11 @@ class ProductListForm(forms.ModelForm):
 
 @admin.register(Product)
 class ProductAdmin(
-    SavesWithAFreeSlug, IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
+    KeepsTheFormWhenTheDiskIsFull,
+    SavesWithAFreeSlug,
+    IndexedSearchMixin,
+    LocksVariantsOnListSave,
+    admin.ModelAdmin,
 ):
     lock_rows_as = "product_ids"
     list_display = [

@@ -34,13 +34,15 @@ def render_thumbnail(source, *, size: int, square: bool) -> bytes:
 
 
 def make_thumbnails(image) -> None:
-    """Write the listing, detail and zoom thumbnails of a ProductImage and save it."""
+    """Write the listing, detail and zoom thumbnails of a ProductImage and save it.
+
+    The thumbnails it had stay where they are: other pictures may name the same files
+    (seed_demo shares them), and the nightly clean-up (catalog.services.delete_orphan_pictures)
+    deletes them once no picture does."""
     stem = PurePath(image.image.name).stem
     with image.image.open("rb") as source:
         for name, (size, square) in THUMBNAIL_SIZES.items():
             data = render_thumbnail(source, size=size, square=square)
             field = getattr(image, f"thumb_{name}")
-            if field:
-                field.delete(save=False)
             field.save(f"{stem}-{name}.webp", ContentFile(data), save=False)
     image.save(update_fields=["thumb_listing", "thumb_detail", "thumb_zoom"])

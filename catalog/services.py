@@ -1,13 +1,19 @@
 """Writes to the catalog that several apps need."""
 
-from collections.abc import Iterable
+import datetime
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import Product, Variant
+from .models import Product, ProductImage, Variant
 from .selectors import bump_catalog_version, shown_product_scopes, variant_prices
+
+logger = logging.getLogger(__name__)
 
 
 def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
@@ -141,3 +147,83 @@ def save_variant_for_staff(*, variant: Variant, edit: StaffStockEdit | None) -> 
         variant.stock_edits = edits + 1 if change else edits
         variant.save()
         return StaffStockEdit.SAVED, max(variant.stock - wanted, 0)
+
+
+#: Folders of the media storage that hold product pictures and nothing else, with the column of
+#: ProductImage that names their files.
+PICTURE_FOLDERS = {
+    "products": "image",
+    "thumbs/listing": "thumb_listing",
+    "thumbs/detail": "thumb_detail",
+    "thumbs/zoom": "thumb_zoom",
+}
+#: A file no picture names is deleted only when it is older than this: an upload is written
+#: before the transaction that saves its row commits.
+ORPHAN_PICTURE_GRACE = datetime.timedelta(days=1)
+ORPHAN_CHUNK = 1000
+
+
+def _files_under(storage, folder: str) -> Iterator[tuple[str, datetime.datetime | None]]:
+    """The files in ``folder`` of ``storage`` and its subfolders: (name, when last written, if
+    the listing says so)."""
+    bucket = getattr(storage, "bucket", None)
+    if bucket is not None:
+        # a bucket (core/storage.py): a thousand names with their times per request, where a
+        # folder at a time took one request per product
+        location = storage.location.strip("/")
+        start = f"{location}/" if location else ""
+        for obj in bucket.objects.filter(Prefix=f"{start}{folder}/"):
+            yield obj.key.removeprefix(start), obj.last_modified
+        return
+    try:
+        dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}", None
+    for sub in dirs:
+        yield from _files_under(storage, f"{folder}/{sub}")
+
+
+def delete_orphan_pictures(*, now: datetime.datetime | None = None) -> int:
+    """Delete picture files no product picture names any more; how many.
+
+    Replacing a picture, deleting it (or its product) and an upload whose save failed (a full
+    disk) left its file and thumbnails in the media storage for ever. Only the folders pictures
+    are written to are looked at (PICTURE_FOLDERS; a logo copied into MEDIA_ROOT stays), a
+    thousand names to a query; a file shared by several pictures (seed_demo) stays while one
+    names it, and a file younger than ORPHAN_PICTURE_GRACE stays (its row may not be committed
+    yet). Safe to run twice at once: a file the other run deleted is skipped. The nightly
+    backup keeps what it deleted for BACKUP_KEEP_DAYS (media-changed/).
+    """
+    storage = ProductImage._meta.get_field("image").storage
+    if not ProductImage.objects.exists():
+        # a database without a single picture next to the media of a shop that has some: a new
+        # server whose uploads are back before its database is (deploy/README.md, "A whole new
+        # server"), or a DATABASE_URL pointing at the wrong database. Every file would go.
+        if any(next(_files_under(storage, folder), None) for folder in PICTURE_FOLDERS):
+            logger.warning("No product pictures in the database: picture files left alone")
+        return 0
+    cutoff = (now or timezone.now()) - ORPHAN_PICTURE_GRACE
+    deleted = 0
+    for folder, column in PICTURE_FOLDERS.items():
+        listing = _files_under(storage, folder)
+        while chunk := dict(itertools.islice(listing, ORPHAN_CHUNK)):
+            named = set(
+                ProductImage.objects.filter(**{f"{column}__in": list(chunk)}).values_list(
+                    column, flat=True
+                )
+            )
+            for name, modified in chunk.items():
+                if name in named:
+                    continue
+                try:
+                    if (modified or storage.get_modified_time(name)) >= cutoff:
+                        continue
+                    storage.delete(name)
+                except FileNotFoundError:  # deleted by the other run meanwhile
+                    continue
+                deleted += 1
+    if deleted:
+        logger.info("Deleted %s picture files no product picture names", deleted)
+    return deleted

@@ -47,7 +47,11 @@ def _guard(default):
     return decorator
 
 
-# Move a counter buffer (and its companion hash) aside in one atomic step.
+#: A counter buffer not taken for this long is dropped (it holds statistics, nothing else).
+BUFFER_TTL = 24 * 60 * 60
+
+# Move a counter buffer (and its companion hash) aside in one atomic step (RENAME keeps the
+# expiry: a taker that dies before deleting what it took leaves nothing behind for ever).
 _TAKE_SCRIPT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('RENAME', KEYS[1], KEYS[3])
@@ -168,7 +172,11 @@ class ResilientRedisCache(RedisCache):
     def buffer_count(self, name: str, field: str, amount: int, last: str) -> bool:
         """Add ``amount`` to ``field`` of the counter buffer ``name`` and remember ``last`` (the
         latest value of a companion figure) for it: one round trip. False while Redis is
-        unreachable (the caller writes to the database itself)."""
+        unreachable (the caller writes to the database itself).
+
+        The buffer expires BUFFER_TTL after its last count: while nothing takes it (Celery beat
+        or the workers stopped) it grew by every new field for as long, without an expiry, so
+        Redis's eviction (volatile-lru) could not touch it, and it crowded out the cache."""
         if self._unavailable():
             return False
         try:
@@ -177,6 +185,8 @@ class ResilientRedisCache(RedisCache):
             pipe = client.pipeline(transaction=False)
             pipe.hincrby(key, field, amount)
             pipe.hset(f"{key}:last", field, last)
+            pipe.expire(key, BUFFER_TTL)
+            pipe.expire(f"{key}:last", BUFFER_TTL)
             pipe.execute()
             return True
         except (RedisError, OSError) as exc:

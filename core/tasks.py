@@ -48,7 +48,16 @@ def delete_expired_sessions_task() -> int:
 
 @shared_task
 def delete_old_sent_mail_task() -> int:
-    """Nightly (Celery beat): copies of e-mails sent longer ago than SHOP_SENT_MAIL_DAYS."""
-    from .housekeeping import delete_old_sent_mail
+    """Nightly (Celery beat): copies of e-mails sent longer ago than SHOP_SENT_MAIL_DAYS, and
+    without EMAIL_URL the files they were written to."""
+    from .housekeeping import delete_old_mail_files, delete_old_sent_mail
 
-    return delete_old_sent_mail()
+    return delete_old_sent_mail() + delete_old_mail_files()
+
+
+@shared_task
+def delete_old_admin_log_task() -> int:
+    """Nightly (Celery beat): the admin's history older than SHOP_ADMIN_LOG_DAYS."""
+    from .housekeeping import delete_old_admin_log
+
+    return delete_old_admin_log()

@@ -58,8 +58,19 @@ done
 cutoff=$(date -d "$KEEP_DAYS days ago" +%Y%m%d-%H%M)
 
 # 1. Database. Written under a temporary name and checked before it takes its real name, so a
-#    db-*.dump file is always a complete, readable archive.
+#    db-*.dump file is always a complete, readable archive. A run that fails deletes its
+#    partial dump: on a disk too full for a whole one it filled the last free bytes and kept
+#    them (only a successful run rotates), night after night, and says how much space is left.
 dump=$BACKUP_DIR/db-$stamp.dump
+on_exit() {
+    local status=$?
+    rm -f -- "$dump.partial"
+    if ((status != 0)); then
+        printf 'backup: free space in %s: %s\n' "$BACKUP_DIR" \
+            "$(df -h --output=avail "$BACKUP_DIR" 2>/dev/null | tail -n 1 | tr -d ' ')" >&2
+    fi
+}
+trap on_exit EXIT
 pg_dump --format=custom --no-password --dbname="$DB_URL" --file="$dump.partial"
 pg_restore --list "$dump.partial" >/dev/null
 mv -f "$dump.partial" "$dump"

@@ -486,7 +486,7 @@ for unit in "${UNIT_FILES[@]}"; do
     fi
 done
 # The backup at 03:15 in the shop's TIME_ZONE, as the nightly clean-up it follows (Celery beat,
-# 02:35-03:10 in that zone): in the server's own zone (often UTC) it could run before it.
+# 02:25-03:10 in that zone): in the server's own zone (often UTC) it could run before it.
 shop_tz=$({ sed -n 's/^TIME_ZONE=//p' "$ENV_FILE" || true; } | tail -n 1 | tr -d "\"' ")
 BACKUP_TZ_DROPIN=/etc/systemd/system/shop-backup.timer.d/shop-time-zone.conf
 if [[ -n $shop_tz ]] && systemd-analyze calendar "*-*-* 03:15:00 $shop_tz" >/dev/null 2>&1; then

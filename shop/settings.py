@@ -164,6 +164,10 @@ SHOP_RETURN_DAYS = env.int("SHOP_RETURN_DAYS", default=14)
 # search counts of days longer ago than this (the top-searches report looks back that far).
 SHOP_SENT_MAIL_DAYS = env.int("SHOP_SENT_MAIL_DAYS", default=180)
 SHOP_SEARCH_COUNT_DAYS = env.int("SHOP_SEARCH_COUNT_DAYS", default=730)
+# Entries of the admin's history ("Recent actions", each object's "History": who changed what,
+# naming customers by their e-mail address) are deleted this many days after the change;
+# 0 keeps them for ever.
+SHOP_ADMIN_LOG_DAYS = env.int("SHOP_ADMIN_LOG_DAYS", default=730)
 # Messages to customer service are deleted this many days after they arrive: two years, the
 # warranty period a question about a delivery may still matter for.
 SHOP_CONTACT_MESSAGE_DAYS = env.int("SHOP_CONTACT_MESSAGE_DAYS", default=730)
@@ -363,11 +367,13 @@ for _n, _task in enumerate(
         "service.tasks.delete_old_contact_messages_task",
         "guestbook.tasks.forget_unanswered_emails_task",
         "orders.tasks.delete_expired_orders_task",
+        "core.tasks.delete_old_admin_log_task",
+        "catalog.tasks.delete_orphan_pictures_task",
     ]
 ):
     CELERY_BEAT_SCHEDULE[_task] = {
         "task": _task,
-        "schedule": crontab(hour=2 + (35 + 5 * _n) // 60, minute=(35 + 5 * _n) % 60),
+        "schedule": crontab(hour=2 + (25 + 5 * _n) // 60, minute=(25 + 5 * _n) % 60),
     }
 
 # Sessions are written to the database and read through the cache: a Redis outage never signs

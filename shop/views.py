@@ -27,6 +27,7 @@ from django.views.generic import TemplateView
 from accounts.selectors import get_member_data, list_verified_emails
 from cart.selectors import list_member_cart_data, list_shipping_methods
 from catalog import selectors
+from core.diskfull import is_disk_full
 from core.models import OutboxMessage
 from core.pagecache import cache_anonymous_page
 from guestbook.selectors import list_entries_by_authors
@@ -132,7 +133,11 @@ def server_error(request, *args, **kwargs):
     database could not be reached (a restart, a dropped connection: the next request gets a
     new one), 503 with Retry-After: the shop is back in a moment, and crawlers and monitors
     tell that from a fault."""
-    unavailable = _database_out_of_reach(sys.exc_info()[1])
+    error = sys.exc_info()[1]
+    unavailable = _database_out_of_reach(error)
+    # a full disk where a file is written (an upload, a picture, an e-mail file): no bug, and
+    # it lasts until somebody makes space; say so, and that what was sent is not stored
+    disk_full = not unavailable and is_disk_full(error)
     try:
         template = loader.get_template("500.html")
         body = template.render(
@@ -141,15 +146,16 @@ def server_error(request, *args, **kwargs):
                 "SHOP_ADMIN_EMAIL": settings.SHOP_ADMIN_EMAIL,
                 "bare": True,
                 "unavailable": unavailable,
+                "disk_full": disk_full,
             }
         )
     except Exception:  # the error page itself must never fail
         logger.exception("Rendering 500.html failed")
         body = "<h1>Server error</h1><p>Please try again in a moment.</p>"
-    if not unavailable:
+    if not unavailable and not disk_full:
         return HttpResponseServerError(body)
     response = HttpResponse(body, status=503)
-    response["Retry-After"] = "10"
+    response["Retry-After"] = "600" if disk_full else "10"
     return response
 
 

@@ -2,13 +2,16 @@
 old search counts are deleted, in batches; what is still of use stays."""
 
 import datetime
+import os
 from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
 from celery.schedules import crontab
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -21,10 +24,21 @@ from accounts.tasks import delete_unconfirmed_accounts_task
 from cart.models import Cart, CartLine
 from cart.services import delete_stale_carts
 from cart.tasks import delete_stale_carts_task
-from core.housekeeping import delete_expired_sessions, delete_in_batches, delete_old_sent_mail
+from catalog.tasks import delete_orphan_pictures_task
+from core.housekeeping import (
+    delete_expired_sessions,
+    delete_in_batches,
+    delete_old_admin_log,
+    delete_old_mail_files,
+    delete_old_sent_mail,
+)
 from core.models import OutboxMessage
 from core.outbox import queue_message
-from core.tasks import delete_expired_sessions_task, delete_old_sent_mail_task
+from core.tasks import (
+    delete_expired_sessions_task,
+    delete_old_admin_log_task,
+    delete_old_sent_mail_task,
+)
 from guestbook.tasks import forget_unanswered_emails_task
 from orders.tasks import delete_expired_orders_task
 from search.models import SearchCount
@@ -115,6 +129,75 @@ def test_sent_mail_goes_after_the_retention_period_and_unsent_mail_stays():
     assert set(OutboxMessage.objects.values_list("subject", flat=True)) == {"recent", "failing"}
 
 
+def test_without_smtp_the_mail_files_go_after_the_retention_period_as_the_rows_do(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Without EMAIL_URL every e-mail sent is also a file in EMAIL_FILE_PATH: the files went
+    on holding customers' names and addresses (and filling the disk) after the privacy page
+    said the copies were deleted."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
+    for subject in ("old", "recent"):
+        with django_capture_on_commit_callbacks(execute=True):
+            queue_message(to=["a@example.com"], subject=subject, body_text="Hello")
+    files = sorted((tmp_path / "outbox").iterdir())
+    assert len(files) == 2  # one file per message (each sent on its own connection)
+    keep = datetime.timedelta(days=settings.SHOP_SENT_MAIL_DAYS)
+    old_file = next(f for f in files if b"Subject: old" in f.read_bytes())
+    long_ago = (timezone.now() - keep - DAY).timestamp()
+    os.utime(old_file, (long_ago, long_ago))
+    notes = tmp_path / "outbox" / "README.txt"  # not the backend's: never deleted
+    notes.write_text("staff notes")
+    os.utime(notes, (long_ago, long_ago))
+
+    assert delete_old_sent_mail_task.delay().get() == 1
+    assert delete_old_mail_files() == 0  # a second run finds nothing
+
+    left = sorted(f.name for f in (tmp_path / "outbox").iterdir())
+    assert old_file.name not in left
+    assert len(left) == 2
+    assert "README.txt" in left
+    assert b"Subject: recent" in next(
+        f.read_bytes() for f in (tmp_path / "outbox").iterdir() if f.suffix == ".log"
+    )
+
+
+def test_mail_files_are_left_alone_when_mail_goes_out_by_smtp(settings, tmp_path):
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    old = tmp_path / "20200101-000000-1.log"
+    old.write_text("x")
+    os.utime(old, (0, 0))
+    assert delete_old_mail_files() == 0
+    assert old.exists()
+
+
+def test_the_admin_history_goes_after_its_period_and_recent_changes_stay(settings):
+    customer = UserFactory(email="closed@example.com")
+    staff = UserFactory(is_staff=True)
+    kind = ContentType.objects.get_for_model(User)
+    now = timezone.now()
+    for age in (settings.SHOP_ADMIN_LOG_DAYS + 1, settings.SHOP_ADMIN_LOG_DAYS - 1):
+        entry = LogEntry.objects.create(
+            user=staff,
+            content_type=kind,
+            object_id=str(customer.pk),
+            object_repr=str(customer),
+            action_flag=CHANGE,
+            change_message=f"{age}",
+        )
+        LogEntry.objects.filter(pk=entry.pk).update(action_time=now - age * DAY)
+
+    assert delete_old_admin_log() == 1
+    assert list(LogEntry.objects.values_list("change_message", flat=True)) == [
+        str(settings.SHOP_ADMIN_LOG_DAYS - 1)
+    ]
+
+    settings.SHOP_ADMIN_LOG_DAYS = 0  # kept for ever
+    LogEntry.objects.update(action_time=now - 10_000 * DAY)
+    assert delete_old_admin_log() == 0
+    assert LogEntry.objects.count() == 1
+
+
 def test_search_counts_older_than_the_report_looks_back_go():
     today = datetime.date(2026, 12, 4)
     oldest_kept = today - datetime.timedelta(days=settings.SHOP_SEARCH_COUNT_DAYS)
@@ -139,6 +222,8 @@ def test_the_jobs_run_nightly_from_celery_beat():
         delete_old_contact_messages_task,
         forget_unanswered_emails_task,
         delete_expired_orders_task,
+        delete_old_admin_log_task,
+        delete_orphan_pictures_task,
     ):
         assert isinstance(schedule[task.name], crontab), task.name
         assert task.delay().get() == 0  # runs (eagerly here), nothing to delete
@@ -155,12 +240,16 @@ def test_every_nightly_job_starts_before_the_0315_backup():
             )
 
 
+# the jobs of the 02:00 hour, whose order matters (a cart goes once its session has gone); on
+# the night the clocks go forward the 03:00 ones run first
 NIGHTLY = [
     delete_unconfirmed_accounts_task,
     delete_expired_sessions_task,
     delete_stale_carts_task,
     delete_old_sent_mail_task,
     delete_old_search_counts_task,
+    delete_old_contact_messages_task,
+    forget_unanswered_emails_task,
 ]
 
 
@@ -178,7 +267,7 @@ NIGHTLY = [
 )
 def test_on_the_nights_the_clocks_change_each_nightly_job_runs_once_and_in_order(zone, night):
     """Celery beat's crontab in the shop's time (CELERY_TIMEZONE), every 5 minutes from noon
-    to noon: each job runs once (in spring an hour late, 03:35-03:55, as 02:35 does not exist
+    to noon: each job runs once (in spring an hour late, 03:25-03:55, as 02:25 does not exist
     that night), never twice in the repeated hour, and still in the order of the schedule."""
     import copy
 

@@ -132,3 +132,42 @@ def test_a_media_url_a_production_page_could_not_use_stops_the_start(url):
     done = run_settings({**PRODUCTION_ENV, "MEDIA_URL": url})
     assert done.returncode != 0
     assert "MEDIA_URL must be a path or an https address ending in /" in done.stderr
+
+
+def test_the_nightly_clean_up_deletes_pictures_nobody_names_from_the_bucket(bucket):
+    """A listing of the whole prefix a thousand names at a time (with their times), not one
+    request per product folder and one per file."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from catalog.images import make_thumbnails
+    from catalog.services import delete_orphan_pictures
+
+    kept = ProductImage(product=ProductFactory())
+    kept.image.save("kept.png", ContentFile(image_bytes(), name="kept.png"), save=True)
+    make_thumbnails(kept)
+    gone = ProductImage(product=ProductFactory())
+    gone.image.save("gone.png", ContentFile(image_bytes(), name="gone.png"), save=True)
+    make_thumbnails(gone)
+    gone_keys = {f"media/{f.name}" for f in (gone.image, gone.thumb_listing, gone.thumb_zoom)}
+    gone.delete()
+    bucket.put_object(Bucket=BUCKET, Key="media/brand/logo.png", Body=b"logo")
+
+    assert delete_orphan_pictures() == 0  # all written just now
+    later = timezone.now() + datetime.timedelta(days=2)
+    calls = []
+    events = default_storage.connection.meta.client.meta.events
+    events.register("before-call.s3", lambda model, **kwargs: calls.append(model.name))
+    assert delete_orphan_pictures(now=later) == 4
+
+    assert calls.count("ListObjects") <= 4  # one per picture folder (a page holds 1,000)
+    assert "HeadObject" not in calls  # the listing gives each file's time
+
+    left = keys(bucket)
+    assert not gone_keys & left
+    assert f"media/{kept.image.name}" in left
+    assert f"media/{kept.thumb_detail.name}" in left
+    assert "media/brand/logo.png" in left

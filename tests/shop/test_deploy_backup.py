@@ -8,12 +8,13 @@ from tests.shop.test_settings import ROOT
 BACKUP = ROOT / "deploy/backup.sh"
 
 
-def run_backup(tmp_path, **settings: str) -> subprocess.CompletedProcess:
+def run_backup(tmp_path, pg_dump: str = "", **settings: str) -> subprocess.CompletedProcess:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     # pg_dump writes the database it was given into its --file=...; pg_restore --list reads it
     (bin_dir / "pg_dump").write_text(
-        "#!/bin/sh\nfor a; do case $a in --dbname=*) db=${a#--dbname=};; esac; done\n"
+        pg_dump
+        or "#!/bin/sh\nfor a; do case $a in --dbname=*) db=${a#--dbname=};; esac; done\n"
         'for a; do case $a in --file=*) echo "$db" >"${a#--file=}";; esac; done\n'
     )
     (bin_dir / "pg_restore").write_text("#!/bin/sh\nexit 0\n")
@@ -85,3 +86,29 @@ def test_without_a_replica_the_shops_database_is_dumped(tmp_path):
     assert done.returncode == 0, done.stderr
     (dump,) = (tmp_path / "backups").glob("db-*.dump")
     assert dump.read_text() == "postgres://shop@/shop\n"
+
+
+FAILING_PG_DUMP = (
+    '#!/bin/sh\nfor a; do case $a in --file=*) head -c 4096 /dev/zero >"${a#--file=}";; esac; '
+    "done\necho 'pg_dump: error: could not write: No space left on device' >&2\nexit 1\n"
+)
+
+
+def test_a_dump_that_fails_half_way_leaves_no_partial_file_and_says_how_much_space_is_left(
+    tmp_path,
+):
+    """A disk too full for a whole dump: pg_dump wrote what fitted into db-….dump.partial and
+    failed, and the partial file stayed (only a successful run rotates), holding the last free
+    bytes the shop needed to take orders."""
+    (tmp_path / "media").mkdir()
+    (tmp_path / "backups").mkdir()
+    last_night = tmp_path / "backups/db-20261204-0315.dump"
+    last_night.write_text("yesterday")
+
+    done = run_backup(tmp_path, pg_dump=FAILING_PG_DUMP)
+
+    assert done.returncode != 0
+    assert "No space left on device" in done.stderr
+    assert "free space in" in done.stderr
+    assert not list((tmp_path / "backups").glob("*.partial"))
+    assert list((tmp_path / "backups").glob("db-*")) == [last_night]  # kept
