@@ -28,6 +28,12 @@ def bump_catalog_version(*, scopes: Iterable[str] | None = None) -> None:
     bump_content_version(scopes=scopes)
 
 
+# The page-cache scope of the sitemap (shop/sitemaps.py): which products are on sale, their
+# addresses and their last change. Bumped by a product saved or deleted and by products put on
+# sale or taken off it; not by stock or price moving with orders (the sitemap shows neither).
+SITEMAP_SCOPE = "sitemap"
+
+
 def product_scopes(*product_ids: int, category_ids: Iterable[int] = ()) -> list[str]:
     """The page-cache scopes of a change to these products (their price, stock, pictures,
     text) on product pages: their own pages and every product page that shows their card. A

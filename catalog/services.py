@@ -5,9 +5,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .models import Product, Variant
-from .selectors import bump_catalog_version, shown_product_scopes, variant_prices
+from .selectors import SITEMAP_SCOPE, bump_catalog_version, shown_product_scopes, variant_prices
 
 
 def refresh_stock_totals(*, product_ids: Iterable[int] | None = None) -> int:
@@ -75,9 +76,10 @@ def set_products_active(*, product_ids: Iterable[int], active: bool) -> int:
         Product.objects.filter(pk__in=product_ids).values_list("pk", "category_id", "series_id")
     )
     ids = [pk for pk, _category, _series in rows]
-    count = Product.objects.filter(pk__in=ids).update(is_active=active)
+    # updated_at moves: the sitemap's date of a product back on sale says it changed
+    count = Product.objects.filter(pk__in=ids).update(is_active=active, updated_at=timezone.now())
     transaction.on_commit(lambda: products_changed.send(sender=Product, product_ids=ids))
-    bump_catalog_version(scopes=shown_product_scopes(rows, category_pages=True))
+    bump_catalog_version(scopes=[*shown_product_scopes(rows, category_pages=True), SITEMAP_SCOPE])
     return count
 
 

@@ -7,7 +7,12 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal, receiver
 
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version, product_change_scopes, shown_product_scopes
+from .selectors import (
+    SITEMAP_SCOPE,
+    bump_catalog_version,
+    product_change_scopes,
+    shown_product_scopes,
+)
 from .services import refresh_price_ranges, refresh_stock_totals
 
 
@@ -78,7 +83,8 @@ def product_changed(sender, instance, signal, **kwargs) -> None:
     before = instance.__dict__.pop("_listed_before", None) if signal is post_save else None
     if before is not None:
         places.append((instance.pk, *before))
-    bump_catalog_version(scopes=shown_product_scopes(places, category_pages=True))
+    # (and the sitemap: a product added, renamed, taken off sale or deleted)
+    bump_catalog_version(scopes=[*shown_product_scopes(places, category_pages=True), SITEMAP_SCOPE])
 
 
 @receiver([post_save, post_delete], sender=Variant)
