@@ -7,7 +7,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Product, Variant
+from .models import OldProductSlug, Product, Variant
 from .selectors import SITEMAP_SCOPE, bump_catalog_version, shown_product_scopes, variant_prices
 
 
@@ -143,3 +143,12 @@ def save_variant_for_staff(*, variant: Variant, edit: StaffStockEdit | None) -> 
         variant.stock_edits = edits + 1 if change else edits
         variant.save()
         return StaffStockEdit.SAVED, max(variant.stock - wanted, 0)
+
+
+def remember_old_slug(*, product: Product, old_slug: str) -> None:
+    """Keep ``old_slug``, the address ``product`` had before its slug changed, leading to its
+    page; an old address that is ``product``'s again is no longer one."""
+    if not old_slug or old_slug == product.slug:
+        return
+    OldProductSlug.objects.filter(slug=product.slug).delete()
+    OldProductSlug.objects.update_or_create(slug=old_slug, defaults={"product": product})

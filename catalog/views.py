@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -222,11 +222,30 @@ class ProductDetailView(DetailView):
     template_name = "catalog/product_detail.html"
     context_object_name = "product"
 
-    def get_object(self, queryset=None):
+    def get(self, request, *args, **kwargs):
         try:
-            return selectors.get_product_for_page(slug=self.kwargs["slug"])
+            return super().get(request, *args, **kwargs)
         except Product.DoesNotExist:
-            raise Http404("No such product") from None
+            return self.product_missing()
+
+    def get_object(self, queryset=None):
+        return selectors.get_product_for_page(slug=self.kwargs["slug"])
+
+    def product_missing(self):
+        """An address with no product on sale: a moved one (an old slug, capitals) answers
+        301 to its page, search engines carry its standing over; otherwise the 404 page with
+        a way on: the category of a product taken off sale, a search for the address's
+        words."""
+        slug = self.kwargs["slug"]
+        missing = selectors.find_missing_product(slug=slug)
+        if missing.redirect:
+            query = self.request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(missing.redirect + (f"?{query}" if query else ""))
+        context = {
+            "off_sale": missing,
+            "search_words": " ".join(slug.replace("_", "-").split("-"))[:100],
+        }
+        return render(self.request, "404.html", context, status=404)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
