@@ -148,9 +148,26 @@ class ProductListView(FilterView):
         return f"Browse every product of {settings.SHOP_NAME}."
 
 
+def permanent_redirect(request, url: str) -> HttpResponsePermanentRedirect:
+    """301 to ``url`` with the request's query string (filters, utm_...) kept."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
+
+
 class SeriesView(ProductListView):
     template_name = "catalog/series_detail.html"
     hidden_filters = ("series",)
+
+    def get(self, request, *args, **kwargs):
+        # a link typed or shared in capitals: 301 to the one address (the cached navigation)
+        slug = kwargs["slug"]
+        if slug != slug.lower():
+            series = next(
+                (s for s in selectors.get_navigation().series if s.slug == slug.lower()), None
+            )
+            if series is not None:
+                return permanent_redirect(request, series.get_absolute_url())
+        return super().get(request, *args, **kwargs)
 
     def get_base_queryset(self):
         self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
@@ -184,6 +201,18 @@ class SeriesView(ProductListView):
 class CategoryView(ProductListView):
     template_name = "catalog/category_detail.html"
     hidden_filters = ("category",)
+
+    def get(self, request, *args, **kwargs):
+        # a link typed or shared in capitals: 301 to the one address (the cached navigation)
+        slug = kwargs["slug"]
+        node = selectors.get_navigation().by_slug.get(slug.lower())
+        if (
+            slug != slug.lower()
+            and node is not None
+            and slug not in selectors.get_navigation().by_slug
+        ):
+            return permanent_redirect(request, node.url)
+        return super().get(request, *args, **kwargs)
 
     def get_base_queryset(self):
         nav = selectors.get_navigation()
@@ -239,8 +268,7 @@ class ProductDetailView(DetailView):
         slug = self.kwargs["slug"]
         missing = selectors.find_missing_product(slug=slug)
         if missing.redirect:
-            query = self.request.META.get("QUERY_STRING", "")
-            return HttpResponsePermanentRedirect(missing.redirect + (f"?{query}" if query else ""))
+            return permanent_redirect(self.request, missing.redirect)
         context = {
             "off_sale": missing,
             "search_words": " ".join(slug.replace("_", "-").split("-"))[:100],

@@ -104,3 +104,14 @@ def test_staff_see_a_products_old_addresses(admin_client, lamp):
     assert page.status_code == 200
     assert "cedar-lamp" in page.content.decode()
     assert "Old addresses" in page.content.decode()
+
+
+def test_category_and_series_addresses_in_capitals_lead_to_theirs(client, lamp):
+    category, series = lamp.category, lamp.series
+    response = client.get(f"/category/{category.slug.upper()}/?sort=price")
+    assert response.status_code == 301
+    assert response["Location"] == category.get_absolute_url() + "?sort=price"
+    url = f"/series/{series.slug.upper()}/"
+    assert client.get(url)["Location"] == series.get_absolute_url()
+    assert client.get("/category/NO-SUCH/").status_code == 404
+    assert client.get("/series/NO-SUCH/").status_code == 404

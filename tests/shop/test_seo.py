@@ -209,3 +209,17 @@ def test_the_sitemap_costs_the_same_few_queries_for_any_catalog(
         assert response["X-Robots-Tag"] == "noindex"
     assert client.get("/sitemap-products.xml?p=9").status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_each_guestbook_page_is_its_own_for_search_engines(client):
+    from guestbook.models import Entry
+
+    Entry.objects.bulk_create(
+        Entry(name=f"A{i}", message="Nice", status=Entry.Status.PUBLISHED) for i in range(25)
+    )
+    first = page_head(client.get(reverse("guestbook:index")))
+    second = page_head(client.get(reverse("guestbook:index"), {"page": "2"}))
+    assert first.canonical == "http://testserver/guestbook/"
+    assert second.canonical == "http://testserver/guestbook/?page=2"
+    assert second.title.startswith("Guestbook – page 2")
+    assert page_head(client.get("/guestbook/?page=1")).canonical == first.canonical
