@@ -48,6 +48,9 @@ class HomeView(TemplateView):
         free_from = [m.free_over for m in list_shipping_methods() if m.free_over is not None]
         context.update(
             tagline=settings.SHOP_TAGLINE,
+            # the title says what the shop sells, not its name alone: "Gear for the trail,
+            # goods for the home · Meadow & Pine"
+            home_title=settings.SHOP_TAGLINE.strip().rstrip("."),
             # only what is true of this shop: a series sentence needs series, "free delivery"
             # needs a delivery method that is free from some amount
             free_delivery_from=min(free_from, default=None),

@@ -113,6 +113,12 @@ def test_home_has_website_search_and_organization_on_shop_url(client, settings):
     assert organization["name"] == settings.SHOP_NAME
     assert organization["logo"] == f"{SHOP}/static/img/logo.svg"
     assert head.canonical == f"{SHOP}/"
+    assert head.title == f"{settings.SHOP_TAGLINE} · {settings.SHOP_NAME}"
+
+
+def test_the_home_title_is_the_shop_name_without_a_tagline(client, settings):
+    settings.SHOP_TAGLINE = ""
+    assert page_head(client.get("/")).title == settings.SHOP_NAME
 
 
 def test_the_share_picture_can_be_the_shops_own(client, settings):
