@@ -350,6 +350,8 @@ class ProductDetailView(DetailView):
         }
         if len(variants) == 1:  # with several sizes each offer names its own
             data["sku"] = variants[0].sku
+        if not offers:  # nothing to buy (no variant yet): no empty offer list
+            del data["offers"]
         if not data["image"]:
             del data["image"]
         crumbs = [(node.name, node.url) for node in context["trail"]]

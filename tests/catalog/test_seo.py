@@ -199,3 +199,9 @@ def test_titles_and_descriptions_fit_and_differ(client, jacket):
     (crumbs,) = series.structured("BreadcrumbList")
     assert crumbs["itemListElement"][-1]["item"] == "http://testserver/series/trail/"
     assert len({category.title, series.title, head.title}) == 3
+
+
+def test_a_product_without_variants_has_no_empty_offer_list(client):
+    product = ProductFactory(name="Coming Soon", stock=False)
+    (data,) = page_head(client.get(product.get_absolute_url())).structured("Product")
+    assert "offers" not in data
