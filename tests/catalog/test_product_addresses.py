@@ -95,6 +95,8 @@ def test_an_unknown_product_address_offers_a_search_for_its_words(client, settin
     body = response.content.decode()
     assert "We can't find that page" in body
     assert 'name="q" value="blue wool socks"' in body
+    # a search landmark of its own name, apart from the header's
+    assert 'role="search" aria-label="Search for it"' in body
     assert f'action="{reverse("search:results")}"' in body
 
 
