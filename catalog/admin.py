@@ -14,7 +14,7 @@ from core.adminlists import ConditionFilter, IndexedSearchMixin, LimitedSearchMi
 from core.diskfull import KeepsTheFormWhenTheDiskIsFull
 
 from .images import make_thumbnails
-from .models import Category, Product, ProductImage, Series, Variant
+from .models import Category, OldProductSlug, Product, ProductImage, Series, Variant
 from .selectors import (
     first_image_prefetch,
     get_free_slug,
@@ -342,6 +342,20 @@ class VariantInline(admin.TabularInline):
         return formset
 
 
+class OldProductSlugInline(admin.TabularInline):
+    """The addresses the product had before its slug changed: kept so that shared links and
+    search engines lead on to its page (a product that takes one as its own slug comes first)."""
+
+    model = OldProductSlug
+    extra = 0
+    fields = ["slug", "created_at"]
+    readonly_fields = ["slug", "created_at"]
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # written when the slug changes
+
+
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
     extra = 1
@@ -440,6 +454,12 @@ class ProductAdmin(
         ("Price", {"fields": ["price", "compare_at_price"]}),
         ("Visibility", {"fields": ["is_active", "is_featured", "created_at", "updated_at"]}),
     ]
+
+    def get_inlines(self, request, obj):
+        # the old addresses only where there are some: a form without them has nothing to send
+        if obj is not None and obj.old_slugs.exists():
+            return [*self.inlines, OldProductSlugInline]
+        return self.inlines
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=ProductListForm, **kwargs)

@@ -244,6 +244,23 @@ class Product(models.Model):
         return orderable_max(self.stock_total)
 
 
+class OldProductSlug(models.Model):
+    """An address a product had before its slug was changed: links shared, bookmarked and in
+    search engines' index lead on to its page (301) instead of to a 404. Written when a
+    product's slug changes (catalog.signals); deleted with the product."""
+
+    slug = models.SlugField(max_length=220, unique=True)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="old_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "old address"
+        verbose_name_plural = "old addresses"
+
+    def __str__(self) -> str:
+        return self.slug
+
+
 class StockState(models.TextChoices):
     IN_STOCK = "in_stock", "In stock"
     LOW = "low", "Only a few left"

@@ -10,8 +10,9 @@ from django.utils.text import slugify
 from core.cache import cache_get, cache_set
 from core.fixedquery import FixedQuery
 from core.pagecache import bump_content_version, content_version
+from core.reverse import cached_reverse
 
-from .models import Category, Product, ProductImage, Series, Variant
+from .models import Category, OldProductSlug, Product, ProductImage, Series, Variant
 
 NAV_CACHE_TTL = 60 * 60
 
@@ -26,6 +27,12 @@ def bump_catalog_version(*, scopes: Iterable[str] | None = None) -> None:
     product_scopes and listing_scopes) home, search results and the product pages and
     category and series listings that show one of those products."""
     bump_content_version(scopes=scopes)
+
+
+# The page-cache scope of the sitemap (shop/sitemaps.py): which products are on sale, their
+# addresses and their last change. Bumped by a product saved or deleted and by products put on
+# sale or taken off it; not by stock or price moving with orders (the sitemap shows neither).
+SITEMAP_SCOPE = "sitemap"
 
 
 def product_scopes(*product_ids: int, category_ids: Iterable[int] = ()) -> list[str]:
@@ -315,6 +322,39 @@ def get_product_for_page(*, slug: str) -> Product:
     for row in (*product.variant_list, *product.image_list):
         row.product = product  # as a prefetch would: no query per row for its product
     return product
+
+
+@dataclass
+class MissingProduct:
+    """What a product address that shows no product leads to: another address (``redirect``:
+    the product's page under its current slug), or a way on from the 404 page (the category
+    of a product taken off sale)."""
+
+    redirect: str = ""
+    category: "CategoryNode | None" = None
+    name: str = ""
+
+
+def find_missing_product(*, slug: str) -> MissingProduct:
+    """Where a product address without an active product leads: the same slug in lower case
+    (a link typed or shared in capitals), a slug the product had before (OldProductSlug), or,
+    for a product taken off sale, its category. A query or two, on 404s only."""
+    lower = slug.lower()
+    if lower != slug and _active_product_by_slug(lower):
+        return MissingProduct(redirect=cached_reverse("catalog:product", kwargs={"slug": lower}))
+    moved = (
+        OldProductSlug.objects.filter(slug__in={slug, lower}, product__is_active=True)
+        .values_list("product__slug", flat=True)
+        .first()
+    )
+    if moved:
+        return MissingProduct(redirect=cached_reverse("catalog:product", kwargs={"slug": moved}))
+    off_sale = Product.objects.filter(slug__in={slug, lower}).values("name", "category_id").first()
+    if off_sale:
+        return MissingProduct(
+            category=get_navigation().by_id.get(off_sale["category_id"]), name=off_sale["name"]
+        )
+    return MissingProduct()
 
 
 def list_related_products(*, product: Product, limit: int = 4) -> list[Product]:

@@ -10,8 +10,8 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Product, ProductImage, Variant
-from .selectors import bump_catalog_version, shown_product_scopes, variant_prices
+from .models import OldProductSlug, Product, ProductImage, Variant
+from .selectors import SITEMAP_SCOPE, bump_catalog_version, shown_product_scopes, variant_prices
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +81,10 @@ def set_products_active(*, product_ids: Iterable[int], active: bool) -> int:
         Product.objects.filter(pk__in=product_ids).values_list("pk", "category_id", "series_id")
     )
     ids = [pk for pk, _category, _series in rows]
-    count = Product.objects.filter(pk__in=ids).update(is_active=active)
+    # updated_at moves: the sitemap's date of a product back on sale says it changed
+    count = Product.objects.filter(pk__in=ids).update(is_active=active, updated_at=timezone.now())
     transaction.on_commit(lambda: products_changed.send(sender=Product, product_ids=ids))
-    bump_catalog_version(scopes=shown_product_scopes(rows, category_pages=True))
+    bump_catalog_version(scopes=[*shown_product_scopes(rows, category_pages=True), SITEMAP_SCOPE])
     return count
 
 
@@ -227,3 +228,12 @@ def delete_orphan_pictures(*, now: datetime.datetime | None = None) -> int:
     if deleted:
         logger.info("Deleted %s picture files no product picture names", deleted)
     return deleted
+
+
+def remember_old_slug(*, product: Product, old_slug: str) -> None:
+    """Keep ``old_slug``, the address ``product`` had before its slug changed, leading to its
+    page; an old address that is ``product``'s again is no longer one."""
+    if not old_slug or old_slug == product.slug:
+        return
+    OldProductSlug.objects.filter(slug=product.slug).delete()
+    OldProductSlug.objects.update_or_create(slug=old_slug, defaults={"product": product})

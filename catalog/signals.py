@@ -7,8 +7,13 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal, receiver
 
 from .models import Category, Product, ProductImage, Series, Variant
-from .selectors import bump_catalog_version, product_change_scopes, shown_product_scopes
-from .services import refresh_price_ranges, refresh_stock_totals
+from .selectors import (
+    SITEMAP_SCOPE,
+    bump_catalog_version,
+    product_change_scopes,
+    shown_product_scopes,
+)
+from .services import refresh_price_ranges, refresh_stock_totals, remember_old_slug
 
 
 @receiver(pre_save, sender=Variant)
@@ -53,15 +58,18 @@ def remember_listed_place(sender, instance, raw=False, update_fields=None, **kwa
     their listings, which must go stale too. Read in the save's transaction under the row lock
     its UPDATE takes next anyway, so a move someone else committed meanwhile is the one seen
     (not the category this copy was loaded with)."""
-    instance._listed_before = None
+    instance._listed_before = instance._slug_before = None
     if raw or instance._state.adding or instance.pk is None:
         return
-    if update_fields is not None and not {"category", "series"} & set(update_fields):
+    if update_fields is not None and not {"category", "series", "slug"} & set(update_fields):
         return
     rows = Product.objects.filter(pk=instance.pk)
     if transaction.get_connection().in_atomic_block:
         rows = rows.select_for_update(no_key=True)
-    instance._listed_before = rows.values_list("category_id", "series_id").first()
+    before = rows.values_list("category_id", "series_id", "slug").first()
+    if before is not None:
+        # (and its address: a changed slug keeps the old one leading to the page)
+        instance._listed_before, instance._slug_before = before[:2], before[2]
 
 
 @receiver([post_save, post_delete], sender=Product)
@@ -75,10 +83,14 @@ def product_changed(sender, instance, signal, **kwargs) -> None:
         # product has no variants yet: Product.save set its range)
         refresh_price_ranges(product_ids=[instance.pk])
     places = [(instance.pk, instance.category_id, instance.series_id)]
+    old_slug = instance.__dict__.pop("_slug_before", None) if signal is post_save else None
+    if old_slug and old_slug != instance.slug and not kwargs.get("raw"):
+        remember_old_slug(product=instance, old_slug=old_slug)
     before = instance.__dict__.pop("_listed_before", None) if signal is post_save else None
     if before is not None:
         places.append((instance.pk, *before))
-    bump_catalog_version(scopes=shown_product_scopes(places, category_pages=True))
+    # (and the sitemap: a product added, renamed, taken off sale or deleted)
+    bump_catalog_version(scopes=[*shown_product_scopes(places, category_pages=True), SITEMAP_SCOPE])
 
 
 @receiver([post_save, post_delete], sender=Variant)

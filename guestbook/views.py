@@ -55,7 +55,10 @@ def guestbook(request):
             "form": form,
             "entries": page.object_list,
             **page_links(page),
-            "page_title": "Guestbook",
+            # each page its own for search engines (page 2 said it was page 1, whose entries
+            # it does not show)
+            "page_title": "Guestbook" + (f" – page {page.number}" if page.number > 1 else ""),
+            "canonical_query": f"page={page.number}" if page.number > 1 else "",
             "meta_description": f"What customers say about {settings.SHOP_NAME}, and our answers.",
         },
         status=status,

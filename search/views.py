@@ -38,6 +38,7 @@ class SearchView(ProductListView):
 
     template_name = "search/results.html"
     hidden_filters = ("q",)
+    indexable = False  # noindex (shop.context_processors), no canonical address
 
     @method_decorator(cache_anonymous_page(timeout=300, on_hit=cached_search_hit))
     def dispatch(self, request, *args, **kwargs):

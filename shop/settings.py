@@ -59,6 +59,17 @@ if SHOP_LOGO and not re.fullmatch(r"/(?!/)[^\s\"'<>\\]+", SHOP_LOGO):
     raise ImproperlyConfigured(
         f"SHOP_LOGO must be a path on this site such as /media/brand/logo.png, not {SHOP_LOGO!r}"
     )
+# The picture a link to the shop shows when shared in a chat or a social network (Open Graph,
+# Twitter card) on pages without one of their own (a product page shows its first picture): a
+# path on this site (/media/brand/share.jpg) or an https:// address, ideally 1200 x 630 px,
+# JPEG or PNG (not SVG: link previews do not show it). Empty: a plain pine tree on the shop's
+# green (static/img/share.png).
+SHOP_SHARE_IMAGE = env.str("SHOP_SHARE_IMAGE", default="").strip()
+if SHOP_SHARE_IMAGE and not re.fullmatch(r"(/(?!/)|https://)[^\s\"'<>\\]+", SHOP_SHARE_IMAGE):
+    raise ImproperlyConfigured(
+        "SHOP_SHARE_IMAGE must be a path on this site such as /media/brand/share.jpg or an "
+        f"https:// address, not {SHOP_SHARE_IMAGE!r}"
+    )
 # The home page's headline (and its meta description after the shop name).
 SHOP_TAGLINE = env.str("SHOP_TAGLINE", default="Gear for the trail, goods for the home")
 SHOP_ADMIN_EMAIL = env.str("SHOP_ADMIN_EMAIL", default=SHOP_DEMO_VALUES["SHOP_ADMIN_EMAIL"])

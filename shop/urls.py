@@ -1,15 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
-from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
 from accounts.forms import StaffLoginForm
 from core.decorators import rate_limited
 
-from . import views
-from .sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS
+from . import sitemaps, views
 from .staff import list_setup_warnings, list_staff_todo, view_on_site
 
 admin.site.site_header = f"{settings.SHOP_NAME} staff"
@@ -63,18 +60,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # An index of one sitemap per section, the products' in pages of ProductSitemap.limit:
     # one combined sitemap showed only its first page (10,000 products) and its ?p=2 was a 404.
-    path(
-        "sitemap.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(sitemaps.index),
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
-        name="sitemap",
-    ),
-    path(
-        "sitemap-<section>.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(sitemaps.sitemap),
-        {"sitemaps": SITEMAPS},
-        name="sitemap_section",
-    ),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-<section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
 ]
 
 if settings.DEBUG:

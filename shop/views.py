@@ -15,6 +15,7 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -30,6 +31,7 @@ from catalog import selectors
 from core.diskfull import is_disk_full
 from core.models import OutboxMessage
 from core.pagecache import cache_anonymous_page
+from core.siteurl import absolute_url, site_root
 from guestbook.selectors import list_entries_by_authors
 from orders.selectors import list_member_order_data
 from search.selectors import list_hot_searches
@@ -47,6 +49,9 @@ class HomeView(TemplateView):
         free_from = [m.free_over for m in list_shipping_methods() if m.free_over is not None]
         context.update(
             tagline=settings.SHOP_TAGLINE,
+            # the title says what the shop sells, not its name alone: "Gear for the trail,
+            # goods for the home · Meadow & Pine"
+            home_title=settings.SHOP_TAGLINE.strip().rstrip("."),
             # only what is true of this shop: a series sentence needs series, "free delivery"
             # needs a delivery method that is free from some amount
             free_delivery_from=min(free_from, default=None),
@@ -60,20 +65,54 @@ class HomeView(TemplateView):
                 + (f": {settings.SHOP_TAGLINE.rstrip('.')}" if settings.SHOP_TAGLINE else "")
                 + f", with {settings.SHOP_RETURN_DAYS}-day returns."
             ),
+            structured_data=home_structured_data(self.request),
         )
         return context
+
+
+def home_structured_data(request) -> list[dict]:
+    """schema.org WebSite (with the search box search engines may show under the shop's
+    result) and Organization (name, address, logo), at the shop's own address."""
+    root = site_root(request)
+    return [
+        {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": settings.SHOP_NAME,
+            "url": root + "/",
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": {
+                    "@type": "EntryPoint",
+                    "urlTemplate": absolute_url(reverse("search:results"), request)
+                    + "?q={search_term_string}",
+                },
+                "query-input": "required name=search_term_string",
+            },
+        },
+        {
+            "@context": "https://schema.org",
+            "@type": "Organization",
+            "name": settings.SHOP_NAME,
+            "url": root + "/",
+            "logo": absolute_url(settings.SHOP_LOGO or static("img/logo.svg"), request),
+            "email": settings.SHOP_ADMIN_EMAIL,
+        },
+    ]
 
 
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    # on the shop's own address (SHOP_URL), like every address in the sitemap
+    sitemap = absolute_url(reverse("sitemap"), request)
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /accounts/",
         "Disallow: /cart/",
         "Disallow: /checkout/",
+        "Disallow: /orders/",
         "Disallow: /search/",
         f"Sitemap: {sitemap}",
     ]

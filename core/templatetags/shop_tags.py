@@ -48,6 +48,25 @@ def money(amount) -> str:
     return format_money(amount)
 
 
+# Search engines show about this many characters of a page's <title>.
+TITLE_LENGTH = 60
+
+
+@register.simple_tag(takes_context=True)
+def title_text(context, page_title) -> str:
+    """The <title>: "page title · shop name". On a page search engines list, a long page title
+    keeps its words and drops the shop name (results show the site's name on their own),
+    shortened to TITLE_LENGTH; a noindex page (search results) keeps it whole."""
+    shop_name = str(context.get("SHOP_NAME") or "")
+    page_title = str(page_title or "")
+    if not page_title:
+        return shop_name
+    full = f"{page_title} · {shop_name}" if shop_name else page_title
+    if len(full) <= TITLE_LENGTH or context.get("noindex"):
+        return full
+    return shorten(page_title, TITLE_LENGTH)
+
+
 @register.filter
 def jsonld(data) -> str:
     """Serialize structured data for a <script type="application/ld+json"> block, safely."""

@@ -225,6 +225,9 @@ def test_order_numbers_start_with_the_shops_initials_unless_a_prefix_is_set():
         ("SHOP_MONEY_SEPARATORS", ".", "SHOP_MONEY_SEPARATORS must be the thousands"),
         ("SHOP_LOGO", "https://cdn.example/logo.png", "SHOP_LOGO must be a path on this site"),
         ("SHOP_LOGO", '/media/a.png" onerror="x', "SHOP_LOGO must be a path on this site"),
+        ("SHOP_SHARE_IMAGE", "http://cdn.example/s.png", "SHOP_SHARE_IMAGE must be a path"),
+        ("SHOP_SHARE_IMAGE", "//cdn.example/s.png", "SHOP_SHARE_IMAGE must be a path"),
+        ("SHOP_SHARE_IMAGE", '/s.png" x="', "SHOP_SHARE_IMAGE must be a path"),
     ],
 )
 def test_a_setting_that_cannot_be_shown_stops_the_start(name, value, message):
