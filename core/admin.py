@@ -8,7 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from .adminlists import ConditionFilter, IndexedSearchMixin
+from .adminlists import ConditionFilter, IndexedSearchMixin, TailPaginator
 from .models import OutboxMessage
 from .outbox import SEND_NOW_BATCH, retry_now, send_again
 
@@ -34,6 +34,8 @@ class FailingFilter(ConditionFilter):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(IndexedSearchMixin, admin.ModelAdmin):
+    paginator = TailPaginator
+    show_full_result_count = False  # see OrderAdmin
     list_display = [
         "subject",
         "recipients",

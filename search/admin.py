@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.adminlists import LimitedSearchMixin
+from core.adminlists import LimitedSearchMixin, TailPaginator
 
 from .models import SearchCount
 
@@ -52,6 +52,8 @@ class ReportRangeForm(forms.Form):
 @admin.register(SearchCount)
 class SearchCountAdmin(LimitedSearchMixin, admin.ModelAdmin):
     """What shoppers search for; the report above the list sums a date range."""
+
+    paginator = TailPaginator
 
     list_display = ["query", "day", "count", "results"]
     list_filter = [ResultFilter, "day"]
