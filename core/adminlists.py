@@ -5,10 +5,14 @@
 ``too_many_selected`` keeps an action on "select all" within a request.
 """
 
+import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin import actions as django_actions
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.text import smart_split, unescape_string_literal
 
 LOOKUPS = {"=": "iexact", "^": "istartswith"}
@@ -196,3 +200,45 @@ class TailPaginator(Paginator):
             return super().page(number)
         ids = rows.reverse().values_list("pk", flat=True)[self.count - top : self.count - bottom]
         return self._get_page(rows.filter(pk__in=list(ids)), number, self)
+
+
+class YearsFromIndexQuerySet(QuerySet):
+    """A list's rows whose ``dates``/``datetimes`` by year (the admin's date links above a
+    list) come from the first and the last date and one look per year in between, each an
+    index lookup. Django's grouped every row of the list by its year: 140-440 ms for 200,000
+    orders, on every page of the order list without a date chosen."""
+
+    def _years(self, field_name, make):
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        first, last = (make(bounds[end]).year for end in ("first", "last"))
+        between = [
+            year
+            for year in range(first + 1, last)
+            if self.filter(**{f"{field_name}__year": year}).exists()
+        ]
+        return [first, *between, last] if last > first else [first]
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        if kind != "year" or order != "ASC" or tzinfo is not None:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        zone = timezone.get_current_timezone()
+        years = self._years(field_name, lambda moment: timezone.localtime(moment, zone))
+        return [datetime.datetime(year, 1, 1, tzinfo=zone) for year in years]
+
+    def dates(self, field_name, kind, order="ASC"):
+        if kind != "year" or order != "ASC":
+            return super().dates(field_name, kind, order)
+        return [datetime.date(year, 1, 1) for year in self._years(field_name, lambda day: day)]
+
+
+class YearsFromIndexChangeList(ChangeList):
+    """An admin list whose date links by year read indexes (YearsFromIndexQuerySet); its
+    model's queryset must be a plain QuerySet."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if type(self.queryset) is QuerySet:
+            self.queryset = self.queryset._chain()
+            self.queryset.__class__ = YearsFromIndexQuerySet

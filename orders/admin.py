@@ -1,7 +1,6 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -16,6 +15,7 @@ from core.adminlists import (
     ConditionFilter,
     IndexedSearchMixin,
     TailPaginator,
+    YearsFromIndexChangeList,
     name_some,
     too_many_selected,
 )
@@ -153,7 +153,7 @@ class WorkFilter(ConditionFilter):
         return work_queues()
 
 
-class OrderChangeList(ChangeList):
+class OrderChangeList(YearsFromIndexChangeList):
     """The order list: the lines of the orders on its page, to count them, in one query (when
     the page is shown; an action's post never reads the page)."""
 

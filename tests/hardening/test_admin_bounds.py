@@ -2,17 +2,20 @@
 however many rows it shows, pages deep in a list show what Django's paging shows, and
 "Delete selected" asks about at most DELETE_MAX_ROWS rows (its page lists every one)."""
 
-from datetime import timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Address, User
-from cart.models import Cart
+from cart.models import Cart, ShippingMethod
 from core import adminlists
 from core.adminlists import TailPaginator
 from core.models import OutboxMessage
@@ -169,3 +172,37 @@ def test_delete_selected_within_the_limit_asks_and_deletes_as_django_does(
         },
     )
     assert not Entry.objects.exists()
+
+
+def year_links(body: str, field: str) -> list[str]:
+    return re.findall(rf'<a href="\?{field}__year=(\d{{4}})"', body)
+
+
+def test_the_order_lists_year_links_are_the_years_with_orders(staff_client):
+    """Read from the first and last order and one look per year between (an index each),
+    not by grouping every order by its year; a year without orders has no link."""
+    from orders.models import Order
+    from tests.orders.helpers import make_cart, place
+
+    lamp = ProductFactory(name="Lamp", stock=50).variants.get()
+    shipping = ShippingMethod.objects.create(name="Standard", fee="4.90")
+    zone = timezone.get_current_timezone()
+    for year in (2022, 2024, 2025):
+        order = place(make_cart((lamp, 1)), shipping)
+        moment = datetime(year, 12, 31, 23, 30, tzinfo=zone)  # the shop's year, not UTC's
+        Order.objects.filter(pk=order.pk).update(created_at=moment)
+    with CaptureQueriesContext(connection) as queries:
+        body = staff_client.get(reverse("admin:orders_order_changelist")).text
+    assert year_links(body, "created_at") == ["2022", "2024", "2025"]
+    assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+    expected = [d.year for d in Order.objects.datetimes("created_at", "year")]
+    assert expected == [2022, 2024, 2025]
+
+
+def test_the_search_reports_year_links_are_the_years_with_searches(staff_client):
+    for day in (date(2023, 1, 1), date(2025, 6, 1), date(2026, 1, 1)):
+        SearchCount.objects.create(query="tea", day=day, count=1)
+    with CaptureQueriesContext(connection) as queries:
+        body = staff_client.get(reverse("admin:search_searchcount_changelist")).text
+    assert year_links(body, "day") == ["2023", "2025", "2026"]
+    assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
