@@ -206,3 +206,17 @@ def test_the_search_reports_year_links_are_the_years_with_searches(staff_client)
         body = staff_client.get(reverse("admin:search_searchcount_changelist")).text
     assert year_links(body, "day") == ["2023", "2025", "2026"]
     assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+
+
+def test_the_outbox_filters_by_kind_with_choices_read_from_the_index(staff_client):
+    for kind in ("order_paid", "order_confirmation", "order_paid", "guestbook_reply"):
+        OutboxMessage.objects.create(to=["a@example.com"], subject="Hi", body_text="x", kind=kind)
+    with CaptureQueriesContext(connection) as queries:
+        body = staff_client.get(reverse("admin:core_outboxmessage_changelist")).text
+    kinds = re.findall(r'href="\?kind=([a-z_]+)"', body)
+    assert kinds == ["guestbook_reply", "order_confirmation", "order_paid"]
+    assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+    filtered = staff_client.get(
+        reverse("admin:core_outboxmessage_changelist"), {"kind": "order_paid"}
+    )
+    assert filtered.context["cl"].result_count == 2
