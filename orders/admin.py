@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -39,6 +41,11 @@ EXPORT_MAX_ORDERS = 20_000  # per CSV export: what a request writes well within 
 ACTION_MAX_ORDERS = 500
 SHIP_MAX_ORDERS = 200  # the ship page: a tracking number to type for each
 
+
+# What staff paste into the order search: a whole e-mail address, a whole order number
+# (an earlier SHOP_ORDER_PREFIX too).
+WHOLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+WHOLE_NUMBER = re.compile(r"[A-Z0-9]{1,6}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 #: Sent by the order page's "Next step" buttons (the order's id): the step returns to that page.
 BACK_TO_ORDER = "_back_to_order"
@@ -429,6 +436,22 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return OrderChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """A whole e-mail address or order number (as staff paste them, any case) finds its
+        orders by the e-mail and number indexes. The substring search looks in five columns
+        and the lines' SKUs, each a trigram index scan: 130 ms for one address among 200,000
+        orders, for the list and again for its count and its date links. When nothing has
+        the address or number exactly (part of one), the substring search as before."""
+        term = search_term.strip()
+        exact = None
+        if WHOLE_EMAIL.fullmatch(term):
+            exact = queryset.filter(email=term.lower())
+        elif WHOLE_NUMBER.fullmatch(term.upper()):
+            exact = queryset.filter(number=term.upper())
+        if exact is not None and exact.exists():
+            return exact, False
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="lines", ordering="_lines")
     def line_count(self, obj):

@@ -226,3 +226,30 @@ def test_every_page_of_the_order_list_shows_the_orders_django_would(
         body = staff_client.get(CHANGELIST, {"p": page}).content.decode()
     start = (int(page) - 1) * 2
     assert listed(body) == newest_first[start : start + 2]
+
+
+def test_a_whole_e_mail_or_order_number_finds_its_orders_by_the_index(
+    staff_client, lamp, mug, standard_shipping
+):
+    order = place(make_cart((lamp, 1)), standard_shipping)
+    again = place(make_cart((mug, 1)), standard_shipping)  # the same customer
+    Order.objects.filter(pk=again.pk).update(email="greta@example.com")
+    Order.objects.filter(pk=order.pk).update(email="greta@example.com")
+    place(make_cart((mug, 1)), standard_shipping)  # someone else
+    Order.objects.exclude(pk__in=[order.pk, again.pk]).update(email="margreta@example.com")
+
+    def found(term):
+        with CaptureQueriesContext(connection) as queries:
+            body = staff_client.get(CHANGELIST, {"q": term}).content.decode()
+        likes = [q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"]]
+        return sorted(listed(body)), likes
+
+    assert found("Greta@Example.com ") == (sorted([order.number, again.number]), [])
+    assert found(order.number.lower()) == ([order.number], [])
+    # part of an address, or one nobody has exactly: the substring search, as before
+    numbers, likes = found("reta@example.com")
+    assert len(numbers) == 3
+    assert likes
+    numbers, likes = found("eta@example.co")
+    assert len(numbers) == 3
+    assert likes
