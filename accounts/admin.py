@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.adminlists import LimitedSearchMixin
+from core.adminlists import LimitedSearchMixin, TailPaginator
 
 from .forms import StaffUserChangeForm, StaffUserCreationForm
 from .models import Address, User
@@ -58,6 +58,7 @@ class AddressInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(LimitedSearchMixin, BaseUserAdmin):
+    paginator = TailPaginator
     form = StaffUserChangeForm
     inlines = [AddressInline]
     add_form = StaffUserCreationForm
@@ -136,6 +137,7 @@ class UserAdmin(LimitedSearchMixin, BaseUserAdmin):
 
 @admin.register(Address)
 class AddressAdmin(LimitedSearchMixin, admin.ModelAdmin):
+    paginator = TailPaginator
     list_display = ["full_name", "user", "city", "postcode", "country", "is_default"]
     search_fields = ["full_name", "user__email", "city", "postcode"]
     list_select_related = ["user"]

@@ -8,7 +8,7 @@ from django.forms.models import BaseModelFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from core.adminlists import LimitedSearchMixin
+from core.adminlists import LimitedSearchMixin, TailPaginator
 
 from .exceptions import NoActiveShippingMethod
 from .models import Cart, CartLine, ShippingMethod
@@ -105,6 +105,8 @@ class CartLineInline(admin.TabularInline):
 
 @admin.register(Cart)
 class CartAdmin(LimitedSearchMixin, admin.ModelAdmin):
+    paginator = TailPaginator
+    show_full_result_count = False  # see OrderAdmin
     list_display = ["pk", "user", "status", "created_at", "updated_at"]
     list_select_related = ["user"]  # not one query per member's cart on the page
     list_filter = ["status", "created_at"]

@@ -8,7 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from .adminlists import ConditionFilter, IndexedSearchMixin
+from .adminlists import ConditionFilter, IndexedSearchMixin, IndexedValuesFilter, TailPaginator
 from .models import OutboxMessage
 from .outbox import SEND_NOW_BATCH, retry_now, send_again
 
@@ -34,6 +34,8 @@ class FailingFilter(ConditionFilter):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(IndexedSearchMixin, admin.ModelAdmin):
+    paginator = TailPaginator
+    show_full_result_count = False  # see OrderAdmin
     list_display = [
         "subject",
         "recipients",
@@ -46,7 +48,7 @@ class OutboxMessageAdmin(IndexedSearchMixin, admin.ModelAdmin):
     ]
     # (Django's "By sent at: Empty / Not empty" said the same as "Not sent yet" / "Sent" in
     # words staff had to translate)
-    list_filter = [FailingFilter, "kind"]
+    list_filter = [FailingFilter, ("kind", IndexedValuesFilter)]
     search_fields = ["subject", "to"]
     fields = [
         "to",

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from core.adminlists import LimitedSearchMixin
+from core.adminlists import LimitedSearchMixin, TailPaginator
 from core.siteurl import shop_url
 from core.text import shorten
 
@@ -11,6 +11,8 @@ from .models import Entry
 @admin.register(Entry)
 class EntryAdmin(LimitedSearchMixin, admin.ModelAdmin):
     """Moderation: publish or hide messages, and answer in public."""
+
+    paginator = TailPaginator
 
     list_display = ["name", "short_message", "status", "created_at", "has_reply"]
     list_filter = ["status", "created_at"]

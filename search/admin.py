@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.adminlists import LimitedSearchMixin
+from core.adminlists import LimitedSearchMixin, TailPaginator, YearsFromIndexChangeList
 
 from .models import SearchCount
 
@@ -53,6 +53,8 @@ class ReportRangeForm(forms.Form):
 class SearchCountAdmin(LimitedSearchMixin, admin.ModelAdmin):
     """What shoppers search for; the report above the list sums a date range."""
 
+    paginator = TailPaginator
+
     list_display = ["query", "day", "count", "results"]
     list_filter = [ResultFilter, "day"]
     search_fields = ["query"]
@@ -65,6 +67,9 @@ class SearchCountAdmin(LimitedSearchMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_changelist(self, request, **kwargs):
+        return YearsFromIndexChangeList
 
     def changelist_view(self, request, extra_context=None):
         form = ReportRangeForm(request.GET or None)

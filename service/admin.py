@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from core.adminlists import LimitedSearchMixin
+from core.adminlists import LimitedSearchMixin, TailPaginator
 
 from . import services
 from .models import ContactMessage, ServiceText
@@ -18,6 +18,8 @@ from .views import ServicePageView
 class ContactMessageAdmin(LimitedSearchMixin, admin.ModelAdmin):
     """Questions from the customer service form. Staff answer from their mail program (the
     e-mail each one arrived as has the shopper as Reply-To) and mark them handled here."""
+
+    paginator = TailPaginator
 
     list_display = ["created_at", "name", "email", "topic", "order", "short", "handled"]
     list_filter = ["handled", "topic", "created_at"]
