@@ -1,5 +1,9 @@
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
+
+# Since 2026-12-05 the extension stays when this is unapplied (Django's TrigramExtension
+# dropped it: PostgreSQL refused while the other apps' trigram indexes use it, and SQLite failed
+# looking for pg_extension); applied, it does as before.
+from core.migration_ops import KeepTrigramExtension
 
 
 def create_indexes(apps, schema_editor):
@@ -26,6 +30,6 @@ class Migration(migrations.Migration):
     dependencies = [("search", "0001_initial")]
 
     operations = [
-        TrigramExtension(),
+        KeepTrigramExtension(),
         migrations.RunPython(create_indexes, drop_indexes),
     ]
