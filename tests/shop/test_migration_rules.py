@@ -11,6 +11,12 @@ that would stop a shop of 100,000 products for seconds fails here instead of on 
   0002 held it 12 s on 100,000 products). Such a migration says ``atomic = False`` and updates
   in batches (core.migration_ops.update_in_batches).
 
+- A new NOT NULL column of an existing table has a database default (``db_default``), or is
+  nullable: the release before it keeps inserting rows while the migration has run and the
+  new code is not serving yet (and again after a rollback to it), and Django's ``default``
+  alone leaves the column without one (every INSERT of the old code failed: an order's
+  outbox e-mail, so the order).
+
 A table created in the same migration is empty: its indexes are free.
 """
 
@@ -110,6 +116,16 @@ def plain_index_sql(op) -> bool:
     return any(table in sql for table in BIG_DB_TABLES) and bool(PLAIN_INDEX_SQL.search(sql))
 
 
+# Columns added before the rule, all of them long before the releases a shop would go back to.
+NO_DB_DEFAULT_BEFORE_THE_RULE = {
+    "catalog.0002_product_stock_total",
+    "catalog.0008_product_price_range",  # 0009 gave them one
+    "core.0002_outbox_reply_to",
+    "search.0003_document_in_stock",
+    "search.0004_document_title_is_active",
+}
+
+
 def shop_migrations():
     loader = MigrationLoader(None, ignore_no_migrations=True)
     return sorted(
@@ -126,6 +142,15 @@ def rule_breaks(migration) -> list[str]:
             found.append(f"{op.describe()}: not concurrent (core.migration_ops)")
         if plain_index_sql(op):
             found.append("RunSQL builds or drops an index on a big table without CONCURRENTLY")
+    for op in operations:
+        if (
+            isinstance(op, ops.AddField)
+            and (migration.app_label, op.model_name.lower()) not in created_here(migration)
+            and not op.field.null
+            and op.field.db_default is models.NOT_PROVIDED
+            and f"{migration.app_label}.{migration.name}" not in NO_DB_DEFAULT_BEFORE_THE_RULE
+        ):
+            found.append(f"{op.describe()}: NOT NULL without db_default")
     if migration.atomic:
         schema = [
             op for op in operations if isinstance(op, SCHEMA_CHANGES) and big_model(migration, op)
@@ -157,7 +182,7 @@ def test_no_migration_blocks_a_big_table_while_the_shop_runs():
         ([ops.RunSQL("CREATE INDEX CONCURRENTLY x ON catalog_product (name)")], False, 0),
         (
             [
-                ops.AddField("product", "x", models.IntegerField(default=0)),
+                ops.AddField("product", "x", models.IntegerField(default=0, db_default=0)),
                 ops.RunPython(print, ops.RunPython.noop),
             ],
             True,
@@ -165,7 +190,7 @@ def test_no_migration_blocks_a_big_table_while_the_shop_runs():
         ),
         (
             [
-                ops.AddField("product", "x", models.IntegerField(default=0)),
+                ops.AddField("product", "x", models.IntegerField(default=0, db_default=0)),
                 ops.RunPython(print, ops.RunPython.noop),
             ],
             False,
@@ -173,6 +198,10 @@ def test_no_migration_blocks_a_big_table_while_the_shop_runs():
         ),
         # a small table: anything goes
         ([ops.AddIndex("series", models.Index(fields=["name"], name="x"))], True, 0),
+        # any table: a new column the release before can insert rows without
+        ([ops.AddField("series", "x", models.IntegerField(default=0))], True, 1),
+        ([ops.AddField("series", "x", models.IntegerField(default=0, db_default=0))], True, 0),
+        ([ops.AddField("series", "x", models.IntegerField(null=True))], True, 0),
     ],
 )
 def test_the_rule_tells_blocking_operations_apart(operations, atomic, expected):
