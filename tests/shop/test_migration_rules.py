@@ -48,6 +48,8 @@ BIG_TABLES = {
     ("cart", "cart"),
     ("cart", "cartline"),
     ("sessions", "session"),
+    # every e-mail, kept SHOP_SENT_MAIL_DAYS, written in the transaction of the order it is about
+    ("core", "outboxmessage"),
 }
 BIG_DB_TABLES = {f"{app}_{model}" for app, model in BIG_TABLES} | {"django_session"}
 
