@@ -443,15 +443,18 @@ log "Backup before the update"
 RELEASES_LOG=$VAR_DIR/releases.log
 previous_release=$(release_of "$APP_DIR")
 backup_before="none"
-if [[ -x /usr/local/bin/shop-manage && -f /etc/systemd/system/shop-backup.service ]] \
-    && /usr/local/bin/shop-manage showmigrations --plan 2>/dev/null | grep -q '^\[X\]'; then
-    if [[ $SKIP_BACKUP == 1 ]]; then
-        warn "SKIP_BACKUP=1: no database dump before this update"
-    elif systemctl start shop-backup.service; then
+if [[ $SKIP_BACKUP == 1 ]]; then
+    warn "SKIP_BACKUP=1: no database dump before this update"
+elif [[ -x /usr/local/bin/shop-manage && -f /etc/systemd/system/shop-backup.service ]]; then
+    plan=$(/usr/local/bin/shop-manage showmigrations --plan 2>&1) \
+        || die "cannot tell whether the database holds data to back up (shop-manage showmigrations: ${plan##*$'\n'}); nothing was changed yet. Fix it, or run again with SKIP_BACKUP=1"
+    if grep -q '^\[X\]' <<<"$plan"; then
+        systemctl start shop-backup.service \
+            || die "the backup before the update failed (journalctl -u shop-backup -n 50); nothing was changed yet. Fix it and run again, or run again with SKIP_BACKUP=1"
         backup_before=$(find "$BACKUP_DIR" -maxdepth 1 -name 'db-*.dump' | sort | tail -n 1)
         note "database dumped to $backup_before (the running release: ${previous_release:-unknown})"
     else
-        die "the backup before the update failed (journalctl -u shop-backup -n 50); nothing was changed yet. Fix it and run again, or run again with SKIP_BACKUP=1"
+        note "nothing migrated yet: no backup"
     fi
 else
     note "nothing installed yet: no backup"

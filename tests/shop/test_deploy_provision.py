@@ -379,7 +379,9 @@ def test_an_existing_settings_file_keeps_its_order_numbers_prefix(tmp_path):
     assert "\nSHOP_ORDER_PREFIX=\n" in template  # a new shop: its own initials
 
 
-def run_backup_section(tmp_path, *, applied: bool, backup_works: bool = True, skip: bool = False):
+def run_backup_section(
+    tmp_path, *, applied: bool, backup_works: bool = True, skip: bool = False, manage_fails=False
+):
     """Runs provision.sh's "Backup before the update" step with a shop-manage whose
     showmigrations says whether anything is applied and a systemctl that records its calls
     (its backup writes a dump, or fails); (exit status, systemctl calls, output)."""
@@ -387,7 +389,11 @@ def run_backup_section(tmp_path, *, applied: bool, backup_works: bool = True, sk
     backups.mkdir()
     (backups / "db-20261204-0315.dump").write_text("last night")
     manage = tmp_path / "shop-manage"
-    manage.write_text(f"#!/bin/bash\necho '[{'X' if applied else ' '}]  accounts.0001_initial'\n")
+    manage.write_text(
+        "#!/bin/bash\necho 'django.db.utils.OperationalError: connection refused'; exit 1\n"
+        if manage_fails
+        else f"#!/bin/bash\necho '[{'X' if applied else ' '}]  accounts.0001_initial'\n"
+    )
     manage.chmod(0o755)
     unit = tmp_path / "shop-backup.service"
     unit.write_text("[Service]\n")
@@ -431,6 +437,15 @@ def test_an_update_whose_backup_fails_stops_before_changing_anything(tmp_path):
     assert status == 1
     assert "ERROR: the backup before the update failed" in out
     assert "SKIP_BACKUP=1" in out
+
+
+def test_an_update_that_cannot_read_the_database_stops_before_changing_anything(tmp_path):
+    """A database that does not answer is not "nothing installed": no dump, then migrations."""
+    status, calls, out = run_backup_section(tmp_path, applied=True, manage_fails=True)
+    assert status == 1
+    assert calls == []
+    assert "ERROR: cannot tell whether the database holds data" in out
+    assert "connection refused" in out
 
 
 def test_a_first_install_takes_no_dump(tmp_path):
