@@ -26,4 +26,6 @@ class Migration(migrations.Migration):
         ("catalog", "0004_variant_stock_edits"),
     ]
 
+    # Backwards: the documents keep the words added (the code before only finds more with them;
+    # `manage.py search_reindex` rebuilds them all as that code indexes).
     operations = [migrations.RunPython(reindex, migrations.RunPython.noop, elidable=True)]

@@ -52,4 +52,6 @@ class Migration(migrations.Migration):
         ("catalog", "0010_product_is_active_single_index_dropped"),
     ]
 
+    # Backwards: the documents keep the words added (the code before only finds more with them;
+    # `manage.py search_reindex` rebuilds them all as that code indexes).
     operations = [migrations.RunPython(reindex, migrations.RunPython.noop, elidable=True)]
