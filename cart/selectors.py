@@ -1,5 +1,5 @@
 from core.cache import cache_get, cache_get_many, cache_set, current_generation
-from core.pagecache import SessionFill, content_version
+from core.pagecache import SETTINGS_STAMP, SessionFill, content_version
 from core.templatetags.shop_tags import cart_badge
 
 from .models import Cart, CartLine, ShippingMethod
@@ -109,7 +109,7 @@ def list_shipping_methods() -> list[ShippingMethod]:
 
     For showing and estimating only: placing an order reads its method from the database.
     """
-    key = f"cart:shipping-methods:{content_version()}"
+    key = f"cart:shipping-methods:{SETTINGS_STAMP}:{content_version()}"
     methods = cache_get(key)
     if methods is None:
         methods = list(ShippingMethod.objects.filter(is_active=True))

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from core.cache import cache_get, cache_set
 from core.fixedquery import FixedQuery
-from core.pagecache import bump_content_version, content_version
+from core.pagecache import SETTINGS_STAMP, bump_content_version, content_version
 from core.reverse import cached_reverse
 
 from .models import Category, OldProductSlug, Product, ProductImage, Series, Variant
@@ -170,7 +170,8 @@ def get_navigation() -> Navigation:
     memo = _navigation_memo
     if memo is not None and memo[0] == version and version:
         return memo[1]
-    key = f"catalog:nav2:{version}"  # nav2: series carry .url
+    # the stamp: cached by this release (and settings) only, never unpickled by another
+    key = f"catalog:nav2:{SETTINGS_STAMP}:{version}"
     nav = cache_get(key)
     if nav is None:
         nav = _build_navigation()
@@ -360,7 +361,7 @@ def find_missing_product(*, slug: str) -> MissingProduct:
 def list_related_products(*, product: Product, limit: int = 4) -> list[Product]:
     """Other products of the category (featured, then newest). Every product of a category
     shares one cached list (one more than shown, so each can leave itself out)."""
-    key = f"catalog:related2:{get_catalog_version()}:{product.category_id}:{limit}"
+    key = f"catalog:related2:{SETTINGS_STAMP}:{get_catalog_version()}:{product.category_id}:{limit}"
     cards = cache_get(key)
     if cards is None:
         cards = list(

@@ -6,6 +6,8 @@ the new behaviour a new operation).
 """
 
 from django.contrib.postgres.operations import TrigramExtension
+from django.db import NotSupportedError
+from django.db.migrations.operations import AddField, AddIndex, RemoveIndex
 from django.db.migrations.operations.base import Operation
 
 
@@ -121,3 +123,143 @@ class DropFieldIndexConcurrently(Operation):
 
     def describe(self):
         return f"Drop the index of {self.model_name}.{self.field_name} (concurrently)"
+
+
+class AddIndexConcurrently(AddIndex):
+    """AddIndex that builds the index CONCURRENTLY on PostgreSQL, so the shop keeps writing to
+    the table meanwhile (a plain CREATE INDEX holds a SHARE lock for the whole build: every
+    order, stock change or product edit waits; seconds on 100,000 products). The migration
+    must say ``atomic = False``. An index whose build was interrupted (left INVALID) is dropped
+    and built again; one that is there and valid is kept (a migration that stopped half-way
+    runs again). Elsewhere (SQLite) a plain AddIndex. The migration state is AddIndex's, so
+    ``makemigrations`` sees no difference. Unapplied, the index is dropped concurrently."""
+
+    atomic = False
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor != "postgresql":
+            schema_editor.add_index(model, self.index)
+            return
+        _not_in_transaction(schema_editor, self)
+        state = _index_validity(schema_editor, self.index.name)
+        if state is True:
+            return
+        if state is False:
+            schema_editor.execute(
+                f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.index.name)}"
+            )
+        schema_editor.add_index(model, self.index, concurrently=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor != "postgresql":
+            schema_editor.remove_index(model, self.index)
+            return
+        _not_in_transaction(schema_editor, self)
+        schema_editor.execute(
+            f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.index.name)}"
+        )
+
+    def describe(self):
+        return f"{super().describe()} (concurrently on PostgreSQL)"
+
+
+class RemoveIndexConcurrently(RemoveIndex):
+    """RemoveIndex that drops the index CONCURRENTLY on PostgreSQL: a plain DROP INDEX waits for
+    an exclusive lock on the table, and every query on it queues behind that while a long
+    reader (a nightly dump) holds the table. The migration must say ``atomic = False``.
+    Elsewhere a plain RemoveIndex. Unapplied, the index is built again (concurrently)."""
+
+    atomic = False
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor != "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        _not_in_transaction(schema_editor, self)
+        schema_editor.execute(
+            f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.name)}"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor != "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+            return
+        _not_in_transaction(schema_editor, self)
+        index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+        state = _index_validity(schema_editor, index.name)
+        if state is True:
+            return
+        if state is False:
+            schema_editor.execute(
+                f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(index.name)}"
+            )
+        schema_editor.add_index(model, index, concurrently=True)
+
+    def describe(self):
+        return f"{super().describe()} (concurrently on PostgreSQL)"
+
+
+def _not_in_transaction(schema_editor, operation) -> None:
+    if schema_editor.connection.in_atomic_block:
+        raise NotSupportedError(
+            f"{type(operation).__name__} cannot run inside a transaction "
+            "(set atomic = False on the migration)."
+        )
+
+
+def _index_validity(schema_editor, name: str) -> bool | None:
+    """True: the index exists and is valid; False: it exists, INVALID (an interrupted
+    concurrent build); None: there is none."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name])
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
+
+
+class AddFieldOnce(AddField):
+    """AddField that leaves a column already there as it is, for a migration with ``atomic =
+    False`` that stopped after adding it (its batched data or concurrent indexes come later):
+    running it again then goes on instead of failing on "column already exists"."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            column = model._meta.get_field(self.name).column
+            with schema_editor.connection.cursor() as cursor:
+                have = schema_editor.connection.introspection.get_table_description(
+                    cursor, model._meta.db_table
+                )
+            if any(c.name == column for c in have):
+                return
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+
+def update_in_batches(queryset, batch_size: int = 5000, **values) -> int:
+    """``queryset.update(**values)`` one range of primary keys at a time, each in its own
+    short transaction when the migration says ``atomic = False``: a data migration over
+    100,000 rows in one statement holds all their row locks (every edit of one of them waits)
+    until it ends. Returns the number of rows updated."""
+    keys = queryset.order_by("pk").values_list("pk", flat=True)
+    start = keys.first()
+    done = 0
+    while start is not None:
+        # the first key of the next batch (one index read), so gaps in the keys cost nothing
+        stop = next(iter(keys.filter(pk__gte=start)[batch_size : batch_size + 1]), None)
+        batch = queryset.filter(pk__gte=start)
+        if stop is not None:
+            batch = batch.filter(pk__lt=stop)
+        done += batch.update(**values)
+        start = stop
+    return done

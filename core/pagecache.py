@@ -97,8 +97,10 @@ ALSO_ON_PAGES = frozenset({"TIME_ZONE", "MEDIA_URL", "SEARCH_CONFIG"})
 
 def _shop_settings_stamp() -> str:
     """The settings pages show, as this process started with them (the shop's name, the
-    administrator's e-mail, how amounts are written, the prices note, the time zone...).
-    Changing one takes a restart: pages cached before it are then never served after it."""
+    administrator's e-mail, how amounts are written, the prices note, the time zone...), and
+    the release of the code (SHOP_RELEASE). Changing one takes a restart: pages cached before
+    it are then never served after it, and objects cached by another release never unpickled
+    (their class may have changed shape)."""
     shown = {
         name: getattr(settings, name)
         for name in dir(settings)
@@ -109,7 +111,8 @@ def _shop_settings_stamp() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-# also in other caches of what pages show (search suggestions with their prices)
+# also in the keys of other caches of what pages show (search suggestions with their prices,
+# the navigation, product cards, delivery methods), so none is read by another release
 SETTINGS_STAMP = _shop_settings_stamp()
 # entries: the page cut at its CSRF token slots, and its parts gzipped
 KEY_PREFIX = f"page4:{SETTINGS_STAMP}:"

@@ -11,6 +11,7 @@
 # Options, as environment variables (sudo env SKIP_TLS=1 deploy/provision.sh ...):
 #   SKIP_TLS=1     do not run certbot (it is also skipped when DOMAIN is an IP address)
 #   SKIP_UFW=1     leave the firewall alone
+#   SKIP_BACKUP=1  an update without the database dump taken before it (README.md "Updating")
 #   SHOP_NAME=...  shop name for a new /etc/shop/shop.env (default: Meadow & Pine)
 #   TIME_ZONE=...  time zone for a new /etc/shop/shop.env (default: Europe/Berlin)
 #   PYTHON=...     interpreter for the virtualenv (default: a system Python that satisfies
@@ -64,6 +65,12 @@ as_shop() {
         HOME="$SHOP_HOME" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@")
 }
 
+# The commit checked out in a copy of the code ("" when it is none).
+release_of() {
+    [[ -e $1/.git ]] || return 0
+    as_shop git -C "$1" rev-parse --short=12 HEAD 2>/dev/null || true
+}
+
 # psql as the postgres superuser; prints bare values.
 psql_admin() { (cd / && runuser -u postgres -- psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"); }
 
@@ -113,6 +120,7 @@ SHOP_NAME=${SHOP_NAME:-Meadow & Pine}
 TIME_ZONE=${TIME_ZONE:-Europe/Berlin}
 SKIP_TLS=${SKIP_TLS:-0}
 SKIP_UFW=${SKIP_UFW:-0}
+SKIP_BACKUP=${SKIP_BACKUP:-0}
 
 [[ $(id -u) -eq 0 ]] || die "run as root: sudo $0 $*"
 [[ -d /run/systemd/system ]] || die "systemd is not running here; this script needs it"
@@ -426,6 +434,33 @@ chown root:"$SHOP_USER" "$ENV_FILE"
 chmod 0640 "$ENV_FILE"
 
 # ------------------------------------------------------------------------------------------------
+log "Backup before the update"
+# ------------------------------------------------------------------------------------------------
+# An update (the shop is installed and its database migrated): dump the database as the code now
+# running left it, before the new code and its migrations touch it. That dump is what "Going back
+# to the previous release" (README.md) restores; releases.log says which dump and which commit
+# each update left behind. A first install has nothing to keep.
+RELEASES_LOG=$VAR_DIR/releases.log
+previous_release=$(release_of "$APP_DIR")
+backup_before="none"
+if [[ $SKIP_BACKUP == 1 ]]; then
+    warn "SKIP_BACKUP=1: no database dump before this update"
+elif [[ -x /usr/local/bin/shop-manage && -f /etc/systemd/system/shop-backup.service ]]; then
+    plan=$(/usr/local/bin/shop-manage showmigrations --plan 2>&1) \
+        || die "cannot tell whether the database holds data to back up (shop-manage showmigrations: ${plan##*$'\n'}); nothing was changed yet. Fix it, or run again with SKIP_BACKUP=1"
+    if grep -q '^\[X\]' <<<"$plan"; then
+        systemctl start shop-backup.service \
+            || die "the backup before the update failed (journalctl -u shop-backup -n 50); nothing was changed yet. Fix it and run again, or run again with SKIP_BACKUP=1"
+        backup_before=$(find "$BACKUP_DIR" -maxdepth 1 -name 'db-*.dump' | sort | tail -n 1)
+        note "database dumped to $backup_before (the running release: ${previous_release:-unknown})"
+    else
+        note "nothing migrated yet: no backup"
+    fi
+else
+    note "nothing installed yet: no backup"
+fi
+
+# ------------------------------------------------------------------------------------------------
 log "Code: $APP_DIR"
 # ------------------------------------------------------------------------------------------------
 if [[ $SRC_DIR == "$(cd "$APP_DIR" && pwd -P)" ]]; then
@@ -539,6 +574,14 @@ fi
 /usr/local/bin/shop-manage shell -c \
     'from core.pagecache import bump_content_version; bump_content_version()' >/dev/null \
     || warn "could not empty the page cache; pages of the old code show for up to 5 minutes"
+# Which release replaced which, and the dump taken before: how to go back (README.md).
+new_release=$(release_of "$APP_DIR")
+if [[ ${new_release:-x} != "${previous_release:-y}" ]]; then
+    printf '%s %s -> %s backup %s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "${previous_release:-none}" \
+        "${new_release:-unknown}" "$backup_before" >>"$RELEASES_LOG"
+    chown "$SHOP_USER:$SHOP_USER" "$RELEASES_LOG"
+    note "release ${previous_release:-none} -> ${new_release:-unknown} ($RELEASES_LOG)"
+fi
 
 # ------------------------------------------------------------------------------------------------
 log "nginx"

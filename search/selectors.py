@@ -387,7 +387,7 @@ def list_hot_searches(*, days: int = 7, limit: int = 8) -> list[str]:
     catalog's product, series and category names (the did-you-mean vocabulary), or a word of one
     or two letters (no numbers: a phone number in pieces).
     """
-    key = f"search:hot3:{days}:{limit}"
+    key = f"search:hot3:{SETTINGS_STAMP}:{days}:{limit}"
     cached = cache_get(key)
     if cached is not None:
         return cached
@@ -430,7 +430,7 @@ class RankedResults:
         self, queryset: QuerySet[Product], *, cache_key: str, window: tuple[int, int] | None = None
     ) -> None:
         self.queryset = queryset
-        self.cache_key = f"search:res:{get_catalog_version()}:{cache_key}"
+        self.cache_key = f"search:res:{SETTINGS_STAMP}:{get_catalog_version()}:{cache_key}"
         self.window = window
         self._count: int | None = None
 

@@ -17,6 +17,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.message import sanitize_address
 
+from shop.release import git_head
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -71,6 +73,12 @@ if SHOP_SHARE_IMAGE and not re.fullmatch(r"(/(?!/)|https://)[^\s\"'<>\\]+", SHOP
         f"https:// address, not {SHOP_SHARE_IMAGE!r}"
     )
 # The home page's headline (and its meta description after the shop name).
+# The release of the code (default: the git commit of this checkout, which deploy/ copies with
+# the code). Part of the keys of cached pages and of what they are made of (core.pagecache):
+# pages and objects cached by one release are never served or unpickled by another, so an
+# update, a rollback, or two releases side by side (hosts updated one at a time) share no
+# entry whose shape one of them does not know. Set it where the code has no .git.
+SHOP_RELEASE = env.str("SHOP_RELEASE", default="") or git_head(BASE_DIR)
 SHOP_TAGLINE = env.str("SHOP_TAGLINE", default="Gear for the trail, goods for the home")
 SHOP_ADMIN_EMAIL = env.str("SHOP_ADMIN_EMAIL", default=SHOP_DEMO_VALUES["SHOP_ADMIN_EMAIL"])
 # The shop's public address ("https://shop.example.com"), for links in e-mails: those sent

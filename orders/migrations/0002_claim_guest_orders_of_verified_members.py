@@ -30,4 +30,6 @@ class Migration(migrations.Migration):
         ("account", "0009_emailaddress_unique_primary_email"),
     ]
 
+    # Backwards: the orders stay with the members they were put under (which ones were guest
+    # orders before is not recorded, and the code before this keeps working with them).
     operations = [migrations.RunPython(claim, migrations.RunPython.noop)]

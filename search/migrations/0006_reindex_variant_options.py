@@ -16,9 +16,16 @@ def reindex(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Each batch of documents commits by itself (search.services.index_products), not the
+    # whole rebuild at the end: in one transaction every document stayed locked until the
+    # last one was rebuilt (since 2026-12-05; same result).
+    atomic = False
+
     dependencies = [
         ("search", "0005_narrow_documents"),
         ("catalog", "0004_variant_stock_edits"),
     ]
 
+    # Backwards: the documents keep the words added (the code before only finds more with them;
+    # `manage.py search_reindex` rebuilds them all as that code indexes).
     operations = [migrations.RunPython(reindex, migrations.RunPython.noop, elidable=True)]

@@ -377,3 +377,84 @@ def test_an_existing_settings_file_keeps_its_order_numbers_prefix(tmp_path):
     assert env_file.read_text().count("SHOP_ORDER_PREFIX") == 1
     template = (ROOT / "deploy/shop.env.template").read_text()
     assert "\nSHOP_ORDER_PREFIX=\n" in template  # a new shop: its own initials
+
+
+def run_backup_section(
+    tmp_path, *, applied: bool, backup_works: bool = True, skip: bool = False, manage_fails=False
+):
+    """Runs provision.sh's "Backup before the update" step with a shop-manage whose
+    showmigrations says whether anything is applied and a systemctl that records its calls
+    (its backup writes a dump, or fails); (exit status, systemctl calls, output)."""
+    calls, backups = tmp_path / "systemctl.calls", tmp_path / "backups"
+    backups.mkdir()
+    (backups / "db-20261204-0315.dump").write_text("last night")
+    manage = tmp_path / "shop-manage"
+    manage.write_text(
+        "#!/bin/bash\necho 'django.db.utils.OperationalError: connection refused'; exit 1\n"
+        if manage_fails
+        else f"#!/bin/bash\necho '[{'X' if applied else ' '}]  accounts.0001_initial'\n"
+    )
+    manage.chmod(0o755)
+    unit = tmp_path / "shop-backup.service"
+    unit.write_text("[Service]\n")
+    section = between('log "Backup before the update"', 'log "Code: $APP_DIR"')
+    section = section.replace("/usr/local/bin/shop-manage", str(manage)).replace(
+        "/etc/systemd/system/shop-backup.service", str(unit)
+    )
+    backup = f"touch {backups}/db-20261205-1002.dump" if backup_works else "false"
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            f"VAR_DIR={tmp_path} BACKUP_DIR={backups} SKIP_BACKUP={int(skip)} APP_DIR={tmp_path}",
+            'log() { :; }; note() { echo "$*"; }; warn() { echo "WARNING: $*"; }',
+            'die() { echo "ERROR: $*"; exit 1; }',
+            "release_of() { echo 4a7ec0cf1c52; }",
+            f'systemctl() {{ echo "$*" >>{calls}; {backup}; }}',
+            section,
+            'echo "backup_before=$backup_before"',
+        ]
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)  # noqa: S603, S607
+    called = calls.read_text().splitlines() if calls.exists() else []
+    return done.returncode, called, done.stdout + done.stderr
+
+
+def test_an_update_dumps_the_database_before_the_new_code_touches_it(tmp_path):
+    """The update copied the code and ran the release's migrations on the only copy of the
+    data: going back meant last night's dump, and losing the day's orders."""
+    status, calls, out = run_backup_section(tmp_path, applied=True)
+    assert status == 0, out
+    assert calls == ["start shop-backup.service"]
+    assert f"backup_before={tmp_path}/backups/db-20261205-1002.dump" in out
+    # and that comes before the code is copied or anything migrated
+    assert PROVISION.index('log "Backup before the update"') < PROVISION.index(
+        'log "Code: $APP_DIR"'
+    )
+
+
+def test_an_update_whose_backup_fails_stops_before_changing_anything(tmp_path):
+    status, calls, out = run_backup_section(tmp_path, applied=True, backup_works=False)
+    assert status == 1
+    assert "ERROR: the backup before the update failed" in out
+    assert "SKIP_BACKUP=1" in out
+
+
+def test_an_update_that_cannot_read_the_database_stops_before_changing_anything(tmp_path):
+    """A database that does not answer is not "nothing installed": no dump, then migrations."""
+    status, calls, out = run_backup_section(tmp_path, applied=True, manage_fails=True)
+    assert status == 1
+    assert calls == []
+    assert "ERROR: cannot tell whether the database holds data" in out
+    assert "connection refused" in out
+
+
+def test_a_first_install_takes_no_dump(tmp_path):
+    status, calls, out = run_backup_section(tmp_path, applied=False)
+    assert (status, calls) == (0, [])
+    assert "backup_before=none" in out
+
+
+def test_skip_backup_updates_without_a_dump_and_says_so(tmp_path):
+    status, calls, out = run_backup_section(tmp_path, applied=True, skip=True)
+    assert (status, calls) == (0, [])
+    assert "WARNING: SKIP_BACKUP=1" in out
