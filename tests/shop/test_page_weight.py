@@ -186,3 +186,42 @@ def test_scripts_never_hold_up_the_first_paint(shop_with_pictures):
             else:
                 assert script.get("type") == "application/ld+json", (name, script)
     assert files >= len(pages)
+
+
+def test_hashed_static_files_are_kept_for_good_by_browsers(settings, tmp_path):
+    """A file whose name carries its content's hash never changes under that name: browsers
+    keep it (no revalidation on the next page), and a new version has a new name."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.test import RequestFactory
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    root = tmp_path / "static"
+    (root / "css").mkdir(parents=True)
+    (root / "css" / "shop.css").write_text("body{}")
+    (root / "css" / "shop.0123456789ab.css").write_text("body{}")
+    (root / "staticfiles.json").write_text(
+        '{"paths": {"css/shop.css": "css/shop.0123456789ab.css"}, "version": "1.1"}'
+    )
+    settings.DEBUG = False
+    settings.STATIC_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    assert staticfiles_storage.url("css/shop.css") == "/static/css/shop.0123456789ab.css"
+    middleware = WhiteNoiseMiddleware(lambda request: None)
+    response = middleware(RequestFactory().get("/static/css/shop.0123456789ab.css"))
+    cache_control = response["Cache-Control"]
+    assert "immutable" in cache_control
+    assert int(cache_control.split("max-age=")[1].split(",")[0]) >= 365 * 24 * 3600
+
+
+def test_nginx_keeps_static_files_for_good_and_pictures_for_a_week():
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "shop.conf").read_text()
+    static = conf.split("location ^~ /static/ {", 1)[1].split("}", 1)[0]
+    assert "expires max;" in static
+    assert 'add_header Cache-Control "public, immutable";' in static
+    media = conf.split("location ^~ /media/ {", 1)[1].split("}", 1)[0]
+    assert "expires 7d;" in media
