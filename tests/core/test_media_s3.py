@@ -59,7 +59,8 @@ def test_an_admin_upload_lands_in_the_bucket_and_shows_on_the_pages(bucket, staf
     assert response.status_code == 302
     image = ProductImage.objects.get(product__slug="camp-mug")
     names = [image.image.name, image.thumb_listing.name, image.thumb_detail.name]
-    assert keys(bucket) == {f"media/{name}" for name in [*names, image.thumb_zoom.name]}
+    thumbs = [image.thumb_small.name, image.thumb_zoom.name]
+    assert keys(bucket) == {f"media/{name}" for name in [*names, *thumbs]}
     stored = bucket.get_object(Bucket=BUCKET, Key=f"media/{image.thumb_listing.name}")
     assert stored["ContentType"] == "image/webp"
     assert stored["CacheControl"] == "public, max-age=604800"
