@@ -42,7 +42,8 @@ def _guest_lines(cart_id):
 
 
 def _pictured(lines):
-    return lines.annotate(**card_picture(OuterRef("variant__product")))
+    # the cart shows them at 64 px: the small thumbnail, not the listing's 480 px one
+    return lines.annotate(**card_picture(OuterRef("variant__product"), small=True))
 
 
 #: The lines of the member's open cart, with their variants and products.

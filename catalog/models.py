@@ -403,6 +403,9 @@ class ProductImage(models.Model):
     )
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
+    thumb_small = models.ImageField(
+        upload_to="thumbs/small/", blank=True, editable=False, db_default=""
+    )
     thumb_listing = models.ImageField(upload_to="thumbs/listing/", blank=True, editable=False)
     thumb_detail = models.ImageField(upload_to="thumbs/detail/", blank=True, editable=False)
     thumb_zoom = models.ImageField(upload_to="thumbs/zoom/", blank=True, editable=False)
@@ -426,6 +429,11 @@ class ProductImage(models.Model):
         if field:
             return field.url
         return self.image.url if self.image else ""
+
+    @property
+    def small_url(self) -> str:
+        """The small thumbnail (240 px), or the listing one for a picture from before it."""
+        return self._url(self.thumb_small) if self.thumb_small else self.listing_url
 
     @property
     def listing_url(self) -> str:

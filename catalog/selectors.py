@@ -244,18 +244,18 @@ def variant_prices() -> QuerySet[Variant]:
     return Variant.objects.filter(product=OuterRef("pk")).annotate(effective=effective)
 
 
-def card_picture(product: OuterRef) -> dict:
+def card_picture(product: OuterRef, *, small: bool = False) -> dict:
     """Annotations for the first picture of the ``product`` a row refers to: ``card_image``
     (its listing thumbnail's file, or the original's; None without a picture) and
-    ``card_image_alt``, as two small subqueries."""
+    ``card_image_alt``, as two small subqueries. ``small``: the small thumbnail's file first
+    (a picture of a few dozen pixels, as in the cart)."""
     first_image = ProductImage.objects.filter(product=product).order_by("position", "id")
+    files = [NullIf(F("thumb_listing"), Value("")), F("image")]
+    if small:
+        files.insert(0, NullIf(F("thumb_small"), Value("")))
     return {
         "card_image": Subquery(
-            first_image.annotate(
-                file=Coalesce(
-                    NullIf(F("thumb_listing"), Value("")), F("image"), output_field=CharField()
-                )
-            ).values("file")[:1]
+            first_image.annotate(file=Coalesce(*files, output_field=CharField())).values("file")[:1]
         ),
         "card_image_alt": Subquery(first_image.values("alt_text")[:1]),
     }

@@ -154,6 +154,7 @@ def save_variant_for_staff(*, variant: Variant, edit: StaffStockEdit | None) -> 
 #: ProductImage that names their files.
 PICTURE_FOLDERS = {
     "products": "image",
+    "thumbs/small": "thumb_small",
     "thumbs/listing": "thumb_listing",
     "thumbs/detail": "thumb_detail",
     "thumbs/zoom": "thumb_zoom",

@@ -508,6 +508,8 @@ log "Database migrations and static files"
 # ------------------------------------------------------------------------------------------------
 /usr/local/bin/shop-manage migrate --noinput
 /usr/local/bin/shop-manage collectstatic --noinput --verbosity 0
+# pictures uploaded before the small thumbnail existed get one (nothing to do the next time)
+/usr/local/bin/shop-manage fill_small_thumbnails || warn "some pictures keep their listing thumbnail (above)"
 /usr/local/bin/shop-manage check --deploy || warn "manage.py check --deploy reported problems (above)"
 
 # ------------------------------------------------------------------------------------------------

@@ -363,7 +363,7 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
                 "price": str(p.shown_price),
                 # as pages show it (currency sign; "From" when the variants' prices differ)
                 "price_text": ("From " if p.price_varies else "") + money(p.shown_price),
-                "image": p.image_list[0].listing_url if p.image_list else "",
+                "image": p.image_list[0].small_url if p.image_list else "",  # shown at 40 px
             }
             for p in products
         ],

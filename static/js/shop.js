@@ -93,6 +93,15 @@
   var status = form.querySelector("[data-suggest-status]");
   var url = form.getAttribute("data-suggest-url");
   var timer = null, active = -1, items = [], lastQuery = "";
+  // The request still on its way: a newer one (or a closed list) cancels it. On a slow phone
+  // network answers to "sl", "sle", "slee" … queue up behind each other and came in long after
+  // anyone wanted them (their suggestions were dropped anyway), holding up the one that counts.
+  var pending = null;
+
+  function cancel() {
+    if (pending) pending.abort();
+    pending = null;
+  }
   // The combobox roles only come with the script that makes them true: without it the field is
   // a plain search box (aria-expanded on a search box is an ARIA error).
   input.setAttribute("role", "combobox");
@@ -126,6 +135,9 @@
       var img = document.createElement("img");
       img.src = image;
       img.alt = "";
+      img.width = 40;  // its room is kept while it loads (as in the CSS)
+      img.height = 40;
+      img.decoding = "async";
       li.appendChild(img);
     }
     var span = document.createElement("span");
@@ -158,13 +170,26 @@
 
   function lookup() {
     var q = input.value.trim();
-    if (q.length < 2) { close(); status.textContent = ""; return; }
+    if (q.length < 2) { cancel(); close(); status.textContent = ""; return; }
     if (q === lastQuery) return;
     lastQuery = q;
-    fetch(url + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+    cancel();
+    var controller = window.AbortController ? new AbortController() : null;
+    pending = controller;
+    fetch(url + "?q=" + encodeURIComponent(q), {
+      headers: { Accept: "application/json" },
+      signal: controller ? controller.signal : undefined
+    })
       .then(function (r) { return r.ok ? r.json() : { categories: [], products: [] }; })
-      .then(function (data) { if (input.value.trim() === q) render(data); })
-      .catch(function () { close(); });
+      .then(function (data) {
+        if (pending === controller) pending = null;
+        if (input.value.trim() === q) render(data);
+      })
+      .catch(function (error) {
+        if (error && error.name === "AbortError") return;  // a newer request took over
+        if (pending === controller) pending = null;
+        close();
+      });
   }
 
   input.addEventListener("input", function () {
@@ -187,5 +212,7 @@
     else if (e.key === "Escape") { e.preventDefault(); close(); }
     else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = items[active].dataset.href; }
   });
-  input.addEventListener("blur", function () { setTimeout(close, 150); });
+  input.addEventListener("blur", function () {
+    setTimeout(function () { cancel(); close(); }, 150);
+  });
 })();

@@ -92,3 +92,65 @@ def test_thumbnails_are_made_at_fixed_sizes():
     assert sizes["detail"] == ("WEBP", (960, 640))
     assert sizes["zoom"] == ("WEBP", (1200, 800))  # never upscaled
     assert image.listing_url.endswith(".webp")
+
+
+def picture(product, name: str, size=(1200, 800), **fields) -> ProductImage:
+    image = ProductImage(product=product, **fields)
+    image.image.save(name, upload(image_bytes("PNG", size)), save=True)
+    return image
+
+
+@pytest.mark.django_db
+def test_small_pictures_come_from_a_small_thumbnail(client, django_capture_on_commit_callbacks):
+    """The gallery's thumbnails (72 px), the cart's (64) and the suggestions' (40) were the
+    listing's 480 px picture: five times the bytes a phone needs for them."""
+    with django_capture_on_commit_callbacks(execute=True):  # the search index follows
+        product = ProductFactory(name="Brass Lantern")
+    first = picture(product, "front.png")
+    second = picture(product, "back.png", position=1)
+    for image in (first, second):
+        make_thumbnails(image)
+        image.refresh_from_db()
+    with first.thumb_small.open("rb") as f, Image.open(f) as img:
+        assert (img.format, img.size) == ("WEBP", (240, 240))
+    assert first.small_url.endswith("-small.webp")
+
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert f'<img src="{first.small_url}" alt="Picture 1 of 2' in page
+    assert f'<img src="{second.small_url}" alt="Picture 2 of 2' in page
+    assert first.listing_url not in page  # the related products are other products
+
+    suggestions = client.get("/search/suggest/", {"q": "brass"}).json()
+    assert [p["image"] for p in suggestions["products"]] == [first.small_url]
+
+    client.post("/cart/add/", {"variant": product.variants.get().pk, "quantity": 1})
+    cart = client.get("/cart/").content.decode()
+    assert f'<img class="cart-thumb" src="{first.small_url}"' in cart
+
+
+@pytest.mark.django_db
+def test_pictures_from_before_the_small_thumbnail_get_one_from_the_command():
+    from django.core.management import call_command
+
+    product = ProductFactory(name="Tin Lantern")
+    old = picture(product, "old.png")
+    make_thumbnails(old)
+    ProductImage.objects.filter(pk=old.pk).update(thumb_small="")  # as uploaded before it
+    shared = ProductImage.objects.create(  # another row with the same file (as the demo's)
+        product=ProductFactory(), image=old.image.name, position=0
+    )
+    old.refresh_from_db()
+    assert old.small_url == old.listing_url  # until then: the listing picture, not nothing
+
+    out = io.StringIO()
+    call_command("fill_small_thumbnails", stdout=out)
+    assert "1 small thumbnail written." in out.getvalue()  # one file for both rows
+    old.refresh_from_db()
+    shared.refresh_from_db()
+    assert old.thumb_small.name == shared.thumb_small.name != ""
+    with old.thumb_small.open("rb") as f, Image.open(f) as img:
+        assert img.size == (240, 240)
+
+    out = io.StringIO()
+    call_command("fill_small_thumbnails", stdout=out)  # again: nothing left to do
+    assert "0 small thumbnails written." in out.getvalue()

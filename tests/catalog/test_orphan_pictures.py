@@ -29,8 +29,8 @@ def picture(product, name="photo.png") -> ProductImage:
 
 
 def files(image: ProductImage) -> list[str]:
-    return [image.image.name, image.thumb_listing.name, image.thumb_detail.name,
-            image.thumb_zoom.name]  # fmt: skip
+    return [image.image.name, image.thumb_small.name, image.thumb_listing.name,
+            image.thumb_detail.name, image.thumb_zoom.name]  # fmt: skip
 
 
 def age_every_file(days: int = 2) -> None:
@@ -53,7 +53,7 @@ def test_files_of_replaced_and_deleted_pictures_go_and_pictures_in_use_stay():
     deleted.product.delete()  # the product, and its picture with it
     age_every_file()
 
-    assert delete_orphan_pictures() == 4 + 4  # the replaced picture's old four, the deleted's
+    assert delete_orphan_pictures() == 5 + 5  # the replaced picture's old five, the deleted's
 
     for name in replaced_files + deleted_files:
         assert not default_storage.exists(name), name
@@ -67,6 +67,7 @@ def test_a_file_several_pictures_share_stays_while_one_names_it():
     second = ProductImage.objects.create(
         product=ProductFactory(),
         image=first.image.name,
+        thumb_small=first.thumb_small.name,
         thumb_listing=first.thumb_listing.name,
         thumb_detail=first.thumb_detail.name,
         thumb_zoom=first.thumb_zoom.name,
@@ -80,7 +81,7 @@ def test_a_file_several_pictures_share_stays_while_one_names_it():
 
     picture(ProductFactory(), "other.png")  # the shop has other pictures
     second.delete()
-    assert delete_orphan_pictures() == 4
+    assert delete_orphan_pictures() == 5
 
 
 def test_a_file_just_written_and_files_outside_the_picture_folders_stay():
@@ -108,9 +109,9 @@ def test_many_files_are_checked_a_chunk_at_a_time(django_assert_max_num_queries,
         default_storage.save(f"products/{product.pk}/orphan{n}.png", ContentFile(b"x"))
     age_every_file()
 
-    # whether the shop has pictures, then 8 originals and 3 thumbnails in each of the 3
-    # thumbnail folders: 4 + 3 * 2 chunks
-    with django_assert_max_num_queries(11):
+    # whether the shop has pictures, then 8 originals and 3 thumbnails in each of the 4
+    # thumbnail folders: 4 + 4 * 2 chunks
+    with django_assert_max_num_queries(13):
         assert delete_orphan_pictures() == 5
     assert ProductImage.objects.count() == 3
 
@@ -122,6 +123,7 @@ def test_new_thumbnails_leave_the_old_ones_to_the_clean_up_which_another_picture
     other = ProductImage.objects.create(
         product=ProductFactory(),
         image=first.image.name,
+        thumb_small=first.thumb_small.name,
         thumb_listing=first.thumb_listing.name,
         thumb_detail=first.thumb_detail.name,
         thumb_zoom=first.thumb_zoom.name,
@@ -133,7 +135,7 @@ def test_new_thumbnails_leave_the_old_ones_to_the_clean_up_which_another_picture
     age_every_file()
     assert delete_orphan_pictures() == 0  # all still named by the other picture
     other.delete()
-    assert delete_orphan_pictures() == 4  # (the first picture's own files stay)
+    assert delete_orphan_pictures() == 5  # (the first picture's own files stay)
 
 
 def test_a_database_without_any_picture_leaves_the_media_alone():

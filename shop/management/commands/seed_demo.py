@@ -492,6 +492,7 @@ class Command(BaseCommand):
                             image=source.image.name,
                             width=source.width,
                             height=source.height,
+                            thumb_small=source.thumb_small.name,
                             thumb_listing=source.thumb_listing.name,
                             thumb_detail=source.thumb_detail.name,
                             thumb_zoom=source.thumb_zoom.name,
