@@ -52,7 +52,7 @@ def price(cart, method):
     return price_lines(items=[(None, v, q) for v, q in cart], shipping_method=method)
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(cart=items, method=shipping_methods)
 def test_totals_are_the_sum_of_rounded_lines_and_never_negative(cart, method):
     pricing = price(cart, method)
