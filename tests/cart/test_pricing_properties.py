@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cart.models import ShippingMethod
-from cart.pricing import price_lines, unit_price
+from cart.pricing import CartPricing, price_lines, unit_price
 from catalog.models import MAX_LINE_QUANTITY, Product, Variant
 from core.money import round_money
 
@@ -126,3 +126,17 @@ def test_a_fingerprint_reads_back_as_the_lines_it_stands_for(cart, method):
     assert pricing.fingerprint_lines(pricing.fingerprint()) == {
         line.variant.pk: (line.quantity, line.unit_price) for line in pricing.lines
     }
+
+
+@settings(max_examples=150)
+@given(text=st.text() | st.from_regex(r"\A(\d{1,3}x\d{1,4}@[\d.]{1,8};?){0,4}\|[\d.]*\|[\d.]*\Z"))
+def test_any_text_reads_as_the_lines_of_a_fingerprint_or_as_none(text):
+    """The review page's fingerprint comes back from the session: anything there is lines
+    (variant id -> quantity, unit price) or nothing, never an exception."""
+    lines = CartPricing.fingerprint_lines(text)
+
+    assert isinstance(lines, dict)
+    for variant, (quantity, unit) in lines.items():
+        assert isinstance(variant, int)
+        assert isinstance(quantity, int)
+        assert isinstance(unit, Decimal)

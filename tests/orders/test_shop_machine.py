@@ -22,7 +22,7 @@ timezone.now, which auto_now fields and every service read, is the machine's).
 import os
 import secrets
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -86,6 +86,9 @@ STATUS_MAIL = {
     S.CANCELLED: "order_cancelled",
 }
 UNPAID_DAYS = 7
+# (TIME_ZONE Europe/Berlin) a week and a bit before the clocks go forward, and back, in 2027
+BEFORE_SPRING = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
+BEFORE_AUTUMN = datetime(2027, 10, 23, 9, 0, tzinfo=UTC)
 STAFF_EMAIL = "staff@shop.example"
 
 shoppers = st.integers(min_value=0, max_value=1)
@@ -188,8 +191,11 @@ class Shop(RuleBasedStateMachine):
     @initialize(
         stocks=st.lists(st.integers(min_value=1, max_value=8), min_size=3, max_size=3),
         free_over=st.sampled_from([None, Decimal("50.00"), Decimal("20.00")]),
+        start=st.sampled_from(["now", BEFORE_SPRING, BEFORE_AUTUMN]),
     )
-    def open_shop(self, stocks, free_over):
+    def open_shop(self, stocks, free_over, start):
+        if start != "now":  # payment deadlines across a change to or from summer time
+            self.now = start
         tent = ProductFactory(name="Tent", price=Decimal("19.99"), stock=False)
         mug = ProductFactory(name="Mug", price=Decimal("7.35"), stock=False)
         variants = [
@@ -708,6 +714,7 @@ class Shop(RuleBasedStateMachine):
 def test_the_shop_adds_up_whatever_shoppers_and_staff_do(settings):
     settings.SHOP_STAFF_EMAILS = ["orders@shop.example"]
     settings.SHOP_UNPAID_ORDER_DAYS = UNPAID_DAYS
+    settings.TIME_ZONE = "Europe/Berlin"
     settings.SHOP_ORDER_RATE = 1000
     # ~1 s an example on an idle machine. A longer hunt (before a change to orders or cart):
     # HYPOTHESIS_MACHINE_EXAMPLES=300 (the dev profile keeps what it finds in .hypothesis/).
