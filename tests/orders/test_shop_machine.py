@@ -50,6 +50,7 @@ from hypothesis.stateful import (
 from cart import services as cart_services
 from cart.exceptions import CartError, NotEnoughStock
 from cart.models import Cart, CartLine, ShippingMethod
+from cart.selectors import get_cart_count
 from catalog.models import Product, Variant
 from catalog.services import StaffStockEdit, save_variant_for_staff, set_products_active
 from core.models import OutboxMessage
@@ -355,6 +356,16 @@ class Shop(RuleBasedStateMachine):
             assert (message, now) == ("Quantity updated.", wanted)
 
     @rule()
+    def empty_the_cart_on_the_cart_page(self):
+        self.tick()
+        cart = self.view_cart()
+        response = self.client.post(reverse("cart:clear"))
+        assert response.status_code == 302
+        self.messages(response)
+        if cart is not None:
+            assert self.lines_of(cart) == {}
+
+    @rule()
     def remove_what_cannot_be_ordered_on_the_cart_page(self):
         """What the cart page asks of a line that is sold out, short or off sale."""
         self.tick()
@@ -627,6 +638,15 @@ class Shop(RuleBasedStateMachine):
             per_product[product_id] += stock
         listed = dict(Product.objects.filter(pk__in=per_product).values_list("pk", "stock_total"))
         assert listed == dict(per_product)
+
+    @invariant()
+    def the_header_counts_what_is_in_the_cart(self):
+        """The page shopper's count (cached per cart generation) is the units in their cart."""
+        if not hasattr(self, "client"):
+            return
+        cart = self.view_cart()
+        units = sum(self.lines_of(cart).values()) if cart else 0
+        assert get_cart_count(user=None, session=self.client.session) == units
 
     @invariant()
     def orders_keep_what_was_ordered(self):
