@@ -1,17 +1,19 @@
 """A stateful test of the whole shop: Hypothesis invents the sequences.
 
 Shoppers fill carts (through the services, and one through the real pages with the test
-Client), change quantities, remove lines and place orders (cash on delivery and bank
-transfer); staff change stock, take products off sale, move orders along (through the services
-and the admin's actions), cancel them, record late payments and refunds; the clock moves and
-unpaid bank transfers expire. After every step the shop must still add up:
+Client, who also signs in and out: their cart joins the member's), change quantities, remove
+lines and place orders (cash on delivery and bank transfer); staff change stock and prices,
+take products off sale, move orders along (through the services and the admin's actions),
+cancel them, record late payments and refunds; the clock moves and unpaid bank transfers
+expire. After every step the shop must still add up:
 
 - no stock is negative, and for each variant units in stock + units in orders that are not
   cancelled = units received (a cancelled order gives its units back exactly once);
 - a product's listing total is the sum of its variants' stock;
 - an order has lines, its total is its lines + delivery, each line its unit price x quantity;
 - an order's timeline starts with "Order placed" and moves only along the allowed transitions;
-- every e-mail the flow promises is in the outbox exactly once, and was sent exactly once.
+- every e-mail the flow promises is in the outbox exactly once, and was sent exactly once;
+- order lines are a snapshot nothing later rewrites; the header's cart count is current.
 
 Returns have no service of their own (a shopper writes to customer service): not modelled.
 
@@ -51,7 +53,7 @@ from cart import services as cart_services
 from cart.exceptions import CartError, NotEnoughStock
 from cart.models import Cart, CartLine, ShippingMethod
 from cart.selectors import get_cart_count
-from catalog.models import Product, Variant
+from catalog.models import MAX_LINE_QUANTITY, Product, Variant
 from catalog.services import StaffStockEdit, save_variant_for_staff, set_products_active
 from core.models import OutboxMessage
 from core.money import round_money
@@ -91,6 +93,8 @@ UNPAID_DAYS = 7
 BEFORE_SPRING = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
 BEFORE_AUTUMN = datetime(2027, 10, 23, 9, 0, tzinfo=UTC)
 STAFF_EMAIL = "staff@shop.example"
+MEMBER_EMAIL = "member@example.com"
+MEMBER_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 
 shoppers = st.integers(min_value=0, max_value=1)
 QUICK = 2  # the shopper of buy_one_thing
@@ -177,6 +181,9 @@ class Shop(RuleBasedStateMachine):
         return dict(Variant.objects.filter(pk__in=self.variant_ids).values_list("pk", "stock"))
 
     def view_cart(self) -> Cart | None:
+        """The page shopper's open cart: the member's once signed in, else their session's."""
+        if self.signed_in:
+            return Cart.objects.filter(user=self.member, status=Cart.Status.OPEN).first()
         cart_id = self.client.session.get(cart_services.SESSION_KEY)
         return Cart.objects.filter(pk=cart_id, status=Cart.Status.OPEN).first()
 
@@ -193,8 +200,9 @@ class Shop(RuleBasedStateMachine):
         stocks=st.lists(st.integers(min_value=1, max_value=8), min_size=3, max_size=3),
         free_over=st.sampled_from([None, Decimal("50.00"), Decimal("20.00")]),
         start=st.sampled_from(["now", BEFORE_SPRING, BEFORE_AUTUMN]),
+        saved=st.dictionaries(variant_indexes, st.integers(1, 4), max_size=2),
     )
-    def open_shop(self, stocks, free_over, start):
+    def open_shop(self, stocks, free_over, start, saved):
         if start != "now":  # payment deadlines across a change to or from summer time
             self.now = start
         tent = ProductFactory(name="Tent", price=Decimal("19.99"), stock=False)
@@ -222,6 +230,12 @@ class Shop(RuleBasedStateMachine):
         self.tabs: list[dict] = []  # review pages shown, oldest first
         self.latest_review: dict | None = None
         self.stock_pages: list[tuple[int, StaffStockEdit]] = []
+        self.member = UserFactory(email=MEMBER_EMAIL)
+        if saved:  # what the member left in their cart on another device
+            mine = Cart.objects.create(user=self.member)
+            for index, quantity in saved.items():
+                CartLine.objects.create(cart=mine, variant=variants[index], quantity=quantity)
+        self.signed_in = False
         self.staff = UserFactory(email=STAFF_EMAIL, is_staff=True, is_superuser=True)
         self.staff_client = Client()
 
@@ -356,6 +370,43 @@ class Shop(RuleBasedStateMachine):
             assert (message, now) == ("Quantity updated.", wanted)
 
     @rule()
+    def sign_in_on_the_pages(self):
+        """The page shopper signs in: their cart joins the member's (capped at the stock and
+        the line cap; the member's own lines are never cut)."""
+        if self.signed_in:
+            return
+        self.tick()
+        visitors = self.view_cart()
+        visitor_lines = self.lines_of(visitors) if visitors else {}
+        mine = Cart.objects.filter(user=self.member, status=Cart.Status.OPEN).first()
+        member_lines = self.lines_of(mine) if mine else {}
+        stock = self.stock()
+        response = self.client.post(
+            reverse("account_login"), {"login": MEMBER_EMAIL, "password": MEMBER_PASSWORD}
+        )
+        assert response.status_code == 302
+        self.messages(response)
+        self.signed_in = True
+        merged = self.lines_of(self.view_cart()) if self.view_cart() else {}
+        for pk in set(visitor_lines) | set(member_lines):
+            had = member_lines.get(pk, 0)
+            best = min(had + visitor_lines.get(pk, 0), stock[pk], MAX_LINE_QUANTITY)
+            assert max(had, best) == merged.get(pk, 0), (pk, had, visitor_lines, stock, merged)
+        if visitors is not None:
+            assert not Cart.objects.filter(pk=visitors.pk).exists()
+
+    @rule()
+    def sign_out_on_the_pages(self):
+        if not self.signed_in:
+            return
+        self.tick()
+        response = self.client.post(reverse("account_logout"))
+        assert response.status_code == 302
+        self.messages(response)
+        self.signed_in = False
+        assert self.view_cart() is None  # a new visitor: the member's cart waits for them
+
+    @rule()
     def empty_the_cart_on_the_cart_page(self):
         self.tick()
         cart = self.view_cart()
@@ -443,6 +494,7 @@ class Shop(RuleBasedStateMachine):
             event("buy now: placed")
             assert placed.url == reverse("orders:confirmation", args=[order.number])
             assert (order.payment_method, order.total) == (reviewed["payment"], reviewed["total"])
+            assert order.user_id == (self.member.pk if self.signed_in else None)
             self.check_placed(order, lines, stock_before)
             assert self.view_cart() is None  # the next add starts a new cart
         else:
@@ -646,7 +698,8 @@ class Shop(RuleBasedStateMachine):
             return
         cart = self.view_cart()
         units = sum(self.lines_of(cart).values()) if cart else 0
-        assert get_cart_count(user=None, session=self.client.session) == units
+        user = self.member if self.signed_in else None
+        assert get_cart_count(user=user, session=self.client.session) == units
 
     @invariant()
     def orders_keep_what_was_ordered(self):
