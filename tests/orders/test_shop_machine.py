@@ -37,7 +37,6 @@ from django.db.models import Sum
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import event
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -226,6 +225,7 @@ class Shop(RuleBasedStateMachine):
         self.order_ids: list[int] = []
         self.snapshots: dict[int, list[tuple]] = {}
         self.refunded: set[int] = set()
+        self.corrections: Counter[str] = Counter()  # tracking numbers corrected, per order
         self.client = Client()
         self.tabs: list[dict] = []  # review pages shown, oldest first
         self.latest_review: dict | None = None
@@ -309,13 +309,11 @@ class Shop(RuleBasedStateMachine):
         except OutOfStock:
             assert outcome == "problem"
             assert self.stock() == stock_before  # all or nothing
-            event("place: out of stock")
         else:
             assert outcome == "ok"
             assert (order.payment_method, order.shipping_method_id) == (payment, shipping.pk)
             self.check_placed(order, lines, stock_before)
             self.carts[shopper] = self.new_cart()
-            event("place: placed")
 
     @rule(
         index=variant_indexes, quantity=st.integers(1, 3), payment=payments, express=st.booleans()
@@ -491,7 +489,6 @@ class Shop(RuleBasedStateMachine):
         latest = reviewed["form"] == self.latest_review
         if latest and outcome == "ok" and lines == reviewed["lines"]:
             [order] = new
-            event("buy now: placed")
             assert placed.url == reverse("orders:confirmation", args=[order.number])
             assert (order.payment_method, order.total) == (reviewed["payment"], reviewed["total"])
             assert order.user_id == (self.member.pk if self.signed_in else None)
@@ -499,7 +496,6 @@ class Shop(RuleBasedStateMachine):
             assert self.view_cart() is None  # the next add starts a new cart
         else:
             assert new == [], (latest, outcome, lines, reviewed["lines"])
-            event(f"buy now: refused ({'latest' if latest else 'old tab'}, {outcome})")
             assert said  # why not (sold out, changed since the review, ...)
             assert self.stock() == stock_before
 
@@ -537,7 +533,6 @@ class Shop(RuleBasedStateMachine):
         after = Variant.objects.get(pk=pk)
         if change and edit.edits != edits:
             assert outcome == StaffStockEdit.EDITED_MEANWHILE
-            event("stock page: edited meanwhile")
             assert (after.stock, after.stock_edits) == (stock, edits)
             return
         assert outcome == StaffStockEdit.SAVED
@@ -579,11 +574,10 @@ class Shop(RuleBasedStateMachine):
             assert Order.objects.get(pk=order.pk).status == before
         else:
             assert may, f"{before} -> {to} ({order.payment_method}) was allowed"
-            event(f"status: {before} -> {to}")
             assert Order.objects.get(pk=order.pk).status == to
 
     @precondition(lambda self: self.order_ids)
-    @rule(which=any_order, choices=st.lists(st.integers(0, 3), min_size=1, max_size=5))
+    @rule(which=any_order, choices=st.lists(st.integers(0, 3), min_size=1, max_size=6))
     def staff_move_an_order_along(self, which, choices):
         """Some of the next steps the order may take, one after the other (staff mostly do what
         is allowed; this takes orders as far as delivered and completed)."""
@@ -617,6 +611,44 @@ class Shop(RuleBasedStateMachine):
         assert any(order.number in t for t in texts) != may, texts
 
     @precondition(lambda self: self.order_ids)
+    @rule(which=any_order, tracking=st.sampled_from(["", "JD0001", "JD0002"]))
+    def staff_correct_the_tracking_number(self, which, tracking):
+        """Only while shipped; the customer gets the shipping e-mail again, marked corrected."""
+        self.tick()
+        order = self.order(which)
+        shipped = list(Order.objects.filter(pk__in=self.order_ids, status=S.SHIPPED))
+        if shipped and which % 4:  # mostly one it applies to
+            order = shipped[which % len(shipped)]
+        status, before = order.status, (order.carrier, order.tracking_number)
+        try:
+            with self.mails():
+                changed = services.correct_tracking(
+                    order=order, carrier="DHL", tracking_number=tracking, actor=self.staff
+                )
+        except IllegalTransition:
+            assert status != S.SHIPPED
+        else:
+            assert status == S.SHIPPED
+            assert changed == (before != ("DHL", tracking))
+            self.corrections[order.number] += changed
+
+    @precondition(lambda self: self.order_ids)
+    @rule(which=any_order, city=st.sampled_from(["Berlin", "Köln", "Potsdam"]))
+    def staff_change_the_address(self, which, city):
+        """Until it is shipped; the status and payment are never touched."""
+        self.tick()
+        order = self.order(which)
+        status, paid_at, was = order.status, order.paid_at, order.city
+        try:
+            changed = services.change_shipping_address(order=order, actor=self.staff, city=city)
+        except IllegalTransition:
+            assert status not in (S.PENDING_PAYMENT, S.PAID, S.PACKED)
+        else:
+            assert changed == (was != city)
+            saved = Order.objects.get(pk=order.pk)
+            assert (saved.city, saved.status, saved.paid_at) == (city, status, paid_at)
+
+    @precondition(lambda self: self.order_ids)
     @rule(which=any_order)
     def staff_record_late_payment(self, which):
         self.tick()
@@ -644,7 +676,6 @@ class Shop(RuleBasedStateMachine):
             assert order.status != S.CANCELLED or not was_paid
         else:
             assert refunded == (order.pk not in self.refunded)
-            event(f"refunded: {refunded}")
             self.refunded.add(order.pk)
 
     @precondition(lambda self: self.days_moved < 20)
@@ -660,7 +691,6 @@ class Shop(RuleBasedStateMachine):
         with self.mails():
             expired = services.expire_unpaid_orders()
         assert expired == len(due)
-        event(f"expired: {min(expired, 2)}")
         assert (
             set(Order.objects.filter(pk__in=due, status=S.CANCELLED).values_list("pk", flat=True))
             == due
@@ -770,6 +800,9 @@ class Shop(RuleBasedStateMachine):
             expected_mail[(order.number, "staff_new_order")] += 1
             if order.refunded_at is not None:
                 expected_mail[(order.number, "order_refunded")] += 1
+            expected_mail[(order.number, "order_shipped")] += self.corrections[order.number]
+            if not expected_mail[(order.number, "order_shipped")]:
+                del expected_mail[(order.number, "order_shipped")]
         # every e-mail promised is in the outbox once, and was sent once
         numbers = [order.number for order in orders]
         queued, outbox = Counter(), Counter()
