@@ -21,6 +21,8 @@ def format_money(amount) -> str:
         value = round_money(Decimal(str(amount)))
     except (InvalidOperation, ValueError, TypeError):
         return ""
+    if value.is_nan():  # "NaN" quantizes to itself (an infinity raised above): no amount
+        return ""
     sign = "−" if value < 0 else ""
     amount = f"{abs(value):,.2f}"  # 1,234.50
     thousands, decimal = settings.SHOP_MONEY_SEPARATORS

@@ -326,7 +326,8 @@ def autocomplete(*, query: str, limit: int = 8) -> dict:
     key = autocomplete_cache_key(tokens)
     cached = cache_get(key)
     if cached is not None:
-        return cached
+        # kept under the words only: "&&12" and "12" share it, each answered with its own text
+        return {**cached, "query": query}
     categories = _suggested_categories(tokens)
     products_qs = Product.objects.active()
     if is_postgres():

@@ -4,6 +4,8 @@ import os
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from PIL import Image
 
 from catalog.selectors import bump_catalog_version
@@ -15,6 +17,27 @@ from shop.celery import app as celery_app
 # Tasks run inside the test (even when REDIS_URL points at a real broker); tests that need the
 # broker's behaviour switch this off themselves.
 celery_app.conf.task_always_eager = True
+
+# Property-based tests (Hypothesis). "ci" (.ci/run sets HYPOTHESIS_PROFILE=ci): the same examples
+# on every run, so a red CI run is reproducible, and no example database on disk. "dev" (the
+# default): random examples, and a failure found once is tried first next time (.hypothesis/).
+# Each test sets its own max_examples, kept small: the suite must stay fast. Tests use the
+# database fixtures of pytest-django, which Hypothesis reuses across examples: each test keeps
+# its examples apart itself (see tests/orders/test_shop_machine.py).
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "dev",
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)

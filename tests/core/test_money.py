@@ -39,6 +39,12 @@ def test_nothing_or_garbage_is_written_as_nothing():
     assert format_money("abc") == ""
 
 
+@pytest.mark.parametrize("garbage", [Decimal("NaN"), float("nan"), "nan", Decimal("Infinity")])
+def test_not_a_number_is_written_as_nothing(garbage):
+    # found by tests/core/test_money_properties.py: NaN raised InvalidOperation
+    assert format_money(garbage) == ""
+
+
 def test_the_templates_filter_writes_the_same(settings):
     settings.SHOP_MONEY_FORMAT = "{amount} {symbol}"
     settings.SHOP_MONEY_SEPARATORS = ".,"

@@ -423,6 +423,15 @@ def test_autocomplete_json_shape(client, shop):
     assert json.loads(client.get(reverse("search:suggest"), {"q": "b"}).content)["products"] == []
 
 
+def test_autocomplete_answers_with_the_text_typed_even_from_its_cache(client, shop):
+    # found by tests/search/test_query_properties.py: the suggestions are cached under the
+    # words, and "12" was answered with the "query" of whoever typed "&&&&12" first
+    client.get(reverse("search:suggest"), {"q": "&&&&blue"})
+    data = json.loads(client.get(reverse("search:suggest"), {"q": "blue"}).content)
+    assert data["query"] == "blue"
+    assert data["products"]
+
+
 def test_autocomplete_offers_no_category_without_products(
     client, shop, django_capture_on_commit_callbacks
 ):
