@@ -33,6 +33,15 @@ def files(image: ProductImage) -> list[str]:
             image.thumb_detail.name, image.thumb_zoom.name]  # fmt: skip
 
 
+def sharing_the_files_of(image: ProductImage) -> ProductImage:
+    """Another product's picture naming the same files (as seed_demo makes them)."""
+    names = {field: getattr(image, field).name for field in ("image", *THUMB_FIELDS)}
+    return ProductImage.objects.create(product=ProductFactory(), **names)
+
+
+THUMB_FIELDS = ("thumb_small", "thumb_listing", "thumb_detail", "thumb_zoom")
+
+
 def age_every_file(days: int = 2) -> None:
     """Make every file in MEDIA_ROOT look written ``days`` ago."""
     then = (timezone.now() - days * DAY).timestamp()
@@ -64,14 +73,7 @@ def test_files_of_replaced_and_deleted_pictures_go_and_pictures_in_use_stay():
 
 def test_a_file_several_pictures_share_stays_while_one_names_it():
     first = picture(ProductFactory(), "shared.png")
-    second = ProductImage.objects.create(
-        product=ProductFactory(),
-        image=first.image.name,
-        thumb_small=first.thumb_small.name,
-        thumb_listing=first.thumb_listing.name,
-        thumb_detail=first.thumb_detail.name,
-        thumb_zoom=first.thumb_zoom.name,
-    )
+    second = sharing_the_files_of(first)
     shared = files(first)
     first.delete()
     age_every_file()
@@ -120,14 +122,7 @@ def test_new_thumbnails_leave_the_old_ones_to_the_clean_up_which_another_picture
     """seed_demo's products share picture files: making new thumbnails for one picture deleted
     the old thumbnail files at once, and every product sharing them showed broken pictures."""
     first = picture(ProductFactory(), "shared.png")
-    other = ProductImage.objects.create(
-        product=ProductFactory(),
-        image=first.image.name,
-        thumb_small=first.thumb_small.name,
-        thumb_listing=first.thumb_listing.name,
-        thumb_detail=first.thumb_detail.name,
-        thumb_zoom=first.thumb_zoom.name,
-    )
+    other = sharing_the_files_of(first)
     first.image.save("own.png", ContentFile(image_bytes(), name="own.png"), save=True)
     make_thumbnails(first)  # as the admin does for a replaced picture
 
