@@ -498,25 +498,21 @@ class ProductAdmin(
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):
-        if too_many_selected(
-            self, request, queryset, limit=self.ACTION_MAX_PRODUCTS, noun="products"
-        ):
-            return
-        count = set_products_active(product_ids=queryset.values_list("pk", flat=True), active=True)
-        self.message_user(
-            request, f"{count} product{pluralize(count)} activated.", messages.SUCCESS
-        )
+        self._set_active(request, queryset, active=True)
 
     @admin.action(description="Deactivate selected products", permissions=["change"])
     def deactivate(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    def _set_active(self, request, queryset, *, active: bool) -> None:
         if too_many_selected(
             self, request, queryset, limit=self.ACTION_MAX_PRODUCTS, noun="products"
         ):
             return
-        count = set_products_active(product_ids=queryset.values_list("pk", flat=True), active=False)
-        self.message_user(
-            request, f"{count} product{pluralize(count)} deactivated.", messages.SUCCESS
-        )
+        ids = queryset.values_list("pk", flat=True)
+        count = set_products_active(product_ids=ids, active=active)
+        done = "activated" if active else "deactivated"
+        self.message_user(request, f"{count} product{pluralize(count)} {done}.", messages.SUCCESS)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -153,11 +153,12 @@ def save_variant_for_staff(*, variant: Variant, edit: StaffStockEdit | None) -> 
 #: Folders of the media storage that hold product pictures and nothing else, with the column of
 #: ProductImage that names their files.
 PICTURE_FOLDERS = {
-    "products": "image",
-    "thumbs/small": "thumb_small",
-    "thumbs/listing": "thumb_listing",
-    "thumbs/detail": "thumb_detail",
-    "thumbs/zoom": "thumb_zoom",
+    "products": "image",  # (catalog.models.product_image_path)
+    **{
+        field.upload_to.rstrip("/"): field.name
+        for field in ProductImage._meta.fields
+        if field.name.startswith("thumb_")
+    },
 }
 #: A file no picture names is deleted only when it is older than this: an upload is written
 #: before the transaction that saves its row commits.

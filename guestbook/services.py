@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.migration_ops import update_in_batches
 from core.outbox import queue_mail
 from core.siteurl import shop_url
 
@@ -110,7 +111,4 @@ def forget_unanswered_emails(
     stale = Entry.objects.filter(created_at__lt=(now or timezone.now()) - days, reply="").exclude(
         email=""
     )
-    cleared = 0
-    while ids := list(stale.order_by().values_list("pk", flat=True)[:batch_size]):
-        cleared += Entry.objects.filter(pk__in=ids).exclude(email="").update(email="")
-    return cleared
+    return update_in_batches(stale, batch_size=batch_size, email="")

@@ -29,6 +29,7 @@ from . import services
 from .carriers import carrier_choices
 from .exceptions import IllegalTransition
 from .exports import orders_csv
+from .forms import typed_order_number
 from .models import Order, OrderEvent, OrderLine
 from .payments import list_payment_methods, payment_method_name
 from .selectors import work_queues
@@ -42,10 +43,9 @@ ACTION_MAX_ORDERS = 500
 SHIP_MAX_ORDERS = 200  # the ship page: a tracking number to type for each
 
 
-# What staff paste into the order search: a whole e-mail address, a whole order number
-# (an earlier SHOP_ORDER_PREFIX too).
+# What staff paste into the order search: a whole e-mail address (or a whole order number,
+# forms.typed_order_number, an earlier SHOP_ORDER_PREFIX too).
 WHOLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-WHOLE_NUMBER = re.compile(r"[A-Z0-9]{1,6}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 #: Sent by the order page's "Next step" buttons (the order's id): the step returns to that page.
 BACK_TO_ORDER = "_back_to_order"
@@ -447,8 +447,8 @@ class OrderAdmin(IndexedSearchMixin, admin.ModelAdmin):
         exact = None
         if WHOLE_EMAIL.fullmatch(term):
             exact = queryset.filter(email=term.lower())
-        elif WHOLE_NUMBER.fullmatch(term.upper()):
-            exact = queryset.filter(number=term.upper())
+        elif number := typed_order_number(term):
+            exact = queryset.filter(number=number)
         if exact is not None and exact.exists():
             return exact, False
         return super().get_search_results(request, queryset, search_term)

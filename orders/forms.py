@@ -241,9 +241,15 @@ def normalize_order_number(typed: str) -> str:
     names).
     """
     typed = typed.strip().upper()
-    match = _TYPED_NUMBER.fullmatch(typed)
+    return typed_order_number(typed) or _DASHES.sub("-", "".join(typed.split()))
+
+
+def typed_order_number(typed: str) -> str | None:
+    """The order number ``typed`` is shaped like, as stored (see normalize_order_number);
+    None when it is shaped like none."""
+    match = _TYPED_NUMBER.fullmatch(typed.strip().upper())
     if match is None:
-        return _DASHES.sub("-", "".join(typed.split()))
+        return None
     prefix, first, second = match.groups()
     return format_order_number(first + second, prefix=prefix)
 

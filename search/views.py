@@ -131,13 +131,9 @@ class SearchView(ProductListView):
     def filters_emptied(self, total: int) -> bool:
         """An empty page whose query alone finds something: the filters left none of it. (A
         typo with a price filter said "with these filters", and clearing them found nothing
-        either.) The query is no filter, nor is the sort; one query more, on empty pages only."""
-        filtered = any(
-            value.strip()
-            for key, value in self.request.GET.items()
-            if key not in ("q", "sort", "page")
-        )
-        if not filtered or total or not self.query:
+        either.) The query is no filter, nor is the sort, nor a tracking parameter; one query
+        more, on empty pages only."""
+        if total or not self.query or not self.chosen_filters() - {"q", "sort"}:
             return False
         return selectors.search_products(query=self.query, sku_hit=self.sku_hit).exists()
 

@@ -20,7 +20,7 @@ from django.utils.cache import patch_cache_control
 from catalog.models import Product
 from catalog.selectors import SITEMAP_SCOPE, get_navigation
 from core.pagecache import cache_anonymous_page
-from core.siteurl import site_root
+from core.siteurl import absolute_url, site_root
 
 # A page of 10,000 products takes ~0.7 s to build (bench catalog); built once, it is kept
 # until the catalog changes as above, or this long.
@@ -127,11 +127,10 @@ def _cached(response):
 def sitemap_index(request):
     """/sitemap.xml: the address of every section's sitemap and of each of its pages, with
     the newest change of each; a query or two per section, whatever the catalog's size."""
-    scheme, site = _scheme_and_site(request)
     entries = []
     for section, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
-        location = f"{scheme}://{site.domain}{reverse('sitemap_section', args=[section])}"
+        location = absolute_url(reverse("sitemap_section", args=[section]), request)
         lastmod = sitemap.get_latest_lastmod()
         entries.append({"location": location, "last_mod": lastmod})
         for page in range(2, sitemap.paginator.num_pages + 1):
