@@ -97,6 +97,8 @@
   // network answers to "sl", "sle", "slee" … queue up behind each other and came in long after
   // anyone wanted them (their suggestions were dropped anyway), holding up the one that counts.
   var pending = null;
+  // search/services.py CJK_RUN_RE: kana, CJK ideographs (extension A, unified, compatibility)
+  var ONE_CJK = /^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$/;
 
   function cancel() {
     if (pending) pending.abort();
@@ -170,7 +172,8 @@
 
   function lookup() {
     var q = input.value.trim();
-    if (q.length < 2) { cancel(); close(); status.textContent = ""; return; }
+    // as the server: two characters, or one Chinese/Japanese one (a word of its own)
+    if (q.length < 2 && !ONE_CJK.test(q)) { cancel(); close(); status.textContent = ""; return; }
     if (q === lastQuery) return;
     lastQuery = q;
     cancel();

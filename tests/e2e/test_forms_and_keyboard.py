@@ -1,6 +1,7 @@
 """Checkout forms that go wrong, and the whole checkout with the keyboard alone."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -287,3 +288,28 @@ def test_skip_link_filters_and_quantities_with_the_keyboard(new_context, seeded_
         assert stops < 80, "Tab never left the page"
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("contentinfo").get_by_role("link").last).to_be_focused()
+
+
+def test_one_chinese_character_brings_suggestions(page, seeded_shop):
+    """One Chinese character is a word (茶, tea): the server answers it, so the field asks."""
+    from catalog.models import Product, Variant
+
+    tea = Product.objects.create(
+        name="茶杯 Tea Cup",
+        slug="tea-cup",
+        series=seeded_shop.mug.series,
+        category=seeded_shop.mug.category,
+        price=Decimal("9.00"),
+    )
+    Variant.objects.create(product=tea, sku="TEA-1", stock=5)
+    page.goto("/")
+    field = page.get_by_role("combobox", name="Search products")
+    field.focus()
+    page.keyboard.type("茶")
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    expect(listbox.get_by_role("option", name=re.compile("茶杯 Tea Cup"))).to_be_visible()
+    # one Latin letter is still no search
+    field.fill("")
+    page.keyboard.type("t")
+    page.wait_for_timeout(400)
+    expect(listbox).to_be_hidden()

@@ -815,3 +815,20 @@ def test_did_you_mean_keeps_the_filters_and_sort_and_starts_at_page_one(client, 
     assert (params["in_stock"], params["sort"], params["max_price"]) == ("true", "price", "50")
     assert "page" not in params
     assert f'Did you mean <a href="{url.replace("&", "&amp;")}"' in response.content.decode()
+
+
+def test_the_suggestion_script_asks_for_one_chinese_character_as_the_server_answers_it():
+    """static/js/shop.js sends one character only when it is one the server takes as a word
+    (search.services.CJK_RUN_RE); with its own copy of the class drifting, a lone 茶 typed in
+    the header was never sent although the server answers it."""
+    import pathlib
+    import re as regex
+
+    from django.conf import settings
+
+    from search.services import CJK_RUN_RE
+
+    script = (pathlib.Path(settings.BASE_DIR) / "static" / "js" / "shop.js").read_text()
+    found = regex.search(r"var ONE_CJK = /\^(\[[^\]]+\])\$/;", script)
+    assert found, "shop.js no longer defines ONE_CJK"
+    assert found.group(1) + "+" == CJK_RUN_RE.pattern
