@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.housekeeping import delete_in_batches
 from core.migration_ops import update_in_batches
 from core.outbox import queue_mail
 from core.siteurl import shop_url
@@ -112,3 +113,18 @@ def forget_unanswered_emails(
         email=""
     )
     return update_in_batches(stale, batch_size=batch_size, email="")
+
+
+def delete_unpublished_entries(*, now: datetime.datetime | None = None) -> int:
+    """Delete entries that were never published (still waiting for review, or hidden: mostly
+    spam) SHOP_GUESTBOOK_UNPUBLISHED_DAYS after they arrived (0: kept). Nobody reads them any
+    more, and each holds a name, maybe an address and whatever was written. Published entries
+    stay. Batched, and safe to run twice at once."""
+    if settings.SHOP_GUESTBOOK_UNPUBLISHED_DAYS <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        days=settings.SHOP_GUESTBOOK_UNPUBLISHED_DAYS
+    )
+    return delete_in_batches(
+        Entry.objects.exclude(status=Entry.Status.PUBLISHED).filter(created_at__lt=cutoff)
+    )

@@ -81,6 +81,7 @@ class ServicePageView(TemplateView):
                 "unconfirmed_days": settings.SHOP_UNCONFIRMED_ACCOUNT_DAYS,
                 "contact_days": settings.SHOP_CONTACT_MESSAGE_DAYS,
                 "guestbook_email_days": settings.SHOP_GUESTBOOK_EMAIL_DAYS,
+                "guestbook_unpublished_days": settings.SHOP_GUESTBOOK_UNPUBLISHED_DAYS,
                 "order_years": settings.SHOP_ORDER_KEEP_YEARS,
             }
         if self.page == "payment":

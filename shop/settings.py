@@ -193,6 +193,9 @@ SHOP_CONTACT_MESSAGE_DAYS = env.int("SHOP_CONTACT_MESSAGE_DAYS", default=730)
 # A guestbook author's e-mail address is forgotten once staff reply (the author is told), or
 # this many days after the entry if nobody has replied by then.
 SHOP_GUESTBOOK_EMAIL_DAYS = env.int("SHOP_GUESTBOOK_EMAIL_DAYS", default=180)
+# Guestbook entries never published (still waiting for review, or hidden: mostly spam) are
+# deleted this many days after they arrive; 0 keeps them.
+SHOP_GUESTBOOK_UNPUBLISHED_DAYS = env.int("SHOP_GUESTBOOK_UNPUBLISHED_DAYS", default=180)
 # Orders (with their name, address, e-mail and phone) are deleted this many years after the end
 # of the year they were placed in (or later paid, shipped, delivered or refunded in): German tax
 # law's period for invoices and bookings (AO § 147).
@@ -384,7 +387,7 @@ for _n, _task in enumerate(
         "core.tasks.delete_old_sent_mail_task",
         "search.tasks.delete_old_search_counts_task",
         "service.tasks.delete_old_contact_messages_task",
-        "guestbook.tasks.forget_unanswered_emails_task",
+        "guestbook.tasks.clean_up_guestbook_task",
         "orders.tasks.delete_expired_orders_task",
         "core.tasks.delete_old_admin_log_task",
         "catalog.tasks.delete_orphan_pictures_task",

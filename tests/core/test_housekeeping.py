@@ -39,7 +39,7 @@ from core.tasks import (
     delete_old_admin_log_task,
     delete_old_sent_mail_task,
 )
-from guestbook.tasks import forget_unanswered_emails_task
+from guestbook.tasks import clean_up_guestbook_task
 from orders.tasks import delete_expired_orders_task
 from search.models import SearchCount
 from search.services import delete_old_search_counts
@@ -220,7 +220,7 @@ def test_the_jobs_run_nightly_from_celery_beat():
         delete_old_sent_mail_task,
         delete_old_search_counts_task,
         delete_old_contact_messages_task,
-        forget_unanswered_emails_task,
+        clean_up_guestbook_task,
         delete_expired_orders_task,
         delete_old_admin_log_task,
         delete_orphan_pictures_task,
@@ -249,7 +249,7 @@ NIGHTLY = [
     delete_old_sent_mail_task,
     delete_old_search_counts_task,
     delete_old_contact_messages_task,
-    forget_unanswered_emails_task,
+    clean_up_guestbook_task,
 ]
 
 

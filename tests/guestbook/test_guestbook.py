@@ -8,7 +8,11 @@ from django.utils import timezone
 from core.models import OutboxMessage
 from guestbook.admin import EntryAdmin
 from guestbook.models import Entry
-from guestbook.services import forget_unanswered_emails, reply_to_entry
+from guestbook.services import (
+    delete_unpublished_entries,
+    forget_unanswered_emails,
+    reply_to_entry,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -406,3 +410,32 @@ def test_entries_replied_to_before_the_address_was_forgotten_lose_it_on_upgrade(
     waiting.refresh_from_db()
     assert replied.email == ""
     assert waiting.email == "b@example.com"  # not told yet: still needed
+
+
+def test_entries_never_published_are_deleted_after_the_set_days(settings):
+    """Spam hidden by staff, and messages nobody reviewed, were kept for ever (each holds a
+    name, maybe an e-mail address, and whatever was written)."""
+    settings.SHOP_GUESTBOOK_UNPUBLISHED_DAYS = 30
+    now = timezone.now()
+    old = {
+        status: Entry.objects.create(name=status, message="Hello", status=status)
+        for status in Entry.Status.values
+    }
+    recent_hidden = Entry.objects.create(name="recent", message="Buy", status="hidden")
+    Entry.objects.filter(pk__in=[e.pk for e in old.values()]).update(
+        created_at=now - datetime.timedelta(days=31)
+    )
+    Entry.objects.filter(pk=recent_hidden.pk).update(created_at=now - datetime.timedelta(days=29))
+
+    assert delete_unpublished_entries() == 2
+    assert delete_unpublished_entries() == 0  # a second run finds nothing
+    assert sorted(Entry.objects.values_list("name", flat=True)) == ["published", "recent"]
+
+    settings.SHOP_GUESTBOOK_UNPUBLISHED_DAYS = 0  # keeps them
+    assert delete_unpublished_entries(now=now + datetime.timedelta(days=400)) == 0
+
+
+def test_the_privacy_page_says_unpublished_messages_are_deleted(client, settings):
+    settings.SHOP_GUESTBOOK_UNPUBLISHED_DAYS = 60
+    body = client.get(reverse("service:privacy")).content.decode()
+    assert "A message we do not publish is deleted 60 days after it arrives." in body
