@@ -513,7 +513,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365 if not DEBUG else 0
+# Without nginx (WhiteNoise serves /static/): hashed names are kept for good by WhiteNoise
+# itself (immutable, ten years); any other name an hour, as nginx does (deploy/nginx/shop.conf):
+# a plain "css/shop.css" changes with a release.
+WHITENOISE_MAX_AGE = 60 * 60 if not DEBUG else 0
 # Uploaded images: bytes and pixels above these are refused with a clear message.
 SHOP_IMAGE_MAX_BYTES = env.int("SHOP_IMAGE_MAX_BYTES", default=8 * 1024 * 1024)
 SHOP_IMAGE_MAX_PIXELS = env.int("SHOP_IMAGE_MAX_PIXELS", default=40_000_000)

@@ -109,11 +109,15 @@ def test_production_settings_keep_the_promised_header_and_cookie_values():
         "from django.conf import settings as s;"
         "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SAMESITE,"
         " s.CSRF_COOKIE_SAMESITE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SECURE,"
-        " s.CSRF_COOKIE_SECURE, s.SECURE_REFERRER_POLICY)"
+        " s.CSRF_COOKIE_SECURE, s.SECURE_REFERRER_POLICY);"
+        "print(s.WHITENOISE_MAX_AGE)"
     )
     result = run_manage("shell", "-c", script, env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
-    last_line = result.stdout.strip().splitlines()[-1]  # (after the shell's import notice)
+    *_, last_line, static_max_age = result.stdout.strip().splitlines()  # (after the shell's notice)
+    # static files under a plain name (not the hashed one pages use) change with a release:
+    # an hour, as nginx keeps them (WhiteNoise keeps hashed names for good by itself)
+    assert static_max_age == "3600"
     hsts, subdomains, session_site, csrf_site, httponly, secure, csrf_secure, referrer = (
         last_line.split(maxsplit=7)
     )
