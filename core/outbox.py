@@ -111,10 +111,22 @@ def queue_messages(messages: list[OutboxMessage]) -> list[OutboxMessage]:
     return saved
 
 
+# Explicit direction controls (embeddings, overrides, isolates, RLM/LRM's stronger kin): in a
+# name the subject quotes, a right-to-left override turned the rest of the subject round
+# ("... from ‮Ada, order paid" read backwards), so staff saw a line the shop never wrote.
+# Arabic or Hebrew text needs none of them to show right.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _one_line(text: str) -> str:
     """``text`` fit for a header: line breaks and runs of spaces become one space, and other
-    control characters (an escape or a bell typed into a name the subject quotes) go."""
-    return "".join(ch for ch in " ".join(text.split()) if unicodedata.category(ch) != "Cc")
+    control characters (an escape or a bell typed into a name the subject quotes) and
+    explicit direction controls go."""
+    return "".join(
+        ch
+        for ch in " ".join(text.split())
+        if unicodedata.category(ch) != "Cc" and ch not in DIRECTION_CONTROLS
+    )
 
 
 def _message(*, to, subject, body_text, body_html, kind, reply_to) -> OutboxMessage:

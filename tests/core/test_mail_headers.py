@@ -101,3 +101,21 @@ def test_the_message_id_of_a_shop_on_an_international_domain_is_plain_ascii(sett
     assert message_id.startswith("<outbox.")
     assert message_id.endswith("@xn--bcher-kva.example>")
     assert message_id.isascii()
+
+
+def test_a_name_cannot_turn_the_rest_of_a_subject_round(client, django_capture_on_commit_callbacks):
+    """A right-to-left override typed into the name reversed whatever followed it in the
+    subject staff read (and an isolate left open ran to its end); right-to-left names show as
+    they are without them."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("service:contact"),
+            {
+                "name": "\u202eAda\u2067 \u05e9\u05e8\u05d4",
+                "email": "ada@example.com",
+                "topic": "other",
+                "message": "Hello",
+            },
+        )
+    (sent,) = mail.outbox
+    assert sent.subject == "Customer message: Something else, from Ada \u05e9\u05e8\u05d4"
