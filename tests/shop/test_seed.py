@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from catalog.models import Category, Product, ProductImage, Series, Variant
+from guestbook.models import Entry
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,10 @@ def test_seed_is_realistic_and_idempotent():
         ProductImage.objects.count(),
     ) == counts
     assert get_user_model().objects.count() == 1
+    # the guestbook has something to show and something to moderate, once
+    statuses = sorted(Entry.objects.values_list("status", flat=True))
+    assert statuses == ["pending"] + ["published"] * 3
+    assert Entry.objects.exclude(reply="").filter(replied_by=staff).count() == 2
 
 
 def test_seed_is_deterministic():

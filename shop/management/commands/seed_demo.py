@@ -1,5 +1,6 @@
 """Fill the shop with a deterministic, realistic demo catalog and a staff login."""
 
+import datetime
 import io
 import random
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
@@ -20,6 +22,7 @@ from catalog.models import Category, Product, ProductImage, Series, Variant
 from catalog.selectors import bump_catalog_version
 from catalog.services import refresh_price_ranges, refresh_stock_totals
 from core.progress import ProgressBar
+from guestbook.models import Entry
 from search.services import index_all_products
 from shop.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
 
@@ -303,7 +306,8 @@ class Command(BaseCommand):
                         "search_productdocument, search_lexeme"
                     )
         bump_catalog_version()
-        self._staff()
+        staff = self._staff()
+        self._guestbook(staff)
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready: {created:,} new products."))
         self.stdout.write(f"Staff login: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD} at /admin/")
 
@@ -536,4 +540,39 @@ class Command(BaseCommand):
             user.save()
         EmailAddress.objects.get_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _guestbook(self, staff) -> None:
+        """A few guestbook messages, so the demo's board and its moderation are not empty:
+        published ones (two answered) and one waiting for review. Only into an empty guestbook."""
+        if Entry.objects.exists():
+            return
+        now = timezone.now()
+        entries = [
+            (
+                "Lena",
+                "The pour-over kettle arrived in two days, well packed. Lovely to use.",
+                "Thank you, Lena! Enjoy your coffee.",
+                9,
+            ),
+            (
+                "Tomasz",
+                "Will the trekking poles come in a shorter size?",
+                "Yes: a 100-120 cm pair is planned for spring. We will post it here.",
+                6,
+            ),
+            ("Aiko", "Friendly help on the phone when I changed my delivery address.", "", 3),
+        ]
+        for name, message, reply, days in entries:
+            entry = Entry.objects.create(
+                name=name, message=message, status=Entry.Status.PUBLISHED, reply=reply
+            )
+            Entry.objects.filter(pk=entry.pk).update(
+                created_at=now - datetime.timedelta(days=days),
+                replied_at=now - datetime.timedelta(days=days - 1) if reply else None,
+                replied_by=staff if reply else None,
+            )
+        Entry.objects.create(
+            name="Sam", message="Do you ship to Switzerland?", email="sam@example.com"
         )
