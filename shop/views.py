@@ -29,6 +29,7 @@ from accounts.selectors import get_member_data, list_verified_emails
 from cart.selectors import list_member_cart_data, list_shipping_methods
 from catalog import selectors
 from core.diskfull import is_disk_full
+from core.jobs import list_late_jobs
 from core.models import OutboxMessage
 from core.pagecache import cache_anonymous_page
 from core.siteurl import absolute_url, site_root
@@ -125,7 +126,11 @@ def healthz(request):
     """For a load balancer or an uptime monitor: 200 while the shop can serve (its database
     answers), 503 when it cannot. The cache being unreachable is "degraded", still 200: the shop
     works without it, only slower. ``outbox_overdue`` counts e-mails due for over 10 minutes
-    and not sent: more than a few means no Celery worker is sending."""
+    and not sent: more than a few means no Celery worker is sending. ``outbox_failing`` counts
+    e-mails whose last attempt failed (the mail server refuses or is away: they wait for it,
+    retried with growing pauses, so they are not overdue). ``jobs_late`` names the periodic
+    jobs that have not succeeded in time (Celery beat or the worker stopped, or the job fails
+    each time; core/jobs.py): "degraded" too, and logged as an error (mailed to ADMINS)."""
     checks: dict[str, object] = {}
     try:
         with connection.cursor() as cursor:
@@ -140,11 +145,15 @@ def healthz(request):
     checks["cache"] = "ok" if cache.get("healthz:probe") == token else "unavailable"
     if checks["database"] == "ok":
         overdue = timezone.now() - timedelta(minutes=10)
-        checks["outbox_overdue"] = OutboxMessage.objects.filter(
-            sent_at__isnull=True, next_attempt_at__lte=overdue
-        ).count()
+        unsent = OutboxMessage.objects.filter(sent_at__isnull=True)
+        checks["outbox_overdue"] = unsent.filter(next_attempt_at__lte=overdue).count()
+        checks["outbox_failing"] = unsent.filter(attempts__gt=0).count()
+        checks["jobs_late"] = list_late_jobs()
+        if checks["jobs_late"]:
+            logger.error("Scheduled jobs late: %s", ", ".join(checks["jobs_late"]))
     healthy = checks["database"] == "ok"
-    status = "ok" if healthy and checks["cache"] == "ok" else ("degraded" if healthy else "down")
+    fine = checks["cache"] == "ok" and not checks.get("jobs_late")
+    status = "ok" if healthy and fine else ("degraded" if healthy else "down")
     return JsonResponse({"status": status, **checks}, status=200 if healthy else 503)
 
 

@@ -6,9 +6,17 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from core.models import OutboxMessage
+from core.jobs import scheduled_tasks
+from core.models import OutboxMessage, ScheduledJobRun
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _jobs_ran():
+    """Celery beat and the worker ran every periodic job just now."""
+    for task in scheduled_tasks():
+        ScheduledJobRun.objects.create(task=task, last_success_at=timezone.now())
 
 
 def test_a_healthy_shop_answers_ok(client):
@@ -19,8 +27,39 @@ def test_a_healthy_shop_answers_ok(client):
         "database": "ok",
         "cache": "ok",
         "outbox_overdue": 0,
+        "outbox_failing": 0,
+        "jobs_late": [],
     }
     assert "no-store" in response["Cache-Control"]
+
+
+def test_jobs_not_run_in_time_make_the_shop_degraded_and_are_logged_as_an_error(client, caplog):
+    """Beat stopped twenty minutes ago: the outbox sweep and the expiry of unpaid orders have
+    not run since; the shop still sells (200), but says so, and the owner gets a mail."""
+    ScheduledJobRun.objects.update(last_success_at=timezone.now() - timedelta(minutes=40))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert "core.tasks.send_pending_mail_task" in response.json()["jobs_late"]
+    assert "orders.tasks.expire_unpaid_orders_task" in response.json()["jobs_late"]
+    assert any(
+        r.levelname == "ERROR" and "Scheduled jobs late" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_mail_the_mail_server_refuses_is_counted_as_failing(client):
+    """Failed messages wait for their next attempt (backoff), so they are never overdue."""
+    OutboxMessage.objects.create(
+        to=["a@example.com"],
+        subject="Hi",
+        body_text="x",
+        attempts=3,
+        last_error="SMTPDataError: 554",
+        next_attempt_at=timezone.now() + timedelta(minutes=8),
+    )
+    body = client.get("/healthz").json()
+    assert body["outbox_failing"] == 1
+    assert body["outbox_overdue"] == 0
 
 
 def test_without_redis_the_shop_is_degraded_but_serves(client, redis_down):
