@@ -195,6 +195,9 @@ def server_error(request, *args, **kwargs):
                 "bare": True,
                 "unavailable": unavailable,
                 "disk_full": disk_full,
+                # quoted by a customer who writes in, it finds the error in the journal
+                # and the error mail (core/requestlog.py)
+                "request_id": getattr(request, "id", ""),
             }
         )
     except Exception:  # the error page itself must never fail

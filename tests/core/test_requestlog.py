@@ -79,3 +79,11 @@ def test_nginx_and_gunicorn_log_the_same_request_id():
     assert "rid=$request_id" in conf
     unit = (ROOT / "deploy/systemd/shop-gunicorn.service").read_text()
     assert "rid=%%({x-request-id}o)s" in unit
+
+
+def test_the_error_page_gives_the_customer_a_reference_that_finds_the_log_line(client, journal):
+    client.raise_request_exception = False
+    response = client.post("/checkout/boom/", HTTP_X_REQUEST_ID="5e1f0a9b7c3d2e4f6a8b")
+    assert response.status_code == 500
+    assert '<code class="request-id">5e1f0a9b7c3d</code>' in response.content.decode()
+    assert "[5e1f0a9b7c3d2e4f6a8b POST /checkout/boom/" in journal.getvalue()
