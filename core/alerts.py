@@ -30,7 +30,11 @@ MAX_MAILS_PER_INTERVAL = 10
 
 def error_fingerprint(record: logging.LogRecord) -> tuple:
     """What makes two log records "the same error": a bug that fails on every page, or the
-    database being away for every request, is one error however many requests hit it."""
+    database being away for every request, is one error however many requests hit it. A
+    record may name its own kind (``extra={"alert_key": ...}``) when one message template
+    carries several (the health check's problems)."""
+    if getattr(record, "alert_key", None):
+        return (record.name, record.alert_key)
     if record.exc_info and record.exc_info[0] is not None:
         exc_type, exc, tb = record.exc_info
         frames = traceback.extract_tb(tb)

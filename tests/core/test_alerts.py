@@ -14,13 +14,18 @@ from core.models import OutboxMessage
 pytestmark = pytest.mark.django_db
 
 
+def forget_mailed_errors():
+    """The handlers of settings.LOGGING forget what they mailed (earlier tests' errors)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, ThrottledAdminEmailHandler):
+            handler.forget()
+
+
 @pytest.fixture
 def admins(settings):
     settings.ADMINS = [("", "owner@shop.example")]
     settings.ROOT_URLCONF = "tests.core.error_urls"
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, ThrottledAdminEmailHandler):
-            handler.forget()
+    forget_mailed_errors()
     return settings
 
 
