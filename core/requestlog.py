@@ -28,13 +28,17 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 _current_request: contextvars.ContextVar = contextvars.ContextVar("shop_request", default=None)
 
 
+def given_or_new_id(given: str) -> str:
+    """The X-Request-ID nginx sent, or a new id when there is none (or an odd one)."""
+    return given if REQUEST_ID.fullmatch(given or "") else secrets.token_hex(16)
+
+
 def request_id(get_response):
     """Give the request an id (``request.id``; nginx's when it sent one) and say it in the
     response's X-Request-ID header; lines logged meanwhile name the request."""
 
     def middleware(request):
-        given = request.headers.get("X-Request-ID", "")
-        request.id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(16)
+        request.id = given_or_new_id(request.headers.get("X-Request-ID", ""))
         token = _current_request.set(request)
         try:
             response = get_response(request)
