@@ -60,6 +60,14 @@ class ShopExceptionReporterFilter(SafeExceptionReporterFilter):
             cleansed[name] = self.cleansed_substitute
         return cleansed
 
+    def get_traceback_frame_variables(self, request, tb_frame):
+        # the text mail leaves local variables out; the HTML one (include_html) and Django's
+        # debug page show them: a checkout's contact, an address, a password being checked
+        variables = super().get_traceback_frame_variables(request, tb_frame)
+        if not self.is_active(request):
+            return variables
+        return [(name, self.cleansed_substitute) for name, _ in variables]
+
     def get_safe_cookies(self, request):
         if not self.is_active(request):
             return super().get_safe_cookies(request)

@@ -71,3 +71,30 @@ def test_the_key_of_an_account_link_is_hidden_in_the_mail_and_the_log(client, ad
     assert KEY not in mail.outbox[0].subject
     assert KEY not in mail.outbox[0].body
     assert "/accounts/confirm-email/[hidden]/" in mail.outbox[0].body
+
+
+def test_an_html_report_shows_no_local_variables(rf, settings):
+    """AdminEmailHandler(include_html=True), or any other use of the reporter, would list each
+    frame's variables: what a customer typed is in them."""
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    def place(contact):
+        raise ValueError("boom")
+
+    # made at run time: the report quotes the source lines around each frame
+    phone, street = f"+49 170 {5550000 + 199}", "Geheim" + "weg 42"
+    try:
+        place({"phone": phone, "line1": street})
+    except ValueError:
+        info = sys.exc_info()
+    request = rf.post("/checkout/", {"phone": phone})
+    from django.views.debug import get_exception_reporter_class
+
+    reporter = get_exception_reporter_class(request)(request, *info, is_email=True)
+    assert isinstance(reporter, ExceptionReporter)
+    html = reporter.get_traceback_html()
+    assert phone not in html
+    assert street not in html
+    assert "contact" in html  # the variable's name stays
