@@ -6,3 +6,14 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Shop core"
+
+    def ready(self):
+        from celery.signals import task_success
+
+        task_success.connect(_record_scheduled_job, weak=False, dispatch_uid="core.jobs")
+
+
+def _record_scheduled_job(sender=None, **kwargs):
+    from .jobs import record_success
+
+    record_success(task=getattr(sender, "name", ""))

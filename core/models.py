@@ -40,3 +40,16 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class ScheduledJobRun(models.Model):
+    """When each periodic job of CELERY_BEAT_SCHEDULE last finished without an error
+    (core/jobs.py): /healthz names the ones overdue, so a stopped beat or worker, or a job that
+    fails every night, does not go unnoticed."""
+
+    task = models.CharField(max_length=200, unique=True)
+    last_success_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.task} at {self.last_success_at:%Y-%m-%d %H:%M}"

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import punycode
 
+from .diskfull import is_disk_full
 from .models import OutboxMessage
 from .text import shorten
 
@@ -304,6 +305,13 @@ def send_each(message_ids: list[int]) -> int:
         try:
             sent += send_outbox_message(message_id=message_id)
         except Exception as error:
+            if is_disk_full(error):
+                # not the mail server: the file outbox's disk (or a temporary file). An error,
+                # so the owner hears of it (core.alerts), who has to make space.
+                logger.error(
+                    "Disk full: e-mail cannot be written (%s); the sweep tries again", error
+                )
+                break
             if server_unavailable(error):
                 logger.warning("Mail server unavailable (%s); the sweep tries again", error)
                 break

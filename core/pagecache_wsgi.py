@@ -26,6 +26,7 @@ from django.middleware.csrf import CSRF_SECRET_LENGTH
 from . import pagecache
 from .csrf import cookie_header, cookie_secret, masked, random_string
 from .gzipjoin import accepts_gzip, gzip_join
+from .requestlog import given_or_new_id
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ class PageCacheFront:
         else:
             body = slot.join(parts)
         headers.append(("X-Page-Cache", "hit"))
+        # as Django's answers say it (core/requestlog.py): gunicorn's access line logs it
+        headers.append(("X-Request-ID", given_or_new_id(environ.get("HTTP_X_REQUEST_ID", ""))))
         headers.append(("Content-Length", str(len(body))))
         return headers, body
 

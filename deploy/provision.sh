@@ -37,6 +37,7 @@ readonly UNIT_FILES=(
     shop-gunicorn.socket shop-gunicorn.service
     shop-celery-worker.service shop-celery-beat.service
     shop-backup.service shop-backup.timer
+    shop-healthcheck.service shop-healthcheck.timer
 )
 readonly APT_PACKAGES=(
     nginx postgresql redis-server
@@ -163,7 +164,7 @@ esac
 # none of them disabled (the shop's units are not installed yet; the packages enable their own).
 DISABLED_UNITS=()
 for unit in postgresql.service redis-server.service nginx.service shop-gunicorn.socket \
-    "${SERVICES[@]}" shop-backup.timer; do
+    "${SERVICES[@]}" shop-backup.timer shop-healthcheck.timer; do
     if [[ $(systemctl is-enabled "$unit" 2>/dev/null) == disabled ]]; then
         DISABLED_UNITS+=("$unit")
     fi
@@ -545,7 +546,7 @@ for unit in "${SERVICES[@]}"; do
     if runs_here "$unit"; then RUN_SERVICES+=("$unit"); fi
 done
 RUN_UNITS=("${RUN_SERVICES[@]}")
-for unit in shop-gunicorn.socket shop-backup.timer; do
+for unit in shop-gunicorn.socket shop-backup.timer shop-healthcheck.timer; do
     if runs_here "$unit"; then RUN_UNITS+=("$unit"); fi
 done
 if ((${#RUN_UNITS[@]} > 0)); then
@@ -565,6 +566,9 @@ if ((${#RUN_SERVICES[@]} > 0)); then
 fi
 if runs_here shop-backup.timer; then
     systemctl start shop-backup.timer
+fi
+if runs_here shop-healthcheck.timer; then
+    systemctl start shop-healthcheck.timer
 fi
 # A product added or repriced while this update was under way, by the code before it (on this
 # host, or on an app server not updated yet), kept no or an old price range: recompute those.

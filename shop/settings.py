@@ -252,6 +252,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # outermost: every line logged while a request is served names it (core/requestlog.py),
+    # and the page cache never stores one request's id with a page
+    "core.requestlog.request_id",
     # first: a cached anonymous page costs one cache round trip, and the headers it is stored
     # with are the final ones (security headers included), which core/pagecache_wsgi.py
     # replays for the hits it answers before Django
@@ -548,6 +551,8 @@ except (ValueError, TypeError, IndexError) as error:  # what the SMTP backend wo
         f"{DEFAULT_FROM_EMAIL!r}"
     ) from error
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# error mails (core/alerts.py) say which shop they are from
+EMAIL_SUBJECT_PREFIX = f"[{SHOP_NAME}] "
 EMAIL_TIMEOUT = 10
 
 # Security -------------------------------------------------------------------------------------
@@ -589,10 +594,43 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # Logging --------------------------------------------------------------------------------------
+# Errors are mailed to these addresses (comma-separated; empty: to nobody), straight through
+# EMAIL_URL's server, not the outbox, and the same error at most once per
+# SHOP_ERROR_MAIL_MINUTES (core/alerts.py). Default with DEBUG off: SHOP_ADMIN_EMAIL.
+ADMINS = [
+    ("", address)
+    for address in env.list("SHOP_ERROR_EMAILS", default=[] if DEBUG else [SHOP_ADMIN_EMAIL])
+]
+SHOP_ERROR_MAIL_MINUTES = env.int("SHOP_ERROR_MAIL_MINUTES", default=10)
+# What an error mail may show of the request and the settings (core/errorreports.py)
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.errorreports.ShopExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "core.errorreports.ShopExceptionReporter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "filters": {"request_context": {"()": "core.requestlog.RequestContextFilter"}},
+    "formatters": {
+        # the journal adds the time and the unit; [request id, method, path, member id]
+        "shop": {"format": "%(levelname)s %(name)s%(request_context)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "shop",
+        },
+        "mail_admins": {
+            "class": "core.alerts.ThrottledAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["request_context"],
+            "formatter": "shop",  # the mail's first line names the request
+        },
+    },
+    "root": {"handlers": ["console", "mail_admins"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's own handlers for its logger (a second mail for each server error) go: its
+        # lines reach the root's handlers above
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+    },
 }

@@ -159,7 +159,7 @@ def test_other_file_errors_are_not_taken_for_a_full_disk(staff_client):
 
 
 def test_the_file_outbox_on_a_full_disk_keeps_the_mail_and_sends_it_once_there_is_space(
-    client, settings, tmp_path, django_capture_on_commit_callbacks
+    client, settings, tmp_path, django_capture_on_commit_callbacks, caplog
 ):
     """The embedded default writes each e-mail to a file: on a full disk the shopper's message
     is taken all the same, the e-mail waits (staff see why under Outbox messages) and goes out
@@ -189,6 +189,11 @@ def test_the_file_outbox_on_a_full_disk_keeps_the_mail_and_sends_it_once_there_i
     mail = OutboxMessage.objects.get()
     assert mail.sent_at is None
     assert "No space left on device" in mail.last_error
+    # an error (mailed to the owner: core.alerts), not "mail server unavailable"
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "core.outbox"]
+    assert len(logged) == 1
+    assert logged[0][0] == "ERROR"
+    assert logged[0][1].startswith("Disk full: e-mail cannot be written")
     staff = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
     listing = shown(client.get(reverse("admin:core_outboxmessage_changelist")))

@@ -166,6 +166,7 @@ def test_an_update_keeps_the_units_an_app_server_disabled(tmp_path):
         "shop-celery-worker.service",
         "shop-celery-beat.service",
         "shop-backup.timer",
+        "shop-healthcheck.timer",
         "nginx.service",
     }
     calls = run_units_section(tmp_path, disabled)
@@ -179,13 +180,14 @@ def test_a_first_install_enables_and_starts_every_unit(tmp_path):
     calls = run_units_section(tmp_path, set())
     assert (
         "enable shop-gunicorn.service shop-celery-worker.service shop-celery-beat.service"
-        " shop-gunicorn.socket shop-backup.timer"
+        " shop-gunicorn.socket shop-backup.timer shop-healthcheck.timer"
     ) in calls
     assert (
         "restart shop-gunicorn.service shop-celery-worker.service shop-celery-beat.service"
     ) in calls
     assert "start shop-gunicorn.socket" in calls
     assert "start shop-backup.timer" in calls
+    assert "start shop-healthcheck.timer" in calls
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-VARYING = {"set-cookie", "x-page-cache", "content-length"}
+VARYING = {"set-cookie", "x-page-cache", "content-length", "x-request-id"}
 
 
 class Answer:
@@ -125,6 +125,9 @@ def test_a_hit_is_answered_before_django_with_the_same_page_and_headers(
     assert hit.status == "200 OK"
     assert hit.header("X-Page-Cache") == "hit"
     assert hit.header("Content-Length") == str(len(hit.body))
+    # a hit has its own request id too (gunicorn's access line logs it: rid=)
+    assert len(hit.header("X-Request-ID")) == 32
+    assert hit.header("X-Request-ID") != miss.header("X-Request-ID")
     assert "Storm Lantern" in hit.text
     assert "€30.00" in hit.text
     # the stored headers are the final ones: the security headers are there
