@@ -135,9 +135,11 @@ def healthz(request):
         # a warning, not a traceback: a balancer asks every few seconds while it lasts
         logger.warning("Health check: database unavailable: %s", exc)
         checks["database"] = "unavailable"
+    # a key of its own: the app servers behind a balancer share Redis and are probed at about
+    # the same moment, and another server's probe written in between read as "unavailable"
     token = secrets.token_hex(8)
-    cache.set("healthz:probe", token, 10)
-    checks["cache"] = "ok" if cache.get("healthz:probe") == token else "unavailable"
+    cache.set(f"healthz:probe:{token}", token, 10)
+    checks["cache"] = "ok" if cache.get(f"healthz:probe:{token}") == token else "unavailable"
     if checks["database"] == "ok":
         overdue = timezone.now() - timedelta(minutes=10)
         checks["outbox_overdue"] = OutboxMessage.objects.filter(
