@@ -32,9 +32,11 @@ def check_health() -> dict:
     except Exception as exc:  # any failure of the database means: do not send traffic here
         checks["database"] = "unavailable"
         checks["database_error"] = str(exc)
+    # a key of its own: the app servers behind a balancer share Redis and are probed at about
+    # the same moment, and another server's probe written in between read as "unavailable"
     token = secrets.token_hex(8)
-    cache.set("healthz:probe", token, 10)
-    checks["cache"] = "ok" if cache.get("healthz:probe") == token else "unavailable"
+    cache.set(f"healthz:probe:{token}", token, 10)
+    checks["cache"] = "ok" if cache.get(f"healthz:probe:{token}") == token else "unavailable"
     if checks["database"] == "ok":
         overdue = timezone.now() - timedelta(minutes=10)
         unsent = OutboxMessage.objects.filter(sent_at__isnull=True)
