@@ -263,7 +263,7 @@ MIDDLEWARE = [
     "accounts.middleware.end_sessions_of_closed_accounts",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.CSPMiddleware",  # django-csp's, its header built once (core/middleware.py)
     "allauth.account.middleware.AccountMiddleware",
 ]
 
