@@ -9,13 +9,12 @@ therefore made without asking S3 anything (no signature, no request): a cached p
 working links, and a page of 24 cards costs no more than with files on disk.
 """
 
-from urllib.parse import urljoin
-
 from django.conf import settings
-from django.utils.encoding import filepath_to_uri
 from storages.backends.s3 import S3Storage
+
+from core.files import join_media_url
 
 
 class MediaS3Storage(S3Storage):
     def url(self, name, parameters=None, expire=None, http_method=None):
-        return urljoin(settings.MEDIA_URL, filepath_to_uri(name).lstrip("/"))
+        return join_media_url(settings.MEDIA_URL, name)

@@ -269,7 +269,7 @@ MIDDLEWARE = [
     "accounts.middleware.end_sessions_of_closed_accounts",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.CSPMiddleware",  # django-csp's, its header built once (core/middleware.py)
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -489,7 +489,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Uploads in an S3-compatible bucket instead of MEDIA_ROOT (more than one app server:
 # deploy/README.md "Beyond one server"); needs the "s3" extra (pip install -e ".[s3]").
 MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
-_media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# FileSystemStorage's addresses, made without urljoin (core/files.py: a product page writes ~20)
+_media_storage = {"BACKEND": "core.files.MediaFileSystemStorage"}
 if MEDIA_S3_BUCKET:
     _media_storage = {
         "BACKEND": "core.storage.MediaS3Storage",
@@ -513,7 +514,8 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # whitenoise's manifest storage, each address remembered per process (core/files.py)
+        else "core.files.RememberingStaticFilesStorage"
     },
 }
 # Without nginx (WhiteNoise serves /static/): hashed names are kept for good by WhiteNoise

@@ -4,9 +4,10 @@ import re
 from html import escape as html_escape
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 from core.money import format_money
@@ -127,33 +128,97 @@ SHARED_CONTEXT = (
     "SHOP_ADMIN_EMAIL",
     "SHOP_CURRENCY_SYMBOL",
     "SHOP_PRICES_NOTE",
+    "SHOP_LOGO",
 )
-_shared_fragments: dict[tuple, str] = {}
+# {key: the fragment cut at its visitor parts: (text, name, text, name, ..., text)}
+_shared_fragments: dict[tuple, tuple[str, ...]] = {}
+# In the context of a shared fragment's one rendering: visitor_part leaves a slot there.
+_RENDERING_SHARED = "_rendering_shared_fragment"
+# A slot: "<" comes out of data escaped (&lt;), and NUL is in no template, so only
+# visitor_part writes this.
+_SLOT = re.compile("<\x00([a-z_]+)\x00>")
 
 
 @register.simple_tag(takes_context=True)
 def shared_fragment(context, template_name: str) -> str:
-    """Render ``template_name`` (the navigation, the footer) once per worker process and content
-    version instead of on every page.
+    """Render ``template_name`` (the header, the navigation, the footer) once per worker
+    process and content version instead of on every page.
 
     The fragment sees only SHARED_CONTEXT (never the request, the user or a CSRF token), so
-    nothing personal can be cached in it. A link to the current page gets
+    nothing personal can be cached in it; what differs between visitors is a
+    ``{% visitor_part %}`` in it, filled on every page. A link to the current page gets
     ``aria-current="page"`` after the fact.
     """
     values = {n: context.get(n) for n in SHARED_CONTEXT}
     settings_part = tuple(values[n] for n in SHARED_CONTEXT if n.startswith("SHOP_"))
+    # not personal: whether the header offers "Sign in" or "Sign out" (one copy of each)
+    values["signed_in"] = signed_in = _signed_in(context)
     version = content_version()
-    key = (template_name, version, timezone.localdate().year, settings_part)
-    html = _shared_fragments.get(key) if version else None
-    if html is None:
-        html = get_template(template_name).render(values)
+    key = (template_name, version, timezone.localdate().year, settings_part, signed_in)
+    pieces = _shared_fragments.get(key) if version else None
+    if pieces is None:
+        values[_RENDERING_SHARED] = True
+        pieces = tuple(_SLOT.split(get_template(template_name).render(values)))
         if version:  # 0: the cache is unreachable, so changes cannot be told apart: no copy
             if len(_shared_fragments) > 32:  # old versions: drop them all
                 _shared_fragments.clear()
-            _shared_fragments[key] = html
+            _shared_fragments[key] = pieces
+    if context.get(_RENDERING_SHARED):  # inside another shared fragment: its slots stay
+        return mark_safe("".join(_slot(p) if i % 2 else p for i, p in enumerate(pieces)))  # nosec B308 B703
     request = context.get("request")
-    if request is not None:
-        link = f'<a href="{escape(request.path)}">'
-        if link in html:
-            html = html.replace(link, f'{link[:-1]} aria-current="page">', 1)
-    return mark_safe(html)  # nosec B308 B703: rendered by the template engine (autoescaped)
+    link = f'<a href="{escape(request.path)}">' if request is not None else None
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            out.append(VISITOR_PARTS[piece](context))
+            continue
+        if link is not None and link in piece:
+            piece = piece.replace(link, f'{link[:-1]} aria-current="page">', 1)
+            link = None
+        out.append(piece)
+    # every piece is rendered by the template engine (autoescaped) or by VISITOR_PARTS
+    return mark_safe("".join(out))  # nosec B308 B703
+
+
+def _signed_in(context) -> bool:
+    if context.get(_RENDERING_SHARED):
+        return bool(context.get("signed_in"))
+    user = context.get("user")
+    return bool(user is not None and user.is_authenticated)
+
+
+def _slot(name: str) -> str:
+    return f"<\x00{name}\x00>"
+
+
+def _search_query(context) -> str:
+    """The header's search box value: what the visitor searched for."""
+    return conditional_escape(context.get("search_query") or "")
+
+
+def _csrf_input(context) -> str:
+    """What {% csrf_token %} writes: the visitor's own token."""
+    return CsrfTokenNode().render(context)
+
+
+def _cart_badge(context) -> str:
+    """The header's cart count; a callable (the context processor's) is called only now."""
+    count = context.get("cart_count")
+    return cart_badge(count() if callable(count) else count)
+
+
+# What a shared fragment leaves to each page: name -> a function of the page's context.
+VISITOR_PARTS = {
+    "search_query": _search_query,
+    "csrf_input": _csrf_input,
+    "cart_badge": _cart_badge,
+}
+
+
+@register.simple_tag(takes_context=True)
+def visitor_part(context, name: str) -> str:
+    """A part of a shared fragment that differs between visitors (VISITOR_PARTS): a slot
+    while the fragment is rendered for everyone, filled on every page."""
+    if context.get(_RENDERING_SHARED):
+        return mark_safe(_slot(name))  # nosec B308 B703: a fixed name (VISITOR_PARTS)
+    return VISITOR_PARTS[name](context)
