@@ -269,7 +269,7 @@ MIDDLEWARE = [
     "accounts.middleware.end_sessions_of_closed_accounts",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.CSPMiddleware",  # django-csp's, its header built once (core/middleware.py)
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
