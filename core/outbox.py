@@ -114,7 +114,7 @@ def queue_messages(messages: list[OutboxMessage]) -> list[OutboxMessage]:
 
 # Explicit direction controls (embeddings, overrides, isolates, RLM/LRM's stronger kin): in a
 # name the subject quotes, a right-to-left override turned the rest of the subject round
-# ("... from ‮Ada, order paid" read backwards), so staff saw a line the shop never wrote.
+# ("... from <U+202E>Ada, order paid" read backwards), so staff saw a line the shop never wrote.
 # Arabic or Hebrew text needs none of them to show right.
 DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
