@@ -61,6 +61,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, CsrfViewMiddleware
 from django.urls import resolve
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
@@ -359,11 +360,13 @@ class LocalPages:
             self._pages.move_to_end(key)
             return found[1]
 
-    def put(self, key: str, entry: tuple) -> None:
+    def put(self, key: str, entry: tuple, *, ttl: float | None = None) -> None:
+        """Keep ``entry`` for ``self.ttl`` seconds, or ``ttl`` if that is shorter."""
         if self.size <= 0:
             return
+        ttl = self.ttl if ttl is None else min(ttl, self.ttl)
         with self._lock:
-            self._pages[key] = (time.monotonic() + self.ttl, entry)
+            self._pages[key] = (time.monotonic() + ttl, entry)
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -386,6 +389,16 @@ LOCAL = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 64))
 _UNCACHED_PREFIXES = tuple(
     p for p in (settings.STATIC_URL, settings.MEDIA_URL, "/admin/") if p and p.startswith("/")
 )
+
+
+def seconds_until_new_year() -> float:
+    """Seconds until the shop's year ends (TIME_ZONE): pages show the year, so a page is kept
+    no longer than that (the content version cannot tell; no change marks the new year)."""
+    now = timezone.localtime()
+    new_year = now.replace(
+        year=now.year + 1, month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    return (new_year - now).total_seconds()
 
 
 def page_key(request) -> str | None:
@@ -442,7 +455,7 @@ def lookup(key: str) -> tuple[tuple | None, int]:
         if stamp == version or (
             isinstance(stamp, tuple) and _stamp_is_current(stamp, recent=False)
         ):
-            LOCAL.put(key, shared)
+            LOCAL.put(key, shared, ttl=seconds_until_new_year())
             return shared, int(version)
     return None, int(version or content_version())
 
@@ -569,6 +582,10 @@ class AnonymousPageCacheMiddleware:
         ):
             return
         timeout, hook = marker
+        # every page shows the year (the footer's ©): none is kept into the next one
+        timeout = min(timeout, int(seconds_until_new_year()))
+        if timeout <= 0:
+            return
         content = TOKEN_RE.sub(TOKEN_SLOT, response.content)
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
             content = self._neutral(request, content)
@@ -593,5 +610,5 @@ class AnonymousPageCacheMiddleware:
             logger.warning("Page cache unavailable", exc_info=True)
             return
         if version:  # with the shared cache down (version 0) no copy could ever go stale
-            LOCAL.put(key, entry)
+            LOCAL.put(key, entry, ttl=timeout)
         response.headers["X-Page-Cache"] = "miss"
