@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
@@ -321,9 +322,20 @@ ORDERED_VARIANT = (
 )
 
 
+LAST_VARIANT = (
+    "A product is sold as its variants, so keep at least one. To stop selling it, set the stock "
+    "to 0 (it shows as sold out), or deactivate the whole product."
+)
+
+
+class VariantFormSet(BaseInlineFormSet):
+    default_error_messages = {"too_few_forms": LAST_VARIANT}
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
     form = VariantForm
+    formset = VariantFormSet
     extra = 0
     min_num = 1
     fields = ["sku", "colour", "size", "price_override", "stock", "position"]
@@ -331,6 +343,9 @@ class VariantInline(admin.TabularInline):
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 14})}}
 
     def get_formset(self, request, obj=None, **kwargs):
+        # min_num alone only shows one row: ticking "delete" on the last variant went
+        # through, and the product's page then refused every save until one was added
+        kwargs.setdefault("validate_min", True)
         formset = super().get_formset(request, obj, **kwargs)
 
         class OrderedVariantForm(formset.form):

@@ -900,3 +900,42 @@ def test_a_slug_made_from_the_name_and_taken_meanwhile_takes_the_next_free_one(s
         name="茶具"
     )
     assert saved.slug == f"{model}-2"
+
+
+def test_the_last_variant_cannot_be_deleted_from_the_products_page(staff_client):
+    """Ticking "delete" on a product's only variant went through; the product's page then
+    refused every save (its one required variant row empty) until staff added one."""
+    product = ProductFactory(name="Camp Mug", stock=5)
+    variant = product.variants.get()
+    data = {
+        "name": product.name,
+        "slug": product.slug,
+        "series": product.series_id,
+        "category": product.category_id,
+        "price": str(product.price),
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "1",
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-id": variant.pk,
+        "variants-0-product": product.pk,
+        "variants-0-sku": variant.sku,
+        "variants-0-stock": "5",
+        "variants-0-position": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
+    }
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    refused = staff_client.post(url, data | {"variants-0-DELETE": "on"})
+    assert refused.status_code == 200
+    assert "A product is sold as its variants, so keep at least one." in refused.content.decode()
+    assert list(product.variants.all()) == [variant]
+
+    kept = staff_client.post(url, data | {"variants-0-stock": "0"})  # what it says to do instead
+    assert kept.status_code == 302
+    variant.refresh_from_db()
+    assert variant.stock == 0

@@ -698,7 +698,7 @@ class CacheCoherence(RuleBasedStateMachine):
     def staff_remove_a_variant(self, index):
         """The last variant's "delete" box (refused when it was ordered)."""
         rows = self.variant_rows(index)
-        if len(rows) < 2:  # (the admin would delete the last one too; its page then asks for one)
+        if len(rows) < 2:  # (the admin refuses to delete the last one: tests/shop/test_admin.py)
             return
         with self.committed():
             self.save_product(index, {f"variants-{rows[-1]}-DELETE": "on"}, refused_ok=True)
