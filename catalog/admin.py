@@ -560,6 +560,11 @@ class VariantAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=VariantForm, **kwargs)
 
+    def has_delete_permission(self, request, obj=None):
+        # Variants are deleted on their product's page, which keeps the last one and says
+        # what to do with an ordered one; here "delete" took a product's last variant too.
+        return False
+
     def save_model(self, request, obj, form, change):
         form.save()  # VariantForm.save: a stock edit applied to the stock as it is now
         tell_stock_outcome(request, form)

@@ -939,3 +939,18 @@ def test_the_last_variant_cannot_be_deleted_from_the_products_page(staff_client)
     assert kept.status_code == 302
     variant.refresh_from_db()
     assert variant.stock == 0
+
+
+def test_the_stock_list_deletes_no_variant(staff_client):
+    """Its "delete" (a variant's page, or "Delete selected") took a product's last variant;
+    variants are deleted on their product's page, which keeps the last one."""
+    product = ProductFactory(name="Camp Mug", stock=5)
+    variant = product.variants.get()
+    delete = reverse("admin:catalog_variant_delete", args=[variant.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    listing = staff_client.get(reverse("admin:catalog_variant_changelist"))
+    assert "delete_selected" not in listing.content.decode()
+    assert list(product.variants.all()) == [variant]
+    # the product's own page still offers "delete" on its rows
+    page = staff_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+    assert 'name="variants-0-DELETE"' in page.content.decode()
