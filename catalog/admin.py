@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
@@ -560,10 +560,20 @@ class VariantAdmin(IndexedSearchMixin, LocksVariantsOnListSave, admin.ModelAdmin
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=VariantForm, **kwargs)
 
-    def has_delete_permission(self, request, obj=None):
-        # Variants are deleted on their product's page, which keeps the last one and says
-        # what to do with an ordered one; here "delete" took a product's last variant too.
-        return False
+    # Variants are deleted on their product's page, which keeps the last one and says what to
+    # do with an ordered one; here "delete" took a product's last variant too. (Not by
+    # has_delete_permission: deleting a product checks it for the variants that go with it.)
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         form.save()  # VariantForm.save: a stock edit applied to the stock as it is now

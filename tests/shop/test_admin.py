@@ -951,6 +951,11 @@ def test_the_stock_list_deletes_no_variant(staff_client):
     listing = staff_client.get(reverse("admin:catalog_variant_changelist"))
     assert "delete_selected" not in listing.content.decode()
     assert list(product.variants.all()) == [variant]
-    # the product's own page still offers "delete" on its rows
+    variant_page = staff_client.get(reverse("admin:catalog_variant_change", args=[variant.pk]))
+    assert delete not in variant_page.content.decode()
+    # the product's own page still offers "delete" on its rows ...
     page = staff_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
     assert 'name="variants-0-DELETE"' in page.content.decode()
+    # ... and a product never ordered is deleted with its variants
+    staff_client.post(reverse("admin:catalog_product_delete", args=[product.pk]), {"post": "yes"})
+    assert not type(product).objects.filter(pk=product.pk).exists()
