@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from .adminlists import ConditionFilter, IndexedSearchMixin, IndexedValuesFilter, TailPaginator
-from .models import OutboxMessage
+from .models import FAILING, OutboxMessage
 from .outbox import SEND_NOW_BATCH, retry_now, send_again
 
 
@@ -26,7 +26,7 @@ class FailingFilter(ConditionFilter):
 
     def conditions(self, request):
         return {
-            "failing": Q(sent_at__isnull=True, attempts__gt=0),
+            "failing": FAILING,
             "waiting": Q(sent_at__isnull=True),
             "sent": Q(sent_at__isnull=False),
         }

@@ -3,6 +3,10 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+#: Messages tried and not sent (the mail server refused, or was away): they wait for their next
+#: attempt. The admin's "Failing" filter and the health check's ``outbox_failing`` count these.
+FAILING = Q(sent_at__isnull=True, attempts__gt=0)
+
 
 class OutboxMessage(models.Model):
     """An e-mail waiting to go out, written in the same transaction as the change behind it."""

@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.jobs import list_late_jobs
-from core.models import OutboxMessage
+from core.models import FAILING, OutboxMessage
 
 
 def check_health() -> dict:
@@ -41,7 +41,7 @@ def check_health() -> dict:
         overdue = timezone.now() - timedelta(minutes=10)
         unsent = OutboxMessage.objects.filter(sent_at__isnull=True)
         checks["outbox_overdue"] = unsent.filter(next_attempt_at__lte=overdue).count()
-        checks["outbox_failing"] = unsent.filter(attempts__gt=0).count()
+        checks["outbox_failing"] = OutboxMessage.objects.filter(FAILING).count()
         checks["jobs_late"] = list_late_jobs()
     healthy = checks["database"] == "ok"
     fine = checks["cache"] == "ok" and not checks.get("jobs_late")
@@ -76,7 +76,7 @@ def describe_problems(health: dict) -> list[tuple[str, str]]:
         )
     if health.get("outbox_failing"):
         last = (
-            OutboxMessage.objects.filter(sent_at__isnull=True, attempts__gt=0)
+            OutboxMessage.objects.filter(FAILING)
             .order_by("-next_attempt_at")
             .values_list("last_error", flat=True)
             .first()
