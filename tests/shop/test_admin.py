@@ -101,29 +101,45 @@ def test_admin_adds_product_with_variant_and_image(staff_client, client):
     assert image.listing_url in client.get("/products/").content.decode()
 
 
-def product_form_with_image(product, upload) -> dict:
-    """The product change form as the admin posts it, with one new picture."""
-    variant = product.variants.get()
-    return {
+def product_form(product) -> dict:
+    """The product change form as the admin posts it unchanged: its variants' rows (each
+    with its stock), no picture rows."""
+    data = {
         "name": product.name,
         "slug": product.slug,
         "series": product.series_id,
         "category": product.category_id,
-        "price": "10.00",
+        "price": str(product.price),
         "is_active": "on",
-        "variants-TOTAL_FORMS": "1",
-        "variants-INITIAL_FORMS": "1",
-        "variants-MIN_NUM_FORMS": "1",
-        "variants-MAX_NUM_FORMS": "1000",
-        "variants-0-id": variant.pk,
-        "variants-0-product": product.pk,
-        "variants-0-sku": variant.sku,
-        "variants-0-stock": "1",
-        "variants-0-position": "0",
-        "images-TOTAL_FORMS": "1",
+        "images-TOTAL_FORMS": "0",
         "images-INITIAL_FORMS": "0",
         "images-MIN_NUM_FORMS": "0",
         "images-MAX_NUM_FORMS": "1000",
+    }
+    variants = list(product.variants.order_by("pk"))
+    data |= {
+        "variants-TOTAL_FORMS": str(len(variants)),
+        "variants-INITIAL_FORMS": str(len(variants)),
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+    }
+    for n, variant in enumerate(variants):
+        data |= {
+            f"variants-{n}-id": variant.pk,
+            f"variants-{n}-product": product.pk,
+            f"variants-{n}-sku": variant.sku,
+            f"variants-{n}-stock": str(variant.stock),
+            f"variants-{n}-position": str(n),
+        }
+    return data
+
+
+def product_form_with_image(product, upload) -> dict:
+    """The product change form as the admin posts it, with one new picture."""
+    return product_form(product) | {
+        "price": "10.00",
+        "variants-0-stock": "1",
+        "images-TOTAL_FORMS": "1",
         "images-0-image": upload,
         "images-0-position": "0",
     }
@@ -748,32 +764,9 @@ def test_deleting_an_ordered_variant_says_what_to_do_instead(staff_client, setti
 
     product = ProductFactory(name="Camp Mug", stock=5)
     ordered = product.variants.get()
-    other = ordered.__class__.objects.create(product=product, sku="MUG-RED", stock=2, position=1)
+    ordered.__class__.objects.create(product=product, sku="MUG-RED", stock=2, position=1)
     place(make_cart((ordered, 1)), ShippingMethod.objects.create(name="Std", fee=Decimal("4")))
-    data = {
-        "name": product.name,
-        "slug": product.slug,
-        "series": product.series_id,
-        "category": product.category_id,
-        "price": str(product.price),
-        "is_active": "on",
-        "variants-TOTAL_FORMS": "2",
-        "variants-INITIAL_FORMS": "2",
-        "variants-MIN_NUM_FORMS": "1",
-        "variants-MAX_NUM_FORMS": "1000",
-        "images-TOTAL_FORMS": "0",
-        "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0",
-        "images-MAX_NUM_FORMS": "1000",
-    }
-    for n, variant in enumerate([ordered, other]):
-        data |= {
-            f"variants-{n}-id": variant.pk,
-            f"variants-{n}-product": product.pk,
-            f"variants-{n}-sku": variant.sku,
-            f"variants-{n}-stock": str(variant.stock),
-            f"variants-{n}-position": str(n),
-        }
+    data = product_form(product)  # (rows in pk order: the ordered variant is row 0)
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
     refused = staff_client.post(url, data | {"variants-0-DELETE": "on"})
@@ -907,27 +900,7 @@ def test_the_last_variant_cannot_be_deleted_from_the_products_page(staff_client)
     refused every save (its one required variant row empty) until staff added one."""
     product = ProductFactory(name="Camp Mug", stock=5)
     variant = product.variants.get()
-    data = {
-        "name": product.name,
-        "slug": product.slug,
-        "series": product.series_id,
-        "category": product.category_id,
-        "price": str(product.price),
-        "is_active": "on",
-        "variants-TOTAL_FORMS": "1",
-        "variants-INITIAL_FORMS": "1",
-        "variants-MIN_NUM_FORMS": "1",
-        "variants-MAX_NUM_FORMS": "1000",
-        "variants-0-id": variant.pk,
-        "variants-0-product": product.pk,
-        "variants-0-sku": variant.sku,
-        "variants-0-stock": "5",
-        "variants-0-position": "0",
-        "images-TOTAL_FORMS": "0",
-        "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0",
-        "images-MAX_NUM_FORMS": "1000",
-    }
+    data = product_form(product)
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
     refused = staff_client.post(url, data | {"variants-0-DELETE": "on"})
