@@ -318,7 +318,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
     # Prepared statements (opt-in): psycopg prepares a statement the fifth time a connection
     # runs it and PostgreSQL skips planning, which costs more than running the shop's short
-    # queries (cart lines: 0.57 ms planned every time, 0.08 ms prepared; bench/README.md). Off by
+    # queries (cart lines: 0.57 ms planned every time, 0.08 ms prepared; bench/HISTORY.md). Off by
     # default: they need server-side binding, where every value of an IN (...) list is one of
     # at most 65,535 parameters (an admin action on all 100,000 products failed) and Django
     # knows queries that behave differently (ticket #34255); and PgBouncer in transaction mode

@@ -131,7 +131,7 @@ def test_production_settings_keep_the_promised_header_and_cookie_values():
     ("switch", "expected"), [({}, "None None"), ({"DATABASE_PREPARED_STATEMENTS": "1"}, "True 5")]
 )
 def test_postgresql_prepared_statements_are_opt_in(switch, expected):
-    """Prepared statements (bench/README.md: planning cost more than the cart's query) need
+    """Prepared statements (bench/HISTORY.md: planning cost more than the cart's query) need
     server-side binding, which caps IN lists at 65,535 values: opt-in only."""
     env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://shop:shop@127.0.0.1:5432/shop", **switch}
     script = (
