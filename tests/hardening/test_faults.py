@@ -130,6 +130,49 @@ def test_a_worker_killed_before_commit_leaves_the_mail_for_the_sweep(
     assert len(mail.outbox) == 1
 
 
+def test_a_worker_killed_mid_batch_leaves_the_rest_to_the_sweep_and_mails_each_once(
+    django_capture_on_commit_callbacks,
+):
+    """A worker sending an order's batch is killed while it sends the second message, before
+    the mail server took it (SystemExit stands in for the kill: no except clause of the
+    shop runs, only the rollback): the first stays sent, the sweep sends the others, and
+    every message reaches its recipient exactly once."""
+    from unittest import mock
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from core.outbox import queue_messages, render_mail
+
+    real_send = EmailBackend.send_messages
+    calls = []
+
+    def killed_on_the_second(self, messages):
+        calls.append(messages)
+        if len(calls) == 2:
+            raise SystemExit("worker killed")
+        return real_send(self, messages)
+
+    mails = [
+        render_mail(
+            to=[f"c{i}@example.com"],
+            template="orders/email/order_paid",
+            context={"order": Order(number=f"MP-TEST-000{i}", full_name="Ada"), "lines": []},
+        )
+        for i in range(3)
+    ]
+    with (
+        mock.patch.object(EmailBackend, "send_messages", killed_on_the_second),
+        pytest.raises(SystemExit),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        queue_messages(mails)  # after commit: one task sends the batch, and dies
+    assert [m.to for m in mail.outbox] == [["c0@example.com"]]
+    assert send_pending_mail_task() == 2
+    assert send_pending_mail_task() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == [f"c{i}@example.com" for i in range(3)]
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_every_mail_exactly_once(postgres_only):

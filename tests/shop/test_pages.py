@@ -270,6 +270,18 @@ def test_security_headers_and_csp(client):
     assert response["X-Frame-Options"] == "DENY"
 
 
+def test_the_shops_cookies_are_httponly_and_samesite_lax(client, product):
+    """SECURITY.md: HttpOnly cookies with SameSite=Lax (Secure comes with production's
+    settings, tests/shop/test_settings.py), as the responses set them: no script in a page,
+    injected or not, reads the CSRF token's cookie, the session or the messages."""
+    client.get(reverse("account_login"))
+    client.post(reverse("cart:add"), {"variant": product.variants.get().pk, "quantity": 1})
+    assert {"csrftoken", "sessionid", "messages"} <= set(client.cookies)
+    for name in ("csrftoken", "sessionid", "messages"):
+        assert client.cookies[name]["httponly"] is True, name
+        assert client.cookies[name]["samesite"] == "Lax", name
+
+
 def test_foreign_host_header_is_refused(client):
     assert client.get("/", HTTP_HOST="evil.example").status_code == 400
 
