@@ -108,5 +108,12 @@ class ThrottledAdminEmailHandler(AdminEmailHandler):
         except Exception:
             return False
 
+    def format_subject(self, subject):
+        """The message's first line: Django writes line breaks as a literal \\n, and Celery's
+        "Cannot connect to redis://…: Error 111 … Connection refused.\\nTrying again in 2
+        seconds…" made a subject with one in it. The body has the whole message."""
+        first = next((line for line in subject.splitlines() if line.strip()), "")
+        return super().format_subject(first.strip())
+
     def send_mail(self, subject, message, *args, **kwargs):
         super().send_mail(subject, message + self._note, *args, **kwargs)

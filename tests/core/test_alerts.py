@@ -76,6 +76,22 @@ def test_different_errors_are_each_mailed_but_not_without_limit(admins):
     assert len(mail.outbox) == alerts.MAX_MAILS_PER_INTERVAL
 
 
+def test_a_message_of_several_lines_is_mailed_under_its_first_line(admins):
+    """Celery's "cannot connect" error is two lines: the subject had a literal \\n in it."""
+    logging.getLogger("celery.worker.consumer.consumer").error(
+        "consumer: Cannot connect to redis://127.0.0.1:6379/0: Error 111 connecting to "
+        "127.0.0.1:6379. Connection refused..\nTrying again in 2.00 seconds... (1/100)\n"
+    )
+    (message,) = mail.outbox
+    assert message.subject.endswith(
+        "ERROR: consumer: Cannot connect to redis://127.0.0.1:6379/0: Error 111 connecting to "
+        "127.0.0.1:6379. Connection refused.."
+    )
+    assert "\\n" not in message.subject
+    assert "\n" not in message.subject
+    assert "Trying again in 2.00 seconds" in message.body
+
+
 def test_nothing_is_mailed_without_admins(client, admins):
     admins.ADMINS = []
     _post_boom(client)
