@@ -1,16 +1,18 @@
 """Faults: Redis down, broker down, mail server down, the database dropping a connection."""
 
 import threading
+from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.cache import caches
+from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.urls import reverse
 
 from cart.models import ShippingMethod
 from core.models import OutboxMessage
-from core.outbox import list_pending_message_ids, send_outbox_message
+from core.outbox import list_pending_message_ids, queue_messages, render_mail, send_outbox_message
 from core.tasks import send_pending_mail_task
 from orders.models import Order
 from shop.celery import app as celery_app
@@ -137,12 +139,6 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_to_the_sweep_and_mails_each_o
     the mail server took it (SystemExit stands in for the kill: no except clause of the
     shop runs, only the rollback): the first stays sent, the sweep sends the others, and
     every message reaches its recipient exactly once."""
-    from unittest import mock
-
-    from django.core.mail.backends.locmem import EmailBackend
-
-    from core.outbox import queue_messages, render_mail
-
     real_send = EmailBackend.send_messages
     calls = []
 
