@@ -4,22 +4,32 @@ public_inputs.INPUTS; guard tests keep that table complete as the shop changes. 
 corpus stored is shown on the public pages and in the admin: no 5xx, escaped."""
 
 import ast
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
+from django.contrib import admin
+from django.db.models import Max
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Address
 from cart.models import CartLine, ShippingMethod
+from core.models import OutboxMessage
+from guestbook.models import Entry
 from orders.models import Order
+from search.services import flush_search_counts
 from tests.factories import AddressFactory, ProductFactory, UserFactory
-from tests.orders.helpers import checkout_data
+from tests.orders.helpers import ADDRESS_FORM, checkout_data
 
 from .public_inputs import EXEMPT, INPUTS, list_forms, list_routes
+from .test_hostile_input import CORPUS, SCRIPT, assert_safe
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -212,3 +222,224 @@ def test_every_query_parameter_the_views_read_is_sent_the_corpus():
             names = _query_parameters_read(path)
             missing |= {(module, n) for n in names - by_module.get(module, set())}
     assert not missing, f"query parameters the corpus does not send: {sorted(missing)}"
+
+
+# --- the corpus, sent to every entry of the table ---------------------------------------------
+
+#: Values a person could type: a form that refuses one shows it again as typed.
+TYPABLE = [v for v in CORPUS if v.strip() and v.isprintable() and len(v) < 100]
+FORM_ERROR = re.compile(r'class="errorlist|field-error|class="message error|role="alert"')
+#: Sent last, in this order: each ends what the others need (a line, a cart, an address, an
+#: account, the member's session).
+ENDING = [
+    "cart:remove_line",
+    "cart:clear",
+    "accounts:address_delete",
+    "accounts:close_account",
+    "account_logout",
+]
+
+
+class _Typed(HTMLParser):
+    """What the text fields of a page's forms show: {(action, field name): value}."""
+
+    TEXT = ("text", "email", "tel", "search", "number", "url")
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[tuple[str, str], str] = {}
+        self._action = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._action = attrs.get("action") or ""
+        elif tag == "input" and (attrs.get("type") or "text") in self.TEXT and attrs.get("name"):
+            self.values[(self._action, attrs["name"])] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = attrs.get("name")
+            self.values[(self._action, self._textarea)] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[(self._action, self._textarea)] += data
+
+    def handle_endtag(self, tag):
+        self._textarea = None if tag == "textarea" else self._textarea
+
+
+def assert_refused_clearly_and_kept(response, url: str, data: dict, value: str, where: str):
+    """A form sent back (200, its page again) says what is wrong and keeps what was typed."""
+    if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+        return
+    body = response.content.decode()
+    parser = _Typed()
+    parser.feed(body)
+    shown = {
+        name: typed
+        for (action, name), typed in parser.values.items()
+        if (urlsplit(action).path or url) == url and name in data
+    }
+    if not shown:
+        return  # not a form sent back (a page of its own, e.g. the review)
+    assert FORM_ERROR.search(body), f"{where}: refused without saying why"
+    if value in TYPABLE:
+        lost = {name for name, typed in shown.items() if typed.strip() != value.strip()}
+        assert not lost, f"{where}: what was typed is lost in {lost}"
+
+
+def send(client, method: str, url: str, data: dict, where: str):
+    """Send, check the answer, and follow a redirect on the site (its page shows messages
+    about what was sent)."""
+    response = getattr(client, method)(url, data)
+    assert_safe(response, where)
+    location = response.get("Location", "")
+    if response.status_code in (301, 302, 303) and location.startswith("/"):
+        assert_safe(client.get(location), f"{where}, then {location}")
+    return response
+
+
+def corpus_order() -> list[str]:
+    return [name for name in INPUTS if name not in ENDING] + ENDING
+
+
+@pytest.mark.parametrize("value", CORPUS, ids=range(len(CORPUS)))
+def test_the_corpus_reaches_every_public_query_parameter_and_form(world, settings, value):
+    """Each value in every query parameter of a URL at once, and in every field of its form
+    at once (a URL that takes a POST without fields gets a junk one)."""
+    settings.GUESTBOOK_RATE = settings.CONTACT_RATE = 1000
+    sent = set()
+    for name in corpus_order():
+        inputs = INPUTS[name]
+        client, url = reach(world, name)
+        if inputs.get:
+            send(client, "get", url, dict.fromkeys(inputs.get, value), f"GET {name}")
+            sent.add((name, "get"))
+        if inputs.posts:
+            data = dict.fromkeys(inputs.post or ("junk",), value)
+            response = send(client, "post", url, data, f"POST {name}")
+            assert_refused_clearly_and_kept(response, url, data, value, f"POST {name}")
+            sent.add((name, "post"))
+    expected = {(n, "get") for n, i in INPUTS.items() if i.get}
+    assert sent == expected | {(n, "post") for n, i in INPUTS.items() if i.posts}
+
+
+# --- what the corpus stored, shown again -------------------------------------------------------
+
+#: A valid e-mail address (a quoted local part) that is markup: stored wherever an address is.
+HOSTILE_EMAIL = "\"<script>alert('x')</script>\"@example.com"
+#: The forms that store what they are sent: valid answers, and the free-text fields the
+#: corpus goes into (all at once: one row per form and value, or a refusal).
+STORING = {
+    "guestbook:index": (
+        {"name": "Greta", "email": "", "message": "A fine shop.", "website": ""},
+        ("name", "message"),
+    ),
+    "service:contact": (
+        {
+            "name": "Greta",
+            "email": "greta@example.com",
+            "topic": "other",
+            "order_number": "",
+            "message": "Where is my parcel?",
+            "website": "",
+        },
+        ("name", "message"),
+    ),
+    "accounts:address_add": (
+        {**ADDRESS_FORM, "phone": "030 1234"},
+        ("full_name", "line1", "line2", "city"),
+    ),
+    "orders:checkout": (None, ("full_name", "line1", "line2", "city")),  # then placed
+}
+
+
+def _store_corpus_value(world, value: str) -> None:
+    for name, (valid, fields) in STORING.items():
+        client, url = reach(world, name)
+        if valid is None:
+            valid = checkout_data(world.shipping, email="shopper@example.com")
+        data = {**valid, **dict.fromkeys(fields, value)}
+        if value == HOSTILE_EMAIL:  # in the e-mail field instead
+            data = {**valid, "email": value} if "email" in valid else valid
+        send(client, "post", url, data, f"store {name}")
+    guest = world.clients["guest"]
+    review = guest.get(reverse("orders:checkout_review"))
+    if review.status_code == 200:  # the address was taken: the order is placed with it
+        key = review.context["state"]["idempotency_key"]
+        send(guest, "post", reverse("orders:place_order"), {"idempotency_key": key}, "place")
+    send(guest, "get", reverse("search:results"), {"q": value}, "search")  # counted
+    flush_search_counts()
+
+
+def _admin_pages(before: dict) -> list[str]:
+    """Every admin list, and the change page (and preview, packing slip) of each row made since
+    ``before`` (the highest primary key of each model then)."""
+    urls = []
+    for model in admin.site._registry:
+        meta = model._meta
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        for pk in model.objects.filter(pk__gt=before.get(model, 0)).values_list("pk", flat=True):
+            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk]))
+            if model is OutboxMessage:
+                urls.append(reverse("admin:core_outboxmessage_preview", args=[pk]))
+            if model is Order:
+                urls.append(reverse("admin:orders_order_packing_slip", args=[pk]))
+    return urls
+
+
+def _highest_pks() -> dict:
+    return {m: m.objects.aggregate(top=Max("pk"))["top"] or 0 for m in admin.site._registry}
+
+
+def _pages_showing_stored_values(world) -> list[tuple[Client, str]]:
+    Entry.objects.update(status=Entry.Status.PUBLISHED)
+    member, guest = world.clients["member"], world.clients["guest"]
+    pages = [(guest, reverse("guestbook:index")), (member, reverse("accounts:addresses"))]
+    pages += [
+        (member, reverse("accounts:address_edit", args=[pk]))
+        for pk in Address.objects.filter(user=world.member).values_list("pk", flat=True)
+    ]
+    for order in Order.objects.all():
+        who = member if order.user_id else guest
+        pages.append((who, reverse("orders:confirmation", args=[order.number])))
+    pages += [(member, reverse("orders:my_orders")), (guest, reverse("home"))]
+    pages.append((Client(), reverse("search:results")))  # the week's popular searches
+    return pages
+
+
+@pytest.mark.parametrize("value", [*CORPUS, HOSTILE_EMAIL], ids=range(len(CORPUS) + 1))
+def test_what_the_corpus_stored_breaks_no_later_page_nor_the_admin(world, settings, value):
+    """Stored through the public forms (guestbook, contact, address book, an order; searched
+    for), each value is shown escaped on the pages that show it and in every admin page of
+    its rows; markup stored is there as text."""
+    settings.GUESTBOOK_RATE = settings.CONTACT_RATE = settings.SHOP_ORDER_RATE = 1000
+    settings.GUESTBOOK_PREMODERATE = True
+    before = _highest_pks()
+    _store_corpus_value(world, value)
+    if value == HOSTILE_EMAIL:
+        send(
+            Client(),
+            "post",
+            reverse("account_signup"),
+            {"email": value, "password1": "a-long-enough-pass", "password2": "a-long-enough-pass"},
+            "sign-up",
+        )
+    stored = _highest_pks() != before
+    bodies = []
+    for client, url in _pages_showing_stored_values(world):
+        response = client.get(url)
+        assert_safe(response, url)
+        assert response.status_code == 200, url
+        bodies.append(response.content.decode())
+    staff = Client()
+    staff.force_login(UserFactory(email="boss@shop.example", is_staff=True, is_superuser=True))
+    for url in _admin_pages(before):
+        response = staff.get(url)
+        assert_safe(response, url)
+        assert response.status_code == 200, url
+        bodies.append(response.content.decode())
+    if value in (SCRIPT, CORPUS[1], HOSTILE_EMAIL):  # markup, stored and shown as text
+        assert stored
+        assert any("&lt;script&gt;" in body or "&lt;img" in body for body in bodies)
