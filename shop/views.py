@@ -8,7 +8,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -276,10 +281,12 @@ def csrf_failure(request, reason: str = ""):
     if request.path == reverse("account_login") and request.user.is_authenticated:
         messages.info(request, f"You are signed in as {request.user.email}.")
         after = request.GET.get("next", "")
-        safe = url_has_allowed_host_and_scheme(
+        safe = after.startswith("/") and url_has_allowed_host_and_scheme(
             after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
-        return redirect(after if safe and after else "home")
+        # a path on this site, never redirect()'s guess: a word there was taken for a URL
+        # name, and one that is none (?next=checkout) was a 500
+        return HttpResponseRedirect(after if safe else reverse("home"))
     fields = [
         (name, value)
         for name, values in request.POST.lists()

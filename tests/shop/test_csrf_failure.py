@@ -6,6 +6,7 @@ very long time. Each is named in plain words with the way on, and what they type
 """
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -203,6 +204,31 @@ def test_sign_in_from_a_tab_already_signed_in_elsewhere_goes_on_signed_in():
 
     assert response.status_code == 200
     assert f"You are signed in as {member.email}." in [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize(
+    ("after", "lands_on"),
+    [
+        ("/orders/mine/", "/orders/mine/"),
+        ("checkout", "/"),  # a word: was taken for a URL name, NoReverseMatch, a 500
+        ('"><img src=x onerror=alert(1)>', "/"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ],
+)
+def test_sign_in_from_a_tab_already_signed_in_goes_on_to_a_next_on_this_site_only(after, lands_on):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(UserFactory())
+    browser.cookies["csrftoken"] = "b" * 32
+
+    response = browser.post(
+        f"/accounts/login/?{urlencode({'next': after})}",
+        {"login": "x@example.com", "csrfmiddlewaretoken": "a" * 32},
+        HTTP_ORIGIN=ORIGIN,
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
 
 
 def test_what_was_typed_is_listed_under_words_a_shopper_knows_without_hidden_fields():
