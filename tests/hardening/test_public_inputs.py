@@ -8,7 +8,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from allauth.account.forms import default_token_generator
@@ -443,3 +443,52 @@ def test_what_the_corpus_stored_breaks_no_later_page_nor_the_admin(world, settin
     if value in (SCRIPT, CORPUS[1], HOSTILE_EMAIL):  # markup, stored and shown as text
         assert stored
         assert any("&lt;script&gt;" in body or "&lt;img" in body for body in bodies)
+
+
+# --- the whole form refused: too many fields, too big, or by the CSRF check ---------------------
+
+POSTING = [name for name, inputs in INPUTS.items() if inputs.posts]
+
+
+def _as_a_browser(client: Client) -> Client:
+    """The CSRF check on, as in production (the test client skips it): it reads the form first."""
+    client.handler.enforce_csrf_checks = True
+    return client
+
+
+def test_ten_thousand_fields_or_an_oversized_body_get_the_clear_400_from_every_form(world):
+    fields = {f"f{i}": "x" for i in range(10_000)}
+    oversized = "x=" + "y" * 3_000_000
+    for name in sorted(POSTING, key=lambda n: n in ENDING):
+        client, url = reach(world, name)
+        _as_a_browser(client)
+        for where, response in (
+            ("10,000 fields", client.post(url, fields)),
+            ("3 MB", client.post(url, oversized, "application/x-www-form-urlencoded")),
+        ):
+            assert response.status_code == 400, f"{name}: {where}"
+            assert "We could not understand that request" in response.content.decode(), name
+
+
+def test_a_form_the_csrf_check_refused_comes_back_with_the_corpus_escaped(world):
+    """The page that offers to send a refused form again writes what was sent into a form and
+    a list: every form's fields, each value of the corpus (in one form; markup in all)."""
+    for name in sorted(POSTING, key=lambda n: n in ENDING):
+        inputs = INPUTS[name]
+        client, url = reach(world, name)
+        _as_a_browser(client).cookies["csrftoken"] = "x" * 32  # another tab's, say
+        values = CORPUS if name == "guestbook:index" else [SCRIPT, CORPUS[1]]
+        for value in values:
+            data = {
+                **dict.fromkeys(inputs.post or ("junk",), value),
+                "csrfmiddlewaretoken": "y" * 32,
+            }
+            response = client.post(url, data, HTTP_ORIGIN="http://testserver")
+            assert_safe(response, f"refused {name}")
+            assert response.status_code in (302, 403), name
+    member = _as_a_browser(world.clients["member"])
+    for value in [*CORPUS, "//evil.example", "https:evil.example", "/\\evil.example"]:
+        login = f"{reverse('account_login')}?{urlencode({'next': value})}"
+        response = member.post(login, {"csrfmiddlewaretoken": "y" * 32})
+        assert response.status_code == 302, value  # signed in already: on to ?next=
+        assert urlsplit(response["Location"]).netloc in ("", "testserver"), value
