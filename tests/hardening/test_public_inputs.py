@@ -404,6 +404,10 @@ def _pages_showing_stored_values(world) -> list[tuple[Client, str]]:
     for order in Order.objects.all():
         who = member if order.user_id else guest
         pages.append((who, reverse("orders:confirmation", args=[order.number])))
+        if order.user_id:
+            pages.append((member, reverse("orders:detail", args=[order.number])))
+        inquiry = {"number": order.number, "email": order.email}
+        pages.append((Client(), (reverse("orders:inquiry"), inquiry)))  # posted: found
     pages += [(member, reverse("orders:my_orders")), (guest, reverse("home"))]
     pages.append((Client(), reverse("search:results")))  # the week's popular searches
     return pages
@@ -429,7 +433,7 @@ def test_what_the_corpus_stored_breaks_no_later_page_nor_the_admin(world, settin
     stored = _highest_pks() != before
     bodies = []
     for client, url in _pages_showing_stored_values(world):
-        response = client.get(url)
+        response = client.post(*url) if isinstance(url, tuple) else client.get(url)
         assert_safe(response, url)
         assert response.status_code == 200, url
         bodies.append(response.content.decode())
@@ -492,3 +496,27 @@ def test_a_form_the_csrf_check_refused_comes_back_with_the_corpus_escaped(world)
         response = member.post(login, {"csrfmiddlewaretoken": "y" * 32})
         assert response.status_code == 302, value  # signed in already: on to ?next=
         assert urlsplit(response["Location"]).netloc in ("", "testserver"), value
+
+
+def test_malformed_requests_to_every_public_input_get_a_page_or_a_clear_refusal(world, settings):
+    """What no browser sends but anyone can: bytes that are not UTF-8, each parameter twice,
+    markup as a field's name, an unknown charset, JSON and a broken multipart body."""
+    settings.GUESTBOOK_RATE = settings.CONTACT_RATE = 1000
+    odd_names = "&%3Cscript%3Ealert(1)%3C%2Fscript%3E=x&%FF=%FF"
+    for name in corpus_order():
+        inputs = INPUTS[name]
+        client, url = reach(world, name)
+        if inputs.get:
+            query = "&".join(f"{p}=%FF%FE%00&{p}=a" for p in inputs.get) + odd_names
+            assert_safe(client.get(f"{url}?{query}"), f"GET {name}")
+        if not inputs.posts:
+            continue
+        body = "&".join(f"{p}=%FF%FE&{p}=1" for p in inputs.post or ("junk",)) + odd_names
+        for content_type, data in (
+            ("application/x-www-form-urlencoded", body),
+            ("application/x-www-form-urlencoded; charset=bogus", body),
+            ("application/json", '{"quantity": [1]}'),
+            ("multipart/form-data; boundary=b", "--b\r\nbroken"),
+        ):
+            response = client.generic("POST", url, data.encode(), content_type)
+            assert_safe(response, f"POST {name} as {content_type}")
