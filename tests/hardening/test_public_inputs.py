@@ -374,13 +374,15 @@ def _store_corpus_value(world, value: str) -> None:
 
 
 def _admin_pages(before: dict) -> list[str]:
-    """Every admin list, and the change page (and preview, packing slip) of each row made since
-    ``before`` (the highest primary key of each model then)."""
+    """The admin list, and the change page (and preview, packing slip) of each row made since
+    ``before`` (the highest primary key of each model then), of every model with new rows."""
     urls = []
     for model in admin.site._registry:
         meta = model._meta
-        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
-        for pk in model.objects.filter(pk__gt=before.get(model, 0)).values_list("pk", flat=True):
+        new = list(model.objects.filter(pk__gt=before.get(model, 0)).values_list("pk", flat=True))
+        if new:
+            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        for pk in new:
             urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk]))
             if model is OutboxMessage:
                 urls.append(reverse("admin:core_outboxmessage_preview", args=[pk]))
