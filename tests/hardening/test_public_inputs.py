@@ -535,3 +535,45 @@ def test_malformed_requests_to_every_public_input_get_a_page_or_a_clear_refusal(
         ):
             response = client.generic("POST", url, data.encode(), content_type)
             assert_safe(response, f"POST {name} as {content_type}")
+
+
+#: Where a redirect must not go, written as browsers and servers might read them.
+OFF_SITE = [
+    "//evil.example",
+    "https:evil.example",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "///evil.example",
+    "\x00//evil.example",
+    "%2F%2Fevil.example",
+    "/%2F%2Fevil.example",
+    "/./\\evil.example",
+    "javascript:alert(1)",
+    "/a\r\nSet-Cookie: x=1",
+    "/" + "x" * 100_000,
+]
+REDIRECT_FIELDS = ("next", "on_error")
+
+
+def test_every_redirect_target_a_form_or_link_takes_stays_on_the_site(world):
+    """Each ``next``/``on_error`` of the table, sent with an answer that succeeds (and one that
+    fails), by GET and POST: the redirect stays on this site, its Location one header."""
+    succeeding = {
+        "cart:add": {"variant": world.variant.pk, "quantity": 1},
+        "account_login": {"login": "member@example.com", "password": PASSWORD},
+    }
+    checked = set()
+    for name in corpus_order():
+        inputs = INPUTS[name]
+        fields = [f for f in (*inputs.get, *inputs.post) if f in REDIRECT_FIELDS]
+        for target in OFF_SITE if fields else []:
+            for method, answer in (("get", {}), ("post", succeeding.get(name, {}))):
+                client, url = reach(world, name)
+                response = getattr(client, method)(url, {**answer, **dict.fromkeys(fields, target)})
+                assert_safe(response, f"{method} {name} {target!r}")
+                location = response.get("Location", "")
+                assert "evil" not in urlsplit(location).netloc, (name, target, location)
+                assert urlsplit(location).scheme in ("", "http"), (name, target, location)
+                assert not {"\r", "\n"} & set(location), (name, target)
+                checked.add(name)
+    assert checked >= {"cart:add", "account_login", "account_logout", "account_signup"}
