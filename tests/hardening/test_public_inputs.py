@@ -240,7 +240,8 @@ ENDING = [
 
 
 class _Typed(HTMLParser):
-    """What the text fields of a page's forms show: {(action, field name): value}."""
+    """What the text fields of a page's forms show: {(action, field name): value}; a password
+    field shows None (never written back into a page)."""
 
     TEXT = ("text", "email", "tel", "search", "number", "url")
 
@@ -254,8 +255,12 @@ class _Typed(HTMLParser):
         attrs = dict(attrs)
         if tag == "form":
             self._action = attrs.get("action") or ""
-        elif tag == "input" and (attrs.get("type") or "text") in self.TEXT and attrs.get("name"):
-            self.values[(self._action, attrs["name"])] = attrs.get("value") or ""
+        elif tag == "input" and attrs.get("name"):
+            kind = attrs.get("type") or "text"
+            if kind in self.TEXT:
+                self.values[(self._action, attrs["name"])] = attrs.get("value") or ""
+            elif kind == "password":
+                self.values[(self._action, attrs["name"])] = None
         elif tag == "textarea":
             self._textarea = attrs.get("name")
             self.values[(self._action, self._textarea)] = ""
@@ -287,7 +292,9 @@ def assert_refused_clearly_and_kept(response, url: str, data: dict, where: str):
     lost = {
         name
         for name, typed in shown.items()
-        if _typable(str(data[name])) and typed.strip() != str(data[name]).strip()
+        if typed is not None
+        and _typable(str(data[name]))
+        and typed.strip() != str(data[name]).strip()
     }
     assert not lost, f"{where}: what was typed is lost in {lost}"
 
@@ -374,6 +381,7 @@ def _store_corpus_value(world, value: str) -> None:
         assert_refused_clearly_and_kept(response, url, data, f"store {name}")
     guest = world.clients["guest"]
     review = guest.get(reverse("orders:checkout_review"))
+    assert_safe(review, "review")
     if review.status_code == 200:  # the address was taken: the order is placed with it
         key = review.context["state"]["idempotency_key"]
         send(guest, "post", reverse("orders:place_order"), {"idempotency_key": key}, "place")
