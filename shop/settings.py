@@ -634,5 +634,10 @@ LOGGING = {
         # lines reach the root's handlers above
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # What a client sends wrong (a foreign Host, 10,000 fields, a body over the limit, a
+        # redirect too long): Django answers 400 and logs an ERROR here. The journal keeps
+        # each; mailed, anyone could send the owner "errors" and use up the mails an interval
+        # allows for the shop's own (core/alerts.py).
+        "django.security": {"handlers": ["console"], "propagate": False},
     },
 }

@@ -6,6 +6,7 @@ import logging
 import pytest
 from celery.signals import after_setup_logger
 from django.core import mail
+from django.test import Client
 
 from core import alerts
 from core.alerts import ThrottledAdminEmailHandler
@@ -113,3 +114,26 @@ def test_celery_worker_and_beat_mail_errors_too(admins):
     assert len(mail.outbox) == 1
     assert "expire_unpaid_orders_task" in mail.outbox[0].subject
     assert "ValueError" in mail.outbox[0].body
+
+
+def test_what_a_client_sends_wrong_is_journaled_not_mailed_as_an_error(settings):
+    """A foreign Host, 10,000 fields, a body over the limit, a redirect too long to send:
+    Django logs each as an ERROR of django.security; each mailed the owner an "error" (and
+    used up the mails an interval allows for the shop's own), whenever anyone sent one."""
+    settings.ADMINS = [("", "owner@shop.example")]
+    forget_mailed_errors()
+    client = Client()
+    for response in (
+        client.get("/", HTTP_HOST="evil.example"),
+        client.post("/orders/inquiry/", {f"f{i}": "x" for i in range(10_000)}),
+        client.post(
+            "/orders/inquiry/", "x=" + "y" * 3_000_000, "application/x-www-form-urlencoded"
+        ),
+        client.get("/orders/mine/", {"page": "x" * 20_000}),  # to sign in, with it as next=
+    ):
+        assert response.status_code == 400
+    assert mail.outbox == []
+    journal = logging.getLogger("django.security")
+    assert not journal.propagate
+    assert logging.StreamHandler in [type(h) for h in journal.handlers]  # the journal
+    assert not any(isinstance(h, ThrottledAdminEmailHandler) for h in journal.handlers)
