@@ -8,7 +8,7 @@ not name: "every public form and query parameter" stays true as the shop changes
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -37,8 +37,7 @@ CHECKOUT = (
 
 @dataclass(frozen=True)
 class Inputs:
-    """What one URL takes: query parameters, POST fields, and who may send them (a guest, a
-    signed-in member, or a member back from giving their password again)."""
+    """What one URL takes: query parameters, POST fields, and who sends them."""
 
     get: tuple[str, ...] = HEADER
     post: tuple[str, ...] = ()
@@ -47,7 +46,6 @@ class Inputs:
     #: or "reauthenticated" (a member who just gave their password again)
     who: str = "guest"
     posts: bool = False  # answers POST (even without fields: the corpus posts junk fields)
-    extra: dict = field(default_factory=dict)
 
 
 INPUTS: dict[str, Inputs] = {

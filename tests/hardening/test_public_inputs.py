@@ -593,3 +593,30 @@ def test_every_redirect_target_a_form_or_link_takes_stays_on_the_site(world):
                 assert not {"\r", "\n"} & set(location), (name, target)
                 checked.add(name)
     assert checked >= {"cart:add", "account_login", "account_logout", "account_reauthenticate"}
+
+
+#: What each exempt URL answers anyone, whatever they send (EXEMPT says why).
+EXEMPT_ANSWERS = {
+    "account_set_password": (302,),  # to sign in, or (a member has a password) to change it
+    "account_request_reauthentication_code": (302, 403),  # no codes: sign in, or refused
+    "account_confirm_reauthentication_code": (302, 403),
+    "account_confirm_login_code": (302,),
+    "healthz": (200, 405),
+}
+
+
+def test_the_exempt_urls_answer_the_same_whatever_is_sent(world):
+    for name, answers in EXEMPT_ANSWERS.items():
+        assert name in EXEMPT
+        for client in (Client(), world.clients["member"]):
+            for value in (SCRIPT, CORPUS[1], "x" * 100_000):
+                fields = {"password1": value, "password2": value, "code": value, "q": value}
+                for method in ("get", "post"):
+                    response = getattr(client, method)(reverse(name), fields)
+                    assert_safe(response, name)
+                    # to sign in with a 100 KB ?next=: a redirect too long to send, the 400
+                    too_long = (400,) if len(value) > 16_384 and method == "get" else ()
+                    assert response.status_code in answers + too_long, (name, method)
+    for section in ("contact", "address", "delivery", "payment"):  # checkout_step_moved
+        response = world.clients["guest"].post(f"/checkout/{section}/", {"email": SCRIPT})
+        assert response["Location"] == f"{reverse('orders:checkout')}#{section}"
