@@ -228,7 +228,9 @@ def test_every_query_parameter_the_views_read_is_sent_the_corpus():
 
 # --- the corpus, sent to every entry of the table ---------------------------------------------
 
-FORM_ERROR = re.compile(r'class="errorlist|field-error|class="message error|role="alert"')
+FORM_ERROR = re.compile(
+    r'class="(errorlist|errornote)|field-error|class="message error|role="alert"'
+)
 #: Sent last, in this order: each ends what the others need (a line, a cart, an address, an
 #: account, the member's session).
 ENDING = [
