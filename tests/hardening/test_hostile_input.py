@@ -1,5 +1,9 @@
 """A corpus of hostile input sent to every public form and query parameter: never a 5xx,
-always escaped, and nothing stored that breaks a later page or the admin."""
+always escaped, and nothing stored that breaks a later page or the admin.
+
+This file walks the deeper paths (each checkout section among valid answers, the review after
+it, a member's checkout); test_public_inputs.py sends CORPUS to every entry of the table of
+public inputs (public_inputs.py), which guard tests keep complete."""
 
 import re
 

@@ -418,6 +418,7 @@ def _pages_showing_stored_values(world) -> list[tuple[Client, str]]:
     Entry.objects.update(status=Entry.Status.PUBLISHED)
     member, guest = world.clients["member"], world.clients["guest"]
     pages = [(guest, reverse("guestbook:index")), (member, reverse("accounts:addresses"))]
+    pages.append((member, reverse("orders:checkout")))  # the saved addresses to choose from
     pages += [
         (member, reverse("accounts:address_edit", args=[pk]))
         for pk in Address.objects.filter(user=world.member).values_list("pk", flat=True)
