@@ -179,7 +179,8 @@ def prepare(datadir: Path, *, threads: int, seed: int = 2026) -> Prepared:
         raise RuntimeError("No active shipping method: run seed_demo first.")
 
     # The bench's own variants: 300 random variants of active products, stock bumped for the run;
-    # 5 "scarce" ones with 25 units each that checkouts race for (they sell out during the run).
+    # 5 "scarce" ones with SCARCE_STOCK units each that checkouts race for (they sell out during
+    # the run).
     variant_ids = list(Variant.objects.filter(product__is_active=True).values_list("id", flat=True))
     picked = rng.sample(variant_ids, 305)
     plenty, scarce = picked[:300], picked[300:]

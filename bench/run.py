@@ -1082,7 +1082,7 @@ def render_report(ctx: dict) -> str:
         L.append(f"| all workers | {tb / 1024:.1f} | {ta / 1024:.1f} | {growth:+.1%} |")
         L.append("")
         L.append(
-            f"Before: after start-up and a {cfg.warmup} s warm-up of every page; after: at the end "
+            f"Before: after start-up and a 1 s warm-up of every page type; after: at the end "
             f"of all shop scenarios ({rss['requests']:,} requests). Target ≤ 10% growth: "
             f"{verdict(ok)}{'' if same else ' (a worker was replaced during the run!)'}."
         )

@@ -239,7 +239,7 @@ function init(args)
 end
 
 -- mixed: browse 70% (home 10, category 25, product 35), search 20% (results 14, autocomplete 6),
--- cart 7% (view 4, add 3), checkout 3% (a whole checkout flow, 7 requests)
+-- cart 7% (view 4, add 3), checkout 3% (a whole checkout flow, 4 requests)
 local function mixed_request()
    if flow then return flow_request() end
    visitor_requests = visitor_requests + 1
