@@ -442,4 +442,8 @@ def test_the_unconfirmed_clean_up_queries_do_not_grow_with_the_confirmation_mail
             assert delete_unconfirmed_accounts() == 1
         return max(len(q["sql"]) for q in queries.captured_queries)
 
-    assert largest_query(2) == largest_query(40)
+    # equal but for the literals' digits (ids, the address old2@ against old40@); the IN list
+    # of 38 more addresses would add ~1,000 characters
+    few = largest_query(2)
+    many = largest_query(40)  # 42 mailed addresses now: the first call's stay in the outbox
+    assert many <= few + 20
