@@ -19,20 +19,23 @@ from django.urls.exceptions import Resolver404
 HEADER = ("q",)
 LISTING = ("q", "min_price", "max_price", "in_stock", "series", "category", "sort", "page")
 ADDRESS = ("full_name", "line1", "line2", "postcode", "city", "country", "phone")
-CHECKOUT = (
-    "email",
-    "phone",
-    "saved_address",
-    "full_name",
-    "line1",
-    "line2",
-    "postcode",
-    "city",
-    "country",
-    "save_address",
-    "shipping_method",
-    "payment_method",
-)
+#: The one-page checkout's sections and their fields (the corpus also posts each section alone).
+CHECKOUT_SECTIONS = {
+    "contact": ("email", "phone"),
+    "address": (
+        "saved_address",
+        "full_name",
+        "line1",
+        "line2",
+        "postcode",
+        "city",
+        "country",
+        "save_address",
+    ),
+    "delivery": ("shipping_method",),
+    "payment": ("payment_method",),
+}
+CHECKOUT = tuple(name for names in CHECKOUT_SECTIONS.values() for name in names)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from cart.models import CartLine, ShippingMethod
 from tests.factories import ProductFactory, UserFactory
 from tests.orders.helpers import checkout_data
 
+from .public_inputs import CHECKOUT, CHECKOUT_SECTIONS
+
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert('x')</script>"
@@ -74,22 +76,7 @@ def test_every_query_parameter_survives(client, shop, value):
     assert_safe(client.get(reverse("search:suggest"), {"q": value}), "suggest")
 
 
-CHECKOUT_SECTIONS = {
-    "contact": ("email", "phone"),
-    "address": (
-        "saved_address",
-        "full_name",
-        "line1",
-        "line2",
-        "postcode",
-        "city",
-        "country",
-        "save_address",
-    ),
-    "delivery": ("shipping_method",),
-    "payment": ("payment_method",),
-}
-CHECKOUT_FIELDS = [name for names in CHECKOUT_SECTIONS.values() for name in names]
+CHECKOUT_FIELDS = list(CHECKOUT)
 
 
 def valid_checkout(shipping) -> dict:
