@@ -2,8 +2,9 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+
+from core.siteurl import is_path_on_this_site
 
 from . import selectors, services
 from .exceptions import CartCheckedOut, CartError, CartOrderedMeanwhile, LineNotInCart
@@ -14,13 +15,7 @@ def _back(request, default: str = "cart:detail", *, field: str = "next"):
     """A redirect to the page named in the POST's ``field`` when it is a path on this site,
     else to ``default``."""
     target = request.POST.get(field, "")
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
+    if is_path_on_this_site(request, target):
         return HttpResponseRedirect(target)
     return redirect(default)
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def shop_url(request=None) -> str:
@@ -33,3 +34,16 @@ def absolute_url(url: str, request=None) -> str:
     if not url or url.startswith(("https://", "http://", "//")):
         return url
     return site_root(request) + url
+
+
+def is_path_on_this_site(request, target: str) -> bool:
+    """Whether ``target`` (a ``next=`` sent by the browser) is a path of this shop, safe to
+    redirect to: never another site (``//evil.example``, ``https:evil.example``,
+    ``/\\evil.example``), never a word that redirect() would take for a URL name."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    )

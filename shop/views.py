@@ -20,7 +20,6 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -31,7 +30,7 @@ from cart.selectors import list_member_cart_data, list_shipping_methods
 from catalog import selectors
 from core.diskfull import is_disk_full
 from core.pagecache import cache_anonymous_page
-from core.siteurl import absolute_url, site_root
+from core.siteurl import absolute_url, is_path_on_this_site, site_root
 from guestbook.selectors import list_entries_by_authors
 from orders.selectors import list_member_order_data
 from search.selectors import list_hot_searches
@@ -281,12 +280,11 @@ def csrf_failure(request, reason: str = ""):
     if request.path == reverse("account_login") and request.user.is_authenticated:
         messages.info(request, f"You are signed in as {request.user.email}.")
         after = request.GET.get("next", "")
-        safe = after.startswith("/") and url_has_allowed_host_and_scheme(
-            after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
         # a path on this site, never redirect()'s guess: a word there was taken for a URL
         # name, and one that is none (?next=checkout) was a 500
-        return HttpResponseRedirect(after if safe else reverse("home"))
+        return HttpResponseRedirect(
+            after if is_path_on_this_site(request, after) else reverse("home")
+        )
     fields = [
         (name, value)
         for name, values in request.POST.lists()
